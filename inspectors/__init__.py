@@ -1,0 +1,3 @@
+"""corpuscope: see what an open LLM saw in training."""
+
+__version__ = "0.1.0"

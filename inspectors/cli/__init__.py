@@ -1,0 +1,42 @@
+"""The ``corpuscope`` command: one click group; each subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+import inspectors
+from inspectors.core.errors import CorpuscopeError
+
+
+class CorpuscopeGroup(click.Group):
+    """A click group that turns corpuscope errors into one-line messages and their exit codes."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CorpuscopeError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; finished shards stay cached, re-run to resume.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=CorpuscopeGroup)
+@click.version_option(inspectors.__version__, prog_name="corpuscope")
+def main():
+    """corpuscope: measure what open LLMs saw in training."""
+
+
+def _register() -> None:
+    from inspectors.cli import profile_cmd, query_cmds, sql_cmd, inspectors_cmd
+
+    main.add_command(profile_cmd.profile)
+    main.add_command(sql_cmd.sql)
+    main.add_command(query_cmds.query)
+    main.add_command(inspectors_cmd.inspectors_group)
+
+
+_register()

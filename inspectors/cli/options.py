@@ -1,0 +1,38 @@
+"""Options shared by the commands that read a corpus."""
+
+from __future__ import annotations
+
+import click
+
+from inspectors.core.sources import Corpus, resolve
+
+
+def column_options(func):
+    """Add ``--text-column``, ``--url-column``, ``--id-column`` and ``--source-column``."""
+    for name in ("source", "id", "url", "text"):
+        func = click.option(
+            f"--{name}-column",
+            default=None,
+            metavar="PATH",
+            help=f"Dotted path of the {name} field (auto-detected for Dolma, C4, Pile and flat layouts).",
+        )(func)
+    return func
+
+
+def corpus_from(source: str, text_column=None, url_column=None, id_column=None, source_column=None) -> Corpus:
+    """Resolve SOURCE with the column overrides given on the command line."""
+    overrides = {"text": text_column, "url": url_column, "id": id_column, "source": source_column}
+    return resolve(source, overrides)
+
+
+def plan_options(func):
+    """Add the sampling flags ``--sample-shards``, ``--rows-per-shard`` and ``--seed``."""
+    func = click.option("--seed", type=int, default=0, show_default=True, help="Seed of the shard sample.")(func)
+    func = click.option("--rows-per-shard", type=int, default=None, help="Read at most N rows of each shard.")(func)
+    func = click.option("--sample-shards", type=int, default=None, help="Read K shards drawn at random.")(func)
+    return func
+
+
+def workers_option(func):
+    """Add ``--workers`` (processes; default all cores)."""
+    return click.option("--workers", type=int, default=None, help="Worker processes (default: all cores).")(func)

@@ -1,0 +1,47 @@
+"""``corpuscope profile``: tag every shard of a corpus and cache the attribute shards."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from inspectors.cli.options import column_options, corpus_from, plan_options, workers_option
+from inspectors.core.plan import Plan
+from inspectors.core.profile import profile_corpus
+
+
+@click.command()
+@click.argument("source")
+@click.option("--inspectors", "inspector_names", default=None, metavar="A,B",
+              help="Comma-separated inspector names (default: the latest version of every one).")
+@click.option("--inspector-module", "modules", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A Python file registering your own inspectors with @register.")
+@column_options
+@plan_options
+@workers_option
+def profile(source, inspector_names, modules, text_column, url_column, id_column, source_column,
+            sample_shards, rows_per_shard, seed, workers):
+    """Run the inspectors over SOURCE's shards and cache their output.
+
+    SOURCE is a file, folder or glob of Parquet/JSONL(.gz/.zst) shards, a URL, an hf:// path or a
+    catalogue name. Shards already profiled with the same inspector versions are skipped, so an
+    interrupted run resumes where it stopped.
+    """
+    corpus = corpus_from(source, text_column, url_column, id_column, source_column)
+    plan = Plan.from_options(sample_shards, rows_per_shard, seed)
+    shards = plan.choose(corpus.shards)
+    names = [n.strip() for n in inspector_names.split(",")] if inspector_names else None
+    with click.progressbar(length=len(shards), label=f"profiling {corpus.name}", file=sys.stderr,
+                           show_pos=True, item_show_func=lambda r: r.shard.rsplit("/", 1)[-1] if r else "") as bar:
+        report = profile_corpus(corpus, names, shards, plan.rows_per_shard, workers,
+                                progress=lambda r: bar.update(1, r), user_modules=tuple(modules))
+    click.echo(
+        f"{len(shards)} of {len(corpus.shards)} shards: {report.count('profiled')} profiled, "
+        f"{report.count('updated')} updated, {report.count('cached')} cached, {len(report.failed)} failed; "
+        f"{report.rows} documents"
+    )
+    for failure in report.failed:
+        click.echo(f"Error: {failure.error}", err=True)
+    if report.failed:
+        sys.exit(max(f.exit_code for f in report.failed))

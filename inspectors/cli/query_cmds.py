@@ -1,0 +1,112 @@
+"""``corpuscope query``: list, show, validate and run saved coverage queries."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from inspectors.cli.options import column_options, corpus_from, plan_options, workers_option
+from inspectors.cli.output import FORMATS, dumps, render_table
+from inspectors.core import queries
+from inspectors.core.errors import BadInput
+from inspectors.core.plan import Plan
+
+
+@click.group()
+def query():
+    """Saved coverage queries (files in queries/ or $CORPUSCOPE_QUERIES)."""
+
+
+@query.command("list")
+def list_queries():
+    """List saved queries: name, kind and title."""
+    for q in queries.list_queries():
+        click.echo(f"{q.name:<32} {q.kind:<7} v{q.version}  {q.title}")
+
+
+@query.command("show")
+@click.argument("name_or_file")
+def show(name_or_file):
+    """Print a query's header, parameters and SQL."""
+    q = queries.find(name_or_file)
+    click.echo(f"{q.title}  ({q.name} v{q.version}, {q.kind})\n{q.description}\n")
+    click.echo(f"requires: {', '.join(q.requires) or '-'}")
+    for p in q.params:
+        click.echo(f"param {p.name} ({p.type}, default {p.default!r}): {p.help}")
+    click.echo(f"file: {q.path}\n\n{q.sql}")
+
+
+@query.command("validate")
+@click.argument("names", nargs=-1)
+def validate(names):
+    """Parse every query file (or NAMES), check parameters and inspectors, and prepare the SQL."""
+    from inspectors.core.validate import validate_query
+
+    targets = [queries.find(n) for n in names] if names else None
+    if targets is None:
+        targets, broken = [], []
+        for folder in queries.search_dirs():
+            for path in sorted(folder.glob("*.sql")) if folder.is_dir() else []:
+                try:
+                    targets.append(queries.load(path))
+                except BadInput as error:
+                    broken.append(str(error))
+    else:
+        broken = []
+    for q in targets:
+        try:
+            validate_query(q)
+            click.echo(f"ok      {q.name}")
+        except BadInput as error:
+            broken.append(str(error))
+    for message in broken:
+        click.echo(f"broken  {message}", err=True)
+    if broken:
+        sys.exit(2)
+
+
+def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise BadInput(f"--param takes KEY=VALUE, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value
+    return out
+
+
+@query.command("run")
+@click.argument("name_or_file")
+@click.option("--corpus", "source", required=True, help="SOURCE: path, glob, URL, hf:// path or catalogue name.")
+@click.option("--param", "pairs", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the result here (a slice's finding JSON, or the report table in --format).")
+@click.option("--evidence", "evidence_docs", type=int, default=5, show_default=True,
+              help="Evidence documents kept for a slice.")
+@column_options
+@plan_options
+@workers_option
+def run(name_or_file, source, pairs, fmt, out, evidence_docs, text_column, url_column, id_column,
+        source_column, sample_shards, rows_per_shard, seed, workers):
+    """Run a saved query over a corpus, profiling what it needs first (cached)."""
+    from inspectors.core import coverage
+    from inspectors.core.findings import describe
+
+    q = queries.find(name_or_file)
+    corpus = corpus_from(source, text_column, url_column, id_column, source_column)
+    plan = Plan.from_options(sample_shards, rows_per_shard, seed)
+    params = _params(pairs)
+    if q.kind == "slice":
+        finding = coverage.run_slice(q, corpus, params, plan, workers, evidence_docs=evidence_docs)
+        text = dumps(finding) if fmt == "json" else describe(finding, fmt)
+        if out:
+            Path(out).write_text(dumps(finding) + "\n", encoding="utf-8")
+    else:
+        result = coverage.run_report(q, corpus, params, plan, workers)
+        text = render_table(result.table, fmt)
+        if out:
+            Path(out).write_text(text + "\n", encoding="utf-8")
+    click.echo(text)

@@ -1,0 +1,168 @@
+"""Run a saved query over a corpus with a plan: profile what is needed, then count or tabulate.
+
+A slice gives documents, bytes and tokens (matched, total, share, 95% interval), "k of K shards",
+the plan, evidence documents and provenance: a finding. A report gives its table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+import inspectors
+from inspectors.core import estimate, evidence, queries, registry, views
+from inspectors.core.errors import BadInput, RuntimeFailure
+from inspectors.core.plan import Plan
+from inspectors.core.profile import profile_corpus
+from inspectors.core.sources import Corpus, resolve
+
+FINDING_KIND = "corpuscope.finding"
+FINDING_VERSION = 1
+MEASURES = (("documents", "1"), ("bytes", "n_bytes"), ("tokens", "n_tokens"))
+EVIDENCE_DOCS = 5
+LABELS = ("language", "topic", "format", "evidence")
+
+
+@dataclass
+class ReportResult:
+    """A report query's table with what it was run on."""
+
+    query: queries.Query
+    params: dict
+    corpus: Corpus
+    plan: Plan
+    shards_read: int
+    table: pa.Table
+
+
+def prepare(query: queries.Query, corpus: Corpus, plan: Plan, workers: int | None = None, progress=None):
+    """Profile the plan's shards with the inspectors the query needs; returns the shards read.
+
+    Failed shards are reported as one error naming them; finished shards stay cached.
+    """
+    chosen = plan.choose(corpus.shards)
+    needed = sorted(set(query.requires) | {"length"} | ({"tokens"} if "tokens" in registry.latest() else set()))
+    report = profile_corpus(corpus, needed, chosen, plan.rows_per_shard, workers, progress)
+    if report.failed:
+        first = report.failed[0]
+        more = f" (and {len(report.failed) - 1} more shards)" if len(report.failed) > 1 else ""
+        error = BadInput if first.exit_code == 2 else RuntimeFailure
+        raise error(f"{first.error}{more}")
+    return chosen
+
+
+def run_report(query, corpus, params, plan, workers=None, progress=None) -> ReportResult:
+    """Run a report query and return its table."""
+    values = query.bind(params)
+    chosen = prepare(query, corpus, plan, workers, progress)
+    con = views.open_documents(chosen, views.needs_text(query.sql), plan.rows_per_shard)
+    table = views.run_select(con, query.sql, values)
+    return ReportResult(query, values, corpus, plan, len(chosen), table)
+
+
+def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence_docs: int = EVIDENCE_DOCS) -> dict:
+    """Run a slice query and return its finding (see ``finding_schema`` in the README)."""
+    values = query.bind(params)
+    chosen = prepare(query, corpus, plan, workers, progress)
+    base = views.open_documents(chosen, False, plan.rows_per_shard)
+    totals = _per_shard(base, "SELECT * FROM documents", {}, _has_column(base, "n_tokens"))
+    con = views.open_documents(chosen, views.needs_text(query.sql), plan.rows_per_shard)
+    views.run_select(con, f"SELECT * FROM ({query.sql}) LIMIT 0", values)  # validates the user SQL alone
+    names = _slice_columns(con, query, values)
+    kept = ["shard", "row", "id", "url", "n_bytes"] + [c for c in ("n_tokens",) + LABELS if c in names]
+    con.execute(f"CREATE TEMP TABLE matched AS SELECT {', '.join(kept)} FROM ({query.sql})", values)
+    matched = _per_shard(con, "SELECT * FROM matched", {}, "n_tokens" in kept)
+    shards_total = len(corpus.shards)
+    result = {}
+    for unit, _ in MEASURES:
+        m = [matched.get(s.uri, {}).get(unit, 0.0) for s in chosen]
+        t = [totals.get(s.uri, {}).get(unit, 0.0) for s in chosen]
+        if unit == "tokens" and not any(t):
+            result[unit] = None
+            continue
+        if plan.is_exact(shards_total):
+            est = estimate.full_scan(sum(m), sum(t))
+        else:
+            est = estimate.shard_sample(m, t, shards_total)
+        result[unit] = est.to_dict()
+    return _finding(query, values, corpus, plan, chosen, result, _evidence(con, query, chosen, evidence_docs))
+
+
+def _per_shard(con, source_sql: str, values, has_tokens: bool) -> dict[str, dict[str, float]]:
+    tokens = "coalesce(sum(n_tokens), 0)" if has_tokens else "0"
+    rows = con.execute(
+        f"SELECT shard, count(*), coalesce(sum(n_bytes), 0), {tokens} FROM ({source_sql}) GROUP BY shard",
+        values,
+    ).fetchall()
+    return {shard: {"documents": float(n), "bytes": float(b), "tokens": float(t)} for shard, n, b, t in rows}
+
+
+def _has_column(con, name: str) -> bool:
+    return name in [c[0] for c in con.execute("DESCRIBE documents").fetchall()]
+
+
+def _slice_columns(con, query, values) -> list[str]:
+    names = [d[0] for d in con.execute(f"SELECT * FROM ({query.sql}) LIMIT 0", values).description]
+    missing = [c for c in ("shard", "row", "id", "url", "n_bytes") if c not in names]
+    if missing:
+        raise BadInput(f"{query.path}: a slice must select rows of documents (SELECT * FROM documents WHERE …); "
+                       f"its result lacks {', '.join(missing)}")
+    return names
+
+
+def _evidence(con, query, chosen, n: int) -> list[dict]:
+    if n <= 0:
+        return []
+    labels = [c for c in LABELS if c in [d[0] for d in con.execute("DESCRIBE matched").fetchall()]]
+    rows = con.execute(
+        f"SELECT shard, row, id, url{''.join(', ' + c for c in labels)} FROM matched "
+        "ORDER BY hash(shard, row) LIMIT $n", {"n": n}
+    ).fetchall()
+    by_uri = {s.uri: s for s in chosen}
+    out = []
+    for shard_uri in sorted({r[0] for r in rows}):
+        picked = [r for r in rows if r[0] == shard_uri]
+        texts = evidence.texts_for(by_uri[shard_uri], [r[1] for r in picked])
+        for shard, row, doc_id, url, *label_values in picked:
+            found = dict(zip(labels, label_values))
+            why = "; ".join(f"{k}={v}" for k, v in found.items() if k != "evidence" and v is not None)
+            if found.get("evidence"):
+                why += f"; {found['evidence']}"
+            out.append({"id": doc_id, "shard": shard, "row": row, "url": url,
+                        "snippet": evidence.snippet(texts.get(row), query.highlight), "evidence": why or None})
+    return out
+
+
+def _finding(query, values, corpus, plan, chosen, result, evidence_docs) -> dict:
+    created = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    inspectors_used = {name: cls.key() for name, cls in registry.latest().items()
+                       if name in set(query.requires) | {"length", "tokens"}}
+    finding = {
+        "kind": FINDING_KIND,
+        "finding_version": FINDING_VERSION,
+        "query": {"name": query.name, "title": query.title, "version": query.version,
+                  "sha256": query.sha256, "params": values},
+        "corpus": {"name": corpus.name, "version": corpus.version, "revision": corpus.revision,
+                   "source": corpus.source, "shards_fingerprint": corpus.fingerprint()},
+        "plan": plan.to_dict(),
+        "shards": {"read": len(chosen), "total": len(corpus.shards),
+                   "read_list": [s.uri for s in chosen] if len(chosen) < len(corpus.shards) else None},
+        **result,
+        "evidence": evidence_docs,
+        "inspectors": inspectors_used,
+        "provenance": {"tool_version": inspectors.__version__, "created": created, "query_sha256": query.sha256},
+    }
+    return finding
+
+
+def run_query(name_or_path: str, corpus: str, params: dict | None = None, plan: dict | None = None,
+              workers: int | None = None) -> dict | ReportResult:
+    """Library entry point: a slice's finding dict, or a report's ``ReportResult``."""
+    query = queries.find(name_or_path)
+    resolved = resolve(corpus) if isinstance(corpus, str) else corpus
+    the_plan = Plan(**plan) if isinstance(plan, dict) else (plan or Plan())
+    if query.kind == "slice":
+        return run_slice(query, resolved, params or {}, the_plan, workers)
+    return run_report(query, resolved, params or {}, the_plan, workers)

@@ -1,0 +1,175 @@
+"""Profiling: run inspectors over shards and cache their output as attribute shards.
+
+The unit of work is ``profile_shard`` (one shard in, one attribute shard out). It is a plain
+top-level function over picklable arguments, so a process pool runs it locally and Ray runs it on a
+cluster. Work is skipped when the cached attribute shard has the same fingerprint, the same column
+mapping, enough rows and every requested inspector at the same version; when only some inspectors are
+new or changed, only those run and their columns are merged into the cached file.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+
+from inspectors.core import registry, store
+from inspectors.core.errors import CorpuscopeError
+from inspectors.core.shards import Shard, detect_columns, read_batches
+from inspectors.core.sources import Corpus
+
+
+@dataclass
+class ShardResult:
+    """Outcome for one shard: ``status`` is ``profiled``, ``updated``, ``cached`` or ``failed``."""
+
+    shard: str
+    status: str
+    rows: int = 0
+    error: str | None = None
+    exit_code: int = 0
+
+
+@dataclass
+class ProfileReport:
+    """Outcome of a profile run over many shards."""
+
+    results: list[ShardResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ShardResult]:
+        """Shards that could not be profiled."""
+        return [r for r in self.results if r.status == "failed"]
+
+    def count(self, status: str) -> int:
+        """How many shards ended with ``status``."""
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def rows(self) -> int:
+        """Rows covered by the attribute shards of this run."""
+        return sum(r.rows for r in self.results)
+
+
+def profile_shard(
+    shard: Shard,
+    inspector_keys: list[str],
+    overrides: dict | None = None,
+    limit: int | None = None,
+    root: str | None = None,
+    user_modules: tuple[str, ...] = (),
+) -> ShardResult:
+    """Profile one shard with the inspectors named by versioned key; never raises for shard faults."""
+    try:
+        for module in user_modules:
+            registry.load_module(module)
+        classes = registry.resolve(inspector_keys)
+        return _profile(shard, classes, overrides or {}, limit, Path(root) if root else None)
+    except CorpuscopeError as error:
+        return ShardResult(shard.uri, "failed", error=str(error), exit_code=error.exit_code)
+    except Exception as error:  # a bug in an inspector must fail its shard, not the run
+        return ShardResult(shard.uri, "failed", error=f"shard {shard.uri}: {type(error).__name__}: {error}", exit_code=1)
+
+
+def _profile(shard, classes, overrides, limit, root) -> ShardResult:
+    path = store.attribute_path(shard, root)
+    fingerprint = shard.fingerprint()
+    mapping = detect_columns(shard, overrides)
+    info = store.read_info(path)
+    wanted = {cls.name: cls.key() for cls in classes}
+    reusable = (
+        info is not None
+        and info.fingerprint == fingerprint
+        and info.columns == mapping.to_dict()
+        and (info.complete or (limit is not None and info.rows >= limit))
+    )
+    if reusable:
+        todo = [cls for cls in classes if info.inspectors.get(cls.name) != cls.key()]
+        if not todo:
+            return ShardResult(shard.uri, "cached", rows=_rows_within(info, limit))
+        existing = store.read_table(path)
+        table = _run(shard, mapping, todo, info.rows, with_keys=False)
+        for name in table.column_names:
+            if name in existing.column_names:
+                existing = existing.drop_columns([name])
+            existing = existing.append_column(name, table.column(name))
+        inspectors = {**info.inspectors, **{cls.name: cls.key() for cls in todo}}
+        store.write(path, existing, store.AttributeInfo(fingerprint, mapping.to_dict(), info.rows, info.complete, inspectors))
+        return ShardResult(shard.uri, "updated", rows=_rows_within(info, limit))
+    table = _run(shard, mapping, classes, limit, with_keys=True)
+    rows = table.num_rows
+    complete = limit is None or rows < limit
+    store.write(path, table, store.AttributeInfo(fingerprint, mapping.to_dict(), rows, complete, wanted))
+    return ShardResult(shard.uri, "profiled", rows=rows)
+
+
+def _rows_within(info: store.AttributeInfo, limit: int | None) -> int:
+    return info.rows if limit is None else min(info.rows, limit)
+
+
+def _run(shard, mapping, classes, limit, with_keys: bool) -> pa.Table:
+    fields = {"id", "url", "source"} if with_keys else set()
+    for cls in classes:
+        fields |= set(cls.inputs)
+    ordered = tuple(f for f in registry.DOCUMENT_COLUMNS if f in fields)
+    instances = [cls() for cls in classes]
+    pieces = []
+    for batch in read_batches(shard, mapping, ordered, limit):
+        columns: dict[str, pa.Array] = {}
+        if with_keys:
+            columns["shard"] = pa.array([shard.uri] * batch.num_rows, pa.string())
+            for key in ("row", "id", "url", "source"):
+                columns[key] = batch.column(batch.schema.get_field_index(key))
+        for inspector in instances:
+            out = inspector.inspect(batch)
+            for f in inspector.output_schema:
+                array = out[f.name]
+                if len(array) != batch.num_rows:
+                    raise CorpuscopeError(
+                        f"inspector {inspector.key()} returned {len(array)} rows for {batch.num_rows}"
+                    )
+                columns[f.name] = pa.array(array, f.type) if not isinstance(array, pa.Array) else array.cast(f.type)
+        pieces.append(pa.table(columns))
+    if not pieces:
+        raise CorpuscopeError(f"shard {shard.uri}: no batches read")
+    return pa.concat_tables(pieces)
+
+
+def profile_corpus(
+    corpus: Corpus,
+    inspector_names: list[str] | None = None,
+    shards: list[Shard] | None = None,
+    limit: int | None = None,
+    workers: int | None = None,
+    progress: Callable[[ShardResult], None] | None = None,
+    user_modules: tuple[str, ...] = (),
+) -> ProfileReport:
+    """Profile ``shards`` (default: all of the corpus) with a local process pool of ``workers``."""
+    for module in user_modules:
+        registry.load_module(module)
+    keys = [cls.key() for cls in registry.resolve(inspector_names)]
+    todo = shards if shards is not None else corpus.shards
+    workers = workers or os.cpu_count() or 1
+    report = ProfileReport()
+    args = dict(inspector_keys=keys, overrides=corpus.overrides, limit=limit, root=None, user_modules=user_modules)
+    if workers <= 1 or len(todo) <= 1:
+        for shard in todo:
+            result = profile_shard(shard, **args)
+            report.results.append(result)
+            if progress:
+                progress(result)
+        return report
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        futures = [pool.submit(profile_shard, shard, **args) for shard in todo]
+        for future in as_completed(futures):
+            result = future.result()
+            report.results.append(result)
+            if progress:
+                progress(result)
+    order = {s.uri: i for i, s in enumerate(todo)}
+    report.results.sort(key=lambda r: order[r.shard])
+    return report

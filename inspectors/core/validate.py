@@ -1,0 +1,57 @@
+"""Checking a saved query without data: parameters, inspectors, and the SQL prepared on the schema."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from inspectors.core import registry, views
+from inspectors.core.errors import BadInput
+from inspectors.core.queries import Query
+
+
+def documents_schema() -> pa.Schema:
+    """The ``documents`` view's columns when every registered inspector has run."""
+    fields = [
+        pa.field("shard", pa.string()),
+        pa.field("row", pa.int64()),
+        pa.field("id", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("text", pa.string()),
+    ]
+    seen = {f.name for f in fields}
+    for cls in registry.registered().values():
+        for f in cls.output_schema:
+            if f.name not in seen:
+                fields.append(f)
+                seen.add(f.name)
+    return pa.schema(fields)
+
+
+def validate_query(query: Query) -> None:
+    """Raise ``BadInput`` naming the file if ``query``'s parameters, inspectors or SQL are wrong."""
+    known = set(registry.latest())
+    missing = [name for name in query.requires if name not in known]
+    if missing:
+        raise BadInput(f"{query.path}: requires unknown inspector {missing[0]!r}; known: {', '.join(sorted(known))}")
+    for param in query.params:
+        if param.default is not None:
+            param.convert(param.default, query.name)
+    values = {p.name: p.convert(p.default, query.name) if p.default is not None else _example(p.type)
+              for p in query.params}
+    con = views.connect()
+    con.register("_empty", documents_schema().empty_table())
+    con.execute("CREATE VIEW documents AS SELECT * FROM _empty")
+    try:
+        con.execute(f"SELECT * FROM ({query.sql}) LIMIT 0", values)
+    except duckdb.Error as error:
+        raise BadInput(f"{query.path}: SQL does not prepare: {str(error).splitlines()[0]}") from None
+    if query.kind == "slice":
+        names = [d[0] for d in con.execute(f"SELECT * FROM ({query.sql}) LIMIT 0", values).description]
+        if "shard" not in names or "row" not in names:
+            raise BadInput(f"{query.path}: a slice must SELECT * FROM documents WHERE … (shard and row kept)")
+
+
+def _example(kind: str):
+    return {"str": "x", "int": 0, "float": 0.0, "bool": False, "list": ["x"]}[kind]

@@ -1,0 +1,148 @@
+"""DuckDB over a profiled corpus: the ``documents`` view and a locked-down connection.
+
+``documents`` has one row per profiled document: ``shard``, ``row``, ``id``, ``url``, ``source`` and
+every attribute column. When a query needs ``text``, the view streams it from the shards beside the
+cached attributes (same rows, same order), so no join and no full copy of the corpus is made.
+User SQL runs with external file access disabled, the configuration locked, and only SELECT allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from inspectors.core import paths, store
+from inspectors.core.errors import BadInput
+from inspectors.core.shards import Shard, read_batches
+from inspectors.core.columns import ColumnMap
+
+_TEXT_REFERENCE = re.compile(r"\btext\b|\*", re.IGNORECASE)
+
+
+def needs_text(sql: str) -> bool:
+    """True when ``sql`` may read the ``text`` column (names it, or selects ``*``)."""
+    return bool(_TEXT_REFERENCE.search(sql))
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB whose home and extension folders live under the cache root."""
+    home = paths.home() / "duckdb"
+    home.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        config={
+            "home_directory": str(home),
+            "extension_directory": str(home / "extensions"),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "threads": 2,
+        }
+    )
+
+
+def profiled(shards: list[Shard]) -> list[tuple[Shard, Path, store.AttributeInfo]]:
+    """The shards among ``shards`` that have attribute files, with their paths and metadata."""
+    out = []
+    for shard in shards:
+        path = store.attribute_path(shard)
+        info = store.read_info(path)
+        if info is not None:
+            out.append((shard, path, info))
+    return out
+
+
+def open_documents(shards: list[Shard], with_text: bool, limit: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection with the ``documents`` view over the profiled ``shards``, locked for user SQL.
+
+    ``limit`` keeps at most that many rows per shard (a row-limited sample profiled earlier may hold
+    more). Raises ``BadInput`` when none of the shards has been profiled.
+    """
+    done = profiled(shards)
+    if not done:
+        raise BadInput("none of the corpus's shards is profiled yet; run `corpuscope profile SOURCE` first")
+    con = connect()
+    files = [str(path) for _, path, _ in done]
+    row_filter = f"WHERE row < {int(limit)}" if limit is not None else ""
+    if with_text:
+        reader = _text_reader(done, limit)
+        con.register("_documents_stream", reader)
+        con.execute("CREATE VIEW documents AS SELECT * FROM _documents_stream")
+    else:
+        con.execute(
+            f"CREATE VIEW documents AS SELECT * FROM read_parquet({_sql_list(files)}, union_by_name = true) {row_filter}"
+        )
+    allowed = sorted({str(Path(f).parent) + "/" for f in files})
+    con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _sql_list(items: list[str]) -> str:
+    # DuckDB cannot bind parameters in CREATE VIEW or SET; these strings are our own cache paths,
+    # quoted by doubling single quotes.
+    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
+
+
+def _unified_schema(done) -> pa.Schema:
+    fields: dict[str, pa.Field] = {}
+    for _, path, _ in done:
+        for f in pq.read_schema(path):
+            fields.setdefault(f.name, f)
+    fields["text"] = pa.field("text", pa.string())
+    return pa.schema(list(fields.values()))
+
+
+def _text_reader(done, limit: int | None) -> pa.RecordBatchReader:
+    schema = _unified_schema(done)
+    return pa.RecordBatchReader.from_batches(schema, _text_batches(done, schema, limit))
+
+
+def _text_batches(done, schema: pa.Schema, limit: int | None) -> Iterator[pa.RecordBatch]:
+    for shard, path, info in done:
+        rows = info.rows if limit is None else min(info.rows, limit)
+        attributes = store.read_table(path).slice(0, rows)
+        mapping = ColumnMap(**{k: v for k, v in info.columns.items()})
+        offset = 0
+        for batch in read_batches(shard, mapping, ("text",), rows):
+            part = attributes.slice(offset, batch.num_rows)
+            offset += batch.num_rows
+            arrays = []
+            for f in schema:
+                if f.name == "text":
+                    arrays.append(batch.column(batch.schema.get_field_index("text")))
+                elif f.name in part.column_names:
+                    arrays.append(part.column(f.name).combine_chunks().cast(f.type))
+                else:
+                    arrays.append(pa.nulls(batch.num_rows, f.type))
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def fetch_table(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pa.Table:
+    """Run ``sql`` with bound ``params`` and return an Arrow table (DuckDB renamed the method in 2.0)."""
+    relation = con.sql(sql, params=params or None)
+    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+    return fetch()
+
+
+def run_select(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pa.Table:
+    """Run one read-only SELECT with bound ``params``; anything else is refused as bad input."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise BadInput(f"SQL does not parse: {error}") from None
+    if len(statements) != 1:
+        raise BadInput(f"give exactly one SQL statement (got {len(statements)})")
+    if statements[0].type != duckdb.StatementType.SELECT:
+        raise BadInput(f"only read-only SELECT queries are allowed (got {statements[0].type.name})")
+    try:
+        return fetch_table(con, sql, params)
+    except duckdb.PermissionException as error:
+        raise BadInput(f"refused: {str(error).splitlines()[0]}; only the corpus views can be read") from None
+    except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException,
+            duckdb.InvalidInputException, duckdb.ConversionException) as error:
+        raise BadInput(f"SQL error: {str(error).splitlines()[0]}") from None

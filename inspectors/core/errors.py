@@ -24,9 +24,13 @@ class RuntimeFailure(CorpuscopeError):
 
 
 class ShardError(CorpuscopeError):
-    """One shard could not be read or tagged; the run continues with the others."""
+    """One shard could not be read (corrupt, truncated, not the format it claims); the others go on.
 
-    exit_code = 1
+    A shard that cannot be read is bad input (exit code 2); an inspector that crashes on a readable
+    shard is a runtime failure and is reported as such by the engine.
+    """
+
+    exit_code = 2
 
     def __init__(self, shard: str, reason: str):
         super().__init__(f"shard {shard}: {reason}")

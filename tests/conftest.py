@@ -1,0 +1,63 @@
+"""Test set-up: every cache (corpuscope's, DuckDB's, Hugging Face's, Ray's) lives in a temp folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+SAMPLE = REPO / "sample_data" / "demo"
+
+_SESSION_TMP = Path(tempfile.mkdtemp(prefix="corpuscope-tests-"))
+_CACHE_ENV = {
+    "CORPUSCOPE_HOME": _SESSION_TMP / "corpuscope",
+    "HF_HOME": _SESSION_TMP / "hf",
+    "HF_DATASETS_CACHE": _SESSION_TMP / "hf" / "datasets",
+    "XDG_CACHE_HOME": _SESSION_TMP / "xdg",
+    "RAY_TMPDIR": _SESSION_TMP / "ray",
+    "TLDEXTRACT_CACHE": _SESSION_TMP / "tldextract",
+    "MPLCONFIGDIR": _SESSION_TMP / "mpl",
+}
+for _name, _path in _CACHE_ENV.items():
+    os.environ[_name] = str(_path)
+os.environ["HF_HUB_OFFLINE"] = os.environ.get("HF_HUB_OFFLINE", "0")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SESSION_TMP, ignore_errors=True)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh, empty CORPUSCOPE_HOME for one test."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("CORPUSCOPE_HOME", str(path))
+    return path
+
+
+@pytest.fixture
+def cli():
+    """Invoke the real ``corpuscope`` click group; returns (exit_code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from inspectors.cli import main
+
+    def invoke(*args: str):
+        runner = CliRunner()
+        result = runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+def shared(*parts: str) -> Path:
+    """Path into ../shared/data; skips nothing: the data must be there (CI has it)."""
+    path = SHARED.joinpath(*parts)
+    assert path.exists(), f"{path} is missing: tests read real data from ../shared/data"
+    return path

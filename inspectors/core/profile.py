@@ -9,15 +9,13 @@ new or changed, only those run and their columns are merged into the cached file
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
 
-from inspectors.core import registry, store
+from inspectors.core import executors, registry, store
 from inspectors.core.errors import CorpuscopeError
 from inspectors.core.shards import Shard, detect_columns, read_batches
 from inspectors.core.sources import Corpus
@@ -147,29 +145,21 @@ def profile_corpus(
     workers: int | None = None,
     progress: Callable[[ShardResult], None] | None = None,
     user_modules: tuple[str, ...] = (),
+    engine: str = "local",
+    address: str | None = None,
 ) -> ProfileReport:
-    """Profile ``shards`` (default: all of the corpus) with a local process pool of ``workers``."""
+    """Profile ``shards`` (default: all of the corpus) on ``engine`` (``local`` pool or ``ray``)."""
     for module in user_modules:
         registry.load_module(module)
     keys = [cls.key() for cls in registry.resolve(inspector_names)]
     todo = shards if shards is not None else corpus.shards
-    workers = workers or os.cpu_count() or 1
+    kwargs = dict(inspector_keys=keys, overrides=corpus.overrides, limit=limit,
+                  root=str(store.attribute_root()), user_modules=user_modules)
     report = ProfileReport()
-    args = dict(inspector_keys=keys, overrides=corpus.overrides, limit=limit, root=None, user_modules=user_modules)
-    if workers <= 1 or len(todo) <= 1:
-        for shard in todo:
-            result = profile_shard(shard, **args)
-            report.results.append(result)
-            if progress:
-                progress(result)
-        return report
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-        futures = [pool.submit(profile_shard, shard, **args) for shard in todo]
-        for future in as_completed(futures):
-            result = future.result()
-            report.results.append(result)
-            if progress:
-                progress(result)
+    for result in executors.run(engine, profile_shard, todo, kwargs, workers, address):
+        report.results.append(result)
+        if progress:
+            progress(result)
     order = {s.uri: i for i, s in enumerate(todo)}
     report.results.sort(key=lambda r: order[r.shard])
     return report

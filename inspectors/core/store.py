@@ -36,9 +36,14 @@ class AttributeInfo:
     inspectors: dict[str, str]  # plain name -> versioned key
 
 
+def attribute_root() -> str:
+    """The folder (local path or fsspec URI) holding attribute shards."""
+    return str(paths.attributes_root())
+
+
 def attribute_path(shard: Shard, root: Path | None = None) -> Path:
     """Where the attribute shard of ``shard`` lives."""
-    root = root or paths.attributes_root()
+    root = Path(root) if root else paths.attributes_root()
     key = shard.cache_key()
     return root / key[:2] / f"{key}.parquet"
 

@@ -1,0 +1,20 @@
+"""Local executor: a process pool (all cores by default); inline when one worker or one shard."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Callable, Iterator
+
+
+def run_local(func: Callable, shards: list, kwargs: dict, workers: int | None) -> Iterator:
+    """Yield ``func(shard, **kwargs)`` for each shard as it finishes."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(shards) <= 1:
+        for shard in shards:
+            yield func(shard, **kwargs)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(shards))) as pool:
+        futures = [pool.submit(func, shard, **kwargs) for shard in shards]
+        for future in as_completed(futures):
+            yield future.result()

@@ -31,12 +31,13 @@ def main():
 
 
 def _register() -> None:
-    from inspectors.cli import profile_cmd, query_cmds, sql_cmd, inspectors_cmd
+    from inspectors.cli import finding_cmd, inspectors_cmd, profile_cmd, query_cmds, sql_cmd
 
     main.add_command(profile_cmd.profile)
     main.add_command(sql_cmd.sql)
     main.add_command(query_cmds.query)
     main.add_command(inspectors_cmd.inspectors_group)
+    main.add_command(finding_cmd.finding)
 
 
 _register()

@@ -22,6 +22,7 @@ FINDING_KIND = "corpuscope.finding"
 FINDING_VERSION = 1
 MEASURES = (("documents", "1"), ("bytes", "n_bytes"), ("tokens", "n_tokens"))
 EVIDENCE_DOCS = 5
+BOOTSTRAP = 200
 LABELS = ("language", "topic", "format", "evidence")
 
 
@@ -57,9 +58,55 @@ def run_report(query, corpus, params, plan, workers=None, progress=None) -> Repo
     """Run a report query and return its table."""
     values = query.bind(params)
     chosen = prepare(query, corpus, plan, workers, progress)
-    con = views.open_documents(chosen, views.needs_text(query.sql), plan.rows_per_shard)
+    with_text = views.needs_text(query.sql)
+    con = views.open_documents(chosen, with_text, plan.rows_per_shard)
     table = views.run_select(con, query.sql, values)
+    if not plan.is_exact(len(corpus.shards)) and not with_text and len(chosen) > 1:
+        table = _bootstrap_intervals(con, query.sql, values, table, plan.seed)
     return ReportResult(query, values, corpus, plan, len(chosen), table)
+
+
+def _bootstrap_intervals(con, sql: str, values: dict, table: pa.Table, seed: int, replicates: int = BOOTSTRAP) -> pa.Table:
+    """Add ``<col>_ci_low``/``<col>_ci_high`` to every ``*_share`` column by a shard bootstrap.
+
+    Shards are the sampling units (clusters), so each replicate redraws the read shards with
+    replacement and re-runs the report on the redrawn documents; the 2.5th and 97.5th percentiles of
+    each row's share are its interval (percentile bootstrap for cluster samples; Davison & Hinkley
+    1997, §3.8). A row missing from a replicate counts as share 0 there.
+    """
+    shares = [n for n in table.column_names if n.endswith("_share") and pa.types.is_floating(table.schema.field(n).type)]
+    keys = [n for n in table.column_names if not (pa.types.is_integer(table.schema.field(n).type)
+                                                     or pa.types.is_floating(table.schema.field(n).type)
+                                                     or pa.types.is_decimal(table.schema.field(n).type))]
+    if not shares or not keys:
+        return table
+    import numpy as np
+
+    shards = [r[0] for r in con.execute("SELECT DISTINCT shard FROM documents ORDER BY shard").fetchall()]
+    rng = np.random.default_rng(seed)
+    row_keys = [tuple(r[k] for k in keys) for r in table.select(keys).to_pylist()]
+    draws = {name: np.zeros((replicates, len(row_keys))) for name in shares}
+    index = {key: i for i, key in enumerate(row_keys)}
+    con.execute("CREATE TEMP TABLE _boot (shard VARCHAR)")
+    con.execute(f"CREATE OR REPLACE VIEW documents AS SELECT d.* FROM {views.BASE_VIEW} d JOIN _boot USING (shard)")
+    for b in range(replicates):
+        counts = np.bincount(rng.integers(0, len(shards), len(shards)), minlength=len(shards))
+        con.execute("DELETE FROM _boot")
+        con.executemany("INSERT INTO _boot VALUES (?)", [(s,) for s, c in zip(shards, counts) for _ in range(c)])
+        result = con.execute(sql, values).fetchall()
+        names = [d[0] for d in con.description]
+        for row in result:
+            record = dict(zip(names, row))
+            i = index.get(tuple(record[k] for k in keys))
+            if i is not None:
+                for name in shares:
+                    draws[name][b, i] = record[name] or 0.0
+    con.execute(f"CREATE OR REPLACE VIEW documents AS SELECT * FROM {views.BASE_VIEW}")
+    for name in shares:
+        low, high = np.percentile(draws[name], [2.5, 97.5], axis=0)
+        table = table.append_column(f"{name}_ci_low", pa.array(low))
+        table = table.append_column(f"{name}_ci_high", pa.array(high))
+    return table
 
 
 def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence_docs: int = EVIDENCE_DOCS) -> dict:

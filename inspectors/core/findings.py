@@ -32,16 +32,31 @@ def _pct(x) -> str:
 
 
 def describe(finding: dict, fmt: str = "table") -> str:
-    """A human summary of ``finding``: estimates with intervals, shards read, plan and evidence."""
+    """A human summary of ``finding`` in ``fmt``: table (text), csv or markdown (one row per unit)."""
+    units = [(u, finding[u]) for u in ("documents", "bytes", "tokens") if finding.get(u)]
+    if fmt == "csv":
+        lines = ["unit,matched,total,share,ci95_low,ci95_high,method,shards_read,shards_total"]
+        for unit, est in units:
+            lines.append(",".join(str(x) for x in (unit, est["matched"], est["total"], est["share"], *est["ci95"],
+                                                   est["method"], finding["shards"]["read"], finding["shards"]["total"])))
+        return "\n".join(lines)
     q, c, s, p = finding["query"], finding["corpus"], finding["shards"], finding["plan"]
     params = ", ".join(f"{k}={v}" for k, v in q["params"].items())
-    lines = [f"{q['title']}  [{q['name']} v{q['version']}{'; ' + params if params else ''}]",
-             f"corpus: {c['name']} ({c['source']}); {s['read']} of {s['total']} shards read; plan: {p['strategy']}"
-             + (f", seed {p['seed']}" if p["strategy"] != "full" else "")]
-    for unit in ("documents", "bytes", "tokens"):
-        est = finding.get(unit)
-        if not est:
-            continue
+    head = [f"{q['title']}  [{q['name']} v{q['version']}{'; ' + params if params else ''}]",
+            f"corpus: {c['name']} ({c['source']}); {s['read']} of {s['total']} shards read; plan: {p['strategy']}"
+            + (f", seed {p['seed']}" if p["strategy"] != "full" else "")]
+    if fmt == "markdown":
+        lines = [f"**{head[0]}**", "", head[1], "", "| unit | matched | total | share | 95% CI | method |",
+                 "|---|---:|---:|---:|---|---|"]
+        for unit, est in units:
+            lo, hi = est["ci95"]
+            lines.append(f"| {unit} | {est['matched']:,.0f} | {est['total']:,.0f} | {_pct(est['share'])} "
+                         f"| [{_pct(lo)}, {_pct(hi)}] | {est['method']} |")
+        for doc in finding.get("evidence") or []:
+            lines.append(f"- `{doc['id']}` {doc['url'] or ''}: {doc['snippet'][:200]}")
+        return "\n".join(lines)
+    lines = list(head)
+    for unit, est in units:
         lo, hi = est["ci95"]
         lines.append(f"{unit:<10} {est['matched']:>14,.0f} of {est['total']:>14,.0f}  share {_pct(est['share'])}"
                      f"  95% CI [{_pct(lo)}, {_pct(hi)}]  ({est['method']})")
@@ -51,5 +66,4 @@ def describe(finding: dict, fmt: str = "table") -> str:
             lines.append(f"  - {doc['id']} ({doc['url'] or 'no url'}) {doc.get('evidence') or ''}")
             lines.append(f"    {doc['snippet'][:200]}")
     lines.append(f"tool {finding['provenance']['tool_version']}, {finding['provenance']['created']}")
-    text = "\n".join(lines)
-    return text if fmt != "markdown" else "\n".join(f"    {line}" for line in lines)
+    return "\n".join(lines)

@@ -21,6 +21,7 @@ from inspectors.core.errors import BadInput
 from inspectors.core.shards import Shard, read_batches
 from inspectors.core.columns import ColumnMap
 
+BASE_VIEW = "_attributes"
 _TEXT_REFERENCE = re.compile(r"\btext\b|\*", re.IGNORECASE)
 
 
@@ -73,8 +74,9 @@ def open_documents(shards: list[Shard], with_text: bool, limit: int | None = Non
         con.execute("CREATE VIEW documents AS SELECT * FROM _documents_stream")
     else:
         con.execute(
-            f"CREATE VIEW documents AS SELECT * FROM read_parquet({_sql_list(files)}, union_by_name = true) {row_filter}"
+            f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM read_parquet({_sql_list(files)}, union_by_name = true) {row_filter}"
         )
+        con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")
     allowed = sorted({str(Path(f).parent) + "/" for f in files})
     con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
     con.execute("SET enable_external_access = false")

@@ -1,0 +1,115 @@
+"""Stratified targeted scans for rare slices.
+
+Pass 1 (cheap, every document of the scanned shards): the query's ``strata`` SQL expressions over the
+raw columns (``text``, ``url``, ``source``) put each document in the first stratum whose expression
+holds, else in ``rest`` — no document is dropped. Pass 2 (expensive): a seeded simple random sample of
+``per_stratum`` documents inside each stratum is read again and tagged by the query's inspectors, and
+the slice SQL decides which sampled documents match. The estimate combines strata with their known
+sizes (documents and bytes are counted exactly in pass 1).
+
+The per-shard pass 1 (``prefilter_shard``) is a top-level function over picklable arguments, so the
+same executors that profile shards (local pool or Ray) run it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pyarrow as pa
+
+from inspectors.core import executors, registry, views
+from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
+from inspectors.core.shards import Shard, detect_columns, read_batches
+
+REST = "rest"
+
+
+def strata_sql(strata: tuple[dict, ...]) -> str:
+    """The CASE expression assigning a stratum name, from the query header's ``strata`` list."""
+    if not strata:
+        raise BadInput("this query declares no strata; add 'strata:' to its header or use a full or sample plan")
+    cases = []
+    for i, stratum in enumerate(strata):
+        if not isinstance(stratum, dict) or "name" not in stratum or "when" not in stratum:
+            raise BadInput(f"strata[{i}] needs 'name' and 'when' (an SQL condition over text, url, source)")
+        cases.append(f"WHEN ({stratum['when']}) THEN '{str(stratum['name']).replace(chr(39), '')}'")
+    return f"CASE {' '.join(cases)} ELSE '{REST}' END"
+
+
+def prefilter_shard(shard: Shard, case_sql: str, params: dict, overrides: dict | None = None) -> dict:
+    """Pass 1 over one shard: ``{"shard", "row", "stratum", "n_bytes"}`` columns, or ``{"error"}``."""
+    try:
+        mapping = detect_columns(shard, overrides)
+        con = views.connect()
+        con.execute("SET enable_external_access = false")
+        rows, strata, sizes = [], [], []
+        for batch in read_batches(shard, mapping, ("text", "url", "source")):
+            con.register("_batch", batch)
+            result = con.execute(
+                f"SELECT row, {case_sql} AS stratum, coalesce(octet_length(text), 0) AS n_bytes FROM _batch",
+                params,
+            ).fetchnumpy()
+            rows.append(result["row"])
+            strata.append(np.asarray(result["stratum"], dtype=object))
+            sizes.append(result["n_bytes"])
+            con.unregister("_batch")
+        return {"shard": shard.uri, "row": np.concatenate(rows), "stratum": np.concatenate(strata),
+                "n_bytes": np.concatenate(sizes).astype(np.int64)}
+    except CorpuscopeError as error:
+        return {"shard": shard.uri, "error": str(error), "exit_code": error.exit_code}
+    except Exception as error:  # e.g. a strata expression DuckDB rejects: name the shard and the cause
+        return {"shard": shard.uri, "error": f"shard {shard.uri}: prefilter failed: {error}".splitlines()[0], "exit_code": 2}
+
+
+def tag_sample(shard: Shard, rows: list[int], inspector_keys: list[str], overrides: dict | None = None) -> pa.Table:
+    """Pass 2 for one shard: the given rows with their text and the inspectors' columns."""
+    mapping = detect_columns(shard, overrides)
+    classes = registry.resolve(inspector_keys)
+    instances = [cls() for cls in classes]
+    wanted = np.array(sorted(rows), dtype=np.int64)
+    pieces = []
+    for batch in read_batches(shard, mapping, ("id", "text", "url", "source"), int(wanted.max()) + 1):
+        row_numbers = batch.column(0).to_numpy()
+        mask = np.isin(row_numbers, wanted)
+        if not mask.any():
+            continue
+        picked = batch.filter(pa.array(mask))
+        columns = {"shard": pa.array([shard.uri] * picked.num_rows, pa.string())}
+        for name in picked.schema.names:
+            columns[name] = picked.column(name)
+        for inspector in instances:
+            out = inspector.inspect(picked)
+            for f in inspector.output_schema:
+                columns[f.name] = pa.array(out[f.name]).cast(f.type) if not isinstance(out[f.name], pa.Array) else out[f.name].cast(f.type)
+        pieces.append(pa.table(columns))
+    return pa.concat_tables(pieces, promote_options="default")
+
+
+def draw(prefiltered: list[dict], per_stratum: int, seed: int) -> tuple[dict, dict[str, list[int]]]:
+    """Stratum sizes and the seeded sample: ``({stratum: {N, bytes}}, {shard: [rows]})``."""
+    stratum = np.concatenate([p["stratum"] for p in prefiltered])
+    shard_index = np.concatenate([np.full(len(p["row"]), i) for i, p in enumerate(prefiltered)])
+    rows = np.concatenate([p["row"] for p in prefiltered])
+    sizes = np.concatenate([p["n_bytes"] for p in prefiltered])
+    rng = np.random.default_rng(seed)
+    info, picked = {}, defaultdict(list)
+    for name in sorted(set(stratum.tolist())):
+        members = np.flatnonzero(stratum == name)
+        chosen = members if len(members) <= per_stratum else rng.choice(members, per_stratum, replace=False)
+        info[name] = {"N": int(len(members)), "bytes": int(sizes[members].sum()), "n": int(len(chosen))}
+        for i in chosen:
+            picked[prefiltered[shard_index[i]]["shard"]].append(int(rows[i]))
+    return info, dict(picked)
+
+
+def prefilter(shards: list[Shard], case_sql: str, params: dict, overrides, workers, engine="local", address=None) -> list[dict]:
+    """Pass 1 over ``shards`` on an executor; a failed shard fails the scan with its name."""
+    results = list(executors.run(engine, prefilter_shard, shards,
+                                 {"case_sql": case_sql, "params": params, "overrides": overrides}, workers, address))
+    failed = [r for r in results if "error" in r]
+    if failed:
+        error = BadInput if failed[0].get("exit_code") == 2 else RuntimeFailure
+        raise error(failed[0]["error"] + (f" (and {len(failed) - 1} more shards)" if len(failed) > 1 else ""))
+    order = {s.uri: i for i, s in enumerate(shards)}
+    return sorted(results, key=lambda r: order[r["shard"]])

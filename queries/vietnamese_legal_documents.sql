@@ -1,0 +1,22 @@
+-- ---
+-- title: Vietnamese legal documents
+-- description: >
+--   Vietnamese statutes, decrees, circulars, regulations, court judgments and contracts
+--   (language = vi, format = legal_document). News about courts is not counted here; see
+--   vietnamese_law_topic.
+-- version: 1
+-- kind: slice
+-- requires: [language, topic, length, tokens]
+-- params:
+--   min_score: {type: float, default: 0.5, help: Minimum language score for a document to count.}
+-- highlight: ["Điều \\d+", "Căn cứ", "\\d+/\\d{4}/[A-ZĐ\\-]+", "Nghị định", "Thông tư", "Luật", "Bộ luật"]
+-- strata:
+--   - name: vi_legal_markers
+--     when: >
+--       regexp_matches(text, '(Điều|Ðiều) [0-9]+|[0-9]+/[0-9]{4}/[A-ZĐ]+|Căn cứ|CỘNG H[OÒ]À? XÃ HỘI|thuvienphapluat|vbpl\.vn')
+--       OR regexp_matches(coalesce(url, ''), 'thuvienphapluat\.vn|vbpl\.vn|luatvietnam\.vn|toaan\.gov\.vn')
+--   - name: vietnamese_letters
+--     when: "regexp_matches(text, '[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ\u031b\u0306]')"
+-- ---
+SELECT * FROM documents
+WHERE language = 'vi' AND language_score >= $min_score AND format = 'legal_document'

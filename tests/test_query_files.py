@@ -1,0 +1,75 @@
+"""Saved query files: every shipped file validates; broken files fail loudly naming file and key."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspectors.core import queries
+from inspectors.core.errors import BadInput
+
+HEADER = """-- ---
+-- title: T
+-- version: 1
+-- kind: slice
+-- params:
+--   language: {type: str, default: vi}
+-- ---
+"""
+
+
+def test_shipped_queries_validate(cli):
+    code, out, err = cli("query", "validate")
+    assert code == 0, err
+    names = [q.name for q in queries.list_queries()]
+    assert len(names) >= 12
+    for required in ("language_distribution", "vietnamese_share", "topic_distribution", "format_distribution",
+                     "language_topic_crosstab", "top_registered_domains", "top_suffixes", "source_breakdown",
+                     "length_distribution", "vietnamese_legal_documents", "vietnamese_law_topic",
+                     "english_court_opinions_statutes", "source_code_share", "language_topic_share"):
+        assert required in names
+        assert f"ok      {required}" in out
+    assert all(q.title for q in queries.list_queries())
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("SELECT * FROM documents", "no header"),
+        ("-- ---\n-- title: [unclosed\n-- ---\nSELECT 1", "not valid YAML"),
+        ("-- ---\n-- version: 1\n-- kind: slice\n-- ---\nSELECT * FROM documents", "'title' is missing"),
+        ("-- ---\n-- title: T\n-- version: 1\n-- kind: table\n-- ---\nSELECT 1", "'kind' must be one of"),
+        (HEADER.replace("type: str", "type: text") + "SELECT * FROM documents", "params.language.type"),
+        (HEADER + "SELECT * FROM documents WHERE topic = $topic", "$topic"),
+        (HEADER, "no SQL"),
+    ],
+)
+def test_broken_query_files_name_file_and_key(tmp_path, text, message):
+    path = tmp_path / "broken.sql"
+    path.write_text(text)
+    with pytest.raises(BadInput) as error:
+        queries.load(path)
+    assert "broken.sql" in str(error.value) and message in str(error.value)
+
+
+def test_validate_reports_broken_file_with_exit_2(cli, tmp_path, monkeypatch):
+    (tmp_path / "typo.sql").write_text(HEADER + "SELECT * FROM documents WHERE langauge = $language")
+    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path))
+    code, out, err = cli("query", "validate")
+    assert code == 2
+    assert "typo.sql" in err and "langauge" in err
+
+
+def test_params_are_typed_and_checked(tmp_path):
+    path = tmp_path / "q.sql"
+    path.write_text(HEADER.replace("language: {type: str, default: vi}", "n: {type: int, default: 3}") + "SELECT * FROM documents WHERE row < $n")
+    q = queries.load(path)
+    assert q.bind({"n": "10"}) == {"n": 10}
+    with pytest.raises(BadInput, match="must be int"):
+        q.bind({"n": "ten"})
+    with pytest.raises(BadInput, match="unknown parameter 'm'"):
+        q.bind({"m": "1"})
+
+
+def test_unknown_query_name_suggests(cli):
+    code, _, err = cli("query", "show", "vietnamese_shares")
+    assert code == 2 and "Did you mean: vietnamese_share?" in err

@@ -31,13 +31,15 @@ def main():
 
 
 def _register() -> None:
-    from inspectors.cli import finding_cmd, inspectors_cmd, profile_cmd, query_cmds, sql_cmd
+    from inspectors.cli import eval_cmds, finding_cmd, inspectors_cmd, profile_cmd, query_cmds, sql_cmd
 
     main.add_command(profile_cmd.profile)
     main.add_command(sql_cmd.sql)
     main.add_command(query_cmds.query)
     main.add_command(inspectors_cmd.inspectors_group)
     main.add_command(finding_cmd.finding)
+    main.add_command(eval_cmds.attach)
+    main.add_command(eval_cmds.report)
 
 
 _register()

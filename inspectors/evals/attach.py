@@ -1,0 +1,225 @@
+"""Attach coverage findings to evaluation results, task by task, under one new ``corpuscope`` key.
+
+The original JSON is never changed: the output is the file's own object with ``corpuscope`` added (or
+replaced, merging earlier findings, so attaching twice gives the same file). A finding goes to every
+task whose mapped question (saved query + parameters) it answers, and only when its corpus is the
+model's training corpus as the catalogue (or ``--model-corpus``) says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import inspectors
+from inspectors.core.errors import BadInput, RuntimeFailure
+from inspectors.evals.results import ATTACH_KEY, EvalResult
+from inspectors.evals.tasks import TaskMap
+
+KIND = "corpuscope.eval_attachment"
+VERSION = 1
+
+
+@dataclass
+class ModelInfo:
+    """Who the model is and which corpus it trained on, and how we know (catalogue or the user)."""
+
+    label: str
+    candidates: list[str]
+    entry: dict | None = None
+    corpus: str | None = None  # "name" or "name:version"
+    corpus_source: str | None = None  # "catalogue", "--model-corpus", or None when unknown
+    revision: str | None = None
+    matched: str | None = None  # the candidate string the catalogue recognised
+
+    @property
+    def resolved(self) -> bool:
+        """True when the training corpus is known."""
+        return self.corpus is not None
+
+    def to_dict(self) -> dict:
+        """Plain fields for the attachment."""
+        # Candidates are left out: they include folder names, which would differ between copies of a file.
+        return {"label": self.label, "matched": self.matched, "revision": self.revision,
+                "catalogue": self.entry, "corpus": self.corpus, "corpus_source": self.corpus_source}
+
+
+@dataclass
+class AttachOutcome:
+    """What attaching did to one file: the new JSON, counts, and warnings for the user."""
+
+    data: dict
+    attached: int = 0
+    warnings: list[str] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)  # ids of findings that matched a task
+
+
+def parse_model_corpus(pairs) -> dict[str, str]:
+    """``("MODEL=CORPUS[:version]", …)`` as a dict; BadInput on a malformed pair."""
+    out = {}
+    for pair in pairs or ():
+        model, sep, corpus = pair.partition("=")
+        if not sep or not model.strip() or not corpus.strip():
+            raise BadInput(f"--model-corpus takes MODEL=CORPUS[:version], got {pair!r}")
+        out[model.strip()] = corpus.strip()
+    return out
+
+
+def _find_model(candidate: str):
+    try:
+        from inspectors.core.catalogue import find_model
+    except ImportError:  # the catalogue is optional: without it every model is unresolved
+        return None
+    return find_model(candidate)
+
+
+def resolve_model(result: EvalResult, overrides: dict[str, str] | None = None) -> ModelInfo:
+    """The model of ``result`` via the catalogue; ``overrides`` (MODEL -> CORPUS) win over it."""
+    info = ModelInfo(result.model_label, list(result.candidates), revision=result.revision)
+    for candidate in result.candidates:
+        entry = _find_model(candidate)
+        if entry is not None:
+            info.entry = entry.to_dict()
+            info.label, info.matched = entry.name, candidate
+            if entry.corpus:
+                info.corpus = f"{entry.corpus}:{entry.corpus_version}" if entry.corpus_version else entry.corpus
+                info.corpus_source = "catalogue"
+            break
+    names = {c.lower() for c in info.candidates} | {info.label.lower()}
+    for model, corpus in (overrides or {}).items():
+        if model.lower() in names:
+            info.corpus, info.corpus_source = corpus, "--model-corpus"
+    return info
+
+
+def finding_id(finding: dict) -> str:
+    """A short stable id for a finding: same query, params, corpus and plan give the same id."""
+    q, c = finding.get("query") or {}, finding.get("corpus") or {}
+    identity = {"query": [q.get("name"), q.get("sha256"), q.get("params")],
+                "corpus": [c.get("name"), c.get("version"), c.get("shards_fingerprint")],
+                "plan": finding.get("plan"), "created": (finding.get("provenance") or {}).get("created")}
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def corpus_matches(model_corpus: str, finding: dict) -> bool:
+    """True when ``finding`` was measured on ``model_corpus`` ("name" or "name:version")."""
+    corpus = finding.get("corpus") or {}
+    if corpus.get("source") and str(corpus["source"]).rstrip("/") == model_corpus.rstrip("/"):
+        return True  # a path or URL given as the model's corpus: the finding was run on exactly it
+    name, _, version = model_corpus.partition(":")
+    if str(corpus.get("name", "")).lower() != name.lower():
+        return False
+    got = corpus.get("version")
+    return not version or not got or str(got).lower() == version.lower()
+
+
+def attach_findings(result: EvalResult, findings: list[dict], task_map: TaskMap,
+                    model: ModelInfo | None = None) -> AttachOutcome:
+    """``result``'s original JSON plus a ``corpuscope`` key holding ``findings`` keyed by task.
+
+    Findings already attached to ``result`` are kept; one with the same id is not added twice.
+    """
+    model = model or resolve_model(result)
+    earlier = (result.attachment or {}).get("tasks") or {}
+    outcome = AttachOutcome(data={})
+    if not model.resolved:
+        outcome.warnings.append(
+            f"{result.path}: model {model.label!r} is not in the catalogue; findings attached without checking "
+            f"their corpus (map it with --model-corpus {model.label}=CORPUS[:version])")
+    tasks: dict[str, dict] = {}
+    for task, score in result.tasks.items():
+        question = task_map.question(task)
+        if question is None:
+            continue
+        kept = list((earlier.get(task) or {}).get("findings") or [])
+        ids = {f.get("id") for f in kept}
+        for finding in findings:
+            q = finding["query"]
+            if not task_map.matches(question, q["name"], q.get("params") or {}):
+                continue
+            fid = finding_id(finding)
+            if model.resolved and not corpus_matches(model.corpus, finding):
+                outcome.warnings.append(
+                    f"{result.path}: finding {fid} is on corpus {finding['corpus'].get('name')!r}, "
+                    f"not {model.label}'s training corpus {model.corpus!r}; not attached to {task}")
+                continue
+            outcome.used.add(fid)
+            if fid not in ids:
+                kept.append({"id": fid, **finding})
+                ids.add(fid)
+                outcome.attached += 1
+        if kept:
+            tasks[task] = {"question": question.to_dict(), "score": score.to_dict(), "findings": kept}
+    for task, block in earlier.items():  # tasks a user's old task map covered stay attached
+        tasks.setdefault(task, block)
+    outcome.data = {**result.original, ATTACH_KEY: {
+        "kind": KIND, "attachment_version": VERSION, "tool_version": inspectors.__version__,
+        "results_format": result.format, "model": model.to_dict(), "tasks": tasks}}
+    return outcome
+
+
+def auto_findings(results: list[EvalResult], models: list[ModelInfo], task_map: TaskMap, plan: dict,
+                  run=None) -> list[dict]:
+    """Run each mapped question once per training corpus; the findings for ``attach_findings``.
+
+    ``run`` defaults to ``inspectors.core.coverage.run_query(name, corpus, params, plan)``.
+    """
+    unresolved = sorted({str(r.path) + f" ({m.label})" for r, m in zip(results, models) if not m.resolved})
+    if unresolved:
+        raise BadInput("--auto needs each model's training corpus; not in the catalogue: "
+                       + "; ".join(unresolved) + ". Map them with --model-corpus MODEL=CORPUS[:version]")
+    run = run or _run_query()
+    done: dict[tuple, dict] = {}
+    for result, model in zip(results, models):
+        for task in result.tasks:
+            question = task_map.question(task)
+            if question is None or (model.corpus, question.key()) in done:
+                continue
+            finding = run(question.query, model.corpus, dict(question.params), dict(plan))
+            if not isinstance(finding, dict) or finding.get("kind") != "corpuscope.finding":
+                raise BadInput(f"task map entry for {task} names query {question.query!r}, which did not "
+                               "produce a finding (expected a slice query)")
+            done[(model.corpus, question.key())] = finding
+    return list(done.values())
+
+
+def _run_query():
+    try:
+        from inspectors.core.coverage import run_query
+    except ImportError as error:
+        raise RuntimeFailure(f"--auto needs the query engine, which failed to load: {error}") from None
+    return run_query
+
+
+def plan_dict(sample_shards: int | None, rows_per_shard: int | None, seed: int) -> dict:
+    """The plan the ``--sample-shards/--rows-per-shard/--seed`` flags describe, as run_query takes it."""
+    strategy = "shard_sample" if (sample_shards or rows_per_shard) else "full"
+    return {"strategy": strategy, "sample_shards": sample_shards, "rows_per_shard": rows_per_shard, "seed": seed}
+
+
+def output_paths(inputs: list[Path], out: Path) -> list[Path]:
+    """Where each annotated file goes: ``out`` itself for one input (inside it if a folder), else
+    ``out/<path relative to the inputs' common folder>``."""
+    if len(inputs) == 1:
+        return [out / inputs[0].name if out.is_dir() else out]
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"-o {out}: with {len(inputs)} RESULTS files -o must be a folder, not a file")
+    resolved = [p.resolve() for p in inputs]
+    import os
+
+    common = Path(os.path.commonpath([p.parent for p in resolved]))
+    targets = [out / p.relative_to(common) for p in resolved]
+    if len(set(targets)) != len(targets):
+        raise BadInput("the same RESULTS file is given twice")
+    return targets
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` as pretty UTF-8 JSON, creating folders, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,379 @@
+"""Score vs coverage across models, per task family: report data, inline-SVG charts, HTML and Markdown.
+
+Input is results files annotated by ``attach``. Each point is one (model, task): the harness score
+(with ±1.96·stderr when reported) against the share of the model's training corpus the task's finding
+measured (with its 95% interval), linked to that finding.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from inspectors.core.errors import BadInput
+from inspectors.evals.results import ATTACH_KEY, EvalResult, load_results
+
+UNITS = ("documents", "bytes", "tokens")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#7f7f7f", "#bcbd22")
+# Catalogue fields that say how the training data differs from the released corpus, if present.
+TRAINING_NOTE_KEYS = ("notes", "training_notes", "data_notes", "filtering", "deduplication", "dedup",
+                      "epochs", "tokens_trained", "training_tokens")
+
+
+@dataclass
+class Point:
+    """One (model, task) pair: score and coverage share with intervals, and the finding behind it."""
+
+    model: str
+    corpus: str | None
+    task: str
+    family: str
+    language: str | None
+    topic: str | None
+    n_shot: int | None
+    metric: str | None
+    score: float | None
+    score_stderr: float | None
+    share: float | None
+    ci95: tuple[float | None, float | None]
+    finding_id: str
+    source: str
+    revision: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Model name with its revision and shots, so points from the same model stay apart."""
+        extra = [x for x in (self.revision, f"{self.n_shot}-shot" if self.n_shot is not None else None) if x]
+        return f"{self.model} ({', '.join(extra)})" if extra else self.model
+
+
+@dataclass
+class FamilySection:
+    """The points of one task family (xnli, mmlu, …)."""
+
+    family: str
+    points: list[Point]
+
+    @property
+    def models(self) -> list[str]:
+        """Distinct point labels, in first-seen order."""
+        return list(dict.fromkeys(p.label for p in self.points))
+
+
+@dataclass
+class ReportData:
+    """Everything a renderer needs: sections, findings by id, models, caveats."""
+
+    unit: str
+    families: list[FamilySection]
+    findings: dict[str, dict]
+    models: list[dict]
+    notes: list[str]
+    sources: list[str] = field(default_factory=list)
+
+
+def build_report(inputs, unit: str = "documents") -> ReportData:
+    """Report data from annotated results (paths or ``EvalResult``s); BadInput if one is not annotated."""
+    if unit not in UNITS:
+        raise BadInput(f"--unit must be one of {UNITS}, got {unit!r}")
+    results = [r if isinstance(r, EvalResult) else load_results(r) for r in inputs]
+    if not results:
+        raise BadInput("report needs at least one annotated results file (from corpuscope attach)")
+    families: dict[str, list[Point]] = {}
+    findings: dict[str, dict] = {}
+    models: dict[str, dict] = {}
+    missing_unit = 0
+    for result in results:
+        block = result.attachment
+        if not block or not isinstance(block.get("tasks"), dict):
+            raise BadInput(f"{result.path} has no '{ATTACH_KEY}' key: expected results annotated by "
+                           "corpuscope attach (run: corpuscope attach RESULTS --finding F -o OUT)")
+        model = block.get("model") or {}
+        label = model.get("label") or result.model_label
+        models.setdefault(label, model)
+        for task, entry in block["tasks"].items():
+            chosen = _best(entry.get("findings") or [], unit)
+            if chosen is None:
+                missing_unit += bool(entry.get("findings"))
+                continue
+            findings[chosen["id"]] = chosen
+            families.setdefault(entry["question"]["family"], []).append(
+                _point(result, label, model, task, entry, chosen, unit))
+    sections = [FamilySection(name, sorted(points, key=lambda p: (p.task, p.label)))
+                for name, points in sorted(families.items())]
+    notes = _notes(models, unit)
+    if missing_unit:
+        notes.append(f"{missing_unit} task(s) have findings without a {unit} estimate and are not shown "
+                     "(try another --unit).")
+    return ReportData(unit, sections, findings, [{"label": k, **v} for k, v in models.items()],
+                      notes, [str(r.path) for r in results])
+
+
+def _best(candidates: list[dict], unit: str) -> dict | None:
+    usable = [f for f in candidates if isinstance(f.get(unit), dict) and f[unit].get("share") is not None]
+    # Several findings for one task: the one that read the most is the most precise.
+    return max(usable, key=lambda f: f[unit].get("total") or 0, default=None)
+
+
+def _point(result: EvalResult, label: str, model: dict, task: str, entry: dict, finding: dict, unit: str) -> Point:
+    score = result.tasks.get(task)
+    question = entry["question"]
+    est = finding[unit]
+    ci = est.get("ci95") or [None, None]
+    return Point(model=label, corpus=model.get("corpus") or (finding.get("corpus") or {}).get("name"), task=task,
+                 family=question["family"], language=question.get("language"), topic=question.get("topic"),
+                 n_shot=score.n_shot if score else None, metric=score.metric if score else None,
+                 score=score.score if score else None, score_stderr=score.stderr if score else None,
+                 share=est["share"], ci95=(ci[0], ci[1]), finding_id=finding["id"], source=str(result.path),
+                 revision=model.get("revision"))
+
+
+def _notes(models: dict[str, dict], unit: str) -> list[str]:
+    notes = [
+        "Coverage is correlational. Models differ in size, architecture, tokenizer, data quality and how many "
+        "times they saw each document; a higher score next to a larger share does not show the share caused it.",
+        f"Shares are of {unit} in the released (raw) corpus, estimated from the plan in each finding; the 95% "
+        "intervals cover sampling error only, not the errors of the language/topic inspectors that tag documents.",
+        "The raw corpus is not what the model saw: training applies its own filtering, deduplication, mixing "
+        "weights and number of epochs, and an intermediate checkpoint has seen only part of the data.",
+    ]
+    for label, model in models.items():
+        entry = model.get("catalogue") or {}
+        known = [f"{k.replace('_', ' ')}: {entry[k]}" for k in TRAINING_NOTE_KEYS if entry.get(k) not in (None, "", [])]
+        if model.get("revision"):
+            known.append(f"evaluated at revision {model['revision']}")
+        if not model.get("corpus"):
+            known.append("training corpus unknown to the catalogue; its findings were not checked against it")
+        elif model.get("corpus_source") == "--model-corpus":
+            known.append(f"training corpus {model['corpus']} given by the user (--model-corpus)")
+        if known:
+            notes.append(f"{label}: " + "; ".join(known) + ".")
+    notes.append("Score error bars are ±1.96 × the harness's reported standard error, where it reported one.")
+    return notes
+
+
+# ---------------------------------------------------------------- chart
+
+def render_svg(section: FamilySection, unit: str, link=lambda fid: f"#finding-{fid}") -> str:
+    """An SVG scatter of score vs share for one family, each point linking to ``link(finding_id)``."""
+    width, height, left, right, top, bottom = 720, 420, 70, 220, 30, 50
+    points = [p for p in section.points if p.share is not None and p.score is not None]
+    plot_w, plot_h = width - left - right, height - top - bottom
+    xs = [v for p in points for v in (p.share, *p.ci95) if v is not None]
+    ys = [v for p in points for v in _score_range(p)]
+    positive = [v for v in xs if v > 0]
+    log_x = bool(positive) and max(positive) / min(positive) > 100
+    if log_x:
+        floor = min(positive) / 2
+        lo, hi = math.log10(floor), math.log10(max(positive))
+        hi = hi if hi > lo else lo + 1
+
+        def sx(v):
+            return left + plot_w * (math.log10(max(v, floor)) - lo) / (hi - lo)
+        x_ticks = [10 ** e for e in range(math.ceil(lo), math.floor(hi) + 1)] or [max(positive)]
+    else:
+        x_hi = max(xs, default=0) * 1.05 or 1e-3
+
+        def sx(v):
+            return left + plot_w * v / x_hi
+        x_ticks = [x_hi * i / 4 for i in range(5)]
+    y_lo, y_hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
+    pad = (y_hi - y_lo) * 0.08 or 0.05
+    y_lo, y_hi = y_lo - pad, y_hi + pad
+
+    def sy(v):
+        return top + plot_h * (1 - (v - y_lo) / (y_hi - y_lo))
+
+    colours = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(section.models)}
+    esc = html.escape
+    metric = ", ".join(sorted({p.metric for p in points if p.metric})) or "score"
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="{esc(section.family)}: {esc(metric)} vs {unit} share" font-family="sans-serif" font-size="11">',
+           f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>']
+    for t in x_ticks:
+        x = sx(t)
+        out.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}" stroke="#999"/>'
+                   f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{_pct(t)}</text>')
+    for i in range(5):
+        v = y_lo + (y_hi - y_lo) * i / 4
+        y = sy(v)
+        out.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#999"/>'
+                   f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:.3g}</text>')
+    out.append(f'<text x="{left + plot_w / 2}" y="{height - 10}" text-anchor="middle">share of {unit} in the '
+               f'training corpus{" (log scale)" if log_x else ""}, 95% CI</text>')
+    out.append(f'<text transform="translate(16 {top + plot_h / 2}) rotate(-90)" text-anchor="middle">'
+               f'{esc(metric)}</text>')
+    for p in points:
+        colour, x, y = colours[p.label], sx(p.share), sy(p.score)
+        x_lo, x_hi_ci = (sx(v) if v is not None else x for v in p.ci95)
+        y_lo_v, y_hi_v = _score_range(p)
+        title = (f"{p.label} · {p.task}: {p.metric} {p.score:.4g}; share {_pct(p.share)} "
+                 f"[{_pct(p.ci95[0])}, {_pct(p.ci95[1])}] · finding {p.finding_id}")
+        href = esc(link(p.finding_id))
+        out.append(f'<a href="{href}" xlink:href="{href}"><g stroke="{colour}" fill="{colour}">'
+                   f'<title>{esc(title)}</title>'
+                   f'<line x1="{x_lo:.1f}" y1="{y:.1f}" x2="{x_hi_ci:.1f}" y2="{y:.1f}"/>'
+                   f'<line x1="{x:.1f}" y1="{sy(y_lo_v):.1f}" x2="{x:.1f}" y2="{sy(y_hi_v):.1f}"/>'
+                   f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill-opacity="0.8"/>'
+                   f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" stroke="none">{esc(_short(p))}</text></g></a>')
+    for i, model in enumerate(section.models):
+        y = top + 10 + i * 16
+        out.append(f'<circle cx="{width - right + 14}" cy="{y}" r="4" fill="{colours[model]}"/>'
+                   f'<text x="{width - right + 24}" y="{y + 4}">{esc(model[:34])}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _short(p: Point) -> str:
+    """The point's tag in the chart: what differs within a family (language, else topic, else task)."""
+    if p.language and (p.language != "en" or not p.topic):
+        return p.language
+    return p.topic or p.task
+
+
+def _score_range(p: Point) -> tuple[float, float]:
+    if p.score is None:
+        return ()
+    half = 1.96 * p.score_stderr if p.score_stderr else 0.0
+    return (p.score - half, p.score + half)
+
+
+def _pct(x) -> str:
+    return "—" if x is None else f"{100 * x:.3g}%"
+
+
+def _score_text(p: Point) -> str:
+    if p.score is None:
+        return "—"
+    return f"{p.score:.4g}" + (f" ± {1.96 * p.score_stderr:.2g}" if p.score_stderr else "")
+
+
+# ---------------------------------------------------------------- HTML
+
+def render_html(data: ReportData) -> str:
+    """A self-contained HTML page: per family a chart and a table, the findings, and the caveats."""
+    esc = html.escape
+    parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>corpuscope: score vs training-data coverage</title>",
+             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"
+             "table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{border:1px solid #ccc;"
+             "padding:3px 6px;text-align:left}td.n{text-align:right}.note{background:#fff8e1;"
+             "border-left:4px solid #f0b400;padding:.5em 1em}.finding{border-top:1px solid #ddd;"
+             "padding:.5em 0}code{font-size:12px}</style></head><body>",
+             "<h1>Score vs training-data coverage</h1>",
+             f"<p>{len(data.models)} model(s), {len(data.families)} task family(ies); unit: {esc(data.unit)}. "
+             "Each point links to the finding it comes from.</p>",
+             '<div class="note"><h2>What this does and does not show</h2><ul>',
+             *[f"<li>{esc(n)}</li>" for n in data.notes], "</ul></div>"]
+    if not data.families:
+        parts.append("<p>No task in these files has an attached finding.</p>")
+    for section in data.families:
+        parts.append(f'<h2 id="family-{_slug(section.family)}">{esc(section.family)}</h2>')
+        parts.append(render_svg(section, data.unit))
+        parts.append(_html_table(section))
+    parts.append("<h2>Findings</h2>")
+    for fid, finding in data.findings.items():
+        parts.append(_html_finding(fid, finding, data.unit))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _html_table(section: FamilySection) -> str:
+    esc = html.escape
+    rows = ["<table><tr><th>model</th><th>corpus</th><th>task</th><th>metric</th><th>score</th>"
+            "<th>share</th><th>95% CI</th><th>finding</th></tr>"]
+    for p in section.points:
+        rows.append(f"<tr><td>{esc(p.label)}</td><td>{esc(p.corpus or '?')}</td><td>{esc(p.task)}</td>"
+                    f"<td>{esc(p.metric or '')}</td><td class=n>{_score_text(p)}</td><td class=n>{_pct(p.share)}</td>"
+                    f"<td>[{_pct(p.ci95[0])}, {_pct(p.ci95[1])}]</td>"
+                    f'<td><a href="#finding-{p.finding_id}"><code>{p.finding_id}</code></a></td></tr>')
+    return "\n".join(rows) + "</table>"
+
+
+def _html_finding(fid: str, finding: dict, unit: str) -> str:
+    esc = html.escape
+    q, c, plan, shards = (finding.get(k) or {} for k in ("query", "corpus", "plan", "shards"))
+    params = ", ".join(f"{k}={v}" for k, v in (q.get("params") or {}).items())
+    lines = [f'<div class="finding" id="finding-{fid}"><b><code>{fid}</code> {esc(str(q.get("title") or q.get("name")))}'
+             f"</b> [{esc(str(q.get('name')))} v{esc(str(q.get('version')))}; {esc(params)}]<br>",
+             f"corpus {esc(str(c.get('name')))} {esc(str(c.get('version') or ''))} ({esc(str(c.get('source') or ''))}); "
+             f"{shards.get('read')} of {shards.get('total')} shards; plan {esc(str(plan.get('strategy')))}"
+             f", seed {esc(str(plan.get('seed')))}<br><ul>"]
+    for u in UNITS:
+        est = finding.get(u)
+        if isinstance(est, dict) and est.get("share") is not None:
+            ci = est.get("ci95") or [None, None]
+            lines.append(f"<li>{u}: {_pct(est['share'])} [{_pct(ci[0])}, {_pct(ci[1])}] "
+                         f"({est.get('matched')} of {est.get('total')})</li>")
+    lines.append("</ul>")
+    for doc in (finding.get("evidence") or [])[:3]:
+        url = doc.get("url") or ""
+        lines.append(f"<blockquote><code>{esc(str(doc.get('id')))}</code> {esc(url)}<br>"
+                     f"{esc(str(doc.get('snippet') or '')[:300])}</blockquote>")
+    return "\n".join(lines) + "</div>"
+
+
+# ---------------------------------------------------------------- Markdown
+
+def render_markdown(data: ReportData, chart_names: dict[str, str] | None = None) -> str:
+    """Markdown: per family a chart link (``chart_names[family]`` if given) and a table; findings; caveats."""
+    lines = ["# Score vs training-data coverage", "",
+             f"{len(data.models)} model(s), {len(data.families)} task family(ies); unit: {data.unit}.", "",
+             "## What this does and does not show", "", *[f"- {n}" for n in data.notes], ""]
+    for section in data.families:
+        lines += [f"## {section.family}", ""]
+        if chart_names and section.family in chart_names:
+            lines += [f"![{section.family}: score vs share]({chart_names[section.family]})", ""]
+        lines += ["| model | corpus | task | metric | score | share | 95% CI | finding |",
+                  "|---|---|---|---|---:|---:|---|---|"]
+        for p in section.points:
+            lines.append(f"| {_md(p.label)} | {_md(p.corpus or '?')} | {_md(p.task)} | {_md(p.metric or '')} | "
+                         f"{_score_text(p)} | {_pct(p.share)} | [{_pct(p.ci95[0])}, {_pct(p.ci95[1])}] | "
+                         f"[`{p.finding_id}`](#finding-{p.finding_id}) |")
+        lines.append("")
+    lines += ["## Findings", ""]
+    for fid, finding in data.findings.items():
+        q, c = finding.get("query") or {}, finding.get("corpus") or {}
+        est = finding.get(data.unit) or {}
+        ci = est.get("ci95") or [None, None]
+        params = ", ".join(f"{k}={v}" for k, v in (q.get("params") or {}).items())
+        lines += [f'<a id="finding-{fid}"></a>', "",
+                  f"**`{fid}`** {q.get('title') or q.get('name')} [{q.get('name')} v{q.get('version')}; {params}] "
+                  f"on {c.get('name')} {c.get('version') or ''}: {data.unit} share {_pct(est.get('share'))} "
+                  f"[{_pct(ci[0])}, {_pct(ci[1])}]", ""]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(data: ReportData, out: Path) -> list[Path]:
+    """Write ``out`` (.html/.htm or .md); Markdown also gets one SVG per family beside it."""
+    suffix = out.suffix.lower()
+    if suffix not in (".html", ".htm", ".md", ".markdown"):
+        raise BadInput(f"-o {out}: expected a .html or .md file name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = [out]
+    if suffix in (".html", ".htm"):
+        out.write_text(render_html(data), encoding="utf-8")
+        return written
+    charts = {}
+    for section in data.families:
+        name = f"{out.stem}-{_slug(section.family)}.svg"
+        path = out.with_name(name)
+        path.write_text(render_svg(section, data.unit, link=lambda fid: f"{out.name}#finding-{fid}"),
+                        encoding="utf-8")
+        charts[section.family] = name
+        written.append(path)
+    out.write_text(render_markdown(data, charts), encoding="utf-8")
+    return written
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "family"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|")

@@ -38,14 +38,24 @@ class ReportResult:
     table: pa.Table
 
 
+def needed_inspectors(query: queries.Query) -> list[str]:
+    """Inspectors a query's run needs: its own, plus length and tokens for a slice's byte/token counts.
+
+    A report that needs only ``url`` (e.g. via ``web_domain``) thus never reads ``text``.
+    """
+    needed = set(query.requires)
+    if query.kind == "slice":
+        needed |= {"length"} | ({"tokens"} if "tokens" in registry.latest() else set())
+    return sorted(needed)
+
+
 def prepare(query: queries.Query, corpus: Corpus, plan: Plan, workers: int | None = None, progress=None):
     """Profile the plan's shards with the inspectors the query needs; returns the shards read.
 
     Failed shards are reported as one error naming them; finished shards stay cached.
     """
     chosen = plan.choose(corpus.shards)
-    needed = sorted(set(query.requires) | {"length"} | ({"tokens"} if "tokens" in registry.latest() else set()))
-    report = profile_corpus(corpus, needed, chosen, plan.rows_per_shard, workers, progress)
+    report = profile_corpus(corpus, needed_inspectors(query), chosen, plan.rows_per_shard, workers, progress)
     if report.failed:
         first = report.failed[0]
         more = f" (and {len(report.failed) - 1} more shards)" if len(report.failed) > 1 else ""

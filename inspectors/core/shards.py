@@ -26,6 +26,9 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst"}
 BATCH_ROWS = 1024
+# Row-limited Parquet reads fetch only the leading row groups that cover the limit (the planner
+# reads this flag to count bytes the same way the reader fetches them).
+ROW_GROUP_PUSHDOWN = True
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ def _parquet_batches(shard, mapping, fields, limit, batch_rows):
         reader = pq.ParquetFile(handle)
         if not columns:
             columns = [reader.schema_arrow.names[0]]
-        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
+        groups = _row_groups_for(reader.metadata, limit)
+        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns, row_groups=groups):
             if limit is not None and start + batch.num_rows > limit:
                 batch = batch.slice(0, limit - start)
             values = {name: _get_path(batch, path) for name, path in wanted.items()}
@@ -167,6 +171,22 @@ def _parquet_batches(shard, mapping, fields, limit, batch_rows):
             start += batch.num_rows
             if limit is not None and start >= limit:
                 return
+
+
+def _row_groups_for(metadata, limit: int | None) -> list[int] | None:
+    """The leading row groups that hold the first ``limit`` rows (``None``: all of them).
+
+    pyarrow reads ahead across row groups, so without this a row-limited read fetches the whole file.
+    """
+    if limit is None:
+        return None
+    groups, rows = [], 0
+    for index in range(metadata.num_row_groups):
+        if rows >= limit:
+            break
+        groups.append(index)
+        rows += metadata.row_group(index).num_rows
+    return groups
 
 
 def _get_path(batch: pa.RecordBatch, path: str) -> pa.Array:

@@ -36,3 +36,12 @@ def plan_options(func):
 def workers_option(func):
     """Add ``--workers`` (processes; default all cores)."""
     return click.option("--workers", type=int, default=None, help="Worker processes (default: all cores).")(func)
+
+
+def stratified_options(func):
+    """Add ``--stratified`` and ``--per-stratum`` (a stratified targeted scan for rare slices)."""
+    func = click.option("--per-stratum", type=int, default=None,
+                        help="Documents tagged per stratum in a stratified scan (default 200).")(func)
+    func = click.option("--stratified", is_flag=True,
+                        help="Prefilter every document into the query's strata, then tag a seeded sample of each.")(func)
+    return func

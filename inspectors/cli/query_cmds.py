@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from inspectors.cli.options import column_options, corpus_from, plan_options, workers_option
+from inspectors.cli.options import column_options, corpus_from, plan_options, stratified_options, workers_option
 from inspectors.cli.output import FORMATS, dumps, render_table
 from inspectors.core import queries
 from inspectors.core.errors import BadInput
@@ -88,16 +88,19 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
               help="Evidence documents kept for a slice.")
 @column_options
 @plan_options
+@stratified_options
 @workers_option
 def run(name_or_file, source, pairs, fmt, out, evidence_docs, text_column, url_column, id_column,
-        source_column, sample_shards, rows_per_shard, seed, workers):
+        source_column, sample_shards, rows_per_shard, seed, stratified, per_stratum, workers):
     """Run a saved query over a corpus, profiling what it needs first (cached)."""
     from inspectors.core import coverage
     from inspectors.core.findings import describe
 
     q = queries.find(name_or_file)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
-    plan = Plan.from_options(sample_shards, rows_per_shard, seed)
+    plan = Plan.from_options(sample_shards, rows_per_shard, seed, stratified, per_stratum)
+    if plan.strategy == "stratified" and q.kind != "slice":
+        raise BadInput(f"--stratified applies to slices; {q.name} is a report")
     params = _params(pairs)
     if q.kind == "slice":
         finding = coverage.run_slice(q, corpus, params, plan, workers, evidence_docs=evidence_docs)

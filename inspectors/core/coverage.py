@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 import inspectors
-from inspectors.core import estimate, evidence, queries, registry, views
+from inspectors.core import estimate, evidence, queries, registry, stratified, views
 from inspectors.core.errors import BadInput, RuntimeFailure
 from inspectors.core.plan import Plan
 from inspectors.core.profile import profile_corpus
@@ -120,18 +120,23 @@ def _bootstrap_intervals(con, sql: str, values: dict, table: pa.Table, seed: int
 
 
 def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence_docs: int = EVIDENCE_DOCS) -> dict:
-    """Run a slice query and return its finding (see ``finding_schema`` in the README)."""
+    """Run a slice query and return its finding (see "Finding" in the README)."""
     values = query.bind(params)
+    if plan.strategy == "stratified":
+        return _run_stratified(query, corpus, values, plan, workers, evidence_docs)
     chosen = prepare(query, corpus, plan, workers, progress)
     base = views.open_documents(chosen, False, plan.rows_per_shard)
     totals = _per_shard(base, "SELECT * FROM documents", {}, _has_column(base, "n_tokens"))
-    con = views.open_documents(chosen, views.needs_text(query.sql), plan.rows_per_shard)
+    con = views.open_documents(chosen, views.needs_text(query.sql, star_reads_text=False), plan.rows_per_shard)
     views.run_select(con, f"SELECT * FROM ({query.sql}) LIMIT 0", values)  # validates the user SQL alone
     names = _slice_columns(con, query, values)
     kept = ["shard", "row", "id", "url", "n_bytes"] + [c for c in ("n_tokens",) + LABELS if c in names]
     con.execute(f"CREATE TEMP TABLE matched AS SELECT {', '.join(kept)} FROM ({query.sql})", values)
     matched = _per_shard(con, "SELECT * FROM matched", {}, "n_tokens" in kept)
     shards_total = len(corpus.shards)
+    # A row-limited read covers a whole shard only when the shard ended before the limit.
+    whole = plan.rows_per_shard is None or all(
+        info.complete for _, _, info in views.profiled(chosen))
     result = {}
     for unit, _ in MEASURES:
         m = [matched.get(s.uri, {}).get(unit, 0.0) for s in chosen]
@@ -142,9 +147,87 @@ def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence
         if plan.is_exact(shards_total):
             est = estimate.full_scan(sum(m), sum(t))
         else:
-            est = estimate.shard_sample(m, t, shards_total)
+            est = estimate.shard_sample(m, t, shards_total, whole_shards=whole)
         result[unit] = est.to_dict()
     return _finding(query, values, corpus, plan, chosen, result, _evidence(con, query, chosen, evidence_docs))
+
+
+def _run_stratified(query, corpus, values, plan, workers, evidence_docs) -> dict:
+    """Stratified targeted scan: prefilter every document, tag a seeded sample per stratum, combine."""
+    chosen = plan.choose(corpus.shards)
+    case_sql = stratified.strata_sql(query.strata)
+    passes = stratified.prefilter(chosen, case_sql, values, corpus.overrides, workers)
+    sizes, picked = stratified.draw(passes, plan.per_stratum or 200, plan.seed)
+    keys = [cls.key() for cls in registry.resolve(needed_inspectors(query))]
+    tables = [stratified.tag_sample(shard, picked[shard.uri], keys, corpus.overrides)
+              for shard in chosen if picked.get(shard.uri)]
+    sample = pa.concat_tables(tables, promote_options="default")
+    con = views.connect()
+    con.register("_sample", sample)
+    con.execute("CREATE VIEW documents AS SELECT * FROM _sample")
+    con.execute("SET enable_external_access = false")
+    names = _slice_columns(con, query, values)
+    kept = ["shard", "row", "id", "url", "n_bytes"] + [c for c in ("n_tokens",) + LABELS if c in names]
+    con.execute(f"CREATE TEMP TABLE matched AS SELECT {', '.join(kept)} FROM ({query.sql})", values)
+    has_tokens = "n_tokens" in sample.column_names
+    rows = con.execute(
+        "SELECT s.shard, s.row, s.n_bytes, " + ("coalesce(s.n_tokens, 0)" if has_tokens else "0")
+        + ", m.row IS NOT NULL FROM _sample s LEFT JOIN matched m USING (shard, row)"
+    ).fetchall()
+    stratum_of = {}
+    for p in passes:
+        for row, name in zip(p["row"].tolist(), p["stratum"].tolist()):
+            stratum_of[(p["shard"], row)] = name
+    shard_index = {s.uri: i for i, s in enumerate(chosen)}
+    by_stratum: dict[str, list] = {name: [] for name in sizes}
+    for shard, row, n_bytes, n_tokens, hit in rows:
+        by_stratum[stratum_of[(shard, row)]].append((shard_index[shard], float(n_bytes), float(n_tokens), bool(hit)))
+    sampled_shards = len(chosen) < len(corpus.shards)
+    result = {}
+    for unit in ("documents", "bytes", "tokens"):
+        if unit == "tokens" and not has_tokens:
+            result[unit] = None
+            continue
+        strata = []
+        for name, info in sizes.items():
+            docs = by_stratum[name]
+            shard_ids = [d[0] for d in docs]
+            if unit == "documents":
+                strata.append(estimate.StratumSample(N=info["N"], y=[float(d[3]) for d in docs], shard=shard_ids, name=name))
+                continue
+            x = [d[1] if unit == "bytes" else d[2] for d in docs]
+            x_total = info["bytes"] if unit == "bytes" else (info["N"] * sum(x) / len(x) if x else 0.0)
+            strata.append(estimate.StratumSample(N=info["N"], y=[xi * d[3] for xi, d in zip(x, docs)], x=x,
+                                                 x_total=x_total, shard=shard_ids, name=name))
+        est = estimate.stratified(strata, shards_total=len(corpus.shards) if sampled_shards else None,
+                                  shards_read=len(chosen) if sampled_shards else None)
+        result[unit] = est.to_dict()
+    hits = {name: sum(d[3] for d in docs) for name, docs in by_stratum.items()}
+    result["strata"] = [{"name": name, "documents": info["N"], "bytes": info["bytes"], "sampled": info["n"],
+                         "matched_in_sample": hits[name]} for name, info in sizes.items()]
+    scanned = sum(info["N"] for info in sizes.values())
+    result["inspected_share"] = sum(info["n"] for info in sizes.values()) / scanned if scanned else 0.0
+    evidence_docs_found = _evidence_from_sample(con, sample, query, evidence_docs)
+    return _finding(query, values, corpus, plan, chosen, result, evidence_docs_found)
+
+
+def _evidence_from_sample(con, sample: pa.Table, query, n: int) -> list[dict]:
+    if n <= 0:
+        return []
+    labels = [c for c in LABELS if c in [d[0] for d in con.execute("DESCRIBE matched").fetchall()]]
+    rows = con.execute(
+        f"SELECT m.shard, m.row, m.id, m.url, s.text{''.join(', m.' + c for c in labels)} FROM matched m "
+        "JOIN _sample s USING (shard, row) ORDER BY hash(m.shard, m.row) LIMIT $n", {"n": n}).fetchall()
+    return [_evidence_record(query, shard, row, doc_id, url, text, dict(zip(labels, rest)))
+            for shard, row, doc_id, url, text, *rest in rows]
+
+
+def _evidence_record(query, shard, row, doc_id, url, text, found: dict) -> dict:
+    why = "; ".join(f"{k}={v}" for k, v in found.items() if k != "evidence" and v is not None)
+    if found.get("evidence"):
+        why += f"; {found['evidence']}"
+    return {"id": doc_id, "shard": shard, "row": row, "url": url,
+            "snippet": evidence.snippet(text, query.highlight), "evidence": why or None}
 
 
 def _per_shard(con, source_sql: str, values, has_tokens: bool) -> dict[str, dict[str, float]]:
@@ -183,12 +266,7 @@ def _evidence(con, query, chosen, n: int) -> list[dict]:
         picked = [r for r in rows if r[0] == shard_uri]
         texts = evidence.texts_for(by_uri[shard_uri], [r[1] for r in picked])
         for shard, row, doc_id, url, *label_values in picked:
-            found = dict(zip(labels, label_values))
-            why = "; ".join(f"{k}={v}" for k, v in found.items() if k != "evidence" and v is not None)
-            if found.get("evidence"):
-                why += f"; {found['evidence']}"
-            out.append({"id": doc_id, "shard": shard, "row": row, "url": url,
-                        "snippet": evidence.snippet(texts.get(row), query.highlight), "evidence": why or None})
+            out.append(_evidence_record(query, shard, row, doc_id, url, texts.get(row), dict(zip(labels, label_values))))
     return out
 
 

@@ -13,6 +13,7 @@ same executors that profile shards (local pool or Ray) run it.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -40,6 +41,8 @@ def strata_sql(strata: tuple[dict, ...]) -> str:
 def prefilter_shard(shard: Shard, case_sql: str, params: dict, overrides: dict | None = None) -> dict:
     """Pass 1 over one shard: ``{"shard", "row", "stratum", "n_bytes"}`` columns, or ``{"error"}``."""
     try:
+        # DuckDB wants exactly the parameters a statement uses.
+        params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", case_sql)}
         mapping = detect_columns(shard, overrides)
         con = views.connect()
         con.execute("SET enable_external_access = false")
@@ -47,7 +50,7 @@ def prefilter_shard(shard: Shard, case_sql: str, params: dict, overrides: dict |
         for batch in read_batches(shard, mapping, ("text", "url", "source")):
             con.register("_batch", batch)
             result = con.execute(
-                f"SELECT row, {case_sql} AS stratum, coalesce(octet_length(text), 0) AS n_bytes FROM _batch",
+                f"SELECT row, {case_sql} AS stratum, coalesce(strlen(text), 0) AS n_bytes FROM _batch",
                 params,
             ).fetchnumpy()
             rows.append(result["row"])

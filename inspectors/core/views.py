@@ -22,12 +22,16 @@ from inspectors.core.shards import Shard, read_batches
 from inspectors.core.columns import ColumnMap
 
 BASE_VIEW = "_attributes"
-_TEXT_REFERENCE = re.compile(r"\btext\b|\*", re.IGNORECASE)
+_TEXT_NAMED = re.compile(r"\btext\b", re.IGNORECASE)
+# A star that expands to columns (SELECT *, SELECT d.*, ", *"), not count(*).
+_STAR = re.compile(r"(?:\bselect\b(?:\s+distinct)?|,)\s*(?:\w+\.)?\*", re.IGNORECASE)
 
 
-def needs_text(sql: str) -> bool:
-    """True when ``sql`` may read the ``text`` column (names it, or selects ``*``)."""
-    return bool(_TEXT_REFERENCE.search(sql))
+def needs_text(sql: str, star_reads_text: bool = True) -> bool:
+    """True when ``sql`` may read the ``text`` column: it names it, or (unless told otherwise) its
+    SELECT list expands ``*``. A slice's engine reads only named columns of ``SELECT * FROM
+    documents WHERE …``, so for slices pass ``star_reads_text=False``."""
+    return bool(_TEXT_NAMED.search(sql) or (star_reads_text and _STAR.search(sql)))
 
 
 def connect() -> duckdb.DuckDBPyConnection:

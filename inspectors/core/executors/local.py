@@ -8,13 +8,19 @@ from typing import Callable, Iterator
 
 
 def run_local(func: Callable, shards: list, kwargs: dict, workers: int | None) -> Iterator:
-    """Yield ``func(shard, **kwargs)`` for each shard as it finishes."""
+    """Yield ``func(shard, **kwargs)`` for each shard as it finishes.
+
+    Closing the generator early (a cancelled run) cancels the shards not yet started.
+    """
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(shards) <= 1:
         for shard in shards:
             yield func(shard, **kwargs)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(shards))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(shards)))
+    try:
         futures = [pool.submit(func, shard, **kwargs) for shard in shards]
         for future in as_completed(futures):
             yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,55 @@
+"""Saved queries: list, read and run any query file with its parameters."""
+
+import streamlit as st
+
+import ui
+from inspectors.core import queries
+
+st.title("Saved queries")
+st.caption("Every query file in `queries/` (and `$CORPUSCOPE_QUERIES`). A *slice* yields a finding with "
+           "intervals and evidence; a *report* yields a table. Parameters are typed and always bound.")
+
+found = []
+with ui.guard("Saved queries could not be read"):
+    found = queries.list_queries()
+if not found:
+    st.stop()
+st.dataframe([{"name": q.name, "kind": q.kind, "version": q.version, "title": q.title,
+               "requires": ", ".join(q.requires)} for q in found], hide_index=True, width="stretch")
+
+names = [q.name for q in found]
+name = st.selectbox("Query", names, index=names.index("vietnamese_share") if "vietnamese_share" in names else 0,
+                    key="sq_query", format_func=lambda n: f"{n} — {next(q.title for q in found if q.name == n)}")
+query = next(q for q in found if q.name == name)
+st.markdown(f"**{query.title}** · {query.kind} · v{query.version}")
+st.write(query.description)
+with st.expander(f"File {query.path.name}"):
+    st.code(query.text, language="sql")
+
+source = ui.current_source()
+corpus = None
+with ui.guard("Could not open the corpus"):
+    corpus = ui.get_corpus(source)
+if corpus is None:
+    st.stop()
+st.markdown(f"Runs on **{corpus.name}** ({len(corpus.shards)} shards; change it in the sidebar).")
+params = ui.param_widgets(query, "sq")
+plan = ui.plan_picker(corpus, "sq", allow_stratified=query.kind == "slice")
+if ui.was_cancelled("sq"):
+    st.warning("Cancelled; finished shards stay cached. Run again to resume.")
+if st.button("Run query", type="primary", icon=":material/play_arrow:", key="sq_run"):
+    with ui.guard(f"{query.name} failed"):
+        result = ui.run_query(query, corpus, params, plan, "sq")
+        if result is not None:
+            st.session_state["sq_result"] = (query.name, corpus.source, result)
+
+stored = st.session_state.get("sq_result")
+if stored and stored[0] == query.name and stored[1] == corpus.source:
+    result = stored[2]
+    st.divider()
+    if isinstance(result, dict):
+        ui.show_finding(result, "sq")
+    else:
+        table, shards_read = result
+        ui.shards_badge(shards_read, len(corpus.shards), plan.is_exact(len(corpus.shards)))
+        ui.show_report(table, query.title)

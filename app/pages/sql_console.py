@@ -1,0 +1,42 @@
+"""SQL console: read-only SQL over the current corpus's ``documents`` view, sandboxed."""
+
+import streamlit as st
+
+import ui
+
+st.title("SQL console")
+st.caption("Read-only SQL over the `documents` view of the current corpus (one row per profiled document: "
+           "`shard, row, id, url, source, text` and every attribute column). External file access is "
+           "disabled and only the corpus views are visible: reading files, writing, ATTACH and INSTALL fail.")
+
+source = ui.current_source()
+corpus = None
+with ui.guard("Could not open the corpus"):
+    corpus = ui.get_corpus(source)
+if corpus is None:
+    st.stop()
+
+profiled = ui.cached_shards(corpus, ui.Plan())
+ui.shards_badge(profiled, len(corpus.shards))
+st.caption("The console reads the shards profiled so far; profile the rest to query the whole corpus.")
+if profiled < len(corpus.shards):
+    if ui.was_cancelled("sql"):
+        st.warning("Cancelled; finished shards stay cached.")
+    if st.button("Profile all shards", icon=":material/play_arrow:", key="sql_profile"):
+        with ui.guard("Profiling failed"):
+            ui.ensure_profiled(corpus, ui.all_inspectors(), ui.Plan(), "sql")
+            st.rerun()
+
+example = "select language, count(*) as documents\nfrom documents\ngroup by 1\norder by 2 desc"
+sql = st.text_area("SQL", example, height=140, key="sql_text")
+limit = st.number_input("Show at most this many rows", 10, 100_000, 1000, step=100, key="sql_limit")
+if st.button("Run", type="primary", icon=":material/play_arrow:", key="sql_run"):
+    with ui.guard("Query refused"):
+        table = ui.console_select(corpus, sql)
+        st.session_state["sql_result"] = table
+        st.session_state["sql_error"] = None
+
+result = st.session_state.get("sql_result")
+if result is not None:
+    st.caption(f"{result.num_rows:,} rows")
+    st.dataframe(result.slice(0, int(limit)).to_pandas(), hide_index=True, width="stretch")

@@ -1,0 +1,752 @@
+"""Shared pieces of the corpuscope app: corpus and plan pickers, cached library calls, progress with
+cancel, error display, charts with 95% error bars, and the finding view.
+
+Everything here calls the library (``inspectors.core``); the app holds no SQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from inspectors.core import findings, overview, queries
+from inspectors.core.errors import CorpuscopeError
+from inspectors.core.plan import Plan
+from inspectors.core.profile import profile_corpus
+from inspectors.core.sources import Corpus, resolve
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_data" / "demo"
+CORPUS_ENV = "CORPUSCOPE_APP_CORPUS"
+WORKERS_ENV = "CORPUSCOPE_APP_WORKERS"
+AUTO_PROFILE_BYTES = 256 * 2**20  # local corpora smaller than this are profiled when a page opens
+MEASURE_LABELS = {"documents": "Documents", "bytes": "Bytes", "tokens": "Tokens"}
+
+
+# ----------------------------------------------------------------------------------------- errors
+
+@contextlib.contextmanager
+def guard(what: str = ""):
+    """Show a corpuscope error (or an unexpected one) as a message instead of a traceback."""
+    try:
+        yield
+    except CorpuscopeError as error:
+        st.error(f"{what + ': ' if what else ''}{error}", icon=":material/error:")
+    except Exception as error:  # noqa: BLE001  (the app must never show a traceback)
+        st.error(f"{what + ': ' if what else ''}unexpected {type(error).__name__}: {error}",
+                 icon=":material/bug_report:")
+
+
+def workers() -> int:
+    """Worker processes for profiling (``$CORPUSCOPE_APP_WORKERS``, default up to 4 cores)."""
+    value = os.environ.get(WORKERS_ENV)
+    return int(value) if value else max(1, min(4, os.cpu_count() or 1))
+
+
+# ----------------------------------------------------------------------------------------- corpora
+
+def default_source() -> str:
+    """The corpus the app opens on: ``--corpus`` of ``corpuscope app``, else the bundled demo."""
+    return os.environ.get(CORPUS_ENV) or str(SAMPLE)
+
+
+def catalogue():
+    """The corpus catalogue, or ``None`` when the catalogue module is not installed."""
+    try:
+        from inspectors.core.catalogue import load_catalogue
+    except ImportError:
+        return None
+    return _load_catalogue(load_catalogue)
+
+
+@st.cache_resource(show_spinner=False)
+def _load_catalogue(loader):
+    return loader()
+
+
+def catalogue_names() -> list[str]:
+    """Catalogue corpus names (empty when there is no catalogue or it fails to load)."""
+    try:
+        cat = catalogue()
+    except CorpuscopeError:
+        return []
+    if cat is None:
+        return []
+    return [getattr(c, "name", str(c)) for c in getattr(cat, "corpora", [])]
+
+
+def known_sources() -> list[str]:
+    """Sources to choose from: the default, ones the user added this session, and the catalogue."""
+    out = [default_source(), str(SAMPLE)]
+    out += st.session_state.get("user_sources", [])
+    out += catalogue_names()
+    return list(dict.fromkeys(out))
+
+
+def label_source(source: str) -> str:
+    """Short display label for a source."""
+    if source == str(SAMPLE):
+        return "demo (bundled sample corpus)"
+    return source
+
+
+def add_source(source: str) -> None:
+    """Remember ``source`` for this session and make it the current corpus."""
+    source = source.strip()
+    users = st.session_state.setdefault("user_sources", [])
+    if source not in users:
+        users.append(source)
+    st.session_state["corpus"] = source
+
+
+def current_source() -> str:
+    """The corpus chosen in the sidebar (shared by all pages)."""
+    if "corpus" not in st.session_state:
+        st.session_state["corpus"] = default_source()
+    return st.session_state["corpus"]
+
+
+def sidebar_corpus_picker() -> str:
+    """The sidebar select box that sets the current corpus for every page."""
+    options = known_sources()
+    current = current_source()
+    if current not in options:
+        options.append(current)
+    st.sidebar.selectbox("Corpus", options, index=options.index(current), key="corpus",
+                         format_func=label_source,
+                         help="Every page works on this corpus. Add your own on the Corpora page.")
+    return st.session_state["corpus"]
+
+
+@st.cache_data(show_spinner="Listing shards…", ttl=3600)
+def _resolve(source: str, overrides: tuple) -> Corpus:
+    return resolve(source, dict(overrides))
+
+
+def get_corpus(source: str, overrides: dict | None = None) -> Corpus:
+    """The resolved corpus (shard list cached for an hour)."""
+    return _resolve(source, tuple(sorted((overrides or {}).items())))
+
+
+# ----------------------------------------------------------------------------------------- plans
+
+def plan_picker(corpus: Corpus, key: str, allow_stratified: bool = True) -> Plan:
+    """Widgets for a plan: full scan, seeded shard sample or stratified; returns the ``Plan``."""
+    total = len(corpus.shards)
+    labels = {"full": "Full scan (exact)", "shard_sample": "Shard sample", "stratified": "Stratified"}
+    options = list(labels) if allow_stratified else ["full", "shard_sample"]
+    strategy = st.segmented_control("Plan", options, default="full", format_func=labels.get, key=f"{key}_strategy",
+                                    help="A full scan gives exact numbers; a sample reads k of K shards "
+                                         "and reports 95% intervals (shards are clusters).") or "full"
+    if strategy == "full":
+        return Plan()
+    cols = st.columns(3)
+    k = cols[0].number_input("Shards to read (k)", 1, max(1, total), min(max(1, total // 2), total), key=f"{key}_k")
+    rows = cols[1].number_input("Rows per shard (0 = all)", 0, 10_000_000, 0, step=500, key=f"{key}_rows")
+    seed = cols[2].number_input("Seed", 0, 2**31 - 1, 0, key=f"{key}_seed")
+    if strategy == "stratified":
+        per = st.number_input("Documents per stratum", 1, 100_000, 200, key=f"{key}_per")
+        return Plan("stratified", int(k), None, int(seed), int(per))
+    return Plan("shard_sample", int(k), int(rows) or None, int(seed))
+
+
+def plan_key(plan: Plan) -> tuple:
+    """A hashable key for ``plan`` (cache keys)."""
+    return tuple(sorted(plan.to_dict().items()))
+
+
+def shards_badge(read: int, total: int, exact: bool | None = None) -> None:
+    """The visible "k of K shards read" badge (green when exact)."""
+    exact = (read == total) if exact is None else exact
+    note = "exact" if exact else "sampled, 95% intervals shown"
+    st.badge(f"{read} of {total} shards read · {note}", icon=":material/dataset:",
+             color="green" if exact else "orange")
+
+
+# ----------------------------------------------------------------------------------------- long work
+
+def ensure_profiled(corpus: Corpus, inspector_names: list[str], plan: Plan, key: str) -> bool:
+    """Profile the plan's shards with a progress bar and a Cancel button; True when all are done.
+
+    Finished shards stay cached by the library, so a cancelled run resumes where it stopped. Work
+    goes in small batches so that Cancel (which reruns the page) waits for at most one batch.
+    """
+    chosen = plan.choose(corpus.shards)
+    done_key = ("profiled", corpus.source, tuple(sorted(corpus.overrides.items())), tuple(inspector_names),
+                plan_key(plan))
+    if st.session_state.get(done_key):
+        return True
+    n = len(chosen)
+    box = st.empty()
+    with box.container():
+        bar = st.progress(0.0, text=f"Profiling {n} shard{'s' * (n != 1)} of {corpus.name}…")
+        st.button("Cancel", key=f"{key}_cancel_{abs(hash(done_key))}", icon=":material/cancel:",
+                  on_click=_cancel, args=(key,), help="Stop after the shards in flight; finished shards stay cached.")
+    failed = []
+    finished = 0
+    step = max(1, workers() * 2)
+    for start in range(0, n, step):
+        batch = chosen[start:start + step]
+
+        def tick(result):
+            nonlocal finished
+            finished += 1
+            if result.status == "failed":
+                failed.append(result)
+            bar.progress(finished / n, text=f"Profiling {corpus.name}: {finished} of {n} shards "
+                                            f"({result.status}: {result.shard.rsplit('/', 1)[-1]})")
+
+        profile_corpus(corpus, inspector_names, batch, plan.rows_per_shard, workers(), tick)
+    box.empty()
+    if failed:
+        more = f" (and {len(failed) - 1} more shards)" if len(failed) > 1 else ""
+        raise CorpuscopeError(f"{failed[0].error}{more}")
+    st.session_state[done_key] = True
+    return True
+
+
+def _cancel(key: str) -> None:
+    st.session_state[f"{key}_cancelled"] = True
+
+
+def was_cancelled(key: str) -> bool:
+    """True once after the Cancel button of ``key`` was pressed (then forgotten)."""
+    return bool(st.session_state.pop(f"{key}_cancelled", False))
+
+
+def is_small_local(corpus: Corpus) -> bool:
+    """True for local corpora small enough to profile as soon as a page opens."""
+    from inspectors.core.storage import is_remote, stat
+
+    if any(is_remote(s.uri) for s in corpus.shards):
+        return False
+    return sum(stat(s.uri)["size"] or 0 for s in corpus.shards) < AUTO_PROFILE_BYTES
+
+
+# ----------------------------------------------------------------------------------------- cached runs
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _run_slice(source: str, overrides: tuple, query_path: str, query_sha: str, params_json: str, plan: tuple,
+               evidence_docs: int) -> dict:
+    from inspectors.core import coverage
+
+    query = queries.load(Path(query_path))
+    return coverage.run_slice(query, _resolve(source, overrides), json.loads(params_json), Plan(**dict(plan)),
+                              workers=1, evidence_docs=evidence_docs)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _run_report(source: str, overrides: tuple, query_path: str, query_sha: str, params_json: str,
+                plan: tuple) -> tuple[pd.DataFrame, int]:
+    from inspectors.core import coverage
+
+    query = queries.load(Path(query_path))
+    result = coverage.run_report(query, _resolve(source, overrides), json.loads(params_json), Plan(**dict(plan)),
+                                 workers=1)
+    return result.table.to_pandas(), result.shards_read
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview(source: str, overrides: tuple, plan: tuple) -> overview.Overview:
+    return overview.build_overview(_resolve(source, overrides), Plan(**dict(plan)), workers=1)
+
+
+def run_query(query: queries.Query, corpus: Corpus, params: dict, plan: Plan, key: str, evidence_docs: int = 5):
+    """Profile with progress (cancellable), then run ``query`` (cached by corpus, query, params, plan).
+
+    Returns a finding dict for a slice, ``(DataFrame, shards_read)`` for a report, ``None`` if cancelled.
+    """
+    values = query.bind(params)
+    needed = sorted(set(query.requires) | {"length"} | _tokens())
+    if not ensure_profiled(corpus, needed, plan, key):
+        return None
+    args = (corpus.source, tuple(sorted(corpus.overrides.items())), str(query.path), query.sha256,
+            json.dumps(values, sort_keys=True, default=str), plan_key(plan))
+    with st.spinner(f"Running {query.title}…"):
+        if query.kind == "slice":
+            return _run_slice(*args, evidence_docs)
+        return _run_report(*args)
+
+
+def get_overview(corpus: Corpus, plan: Plan, key: str) -> overview.Overview | None:
+    """Profile with progress (cancellable), then build the cached Overview tables."""
+    if not ensure_profiled(corpus, overview.required_inspectors(), plan, key):
+        return None
+    with st.spinner("Tabulating distributions…"):
+        result = _overview(corpus.source, tuple(sorted(corpus.overrides.items())), plan_key(plan))
+    seen = st.session_state.setdefault("seen_values", {})
+    for key, column in (("language", "language"), ("topic", "topic"), ("format", "format"),
+                        ("registered_domain", "registered_domain"), ("source", "source")):
+        if key in result.tables:
+            seen.setdefault(column, set()).update(str(v) for v in result.tables[key][column].head(50))
+    return result
+
+
+def _tokens() -> set:
+    from inspectors.core import registry
+
+    return {"tokens"} if "tokens" in registry.latest() else set()
+
+
+# ----------------------------------------------------------------------------------------- charts
+
+def pct(x) -> str:
+    """A share as a percentage with sensible precision."""
+    if x is None or (isinstance(x, float) and x != x):
+        return "—"
+    return f"{100 * x:.3g}%"
+
+
+def share_bars(frame: pd.DataFrame, title: str, measure: str = "documents", height: int | None = None,
+               sort: bool = True) -> alt.Chart:
+    """Horizontal bars of ``share`` per ``label`` with 95% error bars (``ci_low``..``ci_high``)."""
+    data = frame.copy()
+    data["share_pct"] = pct_series(data["share"])
+    data["ci_text"] = [f"[{pct(lo)}, {pct(hi)}]" for lo, hi in zip(data["ci_low"], data["ci_high"])]
+    order = list(data.sort_values("order", kind="stable")["label"]) if sort and "order" in data.columns else None
+    y = alt.Y("label:N", sort=order, title=None)
+    tooltip = [alt.Tooltip("label:N", title="category"), alt.Tooltip("value:Q", title=MEASURE_LABELS[measure], format=",.0f"),
+               alt.Tooltip("share_pct:N", title="share"), alt.Tooltip("ci_text:N", title="95% interval")]
+    bars = alt.Chart(data).mark_bar(color="#4C78A8").encode(
+        x=alt.X("share:Q", title=f"share of {measure}", axis=alt.Axis(format="%")), y=y, tooltip=tooltip)
+    errors = alt.Chart(data).mark_errorbar(ticks=True, color="#E45756", thickness=2).encode(
+        x=alt.X("ci_low:Q", title=f"share of {measure}"), x2="ci_high:Q", y=y, tooltip=tooltip)
+    n = len(data)
+    return (bars + errors).properties(title=title, height=alt.Step(height or 24))
+
+
+def pct_series(values) -> list[str]:
+    """Percentages for a column of shares."""
+    return [pct(v) for v in values]
+
+
+def heatmap(frame: pd.DataFrame, x: str, y: str, title: str, measure: str) -> alt.Chart:
+    """A ``y`` by ``x`` heat map of ``share`` with the interval in the tooltip."""
+    data = frame.copy()
+    data["share_pct"] = pct_series(data["share"])
+    data["ci_text"] = [f"[{pct(lo)}, {pct(hi)}]" for lo, hi in zip(data["ci_low"], data["ci_high"])]
+    return alt.Chart(data).mark_rect().encode(
+        x=alt.X(f"{x}:N", title=x), y=alt.Y(f"{y}:N", title=y),
+        color=alt.Color("share:Q", title=f"share of {measure}", scale=alt.Scale(scheme="blues"),
+                        legend=alt.Legend(format="%")),
+        tooltip=[f"{y}:N", f"{x}:N", alt.Tooltip("value:Q", title=MEASURE_LABELS[measure], format=",.0f"),
+                 alt.Tooltip("share_pct:N", title="share"), alt.Tooltip("ci_text:N", title="95% interval")],
+    ).properties(title=title, height=alt.Step(28))
+
+
+def estimate_chart(rows: pd.DataFrame, title: str, label: str = "corpus") -> alt.Chart:
+    """Points with 95% error bars: one row per ``label`` with ``share``, ``ci_low``, ``ci_high``."""
+    data = rows.copy()
+    data["share_pct"] = pct_series(data["share"])
+    data["ci_text"] = [f"[{pct(lo)}, {pct(hi)}]" for lo, hi in zip(data["ci_low"], data["ci_high"])]
+    y = alt.Y(f"{label}:N", title=None, sort=list(data[label]))
+    tooltip = [f"{label}:N", alt.Tooltip("share_pct:N", title="share"), alt.Tooltip("ci_text:N", title="95% interval")]
+    if "shards" in data.columns:
+        tooltip.append(alt.Tooltip("shards:N", title="shards read"))
+    x = alt.X("share:Q", title="share", axis=alt.Axis(format="%"), scale=alt.Scale(zero=True))
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    rule = base.mark_rule(color="#E45756", strokeWidth=3).encode(x=alt.X("ci_low:Q", title="share"), x2="ci_high:Q")
+    low = base.mark_tick(color="#E45756", thickness=2, size=16).encode(x="ci_low:Q")
+    high = base.mark_tick(color="#E45756", thickness=2, size=16).encode(x="ci_high:Q")
+    points = base.mark_point(filled=True, size=110, color="#4C78A8", opacity=1).encode(x=x)
+    text = base.mark_text(align="left", dx=8, dy=-12, color="#333").encode(x=x, text="share_pct:N")
+    return alt.layer(rule, low, high, points, text).properties(title=title, height=alt.Step(44))
+
+
+# ----------------------------------------------------------------------------------------- findings
+
+def finding_rows(finding: dict) -> pd.DataFrame:
+    """One row per unit (documents, bytes, tokens) of a finding: matched, total, share and interval."""
+    rows = []
+    for unit in ("documents", "bytes", "tokens"):
+        est = finding.get(unit)
+        if not est:
+            continue
+        lo, hi = est["ci95"]
+        rows.append({"unit": unit, "matched": est["matched"], "total": est["total"], "share": est["share"],
+                     "ci_low": lo, "ci_high": hi, "method": est.get("method", "")})
+    return pd.DataFrame(rows)
+
+
+def highlight(snippet: str) -> str:
+    """HTML for an evidence snippet: escaped text with the ``**match**`` spans marked."""
+    parts = (snippet or "").split("**")
+    out = []
+    for i, part in enumerate(parts):
+        text = html.escape(part)
+        out.append(f"<mark>{text}</mark>" if i % 2 else text)
+    return "".join(out)
+
+
+def show_finding(finding: dict, key: str) -> None:
+    """The estimate with its interval, the "k of K" badge, a chart, evidence documents and downloads."""
+    q, s = finding["query"], finding["shards"]
+    rows = finding_rows(finding)
+    exact = s["read"] == s["total"] and finding["plan"]["strategy"] == "full"
+    shards_badge(s["read"], s["total"], exact and finding["plan"].get("rows_per_shard") is None)
+    docs = finding["documents"]
+    lo, hi = docs["ci95"]
+    st.markdown(f"#### {html.escape(q['title'])}: **{pct(docs['share'])}** of documents "
+                f"<span style='color:gray'>(95% CI {pct(lo)} – {pct(hi)})</span>", unsafe_allow_html=True)
+    cols = st.columns(len(rows))
+    for col, row in zip(cols, rows.itertuples()):
+        col.metric(f"{row.unit} matched", f"{row.matched:,.0f}", help=f"of {row.total:,.0f}; {row.method}")
+        col.caption(f"share {pct(row.share)} · 95% CI [{pct(row.ci_low)}, {pct(row.ci_high)}]")
+    chart_rows = rows.rename(columns={"unit": "measure"})
+    st.altair_chart(estimate_chart(chart_rows, "Share of the corpus with its 95% interval", label="measure"),
+                    width="stretch")
+    st.caption("Points are the estimated share of the corpus in the slice; red bars are 95% intervals "
+               "(a full scan is exact, so its bar has no width). Method: " + docs.get("method", ""))
+    show_evidence(finding.get("evidence") or [])
+    name = q["name"]
+    c1, c2 = st.columns(2)
+    c1.download_button("Download finding JSON", json.dumps(finding, indent=2, ensure_ascii=False),
+                       file_name=f"{name}-{finding['corpus']['name']}.json", mime="application/json",
+                       icon=":material/download:", key=f"{key}_dl_json")
+    c2.download_button("Download summary (Markdown)", findings.describe(finding, "markdown"),
+                       file_name=f"{name}-{finding['corpus']['name']}.md", mime="text/markdown",
+                       icon=":material/description:", key=f"{key}_dl_md")
+
+
+def link(url: str | None) -> str:
+    """An HTML link for http(s) URLs (anything else is shown as text, never made clickable)."""
+    if not url:
+        return "no url"
+    text = html.escape(url)
+    if url.startswith(("http://", "https://")):
+        return f"<a href=\"{html.escape(url, quote=True)}\" target=\"_blank\" rel=\"noopener\">{text}</a>"
+    return text
+
+
+def show_evidence(docs: list[dict]) -> None:
+    """Evidence documents with highlighted matches and why each one was counted."""
+    st.markdown(f"##### Evidence documents ({len(docs)})")
+    if not docs:
+        st.info("No matching document in the shards read, so there is no evidence to show.")
+        return
+    st.caption("A seeded random sample of matched documents; matches are highlighted, e-mail addresses "
+               "and phone numbers masked.")
+    for doc in docs:
+        with st.container(border=True):
+            st.markdown(f"<b>{html.escape(str(doc.get('id')))}</b> · {link(doc.get('url'))}", unsafe_allow_html=True)
+            st.markdown(f"<div style='line-height:1.5'>{highlight(doc.get('snippet') or '')}</div>",
+                        unsafe_allow_html=True)
+            st.caption(f"shard {doc.get('shard', '').rsplit('/', 1)[-1]}, row {doc.get('row')}"
+                       + (f" · why: {doc['evidence']}" if doc.get("evidence") else ""))
+
+
+# ----------------------------------------------------------------------------------------- params
+
+def param_widgets(query: queries.Query, key: str) -> dict:
+    """One widget per query parameter, typed, defaulting to the query's default; returns raw values."""
+    values = {}
+    for p in query.params:
+        label = f"{p.name} ({p.type})"
+        wkey = f"{key}_{query.name}_{p.name}"
+        if p.choices:
+            values[p.name] = st.selectbox(label, list(p.choices), index=list(p.choices).index(p.default)
+                                          if p.default in p.choices else 0, help=p.help, key=wkey)
+        elif p.type == "int":
+            values[p.name] = int(st.number_input(label, value=int(p.default or 0), step=1, help=p.help, key=wkey))
+        elif p.type == "float":
+            values[p.name] = float(st.number_input(label, value=float(p.default or 0.0), help=p.help, key=wkey,
+                                                   format="%.3f"))
+        elif p.type == "bool":
+            values[p.name] = st.checkbox(label, value=bool(p.default), help=p.help, key=wkey)
+        elif p.type == "list":
+            default = ", ".join(map(str, p.default or []))
+            values[p.name] = st.text_input(label, value=default, help=(p.help + " Comma-separated.").strip(),
+                                           key=wkey)
+        else:
+            values[p.name] = st.text_input(label, value="" if p.default is None else str(p.default), help=p.help,
+                                           key=wkey)
+    return values
+
+
+def slug(text: str) -> str:
+    """A widget-key-safe slug."""
+    return re.sub(r"[^a-zA-Z0-9]+", "_", text)[:60]
+
+
+# ----------------------------------------------------------------------------------------- catalogue view
+
+def _fields(obj) -> dict:
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return dict(obj)
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+
+
+def _short(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_short(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_short(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+CATALOGUE_COLUMNS = ("name", "version", "description", "license", "languages", "size", "documents", "tokens",
+                     "models", "homepage")
+
+
+def catalogue_table(corpora) -> pd.DataFrame:
+    """One row per catalogue corpus with its main facts (whichever the catalogue records)."""
+    rows = []
+    for entry in corpora:
+        fields = _fields(entry)
+        rows.append({k: _short(fields[k]) for k in CATALOGUE_COLUMNS if k in fields})
+    return pd.DataFrame(rows)
+
+
+def show_catalogue_entry(catalogue, entry) -> None:
+    """Every recorded fact of a corpus, and an openness card per model trained on it."""
+    fields = _fields(entry)
+    st.markdown(f"#### {html.escape(str(fields.get('name')))}")
+    if fields.get("description"):
+        st.write(fields["description"])
+    facts = {k: _short(v) for k, v in fields.items() if k not in ("name", "description", "models") and v}
+    st.table(pd.DataFrame({"fact": list(facts), "value": list(facts.values())}))
+    models = fields.get("models") or []
+    if not models:
+        return
+    st.markdown("**Models trained on it**")
+    cols = st.columns(min(3, len(models)))
+    for i, model in enumerate(models):
+        found = model
+        if isinstance(model, str):
+            finder = getattr(catalogue, "find_model", None)
+            try:
+                found = finder(model) if finder else model
+            except CorpuscopeError:
+                found = model
+        with cols[i % len(cols)].container(border=True):
+            model_card(found)
+
+
+def model_card(model) -> None:
+    """The openness card of one model: weights, data, code, licence and whatever else is recorded."""
+    if isinstance(model, str):
+        st.markdown(f"**{html.escape(model)}**")
+        st.caption("No openness facts recorded.")
+        return
+    fields = _fields(model)
+    st.markdown(f"**{html.escape(str(fields.get('name') or fields.get('id') or 'model'))}**")
+    openness = fields.get("openness")
+    if isinstance(openness, dict) or (openness is not None and not isinstance(openness, str)):
+        items = _fields(openness) if not isinstance(openness, dict) else openness
+    else:
+        items = {k: v for k, v in fields.items() if k not in ("name", "id")}
+    for k, v in items.items():
+        mark = ":material/check_circle:" if v is True else (":material/cancel:" if v is False else "·")
+        st.markdown(f"{mark} {k.replace('_', ' ')}" + ("" if isinstance(v, bool) else f": {_short(v)}"))
+
+
+def human_bytes(n) -> str:
+    """``n`` bytes as KB/MB/GB/TB."""
+    n = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} PB"
+
+
+def cached_shards(corpus: Corpus, plan: Plan) -> int:
+    """How many of the plan's shards already have an attribute file."""
+    from inspectors.core import views
+
+    return len(views.profiled(plan.choose(corpus.shards)))
+
+
+DEFAULT_CHOICES = {
+    "languages": ["vi", "en", "de", "fr", "es", "zh", "ru", "ja", "ko", "ar", "hi", "id", "th", "pt", "it"],
+    "topics": ["law", "news", "politics", "finance", "science", "health", "software", "food", "education"],
+    "formats": ["legal_document", "news_article", "article", "forum", "code", "academic"],
+    "hosts": ["thuvienphapluat.vn", "luatvietnam.vn", "vbpl.vn", "chinhphu.vn"],
+    "suffixes": ["vn", "gov.vn", "com.vn", "edu.vn", "org", "com", "de", "fr"],
+    "sources": [],
+}
+
+
+def slice_choices() -> dict[str, list[str]]:
+    """Options for the slice widgets: values seen in Overview tables this session, then common defaults."""
+    seen = st.session_state.get("seen_values", {})
+    mapping = {"languages": "language", "topics": "topic", "formats": "format", "hosts": "registered_domain",
+               "suffixes": "suffix", "sources": "source"}
+    out = {}
+    for key, column in mapping.items():
+        values = sorted(v for v in seen.get(column, set()) if v and not v.startswith("("))
+        out[key] = list(dict.fromkeys(values + DEFAULT_CHOICES[key]))
+    return out
+
+
+def show_report(table: pd.DataFrame, title: str) -> None:
+    """A report table, and a bar chart of its first share column per its first label column."""
+    st.markdown(f"#### {html.escape(title)}")
+    labels = [c for c in table.columns if table[c].dtype == object]
+    shares = [c for c in table.columns if c.endswith("_share")]
+    if labels and shares and len(table):
+        share = shares[0]
+        frame = pd.DataFrame({"label": table[labels[0]].astype(str), "share": table[share].astype(float),
+                              "value": table[share].astype(float)})
+        low, high = f"{share}_ci_low", f"{share}_ci_high"
+        frame["ci_low"] = table[low] if low in table.columns else frame["share"]
+        frame["ci_high"] = table[high] if high in table.columns else frame["share"]
+        frame["order"] = range(len(frame))
+        st.altair_chart(share_bars(frame.head(30), f"{share.replace('_', ' ')} by {labels[0]}", "documents"),
+                        width="stretch")
+        st.caption("Bars are shares of the documents read; red bars are 95% intervals when the plan is sampled.")
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button("Download CSV", table.to_csv(index=False), file_name=f"{slug(title)}.csv", mime="text/csv",
+                       icon=":material/download:")
+
+
+def all_inspectors() -> list[str]:
+    """Every registered inspector (latest versions): the console's profile."""
+    from inspectors.core import registry
+
+    return sorted(registry.latest())
+
+
+def console_select(corpus: Corpus, sql: str):
+    """Run user SQL read-only over the profiled shards (sandbox enforced by ``views``); an Arrow table."""
+    from inspectors.core import views
+
+    con = views.open_documents(corpus.shards, views.needs_text(sql))
+    try:
+        return views.run_select(con, sql)
+    finally:
+        con.close()
+
+
+# ----------------------------------------------------------------------------------------- evaluations
+
+def evals_module():
+    """``inspectors.evals`` when installed (its functions are looked up one by one), else ``None``."""
+    try:
+        import inspectors.evals as evals
+    except ImportError:
+        return None
+    return evals
+
+
+def _upload_dir() -> Path:
+    from inspectors.core import paths
+
+    folder = paths.home() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _store_upload(upload) -> Path:
+    import hashlib
+
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    target = _upload_dir() / digest / Path(upload.name).name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def load_eval_results(uploads, typed_paths: list[str]) -> list:
+    """Parsed results files from browser uploads and typed local paths."""
+    from inspectors.evals import load_results as load
+
+    paths_ = [_store_upload(u) for u in uploads or []] + [Path(p) for p in typed_paths]
+    return [load(p) for p in paths_]
+
+
+def load_findings(uploads) -> list[dict]:
+    """Finding dicts from uploaded JSON files (validated by ``findings.load``)."""
+    return [findings.load(_store_upload(u)) for u in uploads or []]
+
+
+def session_findings() -> dict[str, dict]:
+    """Findings computed on the Coverage, Saved queries and Compare pages this session, by label."""
+    out = {}
+    for key in ("cov_finding",):
+        if st.session_state.get(key):
+            f = st.session_state[key]
+            out[f"{f['query']['name']} on {f['corpus']['name']}"] = f
+    stored = st.session_state.get("sq_result")
+    if stored and isinstance(stored[2], dict):
+        f = stored[2]
+        out[f"{f['query']['name']} on {f['corpus']['name']}"] = f
+    for f in (st.session_state.get("cmp_results") or {}).values():
+        out[f"{f['query']['name']} on {f['corpus']['name']}"] = f
+    return out
+
+
+def scores_table(results) -> pd.DataFrame:
+    """One row per model and task with the primary metric, score and standard error."""
+    rows = []
+    for result in results:
+        for task, score in result.tasks.items():
+            rows.append({"model": result.model_label, "file": result.path.name, "format": result.format,
+                         "task": task, "metric": score.metric, "score": score.score, "stderr": score.stderr,
+                         "n_shot": score.n_shot})
+    return pd.DataFrame(rows)
+
+
+def join_evals(results, finding_list: list[dict], model_corpus: dict[str, str] | None = None, unit: str = "documents"):
+    """Attach ``finding_list`` to each results file and build the report.
+
+    Returns ``(joined table, {file name: annotated JSON text}, {"html", "markdown"}, warnings)``.
+    """
+    from inspectors.evals import (attach_findings, build_report, load_task_map, parse_results, render_html,
+                                  render_markdown, resolve_model)
+
+    task_map = load_task_map()
+    annotated, texts, warnings = [], {}, []
+    for result in results:
+        outcome = attach_findings(result, finding_list, task_map, resolve_model(result, model_corpus or {}))
+        warnings += outcome.warnings
+        texts[f"{result.path.stem}-annotated.json"] = json.dumps(outcome.data, indent=2, ensure_ascii=False)
+        annotated.append(parse_results(outcome.data, result.path))
+    report = build_report(annotated, unit)
+    rows = []
+    for section in report.families:
+        for point in section.points:
+            low, high = point.ci95
+            rows.append({"model": point.label, "task": point.task, "family": point.family,
+                         "language": point.language, "metric": point.metric, "score": point.score,
+                         "stderr": point.score_stderr, "share": point.share, "ci_low": low, "ci_high": high,
+                         "corpus": point.corpus, "finding": point.finding_id})
+    rendered = {"html": render_html(report), "markdown": render_markdown(report)}
+    return pd.DataFrame(rows), texts, rendered, warnings
+
+
+def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
+    """Score (y) against coverage share (x), with interval bars on both axes when present."""
+    data = table.copy()
+    x_low, x_high = next(((a, b) for a, b in (("ci_low", "ci_high"), ("share_ci_low", "share_ci_high"))
+                          if a in data.columns), (None, None))
+    data = data.dropna(subset=["share", "score"])
+    if "score_low" not in data.columns and "stderr" in data.columns:
+        data["score_low"] = data["score"] - 1.96 * data["stderr"].fillna(0)
+        data["score_high"] = data["score"] + 1.96 * data["stderr"].fillna(0)
+    color = "model:N" if "model" in data.columns else alt.value("#4C78A8")
+    tooltip = [c for c in ("model", "task", "score", "share", "corpus", "query") if c in data.columns]
+    base = alt.Chart(data)
+    layers = [base.mark_point(filled=True, size=80).encode(
+        x=alt.X("share:Q", title="coverage share", axis=alt.Axis(format="%")),
+        y=alt.Y("score:Q", title="score"), color=color, tooltip=tooltip)]
+    if x_low:
+        layers.append(base.mark_errorbar(ticks=True).encode(x=f"{x_low}:Q", x2=f"{x_high}:Q", y="score:Q",
+                                                            color=color))
+    if "score_low" in data.columns:
+        layers.append(base.mark_errorbar(ticks=True).encode(y="score_low:Q", y2="score_high:Q", x="share:Q",
+                                                            color=color))
+    return alt.layer(*layers).properties(height=360, title="Task score vs share of the training corpus")

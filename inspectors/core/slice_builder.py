@@ -1,0 +1,182 @@
+"""Turn slice choices (languages, topics, hosts, keywords…) into a saved slice query file.
+
+The generated file is an ordinary saved query: a YAML header with typed parameters whose defaults are
+the chosen values, and a ``SELECT * FROM documents WHERE …`` body in which every user value is a bound
+``$parameter`` (never pasted into the SQL). Only the chosen filters appear. Keywords become one
+case-insensitive RE2 pattern; the keywords and the regex are also the evidence snippets' highlights.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from inspectors.core import paths, queries, registry
+from inspectors.core.errors import BadInput
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_META = re.compile(r"[\\.+*?()|\[\]{}^$]")  # RE2 and Python metacharacters; letters and spaces stay readable
+
+
+@dataclass(frozen=True)
+class SliceSpec:
+    """Widget choices for a slice; empty fields add no filter."""
+
+    title: str = "Custom slice"
+    description: str = ""
+    languages: tuple[str, ...] = ()
+    min_language_score: float = 0.0
+    topics: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    regex: str = ""
+
+    def is_empty(self) -> bool:
+        """True when no filter is chosen (the slice would be the whole corpus)."""
+        return not (self.languages or self.topics or self.formats or self.hosts or self.suffixes
+                    or self.sources or self.keywords or self.regex)
+
+
+@dataclass
+class _Parts:
+    where: list[str] = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+    requires: set = field(default_factory=lambda: {"length"})
+    highlight: list[str] = field(default_factory=list)
+
+
+def keyword_pattern(keywords: tuple[str, ...]) -> str:
+    """One RE2 alternation matching any of ``keywords`` literally (case is handled by the caller)."""
+    return "|".join(_META.sub(r"\\\g<0>", k) for k in keywords if k)
+
+
+def _clean(values) -> list[str]:
+    return [str(v).strip() for v in values if str(v).strip()]
+
+
+def build(spec: SliceSpec) -> str:
+    """The text of a saved slice query file for ``spec``; BadInput if nothing is chosen or a regex is bad."""
+    if spec.is_empty():
+        raise BadInput("choose at least one filter (language, topic, format, host, suffix, source, keyword or regex)")
+    p = _Parts()
+    if spec.languages:
+        p.params["languages"] = {"type": "list", "default": _clean(spec.languages), "help": "ISO 639-1 codes."}
+        p.params["min_score"] = {"type": "float", "default": float(spec.min_language_score),
+                                 "help": "Minimum language score."}
+        p.where.append("list_contains($languages, language) AND language_score >= $min_score")
+        p.requires.add("language")
+    if spec.topics:
+        p.params["topics"] = {"type": "list", "default": _clean(spec.topics), "help": "Topic labels."}
+        p.where.append("list_contains($topics, topic)")
+        p.requires.add("topic")
+    if spec.formats:
+        p.params["formats"] = {"type": "list", "default": _clean(spec.formats), "help": "Format labels."}
+        p.where.append("list_contains($formats, format)")
+        p.requires.add("topic")
+    if spec.hosts:
+        p.params["hosts"] = {"type": "list", "default": [h.lower() for h in _clean(spec.hosts)],
+                             "help": "Hosts or registered domains."}
+        p.where.append("(list_contains($hosts, host) OR list_contains($hosts, registered_domain))")
+        p.requires.add("web_domain")
+    if spec.suffixes:
+        p.params["suffixes"] = {"type": "list", "default": [s.lower().lstrip(".") for s in _clean(spec.suffixes)],
+                                "help": "Public suffixes (vn, gov.vn, ...)."}
+        p.where.append("list_contains($suffixes, suffix)")
+        p.requires.add("web_domain")
+    if spec.sources:
+        p.params["sources"] = {"type": "list", "default": _clean(spec.sources), "help": "Sources or subsets."}
+        p.where.append("list_contains($sources, source)")
+    if spec.keywords:
+        pattern = keyword_pattern(tuple(_clean(spec.keywords)))
+        p.params["keywords"] = {"type": "str", "default": pattern,
+                                "help": "Keywords as one RE2 alternation, matched case-insensitively."}
+        p.where.append("regexp_matches(text, $keywords, 'i')")
+        p.highlight.append(pattern)
+    if spec.regex:
+        _check_regex(spec.regex)
+        p.params["pattern"] = {"type": "str", "default": spec.regex, "help": "RE2 regular expression."}
+        p.where.append("regexp_matches(text, $pattern)")
+        p.highlight.append(spec.regex)
+    if "tokens" in registry.latest():
+        p.requires.add("tokens")
+    header = {
+        "title": spec.title.strip() or "Custom slice",
+        "description": spec.description.strip() or "Slice built in the corpuscope app.",
+        "version": 1,
+        "kind": "slice",
+        "requires": sorted(p.requires),
+        "params": p.params,
+    }
+    if p.highlight:
+        header["highlight"] = p.highlight
+    dumped = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000).strip()
+    lines = ["-- ---", *(f"-- {line}" for line in dumped.splitlines()), "-- ---",
+             "SELECT * FROM documents", "WHERE " + "\n  AND ".join(p.where), ""]
+    return "\n".join(lines)
+
+
+def _check_regex(pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise BadInput(f"regex {pattern!r} does not compile: {error}") from None
+
+
+def draft(text: str, name: str = "draft_slice") -> queries.Query:
+    """Load ``text`` as a query without saving it (written under the cache root's ``drafts/``)."""
+    folder = paths.home() / "drafts"
+    folder.mkdir(parents=True, exist_ok=True)
+    _check_name(name)
+    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".sql", delete=False, encoding="utf-8",
+                                     prefix=f"{name}-") as handle:
+        handle.write(text)
+    path = Path(handle.name)
+    final = folder / f"{name}.sql"
+    path.replace(final)
+    return queries.load(final)
+
+
+def user_dir() -> Path:
+    """The user's own query folder: the first ``$CORPUSCOPE_QUERIES`` entry, else ``<home>/queries``."""
+    dirs = queries.search_dirs()
+    return dirs[0] if len(dirs) > 1 else paths.home() / "queries"
+
+
+def save(text: str, name: str, folder: str | Path | None = None, overwrite: bool = False) -> Path:
+    """Validate ``text`` as a query and write it to ``folder/name.sql`` (default: ``queries/``).
+
+    Refuses a bad name, an existing file (unless ``overwrite``) and a query that does not validate.
+    """
+    from inspectors.core.validate import validate_query
+
+    _check_name(name)
+    target_dir = Path(folder) if folder else queries.builtin_dir()
+    target = target_dir / f"{name}.sql"
+    if target.exists() and not overwrite:
+        raise BadInput(f"{target} already exists; choose another name or allow overwriting")
+    validate_query(draft(text, name))
+    target_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".sql.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def _check_name(name: str) -> None:
+    if not NAME.match(name or ""):
+        raise BadInput(f"query name {name!r} must be lower-case letters, digits and _ (starting with a letter)")
+
+
+def suggest_name(title: str) -> str:
+    """A valid query name derived from ``title``."""
+    slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+    if not slug or not slug[0].isalpha():
+        slug = "slice_" + slug
+    return slug[:64].rstrip("_") or "custom_slice"

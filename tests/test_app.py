@@ -1,0 +1,158 @@
+"""The Streamlit app through ``AppTest``: every page of the one page list runs without an exception, and the
+main widgets work (choose a corpus, run a slice, save it, compare two corpora, SQL sandbox, evaluations)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO, SAMPLE
+
+MAIN = REPO / "app" / "main.py"
+TIMEOUT = 120
+
+
+def page_list() -> list[str]:
+    """The pages declared in ``app/main.py`` (the one page list)."""
+    return re.findall(r'st\.Page\("([^"]+)"', MAIN.read_text())
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """A fresh session of the app; saved queries go to a temp folder, never into the repo's queries/."""
+    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
+    monkeypatch.delenv("CORPUSCOPE_APP_CORPUS", raising=False)
+    return AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+def test_every_page_runs(app):
+    pages = page_list()
+    assert len(pages) == 7 and "pages/overview.py" in pages
+    ok(app.run())
+    assert app.title[0].value == "Overview"
+    assert "6 of 6 shards read" in markdown(app)
+    assert len(app.get("arrow_vega_lite_chart")) >= 5 or len(app.get("vega_lite_chart")) >= 5
+    for page in pages:
+        ok(app.switch_page(page).run())
+        assert app.title, page
+        assert app.caption, f"{page} explains itself in a caption"
+
+
+def test_choose_corpus_from_a_path(app, tmp_path):
+    folder = tmp_path / "mine"
+    shutil.copytree(SAMPLE / "flat", folder)
+    ok(app.run())
+    ok(app.switch_page("pages/corpora.py").run())
+    app.text_input(key="add_source_text").set_value(str(folder))
+    app.button[0].click()  # the form's submit button comes first on the page
+    ok(app.run())
+    assert app.session_state["corpus"] == str(folder)
+    assert "3 shards" in markdown(app)
+    ok(app.switch_page("pages/overview.py").run())
+    assert "3 of 3 shards read" in markdown(app)
+    # A source that does not exist is a message, not a traceback.
+    ok(app.switch_page("pages/corpora.py").run())
+    app.text_input(key="add_source_text").set_value(str(tmp_path / "nope"))
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("does not exist" in e.value for e in app.error)
+
+
+def test_build_run_and_save_a_slice(app, tmp_path):
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    app.text_input(key="cov_title").set_value("Vietnamese statutes")
+    app.text_input(key="cov_regex").set_value(r"Điều \d+")
+    ok(app.button(key="cov_run").click().run())
+    text = markdown(app)
+    assert "Vietnamese statutes" in text and "of documents" in text and "6 of 6 shards read" in text
+    assert "<mark>" in text  # the regex match is highlighted in the evidence
+    assert "Evidence documents" in text
+    assert app.session_state["cov_finding"]["documents"]["matched"] > 0
+    assert len(app.get("download_button")) >= 2
+    app.text_input(key="cov_name").set_value("vi_statutes")
+    app.selectbox(key="cov_folder").set_value(app.selectbox(key="cov_folder").options[1])
+    ok(app.button(key="cov_save").click().run())
+    saved = tmp_path / "queries" / "vi_statutes.sql"
+    assert saved.is_file(), [s.value for s in app.success]
+    assert "regexp_matches(text, $pattern)" in saved.read_text()
+    ok(app.switch_page("pages/saved_queries.py").run())
+    assert any(o.startswith("vi_statutes ") for o in app.selectbox(key="sq_query").options)
+
+
+def test_saved_query_with_sample_plan_shows_interval(app):
+    ok(app.run())
+    ok(app.switch_page("pages/saved_queries.py").run())
+    app.selectbox(key="sq_query").set_value("vietnamese_share")
+    ok(app.run())
+    ok(app.button_group(key="sq_strategy").set_value("shard_sample").run())
+    app.number_input(key="sq_k").set_value(4)
+    app.number_input(key="sq_seed").set_value(3)
+    ok(app.button(key="sq_run").click().run())
+    finding = app.session_state["sq_result"][2]
+    assert finding["shards"] == {**finding["shards"], "read": 4, "total": 6}
+    assert "4 of 6 shards read" in markdown(app)
+    low, high = finding["documents"]["ci95"]
+    assert low <= finding["documents"]["share"] <= high
+
+
+def test_compare_two_corpora(app):
+    ok(app.run())
+    ok(app.switch_page("pages/compare.py").run())
+    app.multiselect(key="cmp_corpora").set_value([str(SAMPLE), str(SAMPLE / "dolma")])
+    ok(app.button(key="cmp_run").click().run())
+    results = app.session_state["cmp_results"]
+    assert len(results) == 2
+    assert len(app.dataframe) >= 1 and len(app.dataframe[0].value) == 2
+    assert "Vietnamese share" in markdown(app) or any("Vietnamese share" in s.value for s in app.subheader)
+
+
+def test_sql_console_is_read_only_and_sandboxed(app):
+    ok(app.run())
+    ok(app.switch_page("pages/sql_console.py").run())
+    ok(app.button(key="sql_run").click().run())
+    assert len(app.dataframe) == 1 and len(app.dataframe[0].value) >= 5
+    for statement, expected in [
+        ("select * from read_csv('/etc/passwd')", "refused"),
+        ("copy (select 1) to '/tmp/corpuscope-x.csv'", "only read-only SELECT"),
+        ("attach '/tmp/x.db' as x", "only read-only SELECT"),
+        ("install httpfs", "only read-only SELECT"),
+    ]:
+        app.text_area(key="sql_text").set_value(statement)
+        app.button(key="sql_run").click().run()
+        assert not app.exception, statement
+        assert any(expected in e.value for e in app.error), (statement, [e.value for e in app.error])
+
+
+def test_evaluations_join_results_with_a_finding(app, tmp_path):
+    from inspectors.core import coverage, queries
+    from inspectors.core.plan import Plan
+    from inspectors.core.sources import resolve
+
+    finding = coverage.run_slice(queries.find("language_share"), resolve(str(SAMPLE)), {"language": "vi"}, Plan(),
+                                 workers=1)
+    results = {"results": {"xnli_vi": {"alias": "xnli_vi", "acc,none": 0.41, "acc_stderr,none": 0.01}},
+               "configs": {"xnli_vi": {}}, "n-shot": {"xnli_vi": 0}, "versions": {"xnli_vi": 1.0},
+               "config": {"model": "hf", "model_args": "pretrained=my-org/my-model"}, "model_name": "my-org/my-model"}
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.file_uploader(key="ev_results").set_value([("results_demo.json", json.dumps(results).encode(), "application/json")])
+    app.file_uploader(key="ev_findings").set_value([("vi.json", json.dumps(finding).encode(), "application/json")])
+    app.text_input(key="ev_map").set_value(f"my-org/my-model={finding['corpus']['name']}")
+    ok(app.run())
+    assert any("xnli_vi" in str(df.value) for df in app.dataframe)
+    assert len(app.get("download_button")) >= 3  # annotated JSON, HTML and Markdown report

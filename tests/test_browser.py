@@ -1,0 +1,102 @@
+"""End to end in real headless Chromium: start the app with the README's command, load the Overview on the
+demo corpus, run the Vietnamese query, and check the result text and chart are on the page.
+
+Needs Debian's ``chromium`` (``apt-get install chromium``) and Playwright for Python; never
+``playwright install``. The screenshot lands in ``test-artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SAMPLE
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _app_command(port: int) -> list[str]:
+    """``corpuscope app --corpus SAMPLE --port PORT`` (through the group once ``app`` is registered)."""
+    from inspectors.cli import main
+
+    entry = "from inspectors.cli import main; main()" if "app" in main.commands else \
+        "from inspectors.cli.app_cmd import app; app()"
+    prefix = ["app"] if "app" in main.commands else []
+    return [sys.executable, "-c", entry, *prefix, "--corpus", str(SAMPLE), "--port", str(port)]
+
+
+@pytest.fixture
+def running_app(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, CORPUSCOPE_HOME=str(tmp_path / "home"), CORPUSCOPE_QUERIES=str(tmp_path / "queries"))
+    log = open(tmp_path / "app.log", "w")
+    process = subprocess.Popen(_app_command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+        if process.poll() is not None:
+            break
+    else:
+        process.terminate()
+        pytest.fail(f"the app did not start: {(tmp_path / 'app.log').read_text()}")
+    assert process.poll() is None, (tmp_path / "app.log").read_text()
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def test_overview_and_vietnamese_query_in_chromium(running_app):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    assert Path(CHROMIUM).exists(), "install Debian chromium: apt-get install -y chromium"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(running_app, wait_until="domcontentloaded")
+            # The Overview profiles the demo corpus on first load, then draws its charts.
+            page.get_by_text("6 of 6 shards read", exact=False).first.wait_for(timeout=45_000)
+            page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=20_000)
+            assert page.get_by_text("Language", exact=True).count() >= 1
+            page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+
+            page.get_by_role("link", name="Saved queries").click()
+            page.get_by_text("Vietnamese share", exact=False).first.wait_for(timeout=15_000)
+            page.get_by_role("button", name="Run query").click()
+            result = page.get_by_text("of documents", exact=False).first
+            result.wait_for(timeout=30_000)
+            assert "Vietnamese share" in result.inner_text()
+            assert "%" in result.inner_text()
+            chart = page.locator("[data-testid='stVegaLiteChart']").first
+            chart.wait_for(timeout=15_000)
+            assert page.get_by_text("Evidence documents", exact=False).count() >= 1
+            assert page.locator("[data-testid='stException']").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "vietnamese_query.png"), full_page=True)
+        finally:
+            browser.close()

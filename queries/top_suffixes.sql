@@ -13,6 +13,7 @@ SELECT
     count(*) / sum(count(*)) OVER () AS document_share,
     sum(n_bytes) AS bytes,
     sum(n_bytes) / sum(sum(n_bytes)) OVER () AS byte_share,
+    sum(n_tokens) AS tokens,
     sum(n_tokens) / sum(sum(n_tokens)) OVER () AS token_share
 FROM documents
 GROUP BY 1

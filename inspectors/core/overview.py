@@ -1,7 +1,7 @@
 """The Overview of one corpus: distribution tables built by running saved report queries.
 
 Each dimension (language, topic, format, registered domain, source, language x topic, length) is a
-report query shipped in ``inspectors/data/overview/`` and run through ``coverage.run_report`` with the
+saved report query in ``queries/`` and run through ``coverage.run_report`` with the
 caller's plan, so a sampled overview carries the same shard-bootstrap intervals as any report
 (``<measure>_share_ci_low`` / ``_ci_high``). Dimensions whose inspectors are not registered are
 skipped with a note instead of failing the whole overview.
@@ -10,7 +10,6 @@ skipped with a note instead of failing the whole overview.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -20,7 +19,6 @@ from inspectors.core.errors import CorpuscopeError
 from inspectors.core.plan import Plan
 from inspectors.core.sources import Corpus
 
-QUERY_DIR = Path(__file__).resolve().parents[1] / "data" / "overview"
 MEASURES = {"documents": "document_share", "bytes": "byte_share", "tokens": "token_share"}
 
 
@@ -35,13 +33,13 @@ class Dimension:
 
 
 DIMENSIONS = (
-    Dimension("language", "Language", "overview_language", ("language",)),
-    Dimension("topic", "Topic", "overview_topic", ("topic",)),
-    Dimension("format", "Format", "overview_format", ("format",)),
-    Dimension("registered_domain", "Registered domain", "overview_registered_domain", ("registered_domain",)),
-    Dimension("source", "Source", "overview_source", ("source",)),
-    Dimension("language_topic", "Language x topic", "overview_language_topic", ("language", "topic")),
-    Dimension("length", "Document length", "overview_length", ("length_bucket",)),
+    Dimension("language", "Language", "language_distribution", ("language",)),
+    Dimension("topic", "Topic", "topic_distribution", ("topic",)),
+    Dimension("format", "Format", "format_distribution", ("format",)),
+    Dimension("registered_domain", "Registered domain", "top_registered_domains", ("registered_domain",)),
+    Dimension("source", "Source", "source_breakdown", ("source",)),
+    Dimension("language_topic", "Language x topic", "language_topic_crosstab", ("language", "topic")),
+    Dimension("length", "Document length", "length_distribution", ("length_bucket",)),
 )
 
 
@@ -70,18 +68,8 @@ class Overview:
 
 
 def overview_query(dimension: Dimension) -> queries.Query:
-    """The saved report query behind ``dimension``.
-
-    Without a registered ``tokens`` inspector the token columns are NULL (our own shipped SQL is
-    adjusted; the Overview then offers documents and bytes only) instead of losing every dimension.
-    """
-    import dataclasses
-
-    query = queries.load(QUERY_DIR / f"{dimension.query}.sql")
-    if "tokens" in query.requires and "tokens" not in registry.latest():
-        query = dataclasses.replace(query, requires=tuple(r for r in query.requires if r != "tokens"),
-                                    sql=query.sql.replace("sum(n_tokens)", "CAST(NULL AS DOUBLE)"))
-    return query
+    """The saved report query (in ``queries/``) behind ``dimension``."""
+    return queries.find(dimension.query)
 
 
 def required_inspectors(dimensions=DIMENSIONS) -> list[str]:

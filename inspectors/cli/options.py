@@ -45,3 +45,27 @@ def stratified_options(func):
     func = click.option("--stratified", is_flag=True,
                         help="Prefilter every document into the query's strata, then tag a seeded sample of each.")(func)
     return func
+
+
+def engine_options(func):
+    """Add ``--engine local|ray`` and ``--ray-address``."""
+    from inspectors.core.executors import ENGINES
+
+    func = click.option("--ray-address", "ray_address", default=None, metavar="ADDR",
+                        help="Ray cluster to use with --engine ray (auto, HOST:6379 or ray://HOST:10001); "
+                             "default: $RAY_ADDRESS, else a local Ray instance.")(func)
+    func = click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+                        help="Where per-shard work runs: a process pool on this machine, or Ray tasks.")(func)
+    return func
+
+
+def check_engine(engine: str, ray_address: str | None) -> None:
+    """Fail before any work when the engine flags do not fit together or Ray is missing."""
+    from inspectors.core.errors import BadInput
+
+    if ray_address and engine != "ray":
+        raise BadInput("--ray-address needs --engine ray")
+    if engine == "ray":
+        from inspectors.core.executors.ray import require_ray
+
+        require_ray()

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from inspectors.cli.options import column_options, corpus_from, plan_options, workers_option
+from inspectors.cli.options import check_engine, column_options, corpus_from, engine_options, plan_options, workers_option
 from inspectors.core.plan import Plan
 from inspectors.core.profile import profile_corpus
 
@@ -20,14 +20,17 @@ from inspectors.core.profile import profile_corpus
 @column_options
 @plan_options
 @workers_option
+@engine_options
 def profile(source, inspector_names, modules, text_column, url_column, id_column, source_column,
-            sample_shards, rows_per_shard, seed, workers):
+            sample_shards, rows_per_shard, seed, workers, engine, ray_address):
     """Run the inspectors over SOURCE's shards and cache their output.
 
     SOURCE is a file, folder or glob of Parquet/JSONL(.gz/.zst) shards, a URL, an hf:// path or a
     catalogue name. Shards already profiled with the same inspector versions are skipped, so an
-    interrupted run resumes where it stopped.
+    interrupted run resumes where it stopped. With --engine ray the same work runs as Ray tasks on a
+    cluster; attribute shards go to $CORPUSCOPE_ATTRIBUTES (a folder or s3://, gs:// URI) if set.
     """
+    check_engine(engine, ray_address)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     plan = Plan.from_options(sample_shards, rows_per_shard, seed)
     shards = plan.choose(corpus.shards)
@@ -35,7 +38,8 @@ def profile(source, inspector_names, modules, text_column, url_column, id_column
     with click.progressbar(length=len(shards), label=f"profiling {corpus.name}", file=sys.stderr,
                            show_pos=True, item_show_func=lambda r: r.shard.rsplit("/", 1)[-1] if r else "") as bar:
         report = profile_corpus(corpus, names, shards, plan.rows_per_shard, workers,
-                                progress=lambda r: bar.update(1, r), user_modules=tuple(modules))
+                                progress=lambda r: bar.update(1, r), user_modules=tuple(modules),
+                                engine=engine, address=ray_address)
     click.echo(
         f"{len(shards)} of {len(corpus.shards)} shards: {report.count('profiled')} profiled, "
         f"{report.count('updated')} updated, {report.count('cached')} cached, {len(report.failed)} failed; "

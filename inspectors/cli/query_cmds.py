@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from inspectors.cli.options import column_options, corpus_from, plan_options, stratified_options, workers_option
+from inspectors.cli.options import (check_engine, column_options, corpus_from, engine_options, plan_options,
+                                    stratified_options, workers_option)
 from inspectors.cli.output import FORMATS, dumps, render_table
 from inspectors.core import queries
 from inspectors.core.errors import BadInput
@@ -90,12 +91,14 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 @plan_options
 @stratified_options
 @workers_option
+@engine_options
 def run(name_or_file, source, pairs, fmt, out, evidence_docs, text_column, url_column, id_column,
-        source_column, sample_shards, rows_per_shard, seed, stratified, per_stratum, workers):
+        source_column, sample_shards, rows_per_shard, seed, stratified, per_stratum, workers, engine, ray_address):
     """Run a saved query over a corpus, profiling what it needs first (cached)."""
     from inspectors.core import coverage
     from inspectors.core.findings import describe
 
+    check_engine(engine, ray_address)
     q = queries.find(name_or_file)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     plan = Plan.from_options(sample_shards, rows_per_shard, seed, stratified, per_stratum)
@@ -103,12 +106,13 @@ def run(name_or_file, source, pairs, fmt, out, evidence_docs, text_column, url_c
         raise BadInput(f"--stratified applies to slices; {q.name} is a report")
     params = _params(pairs)
     if q.kind == "slice":
-        finding = coverage.run_slice(q, corpus, params, plan, workers, evidence_docs=evidence_docs)
+        finding = coverage.run_slice(q, corpus, params, plan, workers, evidence_docs=evidence_docs,
+                                     engine=engine, address=ray_address)
         text = dumps(finding) if fmt == "json" else describe(finding, fmt)
         if out:
             Path(out).write_text(dumps(finding) + "\n", encoding="utf-8")
     else:
-        result = coverage.run_report(q, corpus, params, plan, workers)
+        result = coverage.run_report(q, corpus, params, plan, workers, engine=engine, address=ray_address)
         text = render_table(result.table, fmt)
         if out:
             Path(out).write_text(text + "\n", encoding="utf-8")

@@ -49,13 +49,15 @@ def needed_inspectors(query: queries.Query) -> list[str]:
     return sorted(needed)
 
 
-def prepare(query: queries.Query, corpus: Corpus, plan: Plan, workers: int | None = None, progress=None):
+def prepare(query: queries.Query, corpus: Corpus, plan: Plan, workers: int | None = None, progress=None,
+            engine: str = "local", address: str | None = None):
     """Profile the plan's shards with the inspectors the query needs; returns the shards read.
 
     Failed shards are reported as one error naming them; finished shards stay cached.
     """
     chosen = plan.choose(corpus.shards)
-    report = profile_corpus(corpus, needed_inspectors(query), chosen, plan.rows_per_shard, workers, progress)
+    report = profile_corpus(corpus, needed_inspectors(query), chosen, plan.rows_per_shard, workers, progress,
+                            engine=engine, address=address)
     if report.failed:
         first = report.failed[0]
         more = f" (and {len(report.failed) - 1} more shards)" if len(report.failed) > 1 else ""
@@ -64,10 +66,10 @@ def prepare(query: queries.Query, corpus: Corpus, plan: Plan, workers: int | Non
     return chosen
 
 
-def run_report(query, corpus, params, plan, workers=None, progress=None) -> ReportResult:
-    """Run a report query and return its table."""
+def run_report(query, corpus, params, plan, workers=None, progress=None, engine="local", address=None) -> ReportResult:
+    """Run a report query and return its table (per-row intervals when the plan samples shards)."""
     values = query.bind(params)
-    chosen = prepare(query, corpus, plan, workers, progress)
+    chosen = prepare(query, corpus, plan, workers, progress, engine, address)
     with_text = views.needs_text(query.sql)
     con = views.open_documents(chosen, with_text, plan.rows_per_shard)
     table = views.run_select(con, query.sql, values)
@@ -119,12 +121,13 @@ def _bootstrap_intervals(con, sql: str, values: dict, table: pa.Table, seed: int
     return table
 
 
-def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence_docs: int = EVIDENCE_DOCS) -> dict:
+def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence_docs: int = EVIDENCE_DOCS,
+              engine="local", address=None) -> dict:
     """Run a slice query and return its finding (see "Finding" in the README)."""
     values = query.bind(params)
     if plan.strategy == "stratified":
-        return _run_stratified(query, corpus, values, plan, workers, evidence_docs)
-    chosen = prepare(query, corpus, plan, workers, progress)
+        return _run_stratified(query, corpus, values, plan, workers, evidence_docs, engine, address)
+    chosen = prepare(query, corpus, plan, workers, progress, engine, address)
     base = views.open_documents(chosen, False, plan.rows_per_shard)
     totals = _per_shard(base, "SELECT * FROM documents", {}, _has_column(base, "n_tokens"))
     con = views.open_documents(chosen, views.needs_text(query.sql, star_reads_text=False), plan.rows_per_shard)
@@ -152,11 +155,11 @@ def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence
     return _finding(query, values, corpus, plan, chosen, result, _evidence(con, query, chosen, evidence_docs))
 
 
-def _run_stratified(query, corpus, values, plan, workers, evidence_docs) -> dict:
+def _run_stratified(query, corpus, values, plan, workers, evidence_docs, engine="local", address=None) -> dict:
     """Stratified targeted scan: prefilter every document, tag a seeded sample per stratum, combine."""
     chosen = plan.choose(corpus.shards)
     case_sql = stratified.strata_sql(query.strata)
-    passes = stratified.prefilter(chosen, case_sql, values, corpus.overrides, workers)
+    passes = stratified.prefilter(chosen, case_sql, values, corpus.overrides, workers, engine, address)
     sizes, picked = stratified.draw(passes, plan.per_stratum or 200, plan.seed)
     keys = [cls.key() for cls in registry.resolve(needed_inspectors(query))]
     tables = [stratified.tag_sample(shard, picked[shard.uri], keys, corpus.overrides)

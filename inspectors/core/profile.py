@@ -10,7 +10,6 @@ new or changed, only those run and their columns are merged into the cached file
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
@@ -66,7 +65,7 @@ def profile_shard(
         for module in user_modules:
             registry.load_module(module)
         classes = registry.resolve(inspector_keys)
-        return _profile(shard, classes, overrides or {}, limit, Path(root) if root else None)
+        return _profile(shard, classes, overrides or {}, limit, root)
     except CorpuscopeError as error:
         return ShardResult(shard.uri, "failed", error=str(error), exit_code=error.exit_code)
     except Exception as error:  # a bug in an inspector must fail its shard, not the run

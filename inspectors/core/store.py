@@ -1,17 +1,28 @@
-"""Attribute shards: the inspectors' output for one shard, cached as Parquet under the cache root.
+"""Attribute shards: the inspectors' output for one shard, cached as Parquet under an attribute root.
 
 One file per shard, keyed by the shard's URI; rows are the shard's rows in order (``row`` column), with
 the shard's ``id``, ``url`` and ``source`` beside the attribute columns so that coverage queries need
 not re-read the corpus. The Parquet metadata records the shard fingerprint, the column mapping, the
 number of rows read and each inspector's versioned key, so stale files are recognised.
-Files are written to a temporary name and renamed, so an interrupted run never leaves a half file.
+
+The attribute root is ``$CORPUSCOPE_ATTRIBUTES`` when set (a local folder or any fsspec URI:
+``s3://bucket/prefix``, ``gs://…``, ``memory://…``), else ``attributes/`` under ``CORPUSCOPE_HOME``.
+A cluster writes there and DuckDB on a laptop later reads the same files.
+Local paths are ``Path`` objects and remote ones URI strings; both go through the functions here.
+
+Writes are atomic: locally (and on fsspec filesystems that can rename) to a temporary name that is then
+renamed; on object stores (S3, GCS, Azure) as one upload, which only becomes visible when complete.
+So an interrupted run never leaves a half file.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +34,15 @@ from inspectors.core.shards import Shard
 
 META_KEY = b"corpuscope"
 KEY_COLUMNS = ("shard", "row", "id", "url", "source")
+ATTRIBUTES_ENV = "CORPUSCOPE_ATTRIBUTES"
+
+# Object stores: a single PUT is atomic (all or nothing), and there is no cheap rename.
+_OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oci", "r2"}
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://")
+# ``Path("s3://b/k")`` collapses to ``s3:/b/k``; recognise it so a root passed through ``Path`` survives.
+_COLLAPSED = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):/(?!/)")
+
+AttributePath = Path | str
 
 
 @dataclass(frozen=True)
@@ -36,22 +56,70 @@ class AttributeInfo:
     inspectors: dict[str, str]  # plain name -> versioned key
 
 
+def is_remote(path: AttributePath) -> bool:
+    """True when ``path`` names an fsspec URI other than ``file://`` (``s3://…``, ``memory://…``)."""
+    match = _SCHEME.match(str(path))
+    return bool(match) and match.group(1).lower() != "file"
+
+
+def _normalise(root: AttributePath) -> AttributePath:
+    text = str(root)
+    if isinstance(root, Path) and _COLLAPSED.match(text) and not os.path.exists(text):
+        scheme, rest = text.split(":/", 1)
+        # ``file:``/``local:`` paths are absolute (``local:///tmp/x``); elsewhere the host comes first
+        text = f"{scheme}:///{rest}" if scheme.lower() in ("file", "local") else f"{scheme}://{rest}"
+    if text.startswith("file://"):
+        return Path(text[len("file://"):])
+    if is_remote(text):
+        return text.rstrip("/")
+    return Path(text)
+
+
 def attribute_root() -> str:
-    """The folder (local path or fsspec URI) holding attribute shards."""
+    """The folder (local path or fsspec URI) holding attribute shards.
+
+    ``$CORPUSCOPE_ATTRIBUTES`` if set; else ``attributes`` under ``$CORPUSCOPE_HOME`` (which may itself
+    be a URI); else ``~/.cache/corpuscope/attributes``.
+    """
+    configured = os.environ.get(ATTRIBUTES_ENV)
+    if configured:
+        root = _normalise(configured)
+        return str(root.expanduser().absolute()) if isinstance(root, Path) else root
+    home = os.environ.get("CORPUSCOPE_HOME", "")
+    if is_remote(home):
+        return home.rstrip("/") + "/attributes"
     return str(paths.attributes_root())
 
 
-def attribute_path(shard: Shard, root: Path | None = None) -> Path:
-    """Where the attribute shard of ``shard`` lives."""
-    root = Path(root) if root else paths.attributes_root()
+def attribute_path(shard: Shard, root: AttributePath | None = None) -> AttributePath:
+    """Where the attribute shard of ``shard`` lives: a ``Path`` under a local root, else a URI."""
+    root = _normalise(root if root else attribute_root())
     key = shard.cache_key()
-    return root / key[:2] / f"{key}.parquet"
+    if isinstance(root, Path):
+        return root / key[:2] / f"{key}.parquet"
+    return f"{root}/{key[:2]}/{key}.parquet"
 
 
-def read_info(path: Path) -> AttributeInfo | None:
+def _fs(path: AttributePath):
+    import fsspec
+
+    return fsspec.core.url_to_fs(str(path))
+
+
+def read_schema(path: AttributePath) -> pa.Schema:
+    """The Arrow schema (with metadata) of the attribute shard at ``path``."""
+    path = _normalise(path)
+    if isinstance(path, Path):
+        return pq.read_schema(path)
+    fs, inner = _fs(path)
+    with fs.open(inner, "rb") as handle:
+        return pq.read_schema(handle)
+
+
+def read_info(path: AttributePath) -> AttributeInfo | None:
     """Metadata of an attribute shard, or ``None`` if it is absent or unreadable."""
     try:
-        meta = pq.read_schema(path).metadata or {}
+        meta = read_schema(path).metadata or {}
         data = json.loads(meta[META_KEY])
         return AttributeInfo(
             fingerprint=data["fingerprint"],
@@ -64,11 +132,19 @@ def read_info(path: Path) -> AttributeInfo | None:
         return None
 
 
-def write(path: Path, table: pa.Table, info: AttributeInfo) -> None:
+def write(path: AttributePath, table: pa.Table, info: AttributeInfo) -> None:
     """Atomically write ``table`` with ``info`` in its metadata to ``path``."""
     meta = dict(table.schema.metadata or {})
     meta[META_KEY] = json.dumps(info.__dict__).encode()
     table = table.replace_schema_metadata(meta)
+    path = _normalise(path)
+    if isinstance(path, Path):
+        _write_local(path, table)
+    else:
+        _write_remote(path, table)
+
+
+def _write_local(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
     os.close(fd)
@@ -81,6 +157,41 @@ def write(path: Path, table: pa.Table, info: AttributeInfo) -> None:
         raise
 
 
-def read_table(path: Path) -> pa.Table:
+def _write_remote(uri: str, table: pa.Table) -> None:
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    data = buffer.getvalue()
+    fs, inner = _fs(uri)
+    protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    if _OBJECT_STORES & set(protocols):
+        fs.pipe_file(inner, data)  # one upload: the object appears whole or not at all
+        return
+    parent, name = inner.rsplit("/", 1) if "/" in inner else ("", inner)
+    fs.makedirs(parent or "/", exist_ok=True)
+    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{name}"
+    try:
+        fs.pipe_file(tmp, data)
+        fs.mv(tmp, inner)
+    except BaseException:
+        try:
+            if fs.exists(tmp):
+                fs.rm(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_table(path: AttributePath) -> pa.Table:
     """The whole attribute shard at ``path``."""
-    return pq.read_table(path)
+    path = _normalise(path)
+    if isinstance(path, Path):
+        return pq.read_table(path)
+    fs, inner = _fs(path)
+    with fs.open(inner, "rb") as handle:
+        return pq.read_table(handle)
+
+
+def filesystem(path: AttributePath):
+    """The fsspec filesystem of a remote attribute path (for ``duckdb.register_filesystem``), else ``None``."""
+    path = _normalise(path)
+    return None if isinstance(path, Path) else _fs(path)[0]

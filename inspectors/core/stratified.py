@@ -110,6 +110,9 @@ def prefilter(shards: list[Shard], case_sql: str, params: dict, overrides, worke
     """Pass 1 over ``shards`` on an executor; a failed shard fails the scan with its name."""
     results = list(executors.run(engine, prefilter_shard, shards,
                                  {"case_sql": case_sql, "params": params, "overrides": overrides}, workers, address))
+    # An engine that gave up on a shard (e.g. Ray lost its worker every time) returns a failed ShardResult.
+    results = [r if isinstance(r, dict) else {"shard": r.shard, "error": r.error, "exit_code": r.exit_code}
+               for r in results]
     failed = [r for r in results if "error" in r]
     if failed:
         error = BadInput if failed[0].get("exit_code") == 2 else RuntimeFailure

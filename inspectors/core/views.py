@@ -14,7 +14,6 @@ from typing import Iterator
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from inspectors.core import paths, store
 from inspectors.core.errors import BadInput
@@ -77,15 +76,32 @@ def open_documents(shards: list[Shard], with_text: bool, limit: int | None = Non
         con.register("_documents_stream", reader)
         con.execute("CREATE VIEW documents AS SELECT * FROM _documents_stream")
     else:
-        con.execute(
-            f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM read_parquet({_sql_list(files)}, union_by_name = true) {row_filter}"
-        )
+        remote = store.is_remote(files[0])
+        if remote:
+            # DuckDB may not read fsspec paths with external access off; an Arrow dataset it can scan.
+            con.register("_attribute_files", _attribute_dataset(done))
+            scan = "_attribute_files"
+        else:
+            scan = f"read_parquet({_sql_list(files)}, union_by_name = true)"
+        con.execute(f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM {scan} {row_filter}")
         con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")
-    allowed = sorted({str(Path(f).parent) + "/" for f in files})
-    con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
+    if not store.is_remote(files[0]):
+        allowed = sorted({str(Path(f).parent) + "/" for f in files})
+        con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+def _attribute_dataset(done) -> "pyarrow.dataset.Dataset":
+    """Remote attribute shards as an Arrow dataset: DuckDB scans it without file access of its own."""
+    import pyarrow.dataset as pads
+    from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+    fs = store.filesystem(done[0][1])
+    files = [fs._strip_protocol(str(p)) for _, p, _ in done]
+    schema = pa.unify_schemas([store.read_schema(p).remove_metadata() for _, p, _ in done])
+    return pads.dataset(files, schema=schema, format="parquet", filesystem=PyFileSystem(FSSpecHandler(fs)))
 
 
 def _sql_list(items: list[str]) -> str:
@@ -97,7 +113,7 @@ def _sql_list(items: list[str]) -> str:
 def _unified_schema(done) -> pa.Schema:
     fields: dict[str, pa.Field] = {}
     for _, path, _ in done:
-        for f in pq.read_schema(path):
+        for f in store.read_schema(path):
             fields.setdefault(f.name, f)
     fields["text"] = pa.field("text", pa.string())
     return pa.schema(list(fields.values()))

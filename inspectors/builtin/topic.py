@@ -1,0 +1,572 @@
+"""Topic and format inspector: multilingual, explainable rules over source, URL and text.
+
+Taxonomy: WebOrganizer's 24 topics and 24 formats (Wettig et al. 2025, "Organize the Web") as
+snake_case ids, widened for legal text: topic ``law`` (legislation, courts, litigation, legal advice,
+crime and justice) replaces "Crime & Law"; format ``legal_document`` (statutes, decrees, circulars,
+regulations, judgments, contracts) is added; "News Article" is ``news``.
+
+Signals, strongest first: source metadata (``source:FreeLaw``), URL host and path
+(``host:thuvienphapluat.vn``), structural patterns per language (``vi:doc_number+dieu_structure``),
+code structure, news datelines, and keyword lexicons in 13 languages
+(``lexicon:law(en)=7.1/1000w``). Rules and word lists live in ``inspectors/data/topic/``.
+
+Output per document: ``topic`` and ``format`` ids, ``unknown`` when the text carries no usable
+signal, null when there is no text at all; ``evidence`` names the rule, host or feature that decided
+each (``topic<-...; format<-...``). Long documents are read through a bounded window (first 8 KB and
+4 KB from the middle). Lexicon matching runs vectorised over the whole batch with Arrow kernels.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+
+from inspectors.core.registry import Inspector, register
+
+TOPICS = (
+    "adult", "art_design", "software_development", "law", "education_jobs", "hardware",
+    "entertainment", "social_life", "fashion_beauty", "finance_business", "food_dining", "games",
+    "health", "history", "home_hobbies", "industrial", "literature", "politics", "religion",
+    "science_tech", "software", "sports_fitness", "transportation", "travel",
+)  # fmt: skip
+FORMATS = (
+    "academic_writing", "content_listing", "creative_writing", "customer_support",
+    "comment_section", "faq", "truncated", "knowledge_article", "legal_notices", "listicle",
+    "news", "nonfiction_writing", "about_org", "news_org", "about_personal", "personal_blog",
+    "product_page", "qa_forum", "spam_ads", "structured_data", "documentation",
+    "audio_transcript", "tutorial", "user_review", "legal_document",
+)  # fmt: skip
+UNKNOWN = "unknown"
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "topic"
+HEAD_CHARS, MID_CHARS, WINDOW_LIMIT = 8192, 4096, 12288
+CJK_LANGS = ("zh", "ja")
+
+# Decision thresholds (weighted lexicon hits). A topic needs both an absolute amount of evidence
+# and a density, so one stray word in a long page decides nothing.
+MIN_TOPIC_SCORE, MIN_TOPIC_DENSITY = 1.5, 3.0
+MIN_FORMAT_SCORE = 2.5
+LEGAL_STRUCT_MIN = 3
+LAW_SHARE = 0.5
+
+_TONE_PAIRS = [("oà", "òa"), ("oá", "óa"), ("oả", "ỏa"), ("oã", "õa"), ("oạ", "ọa"),
+               ("oè", "òe"), ("oé", "óe"), ("oẻ", "ỏe"), ("oẽ", "õe"), ("oẹ", "ọe"),
+               ("uỳ", "ùy"), ("uý", "úy"), ("uỷ", "ủy"), ("uỹ", "ũy"), ("uỵ", "ụy")]  # fmt: skip
+
+
+def tone_variants(term: str) -> set[str]:
+    """``term`` (NFC) in both Vietnamese tone placements: ``hoà``/``hòa``, ``thuỷ``/``thủy``."""
+    out = {unicodedata.normalize("NFC", term)}
+    for old, new in _TONE_PAIRS:
+        out |= {v.replace(old, new) for v in out} | {v.replace(new, old) for v in out}
+    return out
+
+
+def _tone_regex(pattern: str) -> str:
+    """A regex source where each Vietnamese tone-placement pair accepts either spelling."""
+    pairs = {a: b for old, new in _TONE_PAIRS for a, b in ((old, new), (new, old))}
+    alternation = re.compile("|".join(pairs))
+    return alternation.sub(lambda m: f"(?:{m.group(0)}|{pairs[m.group(0)]})", pattern)
+
+
+def _parse(term) -> tuple[str, float]:
+    text, _, weight = str(term).rpartition("*") if "*" in str(term) else (str(term), "", "1")
+    return text.strip().lower(), float(weight)
+
+
+@dataclass
+class _Tables:
+    """Compiled lexicons and rules, built once per process."""
+
+    langs: tuple[str, ...]
+    n_cols: int
+    uni: pa.Array            # unigram terms and bigram heads, for ``index_in``
+    uni_ptr: np.ndarray      # CSR: features of unigram i are cols[ptr[i]:ptr[i+1]]
+    uni_cols: np.ndarray
+    uni_wts: np.ndarray
+    is_head: np.ndarray      # unigram i starts some bigram term
+    bi: pa.Array
+    bi_ptr: np.ndarray
+    bi_cols: np.ndarray
+    bi_wts: np.ndarray
+    cjk_re: re.Pattern | None
+    cjk_feats: dict[str, list[tuple[int, float]]]
+    hosts: dict[str, dict]
+    suffixes: dict[str, dict]
+    paths: list[tuple[re.Pattern, dict]]
+    sources: dict[str, dict]
+
+
+def topic_col(topic: str, lang: str, langs: tuple[str, ...]) -> int:
+    """Feature column of a topic's lexicon hits in one language."""
+    return TOPICS.index(topic) * len(langs) + langs.index(lang)
+
+
+@lru_cache(maxsize=1)
+def tables() -> _Tables:
+    """Load and compile the data files under ``inspectors/data/topic``."""
+    lex = yaml.safe_load((DATA_DIR / "lexicons.yaml").read_text(encoding="utf-8"))
+    langs = tuple(sorted({lang for t in lex["topics"].values() for lang in t}
+                         | {lang for f in lex["formats"].values() for lang in f}))
+    fmt_base = len(TOPICS) * len(langs)
+    sw_base = fmt_base + len(FORMATS)
+    fp_col = sw_base + len(langs)
+    feats: dict[str, list[tuple[int, float]]] = {}
+    cjk: dict[str, list[tuple[int, float]]] = {}
+
+    def add(term: str, col: int, weight: float, lang: str) -> None:
+        # A term listed twice for one column (e.g. in both tone placements) still counts once.
+        target = cjk if lang in CJK_LANGS else feats
+        variants = tone_variants(term) if lang == "vi" else {term}
+        variants |= {v.replace(" ", "-") for v in variants if " " in v}  # "non exclusive" -> "non-exclusive"
+        for variant in variants:
+            entries = target.setdefault(variant, [])
+            if all(c != col for c, _ in entries):
+                entries.append((col, weight))
+
+    for topic, by_lang in lex["topics"].items():
+        for lang, terms in by_lang.items():
+            for raw in terms:
+                term, w = _parse(raw)
+                add(term, topic_col(topic, lang, langs), w, lang)
+    for fmt, by_lang in lex["formats"].items():
+        for lang, terms in by_lang.items():
+            for raw in terms:
+                term, w = _parse(raw)
+                add(term, fmt_base + FORMATS.index(fmt), w, lang)
+    for lang, terms in lex["stopwords"].items():
+        for raw in terms:
+            add(str(raw).lower(), sw_base + langs.index(lang), 1.0, lang)
+    for lang, terms in lex["first_person"].items():
+        for raw in terms:
+            add(str(raw).lower(), fp_col, 1.0, lang)
+
+    unis = {t: f for t, f in feats.items() if " " not in t}
+    bis = {t: f for t, f in feats.items() if " " in t}
+    heads = {t.split(" ", 1)[0] for t in bis}
+    uni_terms = sorted(set(unis) | heads)
+    bi_terms = sorted(bis)
+    uni_ptr, uni_cols, uni_wts = _csr([unis.get(t, []) for t in uni_terms])
+    bi_ptr, bi_cols, bi_wts = _csr([bis[t] for t in bi_terms])
+    cjk_re = None
+    if cjk:
+        cjk_re = re.compile("|".join(re.escape(t) for t in sorted(cjk, key=len, reverse=True)))
+
+    host_data = yaml.safe_load((DATA_DIR / "hosts.yaml").read_text(encoding="utf-8"))
+    hosts = dict(host_data["hosts"])
+    for host in host_data.get("us_courts", []):
+        hosts.setdefault(host, {"topic": "law"})
+    paths = [(re.compile(p.pop("pattern")), p) for p in (dict(x) for x in host_data["paths"])]
+    sources = yaml.safe_load((DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    for rule in list(hosts.values()) + list(host_data["suffixes"].values()) + list(sources.values()):
+        assert rule.get("topic") in (None, *TOPICS) and rule.get("format") in (None, *FORMATS), rule
+    return _Tables(
+        langs=langs, n_cols=fp_col + 1,
+        uni=pa.array(uni_terms, pa.string()), uni_ptr=uni_ptr, uni_cols=uni_cols, uni_wts=uni_wts,
+        is_head=np.array([t in heads for t in uni_terms], dtype=bool),
+        bi=pa.array(bi_terms, pa.string()), bi_ptr=bi_ptr, bi_cols=bi_cols, bi_wts=bi_wts,
+        cjk_re=cjk_re, cjk_feats=cjk, hosts=hosts, suffixes=host_data["suffixes"],
+        paths=paths, sources=sources,
+    )  # fmt: skip
+
+
+def _csr(rows: list[list[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(r) for r in rows])
+    cols = np.array([c for r in rows for c, _ in r], dtype=np.int64)
+    wts = np.array([w for r in rows for _, w in r], dtype=np.float64)
+    return ptr, cols, wts
+
+
+# ---------------------------------------------------------------- structural patterns (lower-cased)
+
+_ROMAN = r"[ivxlc]+"
+_LEGAL_GATE = re.compile(_tone_regex(
+    r"(?m)^[ \t]*(?:điều|article|artículo|articolo|artigo|art\.|статья|section|sec\.|§|artikel|المادة|مادة)"
+    r"[ \t]*\(?\d|cộng hòa xã hội|\b\d{1,4}/\d{4}/[a-zđ]|\b\d+ (?:ill|f|u\. ?s|s\. ?ct|n\.e|n\.w|s\.w|s\.e"
+    r"|p|a|so|cal|n\.y|l\. ?ed)\.|whereas|witness whereof|hereinafter|be it enacted|第[〇零一二三四五六七八九十百千0-9]+条"
+    r"|判决书|本院认为|判決|bản án|nhân danh|bên a\b|im namen des volkes|ley \d+/\d{4}|décret n|loi n[°o]"
+    r"|real decreto|федеральный закон|именем|lei n[°ºo]|decreto legislativo|delivered the opinion"
+    r"|plaintiff|appellant|petitioner|licensee|the parties|\bsections? \d+[.(]|\(the [\"“]|\bclause \d"
+))
+_LEGAL_RULES: list[tuple[str, re.Pattern, int, int]] = [
+    # (evidence name, pattern, minimum count, points)
+    ("vi:national_header", re.compile(_tone_regex(
+        r"(?m)^[ \t]*cộng hòa xã hội chủ nghĩa việt nam[ \t]*$|việt nam\s*[-–]?\s*độc lập\s*[-–]\s*tự do")), 1, 2),
+    ("vi:doc_number", re.compile(r"\b\d{1,4}/\d{4}/[a-zđ]{1,6}\d{0,2}(?:-[a-zđ0-9]{1,10})*|\bsố:?\s*\d{1,4}[-/][a-zđ]{1,5}"), 1, 2),
+    ("vi:can_cu", re.compile(r"(?m)^[ \t]*căn cứ"), 1, 1),
+    ("vi:dieu_structure", re.compile(r"(?m)^[ \t]*điều \d+[a-zđ]?[.:]"), 3, 2),
+    ("vi:chuong", re.compile(rf"(?m)^[ \t]*(?:chương|mục|phần thứ) (?:{_ROMAN}|\d+|[a-zđ]+)"), 1, 1),
+    ("vi:judgment", re.compile(_tone_regex(r"bản án số|nhân danh nước cộng hòa|xét thấy|tòa án nhân dân|hội đồng xét xử")), 2, 2),
+    ("vi:contract", re.compile(r"(?m)^[ \t]*bên [ab]\b|hợp đồng số|các bên thỏa thuận|các bên thoả thuận"), 2, 2),
+    ("vi:issuer", re.compile(r"(?m)^[ \t]*(?:luật|bộ luật|nghị định|thông tư|quyết định|nghị quyết|pháp lệnh|chỉ thị|sắc lệnh)\s*(?:số)?\s*:?\s*\d"), 1, 1),
+    ("article_structure", re.compile(
+        r"(?m)^[ \t]*(?:article|artículo|articolo|artigo|art\.|статья|section|sec\.|§|artikel|المادة|مادة)"
+        r"[ \t]*\(?\d+|^[ \t]*第[〇零一二三四五六七八九十百千0-9]+条"), 3, 2),
+    ("case_citation", re.compile(
+        r"\b\d{1,4} (?:u\. ?s\.|s\. ?ct\.|l\. ?ed\.(?: ?2d)?|f\.(?: ?2d| ?3d| ?4th| ?supp\.(?: ?2d| ?3d)?)?|"
+        r"ill\.(?: ?app\.)?(?: ?2d| ?3d)?|n\.e\.(?: ?2d| ?3d)?|n\.w\.(?: ?2d)?|s\.w\.(?: ?2d| ?3d)?|s\.e\.(?: ?2d)?|"
+        r"p\.(?: ?2d| ?3d)?|a\.(?: ?2d| ?3d)?|so\.(?: ?2d| ?3d)?|cal\.(?: ?app\.)?(?: ?\dth| ?2d| ?3d)?|n\.y\.(?: ?2d| ?3d)?)"
+        r" \d{1,5}\b"), 2, 2),
+    ("en:court_opinion", re.compile(
+        r"delivered the opinion|opinion of the court|it is so ordered|plaintiffs?-appellants?|defendants?-appellees?|"
+        r"petitioners?-appellants?|respondents?-appellees?|\baffirmed\b|reversed and remanded|\bdissenting\b|\bconcurring\b|"
+        r"trial court|we affirm|we reverse|appellate court|circuit court|district court|supreme court"), 3, 2),
+    ("en:section_refs", re.compile(
+        r"\bsections? \d+(?:\.\d+)+|\bsections? \d+\([a-z0-9]+\)|\barticle [ivx]+\b|\(the [\"“][a-z]|"
+        r"\bparagraph \([a-z0-9]+\)|\bclause \d+(?:\.\d+)*"), 2, 2),
+    ("en:statute", re.compile(r"be it enacted|u\.s\.c\.|public law \d|\bsubsection \(|\bparagraph \(\d|as amended by"), 2, 2),
+    ("en:contract", re.compile(
+        r"(?m)^[ \t]*whereas\b|now,? therefore|in witness whereof|hereinafter|this agreement|\bthe parties\b|"
+        r"\bparty shall\b|\bhereto\b|\bhereunder\b|\bindemnif|governing law"), 3, 2),
+    ("xx:legal_heading", re.compile(
+        r"第[〇零一二三四五六七八九十百千0-9]+条|判决书|本院认为|判決|主文|im namen des volkes|ley \d+/\d{4}|décret n[°o]|"
+        r"loi n[°o]|real decreto|федеральный закон|именем российской федерации|lei n[°ºo]|decreto legislativo|"
+        r"cour de cassation|fallamos|tribunal supremo|bundesgerichtshof|gesetz über|verordnung über|considérant que|"
+        r"vistos los|sentenza n|acórdão|постановил|решил:|قانون رقم|الجريدة الرسمية"), 2, 2),
+]  # fmt: skip
+
+_CODE_LINE = (
+    r"(?m)(?:[;{}][ \t]*$|^[ \t]*(?:def |class |import |from \S+ import|#include|public |private |"
+    r"function |return\b|var |const |let |if ?\(|for ?\(|while ?\(|</?(?:div|span|p|a|li|td)\b|@\w+\(|"
+    r"\w+\s*=\s*\w+\(|//|/\*|\*/))"
+)
+_NUMBERED_LINE = r"(?m)^[ \t]*(?:\d{1,2}[.)]|#\d{1,2})[ \t]+\S"
+_QUESTION_LINE = r"(?m)\?[ \t]*$"
+_DATELINE = re.compile(
+    r"^\s*(?:[A-Z][A-Za-z.\- ]{1,30}(?:, [A-Z][A-Za-z. ]{1,20})?\s*\((?:AP|Reuters|AFP|UPI|CNN|dpa|EFE|ANSA|Xinhua|"
+    r"TASS|RIA Novosti|Bloomberg)\)\s*[-—–:]"
+    r"|[A-Z]{3,}(?: [A-Z]{3,})?(?:, [A-Z][a-z.]+)?\s*[-—–]{1,2}\s+[A-Z]"
+    r"|(?:[^\W\d][^\n()]{1,30})?\((?:Dân trí|PLO|VTC News|VOV|TTXVN|NLĐO|TTO|Thanh Niên|VnExpress|Zing|Tiền Phong|"
+    r"VietnamPlus|ANTĐ|Người Lao Động|CAND|GDVN|Infonet|Kinhtedothi|VOVgiaothong|Chinhphu\.vn|QĐND|SGGP|HNM)\)\s*[-–—:]"
+    r"|(?:TTO|PLO|NLĐO|VTV\.vn|Zing)\s*[-–—]"
+    r"|\S{2,20}(?:\s\S{2,10})?\s*(?:\d{1,2}月\d{1,2}日)?电\s*[（(]?记者)"
+)
+_TITLE_LISTICLE = re.compile(r"^\W*(?:top )?\d{1,2} (?:best|ways|things|reasons|tips|places|of the|ideas|must)", re.I)
+
+
+# ------------------------------------------------------------------------------------ the function
+
+
+def _window(text: str) -> str:
+    if len(text) > WINDOW_LIMIT:
+        mid = len(text) // 2
+        text = text[:HEAD_CHARS] + "\n" + text[mid - MID_CHARS // 2 : mid + MID_CHARS // 2]
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def _as_text(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+@lru_cache(maxsize=65536)
+def _url_rules(url: str | None) -> tuple[dict, str | None, dict, str | None, dict, str | None]:
+    """(host rule, host evidence, path rule, path evidence, suffix rule, suffix evidence) of ``url``."""
+    empty = ({}, None, {}, None, {}, None)
+    if not url:
+        return empty
+    candidate = url.strip()
+    if "://" not in candidate:
+        candidate = "http://" + candidate
+    try:
+        parts = urlsplit(candidate)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return empty
+    t = tables()
+    labels = host.split(".") if host else []
+    host_rule, host_ev, suffix_rule, suffix_ev = {}, None, {}, None
+    for i in range(len(labels)):
+        name = ".".join(labels[i:])
+        if name in t.hosts and not host_rule:
+            host_rule, host_ev = t.hosts[name], f"host:{name}"
+        if name in t.suffixes and not suffix_rule and i > 0:
+            suffix_rule, suffix_ev = t.suffixes[name], f"suffix:.{name}"
+    path = (parts.path or "").lower()
+    path_rule, path_ev = {}, None
+    for pattern, rule in t.paths:
+        found = pattern.search(path)
+        if found:
+            path_rule, path_ev = rule, f"url_path:{found.group(0)}"
+            break
+    return host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev
+
+
+@lru_cache(maxsize=4096)
+def _source_rule(source: str | None) -> tuple[dict, str | None]:
+    if not source:
+        return {}, None
+    key = re.sub(r"[^0-9a-z]", "", source.lower())
+    rules = tables().sources
+    best = max((k for k in rules if key == k or key.startswith(k)), key=len, default=None)
+    return (rules[best], f"source:{source}") if best else ({}, None)
+
+
+def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Lexicon features (docs x columns), token counts, and line/legal-structure counts per doc."""
+    t = tables()
+    n = len(windows)
+    feats = np.zeros((n, t.n_cols))
+    arr = pa.array([w or "" for w in windows], pa.string())
+    low = pc.utf8_lower(arr)
+    # Split on whitespace and trim punctuation off each word: 2-3x faster than a regex replace.
+    # Inner punctuation stays ("e-mail"), so hyphenated forms of phrases are in the lexicon too.
+    low = pc.replace_substring(pc.replace_substring(low, "'s ", " "), "’s ", " ")
+    words = pc.utf8_split_whitespace(low)
+    n_tokens = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.float64)
+    flat = pc.utf8_trim(pc.list_flatten(words), _PUNCT_CHARS)
+    if len(flat):
+        parent = pc.list_parent_indices(words).to_numpy()
+        ids = pc.index_in(flat, value_set=t.uni).to_numpy(zero_copy_only=False)
+        hit = ~np.isnan(ids)
+        pos = np.nonzero(hit)[0]
+        term = ids[pos].astype(np.int64)
+        _accumulate(feats, parent[pos], term, t.uni_ptr, t.uni_cols, t.uni_wts)
+        heads = pos[t.is_head[term] & (pos + 1 < len(flat))]
+        heads = heads[parent[heads] == parent[heads + 1]]
+        if len(heads):
+            pairs = pc.binary_join_element_wise(flat.take(heads), flat.take(heads + 1), " ")
+            bid = pc.index_in(pairs, value_set=t.bi).to_numpy(zero_copy_only=False)
+            ok = ~np.isnan(bid)
+            _accumulate(feats, parent[heads[ok]], bid[ok].astype(np.int64), t.bi_ptr, t.bi_cols, t.bi_wts)
+    lines = {
+        "code": pc.count_substring_regex(arr, _CODE_LINE),
+        "numbered": pc.count_substring_regex(arr, _NUMBERED_LINE),
+        "question": pc.count_substring_regex(arr, _QUESTION_LINE),
+        "newlines": pc.count_substring(arr, "\n"),
+    }
+    lines = {k: v.to_numpy(zero_copy_only=False) for k, v in lines.items()}
+    legal = np.zeros(n, dtype=np.int64)
+    legal_fired: dict[int, list[str]] = {}
+    gated = np.nonzero(pc.match_substring_regex(low, _LEGAL_GATE.pattern).to_numpy(zero_copy_only=False))[0]
+    if len(gated):
+        subset = low.take(pa.array(gated))
+        for name, pattern, minimum, points in _LEGAL_RULES:
+            counts = pc.count_substring_regex(subset, pattern.pattern).to_numpy(zero_copy_only=False)
+            for j in np.nonzero(counts >= minimum)[0]:
+                legal[gated[j]] += points + (1 if counts[j] >= 4 * minimum else 0)
+                legal_fired.setdefault(int(gated[j]), []).append(name)
+    lines["legal"] = legal
+    lines["legal_fired"] = legal_fired
+    # CJK text has few spaces, hence few "words" per character: only those documents are searched.
+    n_chars = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
+    for i in np.nonzero(n_tokens < 0.1 * n_chars + 3)[0]:
+        text = windows[i]
+        if not text or not _CJK_CHAR.search(text):
+            continue
+        for m in t.cjk_re.findall(text):
+            for col, w in t.cjk_feats[m]:
+                feats[i, col] += w
+        n_tokens[i] += len(_CJK_CHAR.findall(text)) / 1.5
+    return feats, n_tokens, lines
+
+
+_PUNCT_CHARS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»“”‘’„…–—•·°©®™§¶¡¿、。，！？：；（）「」『』【】《》"
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _accumulate(feats, docs, term, ptr, cols, wts) -> None:
+    starts, ends = ptr[term], ptr[term + 1]
+    counts = ends - starts
+    if not counts.sum():
+        return
+    rows = np.repeat(docs, counts)
+    offs = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    flat_index = rows * feats.shape[1] + cols[offs]
+    feats += np.bincount(flat_index, weights=wts[offs], minlength=feats.size).reshape(feats.shape)
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def _doc_language(text: str, stop_counts: np.ndarray, topic_by_lang: np.ndarray, t: _Tables) -> int:
+    """Index into ``t.langs``: zh/ja by script when CJK dominates, else most function-word hits,
+    else (short texts without function words) the language with most lexicon hits."""
+    cjk = len(_CJK_CHAR.findall(text[:2000]))
+    if cjk > 0.2 * min(len(text), 2000):
+        return t.langs.index("ja" if _KANA.search(text[:2000]) else "zh")
+    if stop_counts.max() <= 0:
+        by_lang = topic_by_lang.sum(axis=0)
+        return int(np.argmax(by_lang)) if by_lang.max() > 0 else t.langs.index("en")
+    return int(np.argmax(stop_counts))
+
+
+
+def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
+    n_langs = len(t.langs)
+    fmt_base = len(TOPICS) * n_langs
+    topic_by_lang = row[:fmt_base].reshape(len(TOPICS), n_langs)
+    fmt_scores = row[fmt_base : fmt_base + len(FORMATS)].copy()
+    lang_i = _doc_language(text, row[fmt_base + len(FORMATS) : fmt_base + len(FORMATS) + n_langs], topic_by_lang, t)
+    topic_scores = topic_by_lang[:, lang_i].copy()
+    en_i = t.langs.index("en")
+    if lang_i != en_i and row[fmt_base + len(FORMATS) + en_i] >= 0.3 * max(row[fmt_base + len(FORMATS) + lang_i], 1):
+        topic_scores += 0.5 * topic_by_lang[:, en_i]  # code-mixed text: English terms count half
+    first_person = row[-1]
+    denom = max(n_tok, 50.0)
+
+    src_rule, src_ev = _source_rule(source)
+    host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev = _url_rules(url)
+    topic = fmt = None
+    topic_ev = fmt_ev = None
+
+    # Format: structure first, then metadata, then word cues.
+    legal_score, legal_fired = line["legal"], line["legal_fired"]
+    law_density = topic_scores[TOPICS.index("law")] / denom * 1000
+    code_lines, newlines = line["code"], line["newlines"] + 1
+    if src_rule.get("format") and src_rule.get("fixed"):
+        fmt, fmt_ev = src_rule["format"], src_ev
+    elif legal_score >= LEGAL_STRUCT_MIN and (law_density >= 8 or (legal_score >= 5 and law_density >= 2)):
+        fmt, fmt_ev = "legal_document", "+".join(legal_fired)
+    elif code_lines >= 5 and code_lines >= 0.3 * newlines:
+        fmt, fmt_ev = "documentation", f"code_lines={int(code_lines)}/{int(newlines)}"
+        topic, topic_ev = "software_development", fmt_ev
+    elif path_rule.get("format") and path_rule["format"] in ("legal_notices", "faq"):
+        fmt, fmt_ev = path_rule["format"], path_ev
+    elif host_rule.get("format") and not (host_rule["format"] == "legal_document" and law_density < 8):
+        fmt, fmt_ev = host_rule["format"], host_ev
+    elif src_rule.get("format"):
+        fmt, fmt_ev = src_rule["format"], src_ev
+    elif path_rule.get("format"):
+        fmt, fmt_ev = path_rule["format"], path_ev
+    elif _DATELINE.match(text[:300]):
+        fmt, fmt_ev = "news", "dateline"
+    if fmt is None:
+        fmt_scores[FORMATS.index("listicle")] += 1.0 * min(line["numbered"], 10) + (4 if _TITLE_LISTICLE.match(text[:120]) else 0)
+        fmt_scores[FORMATS.index("faq")] += 0.7 * min(line["question"], 12)
+        if newlines >= 15 and n_tok < 5 * newlines:  # many lines of a few words: menus, link lists
+            fmt_scores[FORMATS.index("content_listing")] += 0.2 * newlines
+        if legal_score >= 2 and law_density >= 15:
+            fmt_scores[FORMATS.index("legal_document")] += 2 * legal_score
+        legal_i, notice_i = FORMATS.index("legal_document"), FORMATS.index("legal_notices")
+        law_score = topic_scores[TOPICS.index("law")]
+        if (fmt_scores[legal_i] < max(2.5, 0.015 * denom) or law_score < 1.0
+                or (n_tok > 80 and law_score < LAW_SHARE * topic_scores.max())):
+            # Drafting words alone ("shall", "the parties") are common on the web; ask for density.
+            fmt_scores[legal_i] = 0.0
+        elif fmt_scores[notice_i] >= 0.3 * fmt_scores[legal_i]:
+            # Terms of use and privacy policies are drafted like contracts but talk about the site.
+            fmt_scores[notice_i] += fmt_scores[legal_i]
+            fmt_scores[legal_i] = 0.0
+        if fmt_scores[notice_i] < max(MIN_FORMAT_SCORE, 0.012 * denom):
+            fmt_scores[notice_i] = 0.0  # policy words ("information", "consent") occur on most sites
+        best = int(np.argmax(fmt_scores))
+        need = max(MIN_FORMAT_SCORE, 0.004 * denom)
+        if fmt_scores[best] >= need:
+            fmt, fmt_ev = FORMATS[best], f"cues:{FORMATS[best]}={fmt_scores[best]:.1f}"
+        elif first_person / denom > 0.025:
+            fmt, fmt_ev = "personal_blog", f"default:first_person={first_person / denom * 1000:.0f}/1000w"
+        else:
+            fmt, fmt_ev = "knowledge_article", "default:third_person"
+
+    # Topic: fixed metadata, legal structure, host, then lexicon with weak URL priors.
+    if topic is None:
+        if src_rule.get("topic") and src_rule.get("fixed"):
+            topic, topic_ev = src_rule["topic"], src_ev
+        elif fmt == "legal_document":
+            topic, topic_ev = "law", f"format:{fmt_ev}"
+        elif host_rule.get("topic"):
+            topic, topic_ev = host_rule["topic"], host_ev
+        elif src_rule.get("topic"):
+            topic, topic_ev = src_rule["topic"], src_ev
+    if topic is None:
+        scores = topic_scores.copy()
+        best_text = float(scores.max())
+        priors = []
+        if path_rule.get("topic"):
+            scores[TOPICS.index(path_rule["topic"])] += 3.0
+            priors.append(path_ev)
+        if suffix_rule.get("topic") and best_text > 0:
+            scores[TOPICS.index(suffix_rule["topic"])] += 1.0 + 0.1 * best_text
+            priors.append(suffix_ev)
+        best = int(np.argmax(scores))
+        law = TOPICS.index("law")
+        if best != law and scores[law] >= LAW_SHARE * scores[best]:
+            # Our `law` is cross-cutting (legal advice on a mortgage, a contract about insurance):
+            # a strong legal share wins over the subject matter it is about.
+            best = law
+        density = scores[best] / denom * 1000
+        if scores[best] >= MIN_TOPIC_SCORE and density >= MIN_TOPIC_DENSITY:
+            topic = TOPICS[best]
+            lang = t.langs[lang_i]
+            topic_ev = f"lexicon:{topic}({lang})={density:.1f}/1000w"
+            if priors:
+                topic_ev += "+" + "+".join(p for p in priors if p)
+        else:
+            topic, topic_ev = UNKNOWN, f"no_signal:best={TOPICS[best]}({scores[best]:.1f})"
+    return topic, fmt, f"topic<-{topic_ev}; format<-{fmt_ev}"
+
+
+def classify_many(texts, urls=None, sources=None) -> list[tuple[str | None, str | None, str]]:
+    """``(topic, format, evidence)`` for each document; the lists are aligned, any item may be None."""
+    t = tables()
+    n = len(texts)
+    urls = urls if urls is not None else [None] * n
+    sources = sources if sources is not None else [None] * n
+    windows: list[str | None] = []
+    for value in texts:
+        text = _as_text(value)
+        windows.append(_window(text) if text and text.strip() else None)
+    feats, n_tokens, lines = _features(windows)
+    out = []
+    for i, text in enumerate(windows):
+        if text is None:
+            why = "no_text" if texts[i] is None else "empty_text"
+            out.append((None, None, f"topic<-{why}; format<-{why}"))
+            continue
+        junk = text.count("\ufffd") + text.count("\x00")
+        if junk > 0.05 * len(text) or n_tokens[i] == 0:
+            out.append((UNKNOWN, UNKNOWN, "topic<-binary_or_no_words; format<-binary_or_no_words"))
+            continue
+        line = {k: int(v[i]) for k, v in lines.items() if k != "legal_fired"}
+        line["legal_fired"] = lines["legal_fired"].get(i, [])
+        out.append(_decide(text, feats[i], n_tokens[i], line, _as_text(urls[i]), _as_text(sources[i]), t))
+    return out
+
+
+def classify(text: str | None, url: str | None = None, source: str | None = None) -> tuple[str | None, str | None, str]:
+    """``(topic, format, evidence)`` of one document; see the module docstring for the ids."""
+    return classify_many([text], [url], [source])[0]
+
+
+@register
+class TopicInspector(Inspector):
+    """WebOrganizer-style ``topic`` and ``format`` of each document, with the deciding ``evidence``."""
+
+    name = "topic"
+    version = 1
+    inputs = ("text", "url", "source")
+    output_schema = pa.schema([("topic", pa.string()), ("format", pa.string()), ("evidence", pa.string())])
+
+    def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
+        """Classify every row of ``batch``; missing or null input columns count as null."""
+        names = batch.schema.names
+
+        def column(name):
+            return batch.column(names.index(name)).to_pylist() if name in names else None
+
+        texts = column("text")
+        if texts is None:
+            texts = [None] * batch.num_rows
+        results = classify_many(texts, column("url"), column("source"))
+        topics, formats, evidence = zip(*results) if results else ((), (), ())
+        return {
+            "topic": pa.array(topics, pa.string()),
+            "format": pa.array(formats, pa.string()),
+            "evidence": pa.array(evidence, pa.string()),
+        }

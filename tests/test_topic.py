@@ -43,7 +43,7 @@ def test_registered_with_schema_and_taxonomy():
     assert cls.inputs == ("text", "url", "source")
     assert cls.output_schema.names == ["topic", "format", "evidence"]
     assert len(TOPICS) == 24 and "law" in TOPICS and "crime_law" not in TOPICS
-    assert len(FORMATS) == 25 and {"legal_document", "legal_notices", "news"} <= set(FORMATS)
+    assert len(FORMATS) == 26 and {"legal_document", "legal_notices", "news", "source_code"} <= set(FORMATS)
     assert all(re.fullmatch(r"[a-z_]+", x) for x in TOPICS + FORMATS)
 
 
@@ -158,7 +158,10 @@ def test_statutes_and_contracts_are_legal_documents(text):
 
 def test_other_topics_and_formats():
     assert classify("def foo(x):\n    return x + 1\n\nclass A:\n    pass\nimport os\nfor (i = 0; i < 3; i++) {\n  x = f(i);\n}\n")[:2] == (
-        "software_development", "documentation")
+        "software_development", "source_code")
+    prose = "Install it, then call the function as shown.\n" * 8
+    code = "def foo(x):\n    return x + 1\nimport os\nclass A:\n    pass\nconst y = 1;\n"
+    assert classify(prose + code)[:2] == ("software_development", "documentation")
     recipe = "Preheat the oven to 350F. Mix the flour, sugar and butter. Add 2 tablespoons of milk. Bake 20 minutes."
     assert classify(recipe)[:2] == ("food_dining", "tutorial")
     policy = ("Privacy Policy. We collect personal information when you use our website. We may share your "

@@ -43,7 +43,7 @@ FORMATS = (
     "comment_section", "faq", "truncated", "knowledge_article", "legal_notices", "listicle",
     "news", "nonfiction_writing", "about_org", "news_org", "about_personal", "personal_blog",
     "product_page", "qa_forum", "spam_ads", "structured_data", "documentation",
-    "audio_transcript", "tutorial", "user_review", "legal_document",
+    "audio_transcript", "tutorial", "user_review", "legal_document", "source_code",
 )  # fmt: skip
 UNKNOWN = "unknown"
 
@@ -434,7 +434,9 @@ def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
     elif legal_score >= LEGAL_STRUCT_MIN and (law_density >= 8 or (legal_score >= 5 and law_density >= 2)):
         fmt, fmt_ev = "legal_document", "+".join(legal_fired)
     elif code_lines >= 5 and code_lines >= 0.3 * newlines:
-        fmt, fmt_ev = "documentation", f"code_lines={int(code_lines)}/{int(newlines)}"
+        # Mostly code is a source file; code among prose is documentation or a tutorial.
+        fmt = "source_code" if code_lines >= 0.5 * newlines else "documentation"
+        fmt_ev = f"code_lines={int(code_lines)}/{int(newlines)}"
         topic, topic_ev = "software_development", fmt_ev
     elif path_rule.get("format") and path_rule["format"] in ("legal_notices", "faq"):
         fmt, fmt_ev = path_rule["format"], path_ev

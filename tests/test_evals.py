@@ -162,7 +162,7 @@ def test_not_json_and_missing_file(tmp_path):
     ("hendrycksTest-professional_law", "language_topic_share", {"language": "en", "topic": "law"}),
     ("mmlu_professional_law", "language_topic_share", {"language": "en", "topic": "law"}),
     ("mmlu_jurisprudence", "language_topic_share", {"language": "en", "topic": "law"}),
-    ("arc_easy", "language_topic_share", {"language": "en", "topic": "science"}),
+    ("arc_easy", "language_topic_share", {"language": "en", "topic": "science_tech"}),
     ("arc_vi", "language_share", {"language": "vi"}),
     ("masakhaner_luo_prompt_1", "language_share", {"language": "luo"}),
 ])
@@ -377,3 +377,22 @@ def test_report_rejects_unannotated_and_bad_suffix(annotated, tmp_path):
     assert code == 2 and str(BLOOM_XNLI) in err and "corpuscope attach" in err
     code, _, err = _run("report", *annotated, "-o", tmp_path / "r.pdf")
     assert code == 2 and ".html or .md" in err
+
+
+
+def test_task_map_topics_are_inspector_topics():
+    """A task mapped to a topic the topic inspector never emits would always find zero coverage."""
+    from pathlib import Path
+
+    import yaml
+
+    import inspectors
+    from inspectors.builtin.topic import TOPICS
+
+    raw = yaml.safe_load((Path(inspectors.__file__).parent / "data" / "task_map.yaml").read_text())
+    named = {entry["topic"] for entry in raw["tasks"].values() if entry and entry.get("topic")}
+    for family in raw["families"]:
+        if family.get("topic") and family["topic"] != "{topic}":
+            named.add(family["topic"])
+        named |= set((family.get("subjects") or {}).values())
+    assert named and named <= set(TOPICS), sorted(named - set(TOPICS))

@@ -264,6 +264,12 @@ def stratified(strata: Sequence[StratumSample], shards_total: int | None = None,
         ci, method = (share, share), "exact"
     else:
         ci = _gamma_interval(share, var, w)
+        # Mirror image of the gamma upper bound for strata whose sample matched throughout (they add
+        # no variance): one more non-match where it would count most, so the lower bound does not
+        # sit on the estimate.
+        w_all = max((p["X"] / (p["n"] * X) for p in sampled if p["R"] >= 1.0), default=0.0)
+        if w_all > 0:
+            ci = (max(0.0, min(ci[0], 1.0 - _gamma_interval(1.0 - share, var, w_all)[1])), ci[1])
     if share == 0 and method != "exact":
         method = "upper-bound"
     return Estimate(share * total, total, share, ci, _matched_interval(ci, total_ci), method)

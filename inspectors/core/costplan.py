@@ -219,18 +219,11 @@ def _parquet_cost(cost: ShardCost, md, mapping, stages, inline: bool) -> None:
 
 
 def _groups_for(md, rows: int | None) -> list[int]:
-    """Row groups a read of ``rows`` rows touches (all when the reader cannot push a limit down)."""
+    """Row groups a read of ``rows`` rows touches: the same ones the shard reader fetches."""
     from inspectors.core import shards
 
-    if rows is None or not shards.ROW_GROUP_PUSHDOWN:
-        return list(range(md.num_row_groups))
-    out, seen = [], 0
-    for rg in range(md.num_row_groups):
-        if seen >= rows:
-            break
-        out.append(rg)
-        seen += md.row_group(rg).num_rows
-    return out
+    groups = shards.row_groups_for(md, rows) if shards.ROW_GROUP_PUSHDOWN else None
+    return list(range(md.num_row_groups)) if groups is None else groups
 
 
 def _coalesce(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

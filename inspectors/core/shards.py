@@ -162,7 +162,7 @@ def _parquet_batches(shard, mapping, fields, limit, batch_rows):
         reader = pq.ParquetFile(handle)
         if not columns:
             columns = [reader.schema_arrow.names[0]]
-        groups = _row_groups_for(reader.metadata, limit)
+        groups = row_groups_for(reader.metadata, limit)
         for batch in reader.iter_batches(batch_size=batch_rows, columns=columns, row_groups=groups):
             if limit is not None and start + batch.num_rows > limit:
                 batch = batch.slice(0, limit - start)
@@ -173,7 +173,7 @@ def _parquet_batches(shard, mapping, fields, limit, batch_rows):
                 return
 
 
-def _row_groups_for(metadata, limit: int | None) -> list[int] | None:
+def row_groups_for(metadata, limit: int | None) -> list[int] | None:
     """The leading row groups that hold the first ``limit`` rows (``None``: all of them).
 
     pyarrow reads ahead across row groups, so without this a row-limited read fetches the whole file.

@@ -40,6 +40,8 @@ UND = "und"
 WINDOW_CHARS = 600
 MAX_WINDOWS = 2
 MIN_LETTERS = 8
+QUICK_CHARS = 300
+QUICK_CONFIDENT = 0.90
 MIN_SCORE = 0.30
 BINARY_SHARE = 0.20
 
@@ -128,14 +130,20 @@ def _detect_one(text: str | None, predict: Predictor) -> tuple[str, float, str |
         return UND, 0.0, "binary"
     if not _ENOUGH_LETTERS.search(sample):
         return UND, 0.0, "too short" if _LETTER.search(sample) else "no letters"
+    if len(parts) > 1 or len(parts[0]) > QUICK_CHARS:
+        # Most documents are decided by their opening lines; fastText's cost grows with the text,
+        # so read a short opening first and the wider windows only when it is not clear.
+        quick = _clean(sample[:QUICK_CHARS], replaced, controls)
+        try:
+            ranked = predict(quick) if quick else []
+        except Exception:
+            ranked = []
+        if ranked and ranked[0][1] >= QUICK_CONFIDENT and ranked[0][0] != UND:
+            return ranked[0][0], min(ranked[0][1], 1.0), "invalid utf-8 replaced" if replaced else None
     votes: dict[str, float] = {}
     total = 0
     for part in parts:
-        if replaced:
-            part = part.replace("\ufffd", " ")
-        if controls:
-            part = _CONTROL.sub(" ", part)
-        part = part.replace("\n", " ").strip()
+        part = _clean(part, replaced, controls)
         if not part:
             continue
         try:
@@ -152,6 +160,14 @@ def _detect_one(text: str | None, predict: Predictor) -> tuple[str, float, str |
     if code == UND or score < MIN_SCORE:
         return UND, score, "low confidence"
     return code, score, "invalid utf-8 replaced" if replaced else None
+
+
+def _clean(part: str, replaced: int, controls: int) -> str:
+    if replaced:
+        part = part.replace("\ufffd", " ")
+    if controls:
+        part = _CONTROL.sub(" ", part)
+    return part.replace("\n", " ").strip()
 
 
 def _predictor(name: str) -> Predictor:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from inspectors.core.registry import Inspector, register
@@ -94,14 +95,48 @@ _NOT_ASCII_LETTER = bytes(b for b in range(256) if not chr(b).isascii() or not c
 _LATIN_SUPPLEMENT = [b"\xc3", b"\xc4", b"\xc5", b"\xc6", b"\xc7", b"\xc8", b"\xc9"]
 
 
+def _class_tables() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Lookup tables from a byte (and from a lead byte pair) to the count it feeds."""
+    names = [*_LEADS, "other", "accented", "vietnamese", "ascii"]
+    single = np.full(256, -1, np.int8)
+    pair = np.full(65536, -1, np.int8)
+
+    def mark(leads, name):
+        for lead in leads:
+            if len(lead) == 1:
+                single[lead[0]] = names.index(name)
+            else:
+                pair[lead[0] * 256 + lead[1]] = names.index(name)
+
+    for name, leads in _LEADS.items():
+        mark(leads, name)
+    mark(_OTHER_LEADS, "other")
+    mark(_VIETNAMESE, "vietnamese")
+    single[[b for b in range(256) if chr(b).isascii() and chr(b).isalpha()]] = names.index("ascii")
+    return names, single, pair
+
+
+_NAMES, _SINGLE, _PAIR = _class_tables()
+_ACCENTED = np.zeros(256, bool)
+_ACCENTED[[lead[0] for lead in _LATIN_SUPPLEMENT]] = True
+_PAIR_FIRST = np.zeros(256, bool)
+_PAIR_FIRST[[lead[0] for leads in (*_LEADS.values(), _OTHER_LEADS, _VIETNAMESE) for lead in leads if len(lead) == 2]] = True
+
+
 def script_class(text: str) -> str:
     """Cheap script class of ``text`` from its first ``SAMPLE_CHARS`` characters."""
-    sample = text[:SAMPLE_CHARS].encode("utf-8", "surrogatepass")
-    counts = {name: sum(sample.count(lead) for lead in leads) for name, leads in _LEADS.items()}
-    counts["other"] = sum(sample.count(lead) for lead in _OTHER_LEADS)
-    accented = sum(sample.count(lead) for lead in _LATIN_SUPPLEMENT)
-    vietnamese = sum(sample.count(lead) for lead in _VIETNAMESE)
-    counts["latin"] = len(sample.translate(None, _NOT_ASCII_LETTER)) + accented + vietnamese
+    sample = np.frombuffer(text[:SAMPLE_CHARS].encode("utf-8", "surrogatepass"), np.uint8)
+    # One pass in numpy: single lead bytes through one table, two-byte leads through another.
+    per_byte = _SINGLE[sample]
+    firsts = np.flatnonzero(_PAIR_FIRST[sample[:-1]])
+    per_pair = _PAIR[sample[firsts].astype(np.int32) * 256 + sample[firsts + 1]]
+    found = np.bincount(np.concatenate([per_byte[per_byte >= 0], per_pair[per_pair >= 0]]),
+                        minlength=len(_NAMES))
+    counts = dict(zip(_NAMES, found.tolist()))
+    accented = int(np.count_nonzero(_ACCENTED[sample]))
+    vietnamese = counts.pop("vietnamese")
+    counts["latin"] = counts.pop("ascii") + accented + vietnamese
+    counts.pop("accented")
     best = max(counts, key=counts.get)
     if counts[best] == 0:
         return "latin"  # no letters at all (digits, punctuation, code): ASCII-like

@@ -114,7 +114,7 @@ def topic_col(topic: str, lang: str, langs: tuple[str, ...]) -> int:
 @lru_cache(maxsize=1)
 def tables() -> _Tables:
     """Load and compile the data files under ``inspectors/data/topic``."""
-    lex = yaml.safe_load((DATA_DIR / "lexicons.yaml").read_text(encoding="utf-8"))
+    lex = _load_yaml("lexicons.yaml")
     langs = tuple(sorted({lang for t in lex["topics"].values() for lang in t}
                          | {lang for f in lex["formats"].values() for lang in f}))
     fmt_base = len(TOPICS) * len(langs)
@@ -161,12 +161,12 @@ def tables() -> _Tables:
     if cjk:
         cjk_re = re.compile("|".join(re.escape(t) for t in sorted(cjk, key=len, reverse=True)))
 
-    host_data = yaml.safe_load((DATA_DIR / "hosts.yaml").read_text(encoding="utf-8"))
+    host_data = _load_yaml("hosts.yaml")
     hosts = dict(host_data["hosts"])
     for host in host_data.get("us_courts", []):
         hosts.setdefault(host, {"topic": "law"})
     paths = [(re.compile(p.pop("pattern")), p) for p in (dict(x) for x in host_data["paths"])]
-    sources = yaml.safe_load((DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))
+    sources = _load_yaml("sources.yaml")
     for rule in list(hosts.values()) + list(host_data["suffixes"].values()) + list(sources.values()):
         assert rule.get("topic") in (None, *TOPICS) and rule.get("format") in (None, *FORMATS), rule
     return _Tables(
@@ -305,6 +305,12 @@ def _url_rules(url: str | None) -> tuple[dict, str | None, dict, str | None, dic
             path_rule, path_ev = rule, f"url_path:{found.group(0)}"
             break
     return host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev
+
+
+def _load_yaml(name: str):
+    # libyaml's C loader reads the lexicons ~10x faster than the pure-Python one (a per-process cost).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load((DATA_DIR / name).read_text(encoding="utf-8"), Loader=loader)
 
 
 @lru_cache(maxsize=4096)

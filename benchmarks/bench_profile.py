@@ -33,14 +33,15 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TARGET = 4096
 
 
-def real_texts() -> list[str]:
-    """Real documents from ../shared/data, cut or joined to about 4 KB."""
+def real_texts(statutes: bool = True) -> list[str]:
+    """Real documents from ../shared/data, cut or joined to about 4 KB (with or without statutes)."""
     pieces = []
     with gzip.open(next((SHARED / "c4_sample_wimbd").glob("*.json.gz")), "rt") as handle:
         pieces += [json.loads(line)["text"] for line in handle]
     pieces += pq.read_table(SHARED / "vi_wikipedia_dev" / "viwiki_dev_500.parquet", columns=["text"]).column(0).to_pylist()
     pieces += pq.read_table(SHARED / "langid_xquad_paragraphs" / "xquad_paragraphs.parquet", columns=["text"]).column(0).to_pylist()
-    for statute in pq.read_table(SHARED / "vi_legal_vlc2021" / "vlc2021_laws.parquet", columns=["text"]).column(0).to_pylist():
+    laws = pq.read_table(SHARED / "vi_legal_vlc2021" / "vlc2021_laws.parquet", columns=["text"]).column(0).to_pylist()
+    for statute in laws if statutes else []:
         pieces += [statute[i : i + TARGET] for i in range(0, min(len(statute), 40 * TARGET), TARGET)]
     docs, current = [], ""
     for piece in pieces:

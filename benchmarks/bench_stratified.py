@@ -39,7 +39,7 @@ def statute_pieces() -> list[str]:
 def build(folder: Path, gigabytes: float) -> tuple[int, int, int]:
     """Write shards until ``gigabytes`` of text; a few shards carry the statutes. Returns docs, bytes, legal."""
     folder.mkdir(parents=True, exist_ok=True)
-    background = [d for d in real_texts()]
+    background = real_texts(statutes=False)
     legal = statute_pieces()
     total_bytes = docs = legal_docs = 0
     index = 0

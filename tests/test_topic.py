@@ -229,3 +229,15 @@ def test_c4_is_not_legal_document():
     out = run([r["text"] for r in rows], [r["url"] for r in rows])
     share = sum(f != "legal_document" for f in out["format"]) / len(rows)
     assert share >= 0.98
+
+
+def test_pieces_from_the_middle_of_statutes_stay_legal_documents():
+    """Corpora cut long documents; a 4 KB piece from inside a statute has no header, only clauses."""
+    import pyarrow.parquet as pq
+
+    from conftest import shared
+
+    laws = pq.read_table(shared("vi_legal_vlc2021", "vlc2021_laws.parquet"), columns=["text"]).column(0).to_pylist()
+    pieces = [law[i : i + 4096] for law in laws[:20] for i in range(4096, len(law), 4096)][:400]
+    legal = sum(classify(piece)[1] == "legal_document" for piece in pieces) / len(pieces)
+    assert legal >= 0.85, legal

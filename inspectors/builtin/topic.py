@@ -56,6 +56,7 @@ CJK_LANGS = ("zh", "ja")
 MIN_TOPIC_SCORE, MIN_TOPIC_DENSITY = 1.5, 3.0
 MIN_FORMAT_SCORE = 2.5
 LEGAL_STRUCT_MIN = 3
+CLAUSE_LAW_DENSITY = 20  # law-lexicon hits per 1000 words for enumerated clauses to be a legal text
 LAW_SHARE = 0.5
 
 _TONE_PAIRS = [("oà", "òa"), ("oá", "óa"), ("oả", "ỏa"), ("oã", "õa"), ("oạ", "ọa"),
@@ -241,6 +242,8 @@ _CODE_LINE = (
     r"\w+\s*=\s*\w+\(|//|/\*|\*/))"
 )
 _NUMBERED_LINE = r"(?m)^[ \t]*(?:\d{1,2}[.)]|#\d{1,2})[ \t]+\S"
+# Lettered or roman clauses, "a) …", "(b) …", "đ) …", "(iv) …": how statutes and contracts enumerate.
+_LETTERED_LINE = r"(?m)^[ \t]*\(?(?:[a-zđ]|[ivx]{1,4})\)[ \t]+\S"
 _QUESTION_LINE = r"(?m)\?[ \t]*$"
 _DATELINE = re.compile(
     r"^\s*(?:[A-Z][A-Za-z.\- ]{1,30}(?:, [A-Z][A-Za-z. ]{1,20})?\s*\((?:AP|Reuters|AFP|UPI|CNN|dpa|EFE|ANSA|Xinhua|"
@@ -353,6 +356,7 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
     lines = {
         "code": pc.count_substring_regex(arr, _CODE_LINE),
         "numbered": pc.count_substring_regex(arr, _NUMBERED_LINE),
+        "lettered": pc.count_substring_regex(arr, _LETTERED_LINE),
         "question": pc.count_substring_regex(arr, _QUESTION_LINE),
         "newlines": pc.count_substring(arr, "\n"),
     }
@@ -435,10 +439,15 @@ def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
     legal_score, legal_fired = line["legal"], line["legal_fired"]
     law_density = topic_scores[TOPICS.index("law")] / denom * 1000
     code_lines, newlines = line["code"], line["newlines"] + 1
+    clauses = int(line["numbered"] + line["lettered"])
     if src_rule.get("format") and src_rule.get("fixed"):
         fmt, fmt_ev = src_rule["format"], src_ev
     elif legal_score >= LEGAL_STRUCT_MIN and (law_density >= 8 or (legal_score >= 5 and law_density >= 2)):
         fmt, fmt_ev = "legal_document", "+".join(legal_fired)
+    elif law_density >= CLAUSE_LAW_DENSITY and clauses >= 3:
+        # A piece from the middle of a statute or contract has no header, but it still enumerates
+        # clauses in dense legal vocabulary (and its ";"-ended clauses must not read as code).
+        fmt, fmt_ev = "legal_document", f"clauses={clauses}+law_density={law_density:.0f}/1000w"
     elif code_lines >= 5 and code_lines >= 0.3 * newlines:
         # Mostly code is a source file; code among prose is documentation or a tutorial.
         fmt = "source_code" if code_lines >= 0.5 * newlines else "documentation"

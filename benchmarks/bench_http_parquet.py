@@ -13,7 +13,7 @@ row groups chosen from footer statistics), fsspec's HTTPFileSystem (needs aiohtt
 ``--aiohttp-site DIR`` if it is installed only there) with ParquetFile and with pyarrow.dataset
 filter pushdown, huggingface_hub's HfFileSystem likewise, and a whole-file download.
 
-Run: ``python benchmarks/bench_http_parquet.py [--rows 20000] [--out benchmarks/results_http.md]``.
+Run: ``python benchmarks/bench_http_parquet.py [--rows 20000] [--out FILE]``.
 """
 
 from __future__ import annotations

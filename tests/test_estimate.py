@@ -2,7 +2,7 @@
 
 The coverage tests draw seeded plans from synthetic corpora of 200 shards built by
 ``benchmarks/bench_coverage_intervals.py`` (the benchmark runs more replicates and scenarios; results in
-``benchmarks/results_estimate.md``). The slice sits in 10% of the shards, so a naive per-document
+``benchmarks/RESULTS.md``). The slice sits in 10% of the shards, so a naive per-document
 Wilson interval, which treats every read document as an independent draw, covers the truth only
 ~10% of the time; the test asserts that too.
 """

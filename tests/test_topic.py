@@ -215,7 +215,7 @@ def legalbench():
 
 
 def test_legalbench_regression_guard(legalbench):
-    assert legalbench >= 0.83  # measured 0.838; see benchmarks/results_topic.md
+    assert legalbench >= 0.83  # measured 0.838; see benchmarks/RESULTS.md
 
 
 @pytest.mark.xfail(reason="issue target 0.85 not reached: 0.838, mostly one-line privacy/contract snippets with no legal word")

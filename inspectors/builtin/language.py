@@ -7,7 +7,7 @@ Backends (all offline; pick with ``CORPUSCOPE_LANGUAGE_BACKEND`` or :func:`set_b
 * ``py3langid``, ``cld2`` (pycld2) and ``langdetect`` (seeded, so deterministic).
 
 The default was chosen by measurement (``benchmarks/bench_language.py``; results and the reason
-in ``benchmarks/results_language.md``). Long documents are not read whole: up to
+in ``benchmarks/RESULTS.md``). Long documents are not read whole: up to
 ``MAX_WINDOWS`` windows of ``WINDOW_CHARS`` characters, spread evenly from the start to the end
 (so with two: head and tail), are classified and their probabilities summed weighted by length,
 so a 10 MB document costs the same as a 2 KB one. Texts up to 1.5 windows are read whole.

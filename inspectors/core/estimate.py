@@ -43,7 +43,7 @@ residual sum of squares, ``df = floor((sum d_i^2)^2 / sum d_i^4)`` clipped to [1
 ``d_i = m_i - R t_i`` (Johnson & Rust 1992, *J. Educ. Stat.* 17:175-190, use the same form for
 replicate variances): one dominant shard gives df = 1. In our simulations of slices clustered in 5-10%
 of the shards (k = 40-60 shards read), the t(k-1) Wald interval covers 84-87% and a shard bootstrap
-87-89%, this one 95-98%, about twice as wide (``benchmarks/results_estimate.md``).
+87-89%, this one 95-98%, about twice as wide (``benchmarks/RESULTS.md``).
 
 Nothing matched in k of K shards: each unseen shard might be all slice, so the only honest bound is on
 the number c of shards holding any match. The exact hypergeometric one-sided 95% bound is the largest

@@ -2,7 +2,7 @@
 
 Remote shards are read through ``RangeFile``, a seekable file object over HTTP range requests
 (``requests``), chosen over fsspec's HTTP and Hugging Face file systems by measurement
-(``benchmarks/results_http.md``): their read-ahead block caches fetch whole 5 MB blocks around every
+(``benchmarks/RESULTS.md``): their read-ahead block caches fetch whole 5 MB blocks around every
 column chunk, where pyarrow already asks for exactly the bytes it needs. Two access patterns:
 
 * **random** (Parquet): every read is one exact range request, nothing is read ahead; the file's tail

@@ -59,28 +59,18 @@ def default_source() -> str:
 
 
 def catalogue():
-    """The corpus catalogue, or ``None`` when the catalogue module is not installed."""
-    try:
-        from inspectors.core.catalogue import load_catalogue
-    except ImportError:
-        return None
-    return _load_catalogue(load_catalogue)
+    """The corpus catalogue (built-in merged with the user's file; cached by the library)."""
+    from inspectors.core.catalogue import load_catalogue
 
-
-@st.cache_resource(show_spinner=False)
-def _load_catalogue(loader):
-    return loader()
+    return load_catalogue()
 
 
 def catalogue_names() -> list[str]:
-    """Catalogue corpus names (empty when there is no catalogue or it fails to load)."""
+    """Catalogue corpus names (empty when the user's catalogue file fails to load)."""
     try:
-        cat = catalogue()
+        return [c.name for c in catalogue().corpora]
     except CorpuscopeError:
         return []
-    if cat is None:
-        return []
-    return [getattr(c, "name", str(c)) for c in getattr(cat, "corpora", [])]
 
 
 def known_sources() -> list[str]:
@@ -548,8 +538,12 @@ def model_card(model) -> None:
     else:
         items = {k: v for k, v in fields.items() if k not in ("name", "id")}
     for k, v in items.items():
-        mark = ":material/check_circle:" if v is True else (":material/cancel:" if v is False else "·")
-        st.markdown(f"{mark} {k.replace('_', ' ')}" + ("" if isinstance(v, bool) else f": {_short(v)}"))
+        source = None
+        if isinstance(v, dict) and "open" in v:  # the catalogue's {open: bool | null, source: url}
+            v, source = v["open"], v.get("source")
+        mark = ":material/check_circle:" if v is True else (":material/cancel:" if v is False else ":material/help:")
+        label = k.replace("_", " ") + ("" if isinstance(v, bool) or v is None else f": {_short(v)}")
+        st.markdown(f"{mark} [{label}]({source})" if source else f"{mark} {label}")
 
 
 def human_bytes(n) -> str:

@@ -230,7 +230,7 @@ def test_models_resolve_through_catalogue(catalogue):
         if info.entry is None:
             assert info.corpus is None and info.corpus_source is None
         else:
-            assert info.entry["organisation"].lower() in (org.lower(), info.label.split("/")[0].lower())
+            assert info.entry["name"].split("/")[0].lower() == org.lower()
 
 
 def test_unknown_model_reported_and_mappable(catalogue, tmp_path):

@@ -25,10 +25,8 @@ with st.form("add_source", border=True):
 catalogue = None
 with ui.guard("The catalogue could not be loaded"):
     catalogue = ui.catalogue()
-if catalogue is None:
-    st.info("The built-in catalogue is not installed in this build; local paths, URLs and hf:// sources work.")
-else:
-    corpora = list(getattr(catalogue, "corpora", []))
+if catalogue is not None:
+    corpora = catalogue.corpora
     st.subheader(f"Catalogue ({len(corpora)} corpora)")
     st.dataframe(ui.catalogue_table(corpora), hide_index=True, width="stretch")
     names = [c.name for c in corpora]

@@ -31,12 +31,14 @@ def main():
 
 
 def _register() -> None:
-    from inspectors.cli import app_cmd, eval_cmds, finding_cmd, inspectors_cmd, plan_cmd, profile_cmd, query_cmds, sql_cmd
+    from inspectors.cli import app_cmd, catalogue_cmds, eval_cmds, finding_cmd, inspectors_cmd, plan_cmd, profile_cmd, query_cmds, sql_cmd
 
     main.add_command(profile_cmd.profile)
     main.add_command(sql_cmd.sql)
     main.add_command(plan_cmd.plan)
     main.add_command(app_cmd.app)
+    main.add_command(catalogue_cmds.corpus)
+    main.add_command(catalogue_cmds.models)
     main.add_command(query_cmds.query)
     main.add_command(inspectors_cmd.inspectors_group)
     main.add_command(finding_cmd.finding)

@@ -250,7 +250,7 @@ def _catalogue_corpus(source: str, overrides) -> Corpus:
         raise BadInput(f"{source} is neither a path nor a catalogue corpus ({error})") from None
     except (KeyError, LookupError):
         raise BadInput(f"{source} does not exist and is not a catalogue name "
-                       "(see `corpuscope catalogue list`)") from None
+                       "(see `corpuscope corpus list`)") from None
     shards, revision = catalogue_shards(entry)
     columns = {k: v for k, v in (getattr(entry, "columns", None) or {}).items() if k in ("id", "text", "url", "source")}
     return Corpus(name=entry.name, source=source, shards=shards, overrides={**columns, **overrides},

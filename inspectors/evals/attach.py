@@ -68,10 +68,8 @@ def parse_model_corpus(pairs) -> dict[str, str]:
 
 
 def _find_model(candidate: str):
-    try:
-        from inspectors.core.catalogue import find_model
-    except ImportError:  # the catalogue is optional: without it every model is unresolved
-        return None
+    from inspectors.core.catalogue import find_model
+
     return find_model(candidate)
 
 

@@ -44,3 +44,24 @@ def test_vietnamese_statutes_end_to_end(home, cli):
     assert finding["shards"] == {"read": 1, "total": 1, "read_list": None}
     assert finding["evidence"] and "**" in finding["evidence"][0]["snippet"]
     assert "format=legal_document" in finding["evidence"][0]["evidence"]
+
+
+def test_attach_auto_runs_the_mapped_queries_for_real(home, cli, tmp_path):
+    """`attach --auto` on a real BLOOM xnli file: the vi task gets the same share `query run` gives."""
+    from conftest import SAMPLE
+
+    results = shared("lm_eval_results", "lm-evaluation-harness_v0.3_format_multilingual", "bloom", "bloom-1b1",
+                     "bloom-1b1_xnli_0-shot.json")
+    out = tmp_path / "annotated.json"
+    code, _, err = cli("attach", results, "--auto", "--model-corpus", f"bigscience/bloom-1b1={SAMPLE}", "-o", out)
+    assert code == 0, err
+    annotated = json.loads(out.read_text())
+    original = json.loads(results.read_text())
+    assert {k: v for k, v in annotated.items() if k != "corpuscope"} == original
+    finding = annotated["corpuscope"]["tasks"]["xnli_vi"]["findings"][0]
+    code, text, err = cli("query", "run", "language_share", "--corpus", SAMPLE, "--param", "language=vi",
+                          "--format", "json")
+    assert finding["documents"] == json.loads(text)["documents"]
+    code, _, err = cli("report", out, "-o", tmp_path / "report.html")
+    assert code == 0, err
+    assert "xnli" in (tmp_path / "report.html").read_text()

@@ -83,11 +83,17 @@ def resolve(names: list[str] | None) -> list[type[Inspector]]:
     return chosen
 
 
+_LOADED: set[Path] = set()
+
+
 def load_module(path: str) -> None:
-    """Import a user's Python file so that the inspectors it decorates with ``@register`` exist."""
-    file = Path(path)
+    """Import a user's Python file (once per process) so the inspectors it ``@register``s exist."""
+    file = Path(path).resolve()
+    if file in _LOADED:
+        return
     if not file.is_file():
         raise BadInput(f"inspector module {path} does not exist")
+    _LOADED.add(file)
     spec = importlib.util.spec_from_file_location(f"corpuscope_user_{file.stem}", file)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

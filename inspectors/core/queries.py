@@ -10,6 +10,9 @@ A query file is plain SQL whose leading comment block holds YAML between ``-- --
     -- requires: [language, length]
     -- params:
     --   language: {type: str, default: vi, help: ISO 639-1 code}
+    -- highlight: ["Điều \\d+"]          # regexes marked in evidence snippets (optional)
+    -- strata:                            # a slice's cheap prefilter for --stratified (optional)
+    --   - {name: vi_letters, when: "regexp_matches(text, '[ăđơư]')"}
     -- ---
     SELECT * FROM documents WHERE language = $language
 

@@ -56,6 +56,7 @@ CJK_LANGS = ("zh", "ja")
 MIN_TOPIC_SCORE, MIN_TOPIC_DENSITY = 1.5, 3.0
 MIN_FORMAT_SCORE = 2.5
 LEGAL_STRUCT_MIN = 3
+CITATION_WEIGHT = 2.0  # lexicon points per statute or case citation (at most 5 counted)
 CLAUSE_LAW_DENSITY = 20  # law-lexicon hits per 1000 words for enumerated clauses to be a legal text
 LAW_SHARE = 0.5
 
@@ -242,6 +243,10 @@ _CODE_LINE = (
     r"\w+\s*=\s*\w+\(|//|/\*|\*/))"
 )
 _NUMBERED_LINE = r"(?m)^[ \t]*(?:\d{1,2}[.)]|#\d{1,2})[ \t]+\S"
+# Statute and case citations, and the opening of a bill's long title ("To amend title 38 ...").
+_CITATION = (r"§+\s*\d|\b\d+\s+U\.S\.C\.|\bC\.F\.R\.|\bF\.\s?(?:2d|3d|4th|Supp\.)|\bS\.\s?Ct\.\b"
+             r"|^\s*(?:A bill |An act )?[Tt]o (?:amend|authorize|provide for|establish|require|direct|prohibit|"
+             r"designate|approve|repeal)\b")
 # Lettered or roman clauses, "a) …", "(b) …", "đ) …", "(iv) …": how statutes and contracts enumerate.
 _LETTERED_LINE = r"(?m)^[ \t]*\(?(?:[a-zđ]|[ivx]{1,4})\)[ \t]+\S"
 _QUESTION_LINE = r"(?m)\?[ \t]*$"
@@ -357,6 +362,7 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
         "code": pc.count_substring_regex(arr, _CODE_LINE),
         "numbered": pc.count_substring_regex(arr, _NUMBERED_LINE),
         "lettered": pc.count_substring_regex(arr, _LETTERED_LINE),
+        "citations": pc.count_substring_regex(arr, _CITATION),
         "question": pc.count_substring_regex(arr, _QUESTION_LINE),
         "newlines": pc.count_substring(arr, "\n"),
     }
@@ -429,6 +435,8 @@ def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
         topic_scores += 0.5 * topic_by_lang[:, en_i]  # code-mixed text: English terms count half
     first_person = row[-1]
     denom = max(n_tok, 50.0)
+    # Citations of statutes ("§ 875(c)", "42 U.S.C.", "Art. 5 BGB", "Điều 5 Luật") are law in any language.
+    topic_scores[TOPICS.index("law")] += CITATION_WEIGHT * min(line["citations"], 5)
 
     src_rule, src_ev = _source_rule(source)
     host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev = _url_rules(url)

@@ -515,9 +515,8 @@ def show_catalogue_entry(catalogue, entry) -> None:
     for i, model in enumerate(models):
         found = model
         if isinstance(model, str):
-            finder = getattr(catalogue, "find_model", None)
             try:
-                found = finder(model) if finder else model
+                found = catalogue.model(model)
             except CorpuscopeError:
                 found = model
         with cols[i % len(cols)].container(border=True):

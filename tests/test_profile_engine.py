@@ -53,7 +53,12 @@ def test_only_new_or_changed_inspectors_run_again(home, cli, tmp_path):
     assert "1 cached" in out
 
 
-def test_user_inspector_module(home, cli, tmp_path):
+def test_user_inspector_module(home, cli, tmp_path, monkeypatch):
+    from inspectors.core import registry
+
+    # The user's inspector registers process-wide; keep it out of the other tests' default profile.
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_LOADED", set())
     module = tmp_path / "shouting.py"
     module.write_text('''
 import pyarrow as pa

@@ -104,6 +104,16 @@ def current_source() -> str:
     return st.session_state["corpus"]
 
 
+def current_corpus() -> Corpus:
+    """The sidebar's corpus, resolved; shows the error and stops the page when it cannot be opened."""
+    corpus = None
+    with guard("Could not open the corpus"):
+        corpus = get_corpus(current_source())
+    if corpus is None:
+        st.stop()
+    return corpus
+
+
 def sidebar_corpus_picker() -> str:
     """The sidebar select box that sets the current corpus for every page."""
     options = known_sources()

@@ -11,12 +11,7 @@ st.title("Coverage")
 st.caption("How much of the corpus is in a slice — e.g. Vietnamese legal documents — with a 95% interval, "
            "the evidence documents behind the number, and a finding you can save and attach to evaluations.")
 
-source = ui.current_source()
-corpus = None
-with ui.guard("Could not open the corpus"):
-    corpus = ui.get_corpus(source)
-if corpus is None:
-    st.stop()
+corpus = ui.current_corpus()
 st.markdown(f"Corpus **{corpus.name}** · {len(corpus.shards)} shards")
 
 mode = st.segmented_control("Start from", ["Build a slice", "Saved slice"], default="Build a slice",

@@ -9,12 +9,7 @@ st.title("Overview")
 st.caption("What the current corpus holds, by language, topic, format, web domain, source and document "
            "length. Sampled plans show 95% intervals (shard bootstrap) on every share.")
 
-source = ui.current_source()
-corpus = None
-with ui.guard("Could not open the corpus"):
-    corpus = ui.get_corpus(source)
-if corpus is None:
-    st.stop()
+corpus = ui.current_corpus()
 
 st.markdown(f"**{corpus.name}** · `{corpus.source}` · {len(corpus.shards)} shards")
 with st.expander("Plan", expanded=False):

@@ -26,12 +26,7 @@ st.write(query.description)
 with st.expander(f"File {query.path.name}"):
     st.code(query.text, language="sql")
 
-source = ui.current_source()
-corpus = None
-with ui.guard("Could not open the corpus"):
-    corpus = ui.get_corpus(source)
-if corpus is None:
-    st.stop()
+corpus = ui.current_corpus()
 st.markdown(f"Runs on **{corpus.name}** ({len(corpus.shards)} shards; change it in the sidebar).")
 params = ui.param_widgets(query, "sq")
 plan = ui.plan_picker(corpus, "sq", allow_stratified=query.kind == "slice")

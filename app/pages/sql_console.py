@@ -9,12 +9,7 @@ st.caption("Read-only SQL over the `documents` view of the current corpus (one r
            "`shard, row, id, url, source, text` and every attribute column). External file access is "
            "disabled and only the corpus views are visible: reading files, writing, ATTACH and INSTALL fail.")
 
-source = ui.current_source()
-corpus = None
-with ui.guard("Could not open the corpus"):
-    corpus = ui.get_corpus(source)
-if corpus is None:
-    st.stop()
+corpus = ui.current_corpus()
 
 profiled = ui.cached_shards(corpus, ui.Plan())
 ui.shards_badge(profiled, len(corpus.shards))

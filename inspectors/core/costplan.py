@@ -87,7 +87,7 @@ def plan_cost(corpus: Corpus, plan: Plan, inspector_names: list[str] | None = No
     if query is not None:
         from inspectors.core.views import needs_text
 
-        with_text = needs_text(query.sql)
+        with_text = needs_text(query.sql, star_reads_text=query.kind != "slice")
     workers = workers or os.cpu_count() or 1
     inline = workers <= 1 or len(chosen) <= 1
     t0 = time.perf_counter()

@@ -241,3 +241,20 @@ def test_pieces_from_the_middle_of_statutes_stay_legal_documents():
     pieces = [law[i : i + 4096] for law in laws[:20] for i in range(4096, len(law), 4096)][:400]
     legal = sum(classify(piece)[1] == "legal_document" for piece in pieces) / len(pieces)
     assert legal >= 0.85, legal
+
+
+@pytest.mark.parametrize("text, url, expected", [
+    ("Sáng 12/3, TAND TP Hà Nội mở phiên tòa sơ thẩm xét xử bị cáo Nguyễn Văn A về tội lừa đảo chiếm đoạt tài sản. "
+     "Theo cáo trạng của VKSND, bị cáo đã nhận tiền của nhiều người. Hội đồng xét xử tuyên phạt bị cáo 12 năm tù.",
+     "https://vnexpress.net/phap-luat/xet-xu-bi-cao-123.html", ("law", "news")),
+    ("Thủ tướng Chính phủ chủ trì cuộc họp về tình hình kinh tế xã hội tháng 10. Tăng trưởng GDP quý III đạt 7,4%, "
+     "xuất khẩu tăng mạnh. Các bộ ngành cần đẩy mạnh giải ngân vốn đầu tư công.", "https://chinhphu.gov.vn/tin/1", None),
+    ("Cách làm phở bò Hà Nội: xương bò rửa sạch, chần qua nước sôi rồi hầm trong 6 tiếng. Nướng gừng và hành tím, "
+     "cho vào nồi nước dùng cùng quế, hồi. Nêm nước mắm và đường phèn vừa ăn.", None, ("food_dining", None)),
+])  # fmt: skip
+def test_vietnamese_news_government_and_everyday_text(text, url, expected):
+    topic, fmt, _ = classify(text, url)
+    if expected is None:  # a .gov.vn page about the economy is government news, not law
+        assert topic != "law" and fmt != "legal_document"
+    else:
+        assert topic == expected[0] and (expected[1] is None or fmt == expected[1])

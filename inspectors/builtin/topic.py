@@ -526,7 +526,9 @@ def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
             # a strong legal share wins over the subject matter it is about.
             best = law
         density = scores[best] / denom * 1000
-        if scores[best] >= MIN_TOPIC_SCORE and density >= MIN_TOPIC_DENSITY:
+        # A one-sentence text cannot hold 1.5 points of evidence; ask for less, in proportion to its length.
+        least = min(MIN_TOPIC_SCORE, max(0.3, n_tok / 20))
+        if scores[best] >= least and density >= MIN_TOPIC_DENSITY:
             topic = TOPICS[best]
             lang = t.langs[lang_i]
             topic_ev = f"lexicon:{topic}({lang})={density:.1f}/1000w"

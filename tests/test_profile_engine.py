@@ -84,3 +84,17 @@ class Shouting(Inspector):
     assert code == 0, err
     code, out, err = cli("sql", shard, "select upper_share from documents order by row", "--format", "json")
     assert json.loads(out) == [{"upper_share": 1.0}, {"upper_share": 0.0}]
+
+
+def test_changing_the_language_backend_recomputes_only_language(home, cli, tmp_path, monkeypatch):
+    shard = tmp_path / "s.parquet"
+    pq.write_table(pa.table({"text": ["Đây là một câu tiếng Việt khá dài để nhận dạng ngôn ngữ."] * 3}), shard)
+    assert "1 profiled" in cli("profile", shard, "--inspectors", "language,length")[1]
+    assert "1 cached" in cli("profile", shard, "--inspectors", "language,length")[1]
+    monkeypatch.setenv("CORPUSCOPE_LANGUAGE_BACKEND", "langdetect")
+    assert "1 updated" in cli("profile", shard, "--inspectors", "language,length")[1]
+    from inspectors.core import store
+    from inspectors.core.sources import resolve
+
+    info = store.read_info(store.attribute_path(resolve(str(shard)).shards[0]))
+    assert info.inspectors == {"language": "language_v1+langdetect", "length": "length_v1"}

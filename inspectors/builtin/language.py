@@ -287,6 +287,11 @@ class LanguageInspector(Inspector):
         """Use ``backend``, or the one in force (:func:`current_backend`) when ``None``."""
         self.backend = backend or current_backend()
 
+    @classmethod
+    def variant(cls) -> str:
+        """The backend in force: cached labels from another backend are re-computed, not reused."""
+        return current_backend()
+
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Detect the language of every ``text`` in the batch."""
         texts = batch.column(batch.schema.get_field_index("text")).to_pylist()

@@ -286,6 +286,11 @@ class TokensInspector(Inspector):
         ]
     )
 
+    @classmethod
+    def variant(cls) -> str:
+        """``exact`` or ``estimate``: counts made one way are not reused when the other is asked for."""
+        return "exact" if exact_mode() else "estimate"
+
     def __init__(self, exact: bool | None = None) -> None:
         """Estimate by default; ``exact=True`` (or ``CORPUSCOPE_TOKENS=exact``) tokenizes for real."""
         self.exact = exact_mode() if exact is None else exact

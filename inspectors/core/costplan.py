@@ -142,7 +142,7 @@ def _shard_cost(shard: Shard, corpus: Corpus, classes, limit, with_text: bool, i
         reusable = (cached is not None and cached.fingerprint == fingerprint
                     and cached.columns == mapping.to_dict()
                     and (cached.complete or (limit is not None and cached.rows >= limit)))
-        todo = [c for c in classes if not reusable or cached.inspectors.get(c.name) != c.key()]
+        todo = [c for c in classes if not reusable or cached.inspectors.get(c.name) != c.identity()]
         stages = []
         if todo:
             ordered = [f for f in registry.DOCUMENT_COLUMNS if f in _fields(todo, not reusable)]

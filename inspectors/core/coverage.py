@@ -275,7 +275,7 @@ def _evidence(con, query, chosen, n: int) -> list[dict]:
 
 def _finding(query, values, corpus, plan, chosen, result, evidence_docs) -> dict:
     created = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    inspectors_used = {name: cls.key() for name, cls in registry.latest().items()
+    inspectors_used = {name: cls.identity() for name, cls in registry.latest().items()
                        if name in set(query.requires) | {"length", "tokens"}}
     finding = {
         "kind": FINDING_KIND,

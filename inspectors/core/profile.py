@@ -77,7 +77,7 @@ def _profile(shard, classes, overrides, limit, root) -> ShardResult:
     fingerprint = shard.fingerprint()
     mapping = detect_columns(shard, overrides)
     info = store.read_info(path)
-    wanted = {cls.name: cls.key() for cls in classes}
+    wanted = {cls.name: cls.identity() for cls in classes}
     reusable = (
         info is not None
         and info.fingerprint == fingerprint
@@ -85,7 +85,7 @@ def _profile(shard, classes, overrides, limit, root) -> ShardResult:
         and (info.complete or (limit is not None and info.rows >= limit))
     )
     if reusable:
-        todo = [cls for cls in classes if info.inspectors.get(cls.name) != cls.key()]
+        todo = [cls for cls in classes if info.inspectors.get(cls.name) != cls.identity()]
         if not todo:
             return ShardResult(shard.uri, "cached", rows=_rows_within(info, limit))
         existing = store.read_table(path)
@@ -94,7 +94,7 @@ def _profile(shard, classes, overrides, limit, root) -> ShardResult:
             if name in existing.column_names:
                 existing = existing.drop_columns([name])
             existing = existing.append_column(name, table.column(name))
-        inspectors = {**info.inspectors, **{cls.name: cls.key() for cls in todo}}
+        inspectors = {**info.inspectors, **{cls.name: cls.identity() for cls in todo}}
         store.write(path, existing, store.AttributeInfo(fingerprint, mapping.to_dict(), info.rows, info.complete, inspectors))
         return ShardResult(shard.uri, "updated", rows=_rows_within(info, limit))
     table = _run(shard, mapping, classes, limit, with_keys=True)

@@ -32,6 +32,17 @@ class Inspector:
         """Registered name with version, e.g. ``language_v1``."""
         return f"{cls.name}_v{cls.version}"
 
+    @classmethod
+    def variant(cls) -> str:
+        """A setting that changes the output without a new version (a backend, a mode); empty if none."""
+        return ""
+
+    @classmethod
+    def identity(cls) -> str:
+        """What produced a cached column: ``key()`` plus ``+variant`` (``language_v1+fasttext``)."""
+        variant = cls.variant()
+        return f"{cls.key()}+{variant}" if variant else cls.key()
+
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Return one array per output column, each as long as ``batch`` and in the same order."""
         raise NotImplementedError

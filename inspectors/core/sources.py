@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from urllib.parse import quote, urljoin
 
-from inspectors.core.columns import ColumnMap
 from inspectors.core.errors import BadInput, RuntimeFailure
 from inspectors.core.shards import Shard, shard_for
 from inspectors.core.storage import hf_endpoint, is_remote, local_path, parse_hf, read_bytes
@@ -295,10 +294,3 @@ def catalogue_shards(entry) -> tuple[list[Shard], str | None]:
 def _display_name(source: str) -> str:
     trimmed = source.rstrip("/")
     return os.path.basename(trimmed.split("*")[0].rstrip("/")) or trimmed
-
-
-def column_map(corpus: Corpus) -> ColumnMap:
-    """Column mapping detected on the corpus's first shard, with the corpus's overrides applied."""
-    from inspectors.core.shards import detect_columns
-
-    return detect_columns(corpus.shards[0], corpus.overrides)

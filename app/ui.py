@@ -319,7 +319,6 @@ def share_bars(frame: pd.DataFrame, title: str, measure: str = "documents", heig
         x=alt.X("share:Q", title=f"share of {measure}", axis=alt.Axis(format="%")), y=y, tooltip=tooltip)
     errors = alt.Chart(data).mark_errorbar(ticks=True, color="#E45756", thickness=2).encode(
         x=alt.X("ci_low:Q", title=f"share of {measure}"), x2="ci_high:Q", y=y, tooltip=tooltip)
-    n = len(data)
     return (bars + errors).properties(title=title, height=alt.Step(height or 24))
 
 

@@ -93,7 +93,7 @@ def open_documents(shards: list[Shard], with_text: bool, limit: int | None = Non
     return con
 
 
-def _attribute_dataset(done) -> "pyarrow.dataset.Dataset":
+def _attribute_dataset(done) -> "pa.dataset.Dataset":
     """Remote attribute shards as an Arrow dataset: DuckDB scans it without file access of its own."""
     import pyarrow.dataset as pads
     from pyarrow.fs import FSSpecHandler, PyFileSystem

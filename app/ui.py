@@ -104,6 +104,24 @@ def current_source() -> str:
     return st.session_state["corpus"]
 
 
+def saved_slice_picker(key: str):
+    """A select box of the saved slice queries (Vietnamese share first); stops the page when there are none."""
+    from inspectors.core import queries
+
+    slices = []
+    with guard("Saved queries could not be read"):
+        slices = [q for q in queries.list_queries() if q.kind == "slice"]
+    if not slices:
+        st.info("No saved slice queries found; build one on the Coverage page and save it.")
+        st.stop()
+    by_name = {q.name: q for q in slices}
+    names = list(by_name)
+    default = names.index("vietnamese_share") if "vietnamese_share" in by_name else 0
+    name = st.selectbox("Saved slice", names, index=default, key=key,
+                        format_func=lambda n: f"{n} — {by_name[n].title}")
+    return by_name[name]
+
+
 def current_corpus() -> Corpus:
     """The sidebar's corpus, resolved; shows the error and stops the page when it cannot be opened."""
     corpus = None

@@ -4,22 +4,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from inspectors.core import queries
 
 st.title("Compare corpora")
 st.caption("Run one saved slice on several corpora with the same plan and compare the shares side by side — "
            "e.g. Vietnamese legal documents in Dolma vs the Pile vs FineWeb-2 vs CulturaX.")
 
-slices = []
-with ui.guard("Saved queries could not be read"):
-    slices = [q for q in queries.list_queries() if q.kind == "slice"]
-if not slices:
-    st.info("No saved slice queries found; build one on the Coverage page and save it.")
-    st.stop()
-names = [q.name for q in slices]
-name = st.selectbox("Saved slice", names, index=names.index("vietnamese_share") if "vietnamese_share" in names else 0,
-                    format_func=lambda n: f"{n} — {next(q.title for q in slices if q.name == n)}", key="cmp_query")
-query = next(q for q in slices if q.name == name)
+query = ui.saved_slice_picker("cmp_query")
 params = ui.param_widgets(query, "cmp")
 
 options = ui.known_sources()

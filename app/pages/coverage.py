@@ -5,7 +5,7 @@ import json
 import streamlit as st
 
 import ui
-from inspectors.core import queries, slice_builder
+from inspectors.core import slice_builder
 
 st.title("Coverage")
 st.caption("How much of the corpus is in a slice — e.g. Vietnamese legal documents — with a 95% interval, "
@@ -46,17 +46,7 @@ if mode == "Build a slice":
         with st.expander("The saved query this slice becomes"):
             st.code(text, language="sql")
 else:
-    slices = []
-    with ui.guard("Saved queries could not be read"):
-        slices = [q for q in queries.list_queries() if q.kind == "slice"]
-    if not slices:
-        st.info("No saved slice queries found.")
-        st.stop()
-    names = [q.name for q in slices]
-    default = names.index("vietnamese_share") if "vietnamese_share" in names else 0
-    name = st.selectbox("Saved slice", names, index=default, key="cov_saved",
-                        format_func=lambda n: f"{n} — {next(q.title for q in slices if q.name == n)}")
-    query = next(q for q in slices if q.name == name)
+    query = ui.saved_slice_picker("cov_saved")
     st.caption(query.description)
     params = ui.param_widgets(query, "cov")
 

@@ -128,9 +128,12 @@ def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence
     if plan.strategy == "stratified":
         return _run_stratified(query, corpus, values, plan, workers, evidence_docs, engine, address)
     chosen = prepare(query, corpus, plan, workers, progress, engine, address)
-    base = views.open_documents(chosen, False, plan.rows_per_shard)
+    done = views.profiled(chosen)  # read each attribute shard's metadata once
+    with_text = views.needs_text(query.sql, star_reads_text=False)
+    con = views.open_documents(chosen, with_text, plan.rows_per_shard, done)
+    # The text view is a one-pass stream, so totals then come from a second, attributes-only view.
+    base = views.open_documents(chosen, False, plan.rows_per_shard, done) if with_text else con
     totals = _per_shard(base, "SELECT * FROM documents", {}, _has_column(base, "n_tokens"))
-    con = views.open_documents(chosen, views.needs_text(query.sql, star_reads_text=False), plan.rows_per_shard)
     views.run_select(con, f"SELECT * FROM ({query.sql}) LIMIT 0", values)  # validates the user SQL alone
     names = _slice_columns(con, query, values)
     kept = ["shard", "row", "id", "url", "n_bytes"] + [c for c in ("n_tokens",) + LABELS if c in names]
@@ -138,8 +141,7 @@ def run_slice(query, corpus, params, plan, workers=None, progress=None, evidence
     matched = _per_shard(con, "SELECT * FROM matched", {}, "n_tokens" in kept)
     shards_total = len(corpus.shards)
     # A row-limited read covers a whole shard only when the shard ended before the limit.
-    whole = plan.rows_per_shard is None or all(
-        info.complete for _, _, info in views.profiled(chosen))
+    whole = plan.rows_per_shard is None or all(info.complete for _, _, info in done)
     result = {}
     for unit, _ in MEASURES:
         m = [matched.get(s.uri, {}).get(unit, 0.0) for s in chosen]

@@ -108,12 +108,16 @@ def _fs(path: AttributePath):
 
 def read_schema(path: AttributePath) -> pa.Schema:
     """The Arrow schema (with metadata) of the attribute shard at ``path``."""
+    return _read(path, pq.read_schema)
+
+
+def _read(path: AttributePath, reader):
     path = _normalise(path)
     if isinstance(path, Path):
-        return pq.read_schema(path)
+        return reader(path)
     fs, inner = _fs(path)
     with fs.open(inner, "rb") as handle:
-        return pq.read_schema(handle)
+        return reader(handle)
 
 
 def read_info(path: AttributePath) -> AttributeInfo | None:
@@ -183,12 +187,7 @@ def _write_remote(uri: str, table: pa.Table) -> None:
 
 def read_table(path: AttributePath) -> pa.Table:
     """The whole attribute shard at ``path``."""
-    path = _normalise(path)
-    if isinstance(path, Path):
-        return pq.read_table(path)
-    fs, inner = _fs(path)
-    with fs.open(inner, "rb") as handle:
-        return pq.read_table(handle)
+    return _read(path, pq.read_table)
 
 
 def filesystem(path: AttributePath):

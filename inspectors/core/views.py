@@ -59,13 +59,15 @@ def profiled(shards: list[Shard]) -> list[tuple[Shard, Path, store.AttributeInfo
     return out
 
 
-def open_documents(shards: list[Shard], with_text: bool, limit: int | None = None) -> duckdb.DuckDBPyConnection:
+def open_documents(shards: list[Shard], with_text: bool, limit: int | None = None,
+                   done: list | None = None) -> duckdb.DuckDBPyConnection:
     """A connection with the ``documents`` view over the profiled ``shards``, locked for user SQL.
 
     ``limit`` keeps at most that many rows per shard (a row-limited sample profiled earlier may hold
-    more). Raises ``BadInput`` when none of the shards has been profiled.
+    more). ``done`` is ``profiled(shards)`` when the caller has it already. Raises ``BadInput`` when
+    none of the shards has been profiled.
     """
-    done = profiled(shards)
+    done = profiled(shards) if done is None else done
     if not done:
         raise BadInput("none of the corpus's shards is profiled yet; run `corpuscope profile SOURCE` first")
     con = connect()

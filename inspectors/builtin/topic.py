@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
+from inspectors.builtin.web_domain import split_authority
 from inspectors.core.registry import Inspector, register
 
 TOPICS = (
@@ -105,6 +106,7 @@ class _Tables:
     hosts: dict[str, dict]
     suffixes: dict[str, dict]
     paths: list[tuple[re.Pattern, dict]]
+    any_path: re.Pattern
     sources: dict[str, dict]
 
 
@@ -177,7 +179,7 @@ def tables() -> _Tables:
         is_head=np.array([t in heads for t in uni_terms], dtype=bool),
         bi=pa.array(bi_terms, pa.string()), bi_ptr=bi_ptr, bi_cols=bi_cols, bi_wts=bi_wts,
         cjk_re=cjk_re, cjk_feats=cjk, hosts=hosts, suffixes=host_data["suffixes"],
-        paths=paths, sources=sources,
+        paths=paths, any_path=re.compile("|".join(f"(?:{p.pattern})" for p, _ in paths)), sources=sources,
     )  # fmt: skip
 
 
@@ -237,6 +239,22 @@ _LEGAL_RULES: list[tuple[str, re.Pattern, int, int]] = [
         r"vistos los|sentenza n|acórdão|постановил|решил:|قانون رقم|الجريدة الرسمية"), 2, 2),
 ]  # fmt: skip
 
+
+
+def _legal_groups() -> list[tuple[str, list[tuple[str, re.Pattern, int, int]]]]:
+    """The legal rules in groups, each with the union of its patterns as a gate.
+
+    Vietnamese rules other than document numbers all need a Vietnamese letter, so they share a
+    gate on those letters; the rest are gated by their own union."""
+    vi_letter = "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]"
+    vi_worded = [r for r in _LEGAL_RULES if r[0].startswith("vi:") and r[0] != "vi:doc_number"]
+    rest = [r for r in _LEGAL_RULES if r not in vi_worded]
+    assert all(re.search(vi_letter, r[1].pattern) for r in vi_worded)
+    return [(vi_letter, vi_worded), ("|".join(f"(?:{r[1].pattern})" for r in rest), rest)]
+
+
+_LEGAL_GROUPS = _legal_groups()
+
 _CODE_LINE = (
     r"(?m)(?:[;{}][ \t]*$|^[ \t]*(?:def |class |import |from \S+ import|#include|public |private |"
     r"function |return\b|var |const |let |if ?\(|for ?\(|while ?\(|</?(?:div|span|p|a|li|td)\b|@\w+\(|"
@@ -282,20 +300,23 @@ def _as_text(value) -> str | None:
     return str(value)
 
 
-@lru_cache(maxsize=65536)
 def _url_rules(url: str | None) -> tuple[dict, str | None, dict, str | None, dict, str | None]:
     """(host rule, host evidence, path rule, path evidence, suffix rule, suffix evidence) of ``url``."""
-    empty = ({}, None, {}, None, {}, None)
     if not url:
-        return empty
-    candidate = url.strip()
-    if "://" not in candidate:
-        candidate = "http://" + candidate
+        return {}, None, {}, None, {}, None
+    authority, rest = split_authority(url)
+    path_rule, path_ev = _path_rule(urlsplit("http://h" + rest).path.lower() if rest else "")
+    host_rule, host_ev, suffix_rule, suffix_ev = _host_rules(authority)
+    return host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev
+
+
+@lru_cache(maxsize=65536)
+def _host_rules(authority: str) -> tuple[dict, str | None, dict, str | None]:
+    """(host rule, host evidence, suffix rule, suffix evidence) of a URL's ``scheme://authority``."""
     try:
-        parts = urlsplit(candidate)
-        host = (parts.hostname or "").rstrip(".").lower()
+        host = (urlsplit(authority).hostname or "").rstrip(".").lower()
     except ValueError:
-        return empty
+        return {}, None, {}, None
     t = tables()
     labels = host.split(".") if host else []
     host_rule, host_ev, suffix_rule, suffix_ev = {}, None, {}, None
@@ -305,14 +326,19 @@ def _url_rules(url: str | None) -> tuple[dict, str | None, dict, str | None, dic
             host_rule, host_ev = t.hosts[name], f"host:{name}"
         if name in t.suffixes and not suffix_rule and i > 0:
             suffix_rule, suffix_ev = t.suffixes[name], f"suffix:.{name}"
-    path = (parts.path or "").lower()
-    path_rule, path_ev = {}, None
+    return host_rule, host_ev, suffix_rule, suffix_ev
+
+
+def _path_rule(path: str) -> tuple[dict, str | None]:
+    """The first path rule (in file order) that ``path`` matches, and its evidence."""
+    t = tables()
+    if not t.any_path.search(path):  # most paths match no rule: one search instead of one per rule
+        return {}, None
     for pattern, rule in t.paths:
         found = pattern.search(path)
         if found:
-            path_rule, path_ev = rule, f"url_path:{found.group(0)}"
-            break
-    return host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev
+            return rule, f"url_path:{found.group(0)}"
+    return {}, None
 
 
 def _load_yaml(name: str):
@@ -364,19 +390,28 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
         "lettered": pc.count_substring_regex(arr, _LETTERED_LINE),
         "citations": pc.count_substring_regex(arr, _CITATION),
         "question": pc.count_substring_regex(arr, _QUESTION_LINE),
-        "newlines": pc.count_substring(arr, "\n"),
     }
     lines = {k: v.to_numpy(zero_copy_only=False) for k, v in lines.items()}
+    lines["newlines"] = np.array([w.count("\n") if w else 0 for w in windows], dtype=np.int64)
     legal = np.zeros(n, dtype=np.int64)
     legal_fired: dict[int, list[str]] = {}
     gated = np.nonzero(pc.match_substring_regex(low, _LEGAL_GATE.pattern).to_numpy(zero_copy_only=False))[0]
-    if len(gated):
+    for group_gate, rules in _LEGAL_GROUPS:
+        # A rule can only count where its group's union matches: one pass spares the others.
+        if not len(gated):
+            break
         subset = low.take(pa.array(gated))
-        for name, pattern, minimum, points in _LEGAL_RULES:
+        inside = np.nonzero(pc.match_substring_regex(subset, group_gate).to_numpy(zero_copy_only=False))[0]
+        if not len(inside):
+            continue
+        docs, subset = gated[inside], subset.take(pa.array(inside))
+        for name, pattern, minimum, points in rules:
             counts = pc.count_substring_regex(subset, pattern.pattern).to_numpy(zero_copy_only=False)
             for j in np.nonzero(counts >= minimum)[0]:
-                legal[gated[j]] += points + (1 if counts[j] >= 4 * minimum else 0)
-                legal_fired.setdefault(int(gated[j]), []).append(name)
+                legal[docs[j]] += points + (1 if counts[j] >= 4 * minimum else 0)
+                legal_fired.setdefault(int(docs[j]), []).append(name)
+    order = {rule[0]: i for i, rule in enumerate(_LEGAL_RULES)}
+    legal_fired = {doc: sorted(names, key=order.get) for doc, names in legal_fired.items()}
     lines["legal"] = legal
     lines["legal_fired"] = legal_fired
     # CJK text has few spaces, hence few "words" per character: only those documents are searched.

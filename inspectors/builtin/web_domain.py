@@ -6,6 +6,7 @@ directory, so it never touches the network or the home folder.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -21,16 +22,31 @@ def _extractor():
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
 
-@lru_cache(maxsize=65536)
+# Scheme and authority ("https://user@host:80"): everything the host depends on. URLs are mostly
+# unique but hosts repeat, so the parse is cached on this prefix, not on the whole URL.
+_AUTHORITY = re.compile(r"[^/?#]*://[^/?#]*|[^/?#]*")
+
+
+def split_authority(url: str) -> tuple[str, str]:
+    """``(scheme://authority, rest)`` of ``url``, with ``http://`` assumed when it has no scheme."""
+    candidate = url.strip()
+    if "://" not in candidate:
+        candidate = "http://" + candidate
+    end = _AUTHORITY.match(candidate).end()
+    return candidate[:end], candidate[end:]
+
+
 def split_url(url: str | None) -> tuple[str | None, str | None, str | None]:
     """``(host, registered_domain, suffix)`` of ``url``, lower-cased; ``None`` parts when absent."""
     if not url:
         return None, None, None
-    candidate = url.strip()
-    if "://" not in candidate:
-        candidate = "http://" + candidate
+    return _split_authority(split_authority(url)[0])
+
+
+@lru_cache(maxsize=65536)
+def _split_authority(authority: str) -> tuple[str | None, str | None, str | None]:
     try:
-        host = urlsplit(candidate).hostname
+        host = urlsplit(authority).hostname
     except ValueError:
         return None, None, None
     if not host:

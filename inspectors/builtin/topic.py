@@ -300,12 +300,19 @@ def _as_text(value) -> str | None:
     return str(value)
 
 
+_PATH = re.compile(r"[^?#]*")
+
+
 def _url_rules(url: str | None) -> tuple[dict, str | None, dict, str | None, dict, str | None]:
     """(host rule, host evidence, path rule, path evidence, suffix rule, suffix evidence) of ``url``."""
     if not url:
         return {}, None, {}, None, {}, None
     authority, rest = split_authority(url)
-    path_rule, path_ev = _path_rule(urlsplit("http://h" + rest).path.lower() if rest else "")
+    # The path ends at the query or fragment; urlsplit would also drop tabs and newlines anywhere.
+    path = _PATH.match(rest).group(0)
+    if "\t" in path or "\r" in path or "\n" in path:
+        path = path.replace("\t", "").replace("\r", "").replace("\n", "")
+    path_rule, path_ev = _path_rule(path.lower())
     host_rule, host_ev, suffix_rule, suffix_ev = _host_rules(authority)
     return host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev
 
@@ -424,7 +431,22 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
             for col, w in t.cjk_feats[m]:
                 feats[i, col] += w
         n_tokens[i] += len(_CJK_CHAR.findall(text)) / 1.5
+    lines["cjk_head"] = _cjk_head_counts(arr)
+    lines["n_chars"] = n_chars
     return feats, n_tokens, lines
+
+
+def _cjk_head_counts(arr: pa.Array) -> np.ndarray:
+    """Characters matching ``_CJK_CHAR`` among the first 2000 of each string, over the whole batch."""
+    head = pc.utf8_slice_codeunits(arr, 0, 2000)
+    offsets = np.frombuffer(head.buffers()[1], np.int32)[head.offset : head.offset + len(head) + 1]
+    data = np.frombuffer(head.buffers()[2], np.uint8)[offsets[0] : offsets[-1]] if len(head) else np.zeros(0, np.uint8)
+    # All of _CJK_CHAR's ranges are three-byte UTF-8: decode only the three-byte sequences.
+    lead = np.flatnonzero((data[:-2] & 0xF0) == 0xE0) if len(data) > 2 else np.zeros(0, np.int64)
+    cp = ((data[lead].astype(np.int32) & 0x0F) << 12) | ((data[lead + 1].astype(np.int32) & 0x3F) << 6) | (data[lead + 2] & 0x3F)
+    hit = lead[((cp >= 0x3040) & (cp <= 0x30FF)) | ((cp >= 0x3400) & (cp <= 0x9FFF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))]
+    doc = np.searchsorted(offsets - offsets[0], hit, side="right") - 1
+    return np.bincount(doc, minlength=len(arr))[: len(arr)]
 
 
 _PUNCT_CHARS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»“”‘’„…–—•·°©®™§¶¡¿、。，！？：；（）「」『』【】《》"
@@ -443,36 +465,43 @@ def _accumulate(feats, docs, term, ptr, cols, wts) -> None:
 
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_LAW = TOPICS.index("law")
+_F_LISTICLE, _F_FAQ, _F_LISTING = FORMATS.index("listicle"), FORMATS.index("faq"), FORMATS.index("content_listing")
+_F_LEGAL, _F_NOTICE = FORMATS.index("legal_document"), FORMATS.index("legal_notices")
 
 
-def _doc_language(text: str, stop_counts: np.ndarray, topic_by_lang: np.ndarray, t: _Tables) -> int:
-    """Index into ``t.langs``: zh/ja by script when CJK dominates, else most function-word hits,
-    else (short texts without function words) the language with most lexicon hits."""
-    cjk = len(_CJK_CHAR.findall(text[:2000]))
-    if cjk > 0.2 * min(len(text), 2000):
-        return t.langs.index("ja" if _KANA.search(text[:2000]) else "zh")
-    if stop_counts.max() <= 0:
-        by_lang = topic_by_lang.sum(axis=0)
-        return int(np.argmax(by_lang)) if by_lang.max() > 0 else t.langs.index("en")
-    return int(np.argmax(stop_counts))
-
-
-
-def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
-    n_langs = len(t.langs)
+def _scores(feats: np.ndarray, n_tokens: np.ndarray, lines: dict, windows: list, t: _Tables):
+    """Per document, over the whole batch: the language whose lexicon counts (index into
+    ``t.langs``), the topic scores in that language and the format scores."""
+    n, n_langs = len(feats), len(t.langs)
     fmt_base = len(TOPICS) * n_langs
-    topic_by_lang = row[:fmt_base].reshape(len(TOPICS), n_langs)
-    fmt_scores = row[fmt_base : fmt_base + len(FORMATS)].copy()
-    lang_i = _doc_language(text, row[fmt_base + len(FORMATS) : fmt_base + len(FORMATS) + n_langs], topic_by_lang, t)
-    topic_scores = topic_by_lang[:, lang_i].copy()
+    stop_base = fmt_base + len(FORMATS)
+    by_lang = feats[:, :fmt_base].reshape(n, len(TOPICS), n_langs)
+    stop = feats[:, stop_base : stop_base + n_langs]
     en_i = t.langs.index("en")
-    if lang_i != en_i and row[fmt_base + len(FORMATS) + en_i] >= 0.3 * max(row[fmt_base + len(FORMATS) + lang_i], 1):
-        topic_scores += 0.5 * topic_by_lang[:, en_i]  # code-mixed text: English terms count half
-    first_person = row[-1]
-    denom = max(n_tok, 50.0)
+    # Most function-word hits decide; without any (short texts), most lexicon hits; else English.
+    lexical = by_lang.sum(axis=1)
+    fallback = np.where(lexical.max(axis=1) > 0, np.argmax(lexical, axis=1), en_i)
+    lang_i = np.where(stop.max(axis=1) <= 0, fallback, np.argmax(stop, axis=1))
+    # zh/ja by script when CJK dominates the opening.
+    for i in np.nonzero(lines["cjk_head"] > 0.2 * np.minimum(lines["n_chars"], 2000))[0]:
+        lang_i[i] = t.langs.index("ja" if _KANA.search(windows[i][:2000]) else "zh")
+    rows = np.arange(n)
+    topic_scores = by_lang[rows, :, lang_i]
+    mixed = (lang_i != en_i) & (stop[:, en_i] >= 0.3 * np.maximum(stop[rows, lang_i], 1))
+    topic_scores[mixed] += 0.5 * by_lang[mixed, :, en_i]  # code-mixed text: English terms count half
     # Citations of statutes ("§ 875(c)", "42 U.S.C.", "Art. 5 BGB", "Điều 5 Luật") are law in any language.
-    topic_scores[TOPICS.index("law")] += CITATION_WEIGHT * min(line["citations"], 5)
+    topic_scores[:, _LAW] += CITATION_WEIGHT * np.minimum(lines["citations"], 5)
+    return lang_i, topic_scores, feats[:, fmt_base : fmt_base + len(FORMATS)]
 
+
+def _argmax(values: list[float]) -> int:
+    return values.index(max(values))
+
+
+def _decide(text, lang, topic_scores, fmt_scores, first_person, n_tok, line, url, source) -> tuple[str, str, str]:
+    """``(topic, format, evidence)`` of one document from its scores, structure counts and metadata."""
+    denom = max(n_tok, 50.0)
     src_rule, src_ev = _source_rule(source)
     host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev = _url_rules(url)
     topic = fmt = None
@@ -480,7 +509,7 @@ def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
 
     # Format: structure first, then metadata, then word cues.
     legal_score, legal_fired = line["legal"], line["legal_fired"]
-    law_density = topic_scores[TOPICS.index("law")] / denom * 1000
+    law_density = topic_scores[_LAW] / denom * 1000
     code_lines, newlines = line["code"], line["newlines"] + 1
     clauses = int(line["numbered"] + line["lettered"])
     if src_rule.get("format") and src_rule.get("fixed"):
@@ -507,25 +536,25 @@ def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
     elif _DATELINE.match(text[:300]):
         fmt, fmt_ev = "news", "dateline"
     if fmt is None:
-        fmt_scores[FORMATS.index("listicle")] += 1.0 * min(line["numbered"], 10) + (4 if _TITLE_LISTICLE.match(text[:120]) else 0)
-        fmt_scores[FORMATS.index("faq")] += 0.7 * min(line["question"], 12)
+        fmt_scores = list(fmt_scores)
+        fmt_scores[_F_LISTICLE] += 1.0 * min(line["numbered"], 10) + (4 if _TITLE_LISTICLE.match(text[:120]) else 0)
+        fmt_scores[_F_FAQ] += 0.7 * min(line["question"], 12)
         if newlines >= 15 and n_tok < 5 * newlines:  # many lines of a few words: menus, link lists
-            fmt_scores[FORMATS.index("content_listing")] += 0.2 * newlines
+            fmt_scores[_F_LISTING] += 0.2 * newlines
         if legal_score >= 2 and law_density >= 15:
-            fmt_scores[FORMATS.index("legal_document")] += 2 * legal_score
-        legal_i, notice_i = FORMATS.index("legal_document"), FORMATS.index("legal_notices")
-        law_score = topic_scores[TOPICS.index("law")]
-        if (fmt_scores[legal_i] < max(2.5, 0.015 * denom) or law_score < 1.0
-                or (n_tok > 80 and law_score < LAW_SHARE * topic_scores.max())):
+            fmt_scores[_F_LEGAL] += 2 * legal_score
+        law_score = topic_scores[_LAW]
+        if (fmt_scores[_F_LEGAL] < max(2.5, 0.015 * denom) or law_score < 1.0
+                or (n_tok > 80 and law_score < LAW_SHARE * max(topic_scores))):
             # Drafting words alone ("shall", "the parties") are common on the web; ask for density.
-            fmt_scores[legal_i] = 0.0
-        elif fmt_scores[notice_i] >= 0.3 * fmt_scores[legal_i]:
+            fmt_scores[_F_LEGAL] = 0.0
+        elif fmt_scores[_F_NOTICE] >= 0.3 * fmt_scores[_F_LEGAL]:
             # Terms of use and privacy policies are drafted like contracts but talk about the site.
-            fmt_scores[notice_i] += fmt_scores[legal_i]
-            fmt_scores[legal_i] = 0.0
-        if fmt_scores[notice_i] < max(MIN_FORMAT_SCORE, 0.012 * denom):
-            fmt_scores[notice_i] = 0.0  # policy words ("information", "consent") occur on most sites
-        best = int(np.argmax(fmt_scores))
+            fmt_scores[_F_NOTICE] += fmt_scores[_F_LEGAL]
+            fmt_scores[_F_LEGAL] = 0.0
+        if fmt_scores[_F_NOTICE] < max(MIN_FORMAT_SCORE, 0.012 * denom):
+            fmt_scores[_F_NOTICE] = 0.0  # policy words ("information", "consent") occur on most sites
+        best = _argmax(fmt_scores)
         need = max(MIN_FORMAT_SCORE, 0.004 * denom)
         if fmt_scores[best] >= need:
             fmt, fmt_ev = FORMATS[best], f"cues:{FORMATS[best]}={fmt_scores[best]:.1f}"
@@ -545,8 +574,8 @@ def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
         elif src_rule.get("topic"):
             topic, topic_ev = src_rule["topic"], src_ev
     if topic is None:
-        scores = topic_scores.copy()
-        best_text = float(scores.max())
+        scores = list(topic_scores)
+        best_text = max(scores)
         priors = []
         if path_rule.get("topic"):
             scores[TOPICS.index(path_rule["topic"])] += 3.0
@@ -554,18 +583,16 @@ def _decide(text, row, n_tok, line, url, source, t) -> tuple[str, str, str]:
         if suffix_rule.get("topic") and best_text > 0:
             scores[TOPICS.index(suffix_rule["topic"])] += 1.0 + 0.1 * best_text
             priors.append(suffix_ev)
-        best = int(np.argmax(scores))
-        law = TOPICS.index("law")
-        if best != law and scores[law] >= LAW_SHARE * scores[best]:
+        best = _argmax(scores)
+        if best != _LAW and scores[_LAW] >= LAW_SHARE * scores[best]:
             # Our `law` is cross-cutting (legal advice on a mortgage, a contract about insurance):
             # a strong legal share wins over the subject matter it is about.
-            best = law
+            best = _LAW
         density = scores[best] / denom * 1000
         # A one-sentence text cannot hold 1.5 points of evidence; ask for less, in proportion to its length.
         least = min(MIN_TOPIC_SCORE, max(0.3, n_tok / 20))
         if scores[best] >= least and density >= MIN_TOPIC_DENSITY:
             topic = TOPICS[best]
-            lang = t.langs[lang_i]
             topic_ev = f"lexicon:{topic}({lang})={density:.1f}/1000w"
             if priors:
                 topic_ev += "+" + "+".join(p for p in priors if p)
@@ -585,6 +612,12 @@ def classify_many(texts, urls=None, sources=None) -> list[tuple[str | None, str 
         text = _as_text(value)
         windows.append(_window(text) if text and text.strip() else None)
     feats, n_tokens, lines = _features(windows)
+    lang_i, topic_scores, fmt_scores = _scores(feats, n_tokens, lines, windows, t)
+    # Python floats and ints from here: per-document numpy scalars cost more than the arithmetic.
+    topic_rows, fmt_rows = topic_scores.tolist(), fmt_scores.tolist()
+    first_person, tokens, langs = feats[:, -1].tolist(), n_tokens.tolist(), lang_i.tolist()
+    columns = {k: v.tolist() for k, v in lines.items() if k != "legal_fired"}
+    fired = lines["legal_fired"]
     out = []
     for i, text in enumerate(windows):
         if text is None:
@@ -592,12 +625,13 @@ def classify_many(texts, urls=None, sources=None) -> list[tuple[str | None, str 
             out.append((None, None, f"topic<-{why}; format<-{why}"))
             continue
         junk = text.count("\ufffd") + text.count("\x00")
-        if junk > 0.05 * len(text) or n_tokens[i] == 0:
+        if junk > 0.05 * len(text) or tokens[i] == 0:
             out.append((UNKNOWN, UNKNOWN, "topic<-binary_or_no_words; format<-binary_or_no_words"))
             continue
-        line = {k: int(v[i]) for k, v in lines.items() if k != "legal_fired"}
-        line["legal_fired"] = lines["legal_fired"].get(i, [])
-        out.append(_decide(text, feats[i], n_tokens[i], line, _as_text(urls[i]), _as_text(sources[i]), t))
+        line = {k: v[i] for k, v in columns.items()}
+        line["legal_fired"] = fired.get(i, [])
+        out.append(_decide(text, t.langs[langs[i]], topic_rows[i], fmt_rows[i], first_person[i], tokens[i],
+                           line, _as_text(urls[i]), _as_text(sources[i])))
     return out
 
 

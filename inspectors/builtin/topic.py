@@ -97,7 +97,7 @@ class _Tables:
     uni_cols: np.ndarray
     uni_wts: np.ndarray
     is_head: np.ndarray      # unigram i starts some bigram term
-    bi: pa.Array
+    bi_codes: np.ndarray     # sorted ``head_id * len(uni) + tail_id`` of each two-word term
     bi_ptr: np.ndarray
     bi_cols: np.ndarray
     bi_wts: np.ndarray
@@ -155,12 +155,14 @@ def tables() -> _Tables:
             add(str(raw).lower(), fp_col, 1.0, lang)
 
     unis = {t: f for t, f in feats.items() if " " not in t}
-    bis = {t: f for t, f in feats.items() if " " in t}
-    heads = {t.split(" ", 1)[0] for t in bis}
-    uni_terms = sorted(set(unis) | heads)
-    bi_terms = sorted(bis)
+    # Text is matched word by word, so only two-word phrases can match; both words get a word id
+    # and a phrase is looked up by its pair of ids.
+    bis = {tuple(t.split(" ")): f for t, f in feats.items() if t.count(" ") == 1}
+    uni_terms = sorted(set(unis) | {w for pair in bis for w in pair})
+    word_id = {w: i for i, w in enumerate(uni_terms)}
+    bi_pairs = sorted(bis, key=lambda pair: word_id[pair[0]] * len(uni_terms) + word_id[pair[1]])
     uni_ptr, uni_cols, uni_wts = _csr([unis.get(t, []) for t in uni_terms])
-    bi_ptr, bi_cols, bi_wts = _csr([bis[t] for t in bi_terms])
+    bi_ptr, bi_cols, bi_wts = _csr([bis[pair] for pair in bi_pairs])
     cjk_re = None
     if cjk:
         cjk_re = re.compile("|".join(re.escape(t) for t in sorted(cjk, key=len, reverse=True)))
@@ -176,8 +178,9 @@ def tables() -> _Tables:
     return _Tables(
         langs=langs, n_cols=fp_col + 1,
         uni=pa.array(uni_terms, pa.string()), uni_ptr=uni_ptr, uni_cols=uni_cols, uni_wts=uni_wts,
-        is_head=np.array([t in heads for t in uni_terms], dtype=bool),
-        bi=pa.array(bi_terms, pa.string()), bi_ptr=bi_ptr, bi_cols=bi_cols, bi_wts=bi_wts,
+        is_head=np.isin(np.arange(len(uni_terms)), [word_id[pair[0]] for pair in bis]),
+        bi_codes=np.array([word_id[a] * len(uni_terms) + word_id[b] for a, b in bi_pairs], dtype=np.int64),
+        bi_ptr=bi_ptr, bi_cols=bi_cols, bi_wts=bi_wts,
         cjk_re=cjk_re, cjk_feats=cjk, hosts=hosts, suffixes=host_data["suffixes"],
         paths=paths, any_path=re.compile("|".join(f"(?:{p.pattern})" for p, _ in paths)), sources=sources,
     )  # fmt: skip
@@ -277,7 +280,7 @@ _DATELINE = re.compile(
     r"|(?:TTO|PLO|NLĐO|VTV\.vn|Zing)\s*[-–—]"
     r"|\S{2,20}(?:\s\S{2,10})?\s*(?:\d{1,2}月\d{1,2}日)?电\s*[（(]?记者)"
 )
-_TITLE_LISTICLE = re.compile(r"^\W*(?:top )?\d{1,2} (?:best|ways|things|reasons|tips|places|of the|ideas|must)", re.I)
+_TITLE_LISTICLE = re.compile(r"^\W*(?:top )?\d{1,2} (?:best|ways|things|reasons|tips|places|of the|ideas|must)", re.IGNORECASE)
 
 
 # ------------------------------------------------------------------------------------ the function
@@ -385,12 +388,12 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
         term = ids[pos].astype(np.int64)
         _accumulate(feats, parent[pos], term, t.uni_ptr, t.uni_cols, t.uni_wts)
         heads = pos[t.is_head[term] & (pos + 1 < len(flat))]
-        heads = heads[parent[heads] == parent[heads + 1]]
+        heads = heads[(parent[heads] == parent[heads + 1]) & hit[heads + 1]]
         if len(heads):
-            pairs = pc.binary_join_element_wise(flat.take(heads), flat.take(heads + 1), " ")
-            bid = pc.index_in(pairs, value_set=t.bi).to_numpy(zero_copy_only=False)
-            ok = ~np.isnan(bid)
-            _accumulate(feats, parent[heads[ok]], bid[ok].astype(np.int64), t.bi_ptr, t.bi_cols, t.bi_wts)
+            codes = ids[heads].astype(np.int64) * len(t.uni) + ids[heads + 1].astype(np.int64)
+            bid = np.minimum(np.searchsorted(t.bi_codes, codes), len(t.bi_codes) - 1)
+            ok = t.bi_codes[bid] == codes
+            _accumulate(feats, parent[heads[ok]], bid[ok], t.bi_ptr, t.bi_cols, t.bi_wts)
     lines = {
         "code": pc.count_substring_regex(arr, _CODE_LINE),
         "numbered": pc.count_substring_regex(arr, _NUMBERED_LINE),

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from inspectors.core.registry import Inspector, register
+from inspectors.core.registry import Inspector, column_values, register
 
 ENV_VAR = "CORPUSCOPE_LANGUAGE_BACKEND"
 BACKENDS = ("fasttext", "py3langid", "cld2", "langdetect")
@@ -294,7 +294,7 @@ class LanguageInspector(Inspector):
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Detect the language of every ``text`` in the batch."""
-        texts = batch.column(batch.schema.get_field_index("text")).to_pylist()
+        texts = column_values(batch, "text")
         codes, scores, reasons = detect(texts, self.backend)
         return {
             "language": pa.array(codes, pa.string()),

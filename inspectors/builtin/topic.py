@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import yaml
 
 from inspectors.builtin.web_domain import split_authority
-from inspectors.core.registry import Inspector, register
+from inspectors.core.registry import Inspector, column_values, register
 
 TOPICS = (
     "adult", "art_design", "software_development", "law", "education_jobs", "hardware",
@@ -654,15 +654,10 @@ class TopicInspector(Inspector):
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Classify every row of ``batch``; missing or null input columns count as null."""
-        names = batch.schema.names
-
-        def column(name):
-            return batch.column(names.index(name)).to_pylist() if name in names else None
-
-        texts = column("text")
+        texts = column_values(batch, "text")
         if texts is None:
             texts = [None] * batch.num_rows
-        results = classify_many(texts, column("url"), column("source"))
+        results = classify_many(texts, column_values(batch, "url"), column_values(batch, "source"))
         topics, formats, evidence = zip(*results) if results else ((), (), ())
         return {
             "topic": pa.array(topics, pa.string()),

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from inspectors.core.registry import Inspector, register
+from inspectors.core.registry import Inspector, column_values, register
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +69,7 @@ class WebDomainInspector(Inspector):
     )
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
-        urls = batch.column(batch.schema.get_field_index("url")).to_pylist()
+        urls = column_values(batch, "url")
         hosts, domains, suffixes = zip(*(split_url(u) for u in urls)) if urls else ((), (), ())
         return {
             "host": pa.array(hosts, pa.string()),

@@ -18,6 +18,27 @@ from inspectors.core.errors import BadInput
 
 DOCUMENT_COLUMNS = ("id", "text", "url", "source")
 
+# The last array of each column name turned into Python values. Several inspectors read the same
+# batch's text in turn, and the conversion costs as much as a cheap inspector. Holding the array keeps
+# its buffers alive, so no other array can have the same buffer addresses while it is the key.
+_last_values: dict[str, tuple[tuple, pa.Array, list]] = {}
+
+
+def column_values(batch: pa.RecordBatch, name: str) -> list | None:
+    """Python values of column ``name`` of ``batch`` (``None`` if absent); shared by the inspectors
+    that read the same batch one after another. Treat the list as read-only."""
+    index = batch.schema.get_field_index(name)
+    if index < 0:
+        return None
+    array = batch.column(index)
+    key = (array.type, array.offset, len(array), tuple(b.address if b is not None else 0 for b in array.buffers()))
+    cached = _last_values.get(name)
+    if cached is not None and cached[0] == key:
+        return cached[2]
+    values = array.to_pylist()
+    _last_values[name] = (key, array, values)
+    return values
+
 
 class Inspector:
     """Base class: set ``name``, ``version``, ``inputs``, ``output_schema`` and implement ``inspect``."""

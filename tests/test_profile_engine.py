@@ -98,3 +98,15 @@ def test_changing_the_language_backend_recomputes_only_language(home, cli, tmp_p
 
     info = store.read_info(store.attribute_path(resolve(str(shard)).shards[0]))
     assert info.inspectors == {"language": "language_v1+langdetect", "length": "length_v1"}
+
+
+def test_column_values_are_shared_within_a_batch_only():
+    from inspectors.core.registry import column_values
+
+    first = pa.record_batch({"text": ["a", None, "b"]})
+    again = column_values(first, "text")
+    assert again == ["a", None, "b"] and column_values(first, "text") is again
+    assert column_values(first, "url") is None
+    second = pa.record_batch({"text": ["c", "d", "e"]})
+    assert column_values(second, "text") == ["c", "d", "e"]
+    assert column_values(first.slice(1, 2), "text") == [None, "b"]

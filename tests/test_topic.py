@@ -253,3 +253,18 @@ def test_vietnamese_news_government_and_everyday_text(text, url, expected):
         assert topic != "law" and fmt != "legal_document"
     else:
         assert topic == expected[0] and (expected[1] is None or fmt == expected[1])
+
+
+def test_cjk_opening_is_counted_like_the_regex():
+    from inspectors.builtin.topic import _CJK_CHAR, _cjk_head_counts
+
+    texts = ["日本語の文章です。" * 300, "English " * 100 + "中文" * 50, "Tiếng Việt có dấu " * 200,
+             "x" * 1990 + "中文字" * 20, "", "中文字" + "a" * 5, "ひらがな and カタカナ " * 40]
+    arr = pa.array(texts, pa.string())
+    n_chars = pa.compute.utf8_length(arr).to_numpy()
+    head = _cjk_head_counts(arr, texts, n_chars)
+    for i, text in enumerate(texts):
+        exact = len(_CJK_CHAR.findall(text[:2000]))
+        # Exact wherever the opening could be a fifth CJK; elsewhere 0 (and then exact is below that too).
+        assert head[i] == exact or (head[i] == 0 and exact <= 0.2 * min(len(text), 2000))
+    assert head[0] > 0 and head[5] == 3 and head[2] == 0

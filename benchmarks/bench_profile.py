@@ -1,15 +1,19 @@
 """Speed and memory of the default profile (issue 4), against the language kernel alone and a naive loop.
 
-Builds ~4 KB documents from real text in ../shared/data (C4 English, Vietnamese Wikipedia and statutes,
-XQuAD paragraphs in 12 languages), writes them as Parquet shards in a temp folder, then measures on
-one core in the same run:
+Builds ~4 KB documents from real text in ../shared/data, writes them as Parquet shards in a temp
+folder, then measures on one core in the same run, for two mixes: ``web`` (C4 English, Vietnamese
+Wikipedia, XQuAD paragraphs in 12 languages) and ``legal`` (the same plus pieces of VLC2021 statutes,
+58% of the documents, the costliest text for the topic rules):
 
-* the full default profile (``profile_corpus``, one worker: every built-in inspector, cache write);
-* the language kernel alone (``LanguageInspector.inspect`` on the same batches);
+* the full default profile (``profile_corpus``, one worker: every built-in inspector, cache write),
+  after a warm-up shard so that the one-time load of models and tables (reported apart) is not
+  counted against throughput;
+* the language inspector alone through the same engine (read, inspect, write);
+* the language kernel alone (``LanguageInspector.inspect`` on the same batches, nothing else);
 * a naive loop: ``pandas.read_parquet`` + ``langdetect.detect`` on each full text;
 * peak RSS of the profiling process for a small and a 5x larger corpus (it must not grow with size).
 
-Run: ``python benchmarks/bench_profile.py [--docs 4000]``
+Run: ``python benchmarks/bench_profile.py [--docs 8000]``
 """
 
 from __future__ import annotations
@@ -62,74 +66,93 @@ def write_shards(folder: Path, docs: list[str], n_docs: int, per_shard: int) -> 
     return total
 
 
-def time_profile(folder: Path, home: Path) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of `corpuscope profile --workers 1` in a fresh process."""
+def time_profile(folder: Path, warmup: Path, home: Path, inspectors: str = "") -> tuple[float, float, int]:
+    """Warm-up seconds, profile seconds and peak RSS (KiB) of a one-worker profile in a fresh process."""
     env = {**os.environ, "CORPUSCOPE_HOME": str(home)}
     code = (
         "import resource, sys, time\n"
+        "start = time.perf_counter()\n"
         "from inspectors.core.sources import resolve\n"
         "from inspectors.core.profile import profile_corpus\n"
         "import inspectors.builtin\n"
-        "corpus = resolve(sys.argv[1])\n"
+        "names = sys.argv[3].split(',') if sys.argv[3] else None\n"
+        "profile_corpus(resolve(sys.argv[2]), inspector_names=names, workers=1)\n"
+        "warm = time.perf_counter() - start\n"
         "start = time.perf_counter()\n"
-        "report = profile_corpus(corpus, workers=1)\n"
+        "report = profile_corpus(resolve(sys.argv[1]), inspector_names=names, workers=1)\n"
         "assert not report.failed, report.failed[0].error\n"
-        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "print(warm, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(folder)], env=env, capture_output=True, text=True, check=True)
-    seconds, rss = out.stdout.split()
-    return float(seconds), int(rss)
+    out = subprocess.run([sys.executable, "-c", code, str(folder), str(warmup), inspectors], env=env,
+                         capture_output=True, text=True, check=True)
+    warm, seconds, rss = out.stdout.split()
+    return float(warm), float(seconds), int(rss)
+
+
+def kernel_rate(folder: Path) -> float:
+    """Documents per second of ``LanguageInspector.inspect`` alone on the shards' batches."""
+    from inspectors.builtin.language import LanguageInspector
+
+    kernel = LanguageInspector()
+    table = pq.read_table(folder)
+    batches = table.to_batches(1024)
+    kernel.inspect(batches[0].slice(0, 10))
+    start = time.perf_counter()
+    for batch in batches:
+        kernel.inspect(batch)
+    return table.num_rows / (time.perf_counter() - start)
+
+
+def naive_rate(folder: Path, n_docs: int) -> float:
+    """Documents per second of pandas + langdetect on full texts (the first ``n_docs``)."""
+    import langdetect
+    import pandas as pd
+
+    langdetect.DetectorFactory.seed = 0
+    start = time.perf_counter()
+    frame = pd.read_parquet(next(folder.glob("*.parquet")))
+    for text in frame["text"].head(n_docs):
+        try:
+            langdetect.detect(text)
+        except langdetect.LangDetectException:
+            pass
+    return min(n_docs, len(frame)) / (time.perf_counter() - start)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=8000)
     args = parser.parse_args()
-    docs = real_texts()
-    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        tmp = Path(tmp)
-        small = tmp / "small"
-        n_bytes = write_shards(small, docs, args.docs, 1000)
-        mean = n_bytes / args.docs
-        print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
-        print(f"{args.docs} documents, mean {mean:,.0f} bytes, {len(list(small.glob('*.parquet')))} shards")
-
-        seconds, rss_small = time_profile(small, tmp / "home1")
-        profile_rate = args.docs / seconds
-
-        from inspectors.builtin.language import LanguageInspector
-
-        kernel = LanguageInspector()
-        table = pq.read_table(small)
-        start = time.perf_counter()
-        for batch in table.to_batches(1024):
-            kernel.inspect(batch)
-        kernel_rate = args.docs / (time.perf_counter() - start)
-
-        import langdetect
-        import pandas as pd
-
-        langdetect.DetectorFactory.seed = 0
-        naive_docs = min(300, args.docs)
-        start = time.perf_counter()
-        frame = pd.read_parquet(next(small.glob("*.parquet")))
-        for text in frame["text"].head(naive_docs):
-            try:
-                langdetect.detect(text)
-            except langdetect.LangDetectException:
-                pass
-        naive_rate = naive_docs / (time.perf_counter() - start)
-
-        large = tmp / "large"
-        write_shards(large, docs, args.docs * 5, 1000)
-        _, rss_large = time_profile(large, tmp / "home2")
-
-    print(f"full default profile (1 core): {profile_rate:8,.0f} docs/s  ({profile_rate * mean / 1e6:.1f} MB/s)")
-    print(f"language kernel alone        : {kernel_rate:8,.0f} docs/s")
-    print(f"naive pandas + langdetect    : {naive_rate:8,.0f} docs/s")
-    print(f"profile / kernel             : {profile_rate / kernel_rate:.2f}x")
-    print(f"profile / naive              : {profile_rate / naive_rate:.1f}x")
-    print(f"peak RSS: {rss_small / 1024:,.0f} MiB for {args.docs} docs, {rss_large / 1024:,.0f} MiB for {args.docs * 5} docs")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    for mix, statutes in (("web", False), ("legal", True)):
+        docs = real_texts(statutes=statutes)
+        with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+            tmp = Path(tmp)
+            small, warmup = tmp / "small", tmp / "warmup"
+            n_bytes = write_shards(small, docs, args.docs, 1000)
+            write_shards(warmup, docs[::-1], 300, 300)
+            mean = n_bytes / args.docs
+            warm, seconds, rss_small = time_profile(small, warmup, tmp / "home1")
+            _, language_seconds, _ = time_profile(small, warmup, tmp / "home2", "language")
+            profile = args.docs / seconds
+            language_profile = args.docs / language_seconds
+            kernel = kernel_rate(small)
+            naive = naive_rate(small, 300)
+            print(f"\n## {mix} mix: {args.docs} documents, mean {mean:,.0f} bytes, {args.docs // 1000} shards")
+            print(f"full default profile (1 core)   : {profile:8,.0f} docs/s  ({profile * mean / 1e6:.1f} MB/s)")
+            print(f"language-only profile (1 core)  : {language_profile:8,.0f} docs/s")
+            print(f"language kernel alone           : {kernel:8,.0f} docs/s")
+            print(f"naive pandas + langdetect       : {naive:8,.0f} docs/s")
+            print(f"profile / kernel                : {profile / kernel:.2f}x")
+            print(f"profile / language-only profile : {profile / language_profile:.2f}x")
+            print(f"profile / naive                 : {profile / naive:.1f}x")
+            print(f"one-time start (imports, models, tables, 300-doc warm-up shard): {warm:.2f} s")
+            if statutes:
+                large = tmp / "large"
+                write_shards(large, docs, args.docs * 5, 1000)
+                _, _, rss_large = time_profile(large, warmup, tmp / "home3")
+                print(f"peak RSS: {rss_small / 1024:,.0f} MiB for {args.docs} docs, "
+                      f"{rss_large / 1024:,.0f} MiB for {args.docs * 5} docs")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Run from the repo root: ``python benchmarks/calibrate_tokens.py``. Writes
 date, the samples used, and each class's per-document error of the estimate) and prints a table.
 
 Every document is tokenized exactly with each tokenizer, grouped by the class that
-``tokens.script_class`` gives it (as the inspector will at run time), and the class ratio is
+``scripts.script_class`` gives it (as the inspector will at run time), and the class ratio is
 total bytes / total tokens, the ratio that makes corpus totals right. Classes without any
 calibration text ("other") get the median ratio of the calibrated non-Latin classes.
 """
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
 
-from inspectors.builtin import tokens  # noqa: E402
+from inspectors.builtin import scripts, tokens  # noqa: E402
 
 MAX_CHARS = 50_000  # cap the long laws so that no single document dominates a class
 
@@ -52,7 +52,7 @@ def main() -> None:
     """Tokenize, compute ratios and errors, write the JSON and print a summary."""
     docs = documents()
     texts = [d[2] for d in docs]
-    classes = [tokens.script_class(t) for t in texts]
+    classes = [scripts.script_class(t) for t in texts]
     sizes = [len(t.encode("utf-8")) for t in texts]
     sources = {}
     counts = {}
@@ -121,7 +121,7 @@ def main() -> None:
     names = list(ratios)
     print("| class | docs | " + " | ".join(f"{n} B/tok (median err)" for n in names) + " |")
     print("|---|---:|" + "---:|" * len(names))
-    for cls in tokens.SCRIPT_CLASSES:
+    for cls in scripts.SCRIPT_CLASSES:
         n_docs = sum(samples[cls].values()) if cls in samples else 0
         cells = []
         for n in names:

@@ -19,7 +19,8 @@ tokenizer and script class on real text (``inspectors/data/bytes_per_token.json`
 ``benchmarks/calibrate_tokens.py``), which keeps the profile fast. ``CORPUSCOPE_TOKENS=exact`` (or
 ``TokensInspector(exact=True)``) tokenizes every document with each tokenizer whose files are
 present. ``n_tokens_method`` says, per row, how ``n_tokens`` was obtained:
-``exact:olmo2`` or ``estimate:olmo2:<class>``.
+``exact:olmo2`` or ``estimate:olmo2:<class>``. Estimates are made for a whole batch at once from
+the text column's UTF-8 buffer (``classify``: the same byte counts and classes as ``script_class``).
 """
 
 from __future__ import annotations
@@ -30,23 +31,20 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from inspectors.core.registry import Inspector, register
+from inspectors.builtin.scripts import SCRIPT_CLASSES, classify
+from inspectors.core.registry import Inspector, column_values, register
 
 TOKENIZERS = ("olmo2", "olmo1", "gpt2", "cl100k")
 DEFAULT_TOKENIZER = "olmo2"
 MODE_ENV = "CORPUSCOPE_TOKENS"
 DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
 RATIOS_FILE = Path(__file__).resolve().parents[1] / "data" / "bytes_per_token.json"
-SCRIPT_CLASSES = (
-    "latin", "latin_accented", "vietnamese", "cyrillic", "greek", "arabic", "devanagari", "thai", "cjk", "other",
-)
-SAMPLE_CHARS = 2000
 
 # tiktoken's published SHA-256 of the official OpenAI files (tiktoken_ext/openai_public.py).
 _SHA256 = {
@@ -72,82 +70,6 @@ _CL100K_PATTERN = (
 )
 _GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
 
-# UTF-8 lead bytes (or lead pairs) of each script: counting them counts characters, in C.
-_LEADS = {
-    "cyrillic": [b"\xd0", b"\xd1", b"\xd2", b"\xd3"],
-    "greek": [b"\xce", b"\xcf"],
-    "arabic": [b"\xd8", b"\xd9", b"\xda", b"\xdb"],
-    "devanagari": [b"\xe0\xa4", b"\xe0\xa5"],
-    "thai": [b"\xe0\xb8", b"\xe0\xb9"],
-    "cjk": [b"\xe3", b"\xe4", b"\xe5", b"\xe6", b"\xe7", b"\xe8", b"\xe9", b"\xea", b"\xeb",
-            b"\xec", b"\xed", b"\xef\xbc"],
-}
-# Other scripts with many letters: Hebrew, Armenian, other Indic, Georgian, Ethiopic, ...
-_OTHER_LEADS = [b"\xd4", b"\xd5", b"\xd6", b"\xd7", b"\xe0\xa6", b"\xe0\xa7", b"\xe0\xa8",
-                b"\xe0\xa9", b"\xe0\xaa", b"\xe0\xab", b"\xe0\xac", b"\xe0\xad", b"\xe0\xae",
-                b"\xe0\xaf", b"\xe0\xb0", b"\xe0\xb1", b"\xe0\xb2", b"\xe0\xb3", b"\xe0\xb4",
-                b"\xe0\xb5", b"\xe0\xb6", b"\xe0\xb7", b"\xe0\xba", b"\xe0\xbb", b"\xe0\xbc",
-                b"\xe1\x80", b"\xe1\x83", b"\xe1\x88", b"\xe1\x89", b"\xe1\x8a", b"\xe1\x9e"]
-# Vietnamese: Latin Extended Additional (ạ ả ấ ầ ẩ ẫ ậ ... ỹ) plus đ and ơ/ư.
-_VIETNAMESE = [b"\xe1\xba", b"\xe1\xbb", b"\xc4\x91", b"\xc4\x90", b"\xc6\xa1", b"\xc6\xb0",
-               b"\xc6\xa0", b"\xc6\xaf"]
-_NOT_ASCII_LETTER = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
-_LATIN_SUPPLEMENT = [b"\xc3", b"\xc4", b"\xc5", b"\xc6", b"\xc7", b"\xc8", b"\xc9"]
-
-
-def _class_tables() -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Lookup tables from a byte (and from a lead byte pair) to the count it feeds."""
-    names = [*_LEADS, "other", "accented", "vietnamese", "ascii"]
-    single = np.full(256, -1, np.int8)
-    pair = np.full(65536, -1, np.int8)
-
-    def mark(leads, name):
-        for lead in leads:
-            if len(lead) == 1:
-                single[lead[0]] = names.index(name)
-            else:
-                pair[lead[0] * 256 + lead[1]] = names.index(name)
-
-    for name, leads in _LEADS.items():
-        mark(leads, name)
-    mark(_OTHER_LEADS, "other")
-    mark(_VIETNAMESE, "vietnamese")
-    single[[b for b in range(256) if chr(b).isascii() and chr(b).isalpha()]] = names.index("ascii")
-    return names, single, pair
-
-
-_NAMES, _SINGLE, _PAIR = _class_tables()
-_ACCENTED = np.zeros(256, bool)
-_ACCENTED[[lead[0] for lead in _LATIN_SUPPLEMENT]] = True
-_PAIR_FIRST = np.zeros(256, bool)
-_PAIR_FIRST[[lead[0] for leads in (*_LEADS.values(), _OTHER_LEADS, _VIETNAMESE) for lead in leads if len(lead) == 2]] = True
-
-
-def script_class(text: str) -> str:
-    """Cheap script class of ``text`` from its first ``SAMPLE_CHARS`` characters."""
-    sample = np.frombuffer(text[:SAMPLE_CHARS].encode("utf-8", "surrogatepass"), np.uint8)
-    # One pass in numpy: single lead bytes through one table, two-byte leads through another.
-    per_byte = _SINGLE[sample]
-    firsts = np.flatnonzero(_PAIR_FIRST[sample[:-1]])
-    per_pair = _PAIR[sample[firsts].astype(np.int32) * 256 + sample[firsts + 1]]
-    found = np.bincount(np.concatenate([per_byte[per_byte >= 0], per_pair[per_pair >= 0]]),
-                        minlength=len(_NAMES))
-    counts = dict(zip(_NAMES, found.tolist()))
-    accented = int(np.count_nonzero(_ACCENTED[sample]))
-    vietnamese = counts.pop("vietnamese")
-    counts["latin"] = counts.pop("ascii") + accented + vietnamese
-    counts.pop("accented")
-    best = max(counts, key=counts.get)
-    if counts[best] == 0:
-        return "latin"  # no letters at all (digits, punctuation, code): ASCII-like
-    if best != "latin":
-        return best
-    # Vietnamese marks most syllables; 3% of Latin letters separates it from e.g. a name in English.
-    if vietnamese >= 0.03 * counts["latin"]:
-        return "vietnamese"
-    # English has almost no accented letters (95% of docs < 0.4%); German, Spanish, Romanian,
-    # Turkish have > 0.8% and need more tokens per byte, so they get their own ratio.
-    return "latin_accented" if accented >= 0.005 * counts["latin"] else "latin"
 
 
 def find_file(name: str) -> Path | None:
@@ -182,7 +104,7 @@ def _verified(name: str) -> Path | None:
 Counter = Callable[[list[str]], list[int]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def exact_counter(tokenizer: str) -> Counter | None:
     """A function counting tokens of many texts with ``tokenizer``, or ``None`` without its files."""
     if tokenizer in ("olmo2", "olmo1"):
@@ -236,28 +158,51 @@ def estimate(n_bytes: int, tokenizer: str, script: str) -> int:
     return max(1, math.ceil(n_bytes / table.get(script, table["other"]) - 0.5))
 
 
+@lru_cache(maxsize=1)
+def _ratio_rows() -> dict[str, np.ndarray]:
+    """Bytes per token of each tokenizer, indexed like ``SCRIPT_CLASSES`` (missing: ``other``'s)."""
+    return {name: np.array([table.get(c, table["other"]) for c in SCRIPT_CLASSES], np.float64)
+            for name, table in ratios().items()}
+
+
+def estimates(n_bytes: np.ndarray, classes: np.ndarray, tokenizer: str) -> np.ndarray:
+    """``estimate`` for many texts at once: ``classes`` index ``SCRIPT_CLASSES``."""
+    n_bytes = np.asarray(n_bytes, np.int64)
+    tokens = np.ceil(n_bytes / _ratio_rows()[tokenizer][classes] - 0.5)
+    return np.where(n_bytes > 0, np.maximum(tokens, 1), 0).astype(np.int64)
+
+
+_METHODS = pa.array([f"estimate:{DEFAULT_TOKENIZER}:{c}" for c in SCRIPT_CLASSES], pa.string())
+
+
+def _count(
+    column: pa.Array | pa.ChunkedArray, texts: list[str | None] | None, exact: bool
+) -> tuple[dict[str, np.ndarray | list[int]], pa.Array]:
+    """Token counts per tokenizer and ``n_tokens``'s method; ``texts`` (the values) only if ``exact``."""
+    n_bytes, classes = classify(column)
+    counts: dict[str, np.ndarray | list[int]] = {}
+    for tokenizer in TOKENIZERS:
+        counter = exact_counter(tokenizer) if exact else None
+        if counter is not None:
+            it = iter(counter([t for t in texts if t]))
+            counts[tokenizer] = [next(it) if t else 0 for t in texts]
+        else:
+            counts[tokenizer] = estimates(n_bytes, classes, tokenizer)
+    if isinstance(counts[DEFAULT_TOKENIZER], list):
+        method = pa.array([f"exact:{DEFAULT_TOKENIZER}"] * len(n_bytes), pa.string())
+    else:
+        method = _METHODS.take(pa.array(classes))
+    return counts, method
+
+
 def count(
     texts: Sequence[str | None], exact: bool = False
 ) -> tuple[dict[str, list[int]], list[str]]:
     """Token counts per tokenizer (estimated, or exact where possible) and ``n_tokens``'s method."""
-    classes = [script_class(t) if t else "latin" for t in texts]
-    sizes = [len(t.encode("utf-8", "surrogatepass")) if t else 0 for t in texts]
-    counts: dict[str, list[int]] = {}
-    methods = {}
-    for tokenizer in TOKENIZERS:
-        counter = exact_counter(tokenizer) if exact else None
-        if counter is not None:
-            present = [t for t in texts if t]
-            it = iter(counter(present))
-            counts[tokenizer] = [next(it) if t else 0 for t in texts]
-            methods[tokenizer] = None
-        else:
-            counts[tokenizer] = [estimate(n, tokenizer, c) for n, c in zip(sizes, classes)]
-    if exact and methods.get(DEFAULT_TOKENIZER, 1) is None:
-        method = [f"exact:{DEFAULT_TOKENIZER}"] * len(texts)
-    else:
-        method = [f"estimate:{DEFAULT_TOKENIZER}:{c}" for c in classes]
-    return counts, method
+    texts = list(texts)
+    column = pa.array([t.encode("utf-8", "surrogatepass") if t else b"" for t in texts], pa.large_binary())
+    counts, method = _count(column, texts, exact)
+    return {name: [int(c) for c in values] for name, values in counts.items()}, method.to_pylist()
 
 
 def exact_mode() -> bool:
@@ -298,10 +243,10 @@ class TokensInspector(Inspector):
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Count tokens of every ``text`` in the batch; null or empty text has 0 tokens."""
         column = batch.column(batch.schema.get_field_index("text"))
-        counts, method = count(column.to_pylist(), self.exact)
+        counts, method = _count(column, column_values(batch, "text") if self.exact else None, self.exact)
         return {
             "n_tokens": pa.array(counts[DEFAULT_TOKENIZER], pa.int64()),
-            "n_tokens_method": pa.array(method, pa.string()),
+            "n_tokens_method": method,
             "tokens_olmo1": pa.array(counts["olmo1"], pa.int64()),
             "tokens_gpt2": pa.array(counts["gpt2"], pa.int64()),
             "tokens_cl100k": pa.array(counts["cl100k"], pa.int64()),

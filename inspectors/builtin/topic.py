@@ -271,6 +271,8 @@ _CITATION = (r"§+\s*\d|\b\d+\s+U\.S\.C\.|\bC\.F\.R\.|\bF\.\s?(?:2d|3d|4th|Supp\
 # Lettered or roman clauses, "a) …", "(b) …", "đ) …", "(iv) …": how statutes and contracts enumerate.
 _LETTERED_LINE = r"(?m)^[ \t]*\(?(?:[a-zđ]|[ivx]{1,4})\)[ \t]+\S"
 _QUESTION_LINE = r"(?m)\?[ \t]*$"
+_LINE_RULES = {"code": _CODE_LINE, "numbered": _NUMBERED_LINE, "lettered": _LETTERED_LINE, "citations": _CITATION}
+_ANY_LINE_RULE = "|".join(f"(?:{pattern})" for pattern in _LINE_RULES.values())  # flags stay in their group
 _DATELINE = re.compile(
     r"^\s*(?:[A-Z][A-Za-z.\- ]{1,30}(?:, [A-Z][A-Za-z. ]{1,20})?\s*\((?:AP|Reuters|AFP|UPI|CNN|dpa|EFE|ANSA|Xinhua|"
     r"TASS|RIA Novosti|Bloomberg)\)\s*[-—–:]"
@@ -394,14 +396,14 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
             bid = np.minimum(np.searchsorted(t.bi_codes, codes), len(t.bi_codes) - 1)
             ok = t.bi_codes[bid] == codes
             _accumulate(feats, parent[heads[ok]], bid[ok], t.bi_ptr, t.bi_cols, t.bi_wts)
-    lines = {
-        "code": pc.count_substring_regex(arr, _CODE_LINE),
-        "numbered": pc.count_substring_regex(arr, _NUMBERED_LINE),
-        "lettered": pc.count_substring_regex(arr, _LETTERED_LINE),
-        "citations": pc.count_substring_regex(arr, _CITATION),
-        "question": pc.count_substring_regex(arr, _QUESTION_LINE),
-    }
-    lines = {k: v.to_numpy(zero_copy_only=False) for k, v in lines.items()}
+    lines = {name: np.zeros(n, dtype=np.int64) for name in _LINE_RULES}
+    # Most prose has none of these: one pass over the union finds the documents worth counting in.
+    maybe = np.nonzero(pc.match_substring_regex(arr, _ANY_LINE_RULE).to_numpy(zero_copy_only=False))[0]
+    if len(maybe):
+        subset = arr.take(pa.array(maybe))
+        for name, pattern in _LINE_RULES.items():
+            lines[name][maybe] = pc.count_substring_regex(subset, pattern).to_numpy(zero_copy_only=False)
+    lines["question"] = pc.count_substring_regex(arr, _QUESTION_LINE).to_numpy(zero_copy_only=False)
     lines["newlines"] = np.array([w.count("\n") if w else 0 for w in windows], dtype=np.int64)
     legal = np.zeros(n, dtype=np.int64)
     legal_fired: dict[int, list[str]] = {}

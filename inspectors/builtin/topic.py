@@ -384,18 +384,20 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
     flat = pc.utf8_trim(pc.list_flatten(words), _PUNCT_CHARS)
     if len(flat):
         parent = pc.list_parent_indices(words).to_numpy()
-        ids = pc.index_in(flat, value_set=t.uni).to_numpy(zero_copy_only=False)
-        hit = ~np.isnan(ids)
-        pos = np.nonzero(hit)[0]
-        term = ids[pos].astype(np.int64)
-        _accumulate(feats, parent[pos], term, t.uni_ptr, t.uni_cols, t.uni_wts)
+        ids = pc.index_in(flat, value_set=t.uni).fill_null(-1).to_numpy()
+        pos = np.flatnonzero(ids >= 0)
+        term = ids[pos]
+        cells, weights = _cells(parent[pos], term, t.uni_ptr, t.uni_cols, t.uni_wts, t.n_cols)
         heads = pos[t.is_head[term] & (pos + 1 < len(flat))]
-        heads = heads[(parent[heads] == parent[heads + 1]) & hit[heads + 1]]
+        heads = heads[(parent[heads] == parent[heads + 1]) & (ids[heads + 1] >= 0)]
         if len(heads):
-            codes = ids[heads].astype(np.int64) * len(t.uni) + ids[heads + 1].astype(np.int64)
+            codes = ids[heads].astype(np.int64) * len(t.uni) + ids[heads + 1]
             bid = np.minimum(np.searchsorted(t.bi_codes, codes), len(t.bi_codes) - 1)
             ok = t.bi_codes[bid] == codes
-            _accumulate(feats, parent[heads[ok]], bid[ok], t.bi_ptr, t.bi_cols, t.bi_wts)
+            bi_cells, bi_weights = _cells(parent[heads[ok]], bid[ok], t.bi_ptr, t.bi_cols, t.bi_wts, t.n_cols)
+            cells, weights = np.concatenate([cells, bi_cells]), np.concatenate([weights, bi_weights])
+        if len(cells):
+            feats = np.bincount(cells, weights=weights, minlength=feats.size).reshape(feats.shape)
     lines = {name: np.zeros(n, dtype=np.int64) for name in _LINE_RULES}
     # Most prose has none of these: one pass over the union finds the documents worth counting in.
     maybe = np.nonzero(pc.match_substring_regex(arr, _ANY_LINE_RULE).to_numpy(zero_copy_only=False))[0]
@@ -462,15 +464,13 @@ _PUNCT_CHARS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»“”‘’„…–—�
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
-def _accumulate(feats, docs, term, ptr, cols, wts) -> None:
+def _cells(docs, term, ptr, cols, wts, n_cols) -> tuple[np.ndarray, np.ndarray]:
+    """Flat feature-matrix cells and weights of matched terms (CSR ``ptr``/``cols``/``wts``) in ``docs``."""
     starts, ends = ptr[term], ptr[term + 1]
     counts = ends - starts
-    if not counts.sum():
-        return
     rows = np.repeat(docs, counts)
     offs = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-    flat_index = rows * feats.shape[1] + cols[offs]
-    feats += np.bincount(flat_index, weights=wts[offs], minlength=feats.size).reshape(feats.shape)
+    return rows * n_cols + cols[offs], wts[offs]
 
 
 _KANA = re.compile(r"[\u3040-\u30ff]")

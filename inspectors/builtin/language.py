@@ -40,7 +40,7 @@ UND = "und"
 WINDOW_CHARS = 600
 MAX_WINDOWS = 2
 MIN_LETTERS = 8
-QUICK_CHARS = 300
+QUICK_CHARS = 200  # the opening read first; 300 gave the same labels on 14.5k real documents, 14% slower
 QUICK_CONFIDENT = 0.90
 MIN_SCORE = 0.30
 BINARY_SHARE = 0.20
@@ -207,6 +207,7 @@ def _fasttext() -> Predictor:
     return predict
 
 
+@lru_cache(maxsize=512)
 def _fasttext_code(label: str) -> str:
     code = label.removeprefix("__label__")
     # lid.176 labels Alemannic "als", which in ISO 639-3 is Tosk Albanian; Alemannic is "gsw".

@@ -10,6 +10,7 @@ Wikipedia, XQuAD paragraphs in 12 languages) and ``legal`` (the same plus pieces
   counted against throughput;
 * the language inspector alone through the same engine (read, inspect, write);
 * the language kernel alone (``LanguageInspector.inspect`` on the same batches, nothing else);
+* each inspector's ``inspect`` alone on the same batches (us per document);
 * a naive loop: ``pandas.read_parquet`` + ``langdetect.detect`` on each full text (detection timed
   on 400 documents spread over all shards);
 * peak RSS of the profiling process for a small and a 5x larger corpus (it must not grow with size).
@@ -104,6 +105,26 @@ def kernel_rate(folder: Path) -> float:
     return table.num_rows / (time.perf_counter() - start)
 
 
+def inspector_costs(folder: Path) -> dict[str, float]:
+    """Microseconds per document of each registered inspector's ``inspect`` alone (best of 3 runs)."""
+    from inspectors.core import registry
+
+    batches = pq.read_table(folder).to_batches(1024)
+    n_docs = sum(b.num_rows for b in batches)
+    costs = {}
+    for key, cls in sorted(registry.latest().items()):
+        inspector = cls()
+        inspector.inspect(batches[0].slice(0, 10))
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for batch in batches:
+                inspector.inspect(batch)
+            best = min(best, time.perf_counter() - start)
+        costs[key] = best / n_docs * 1e6
+    return costs
+
+
 def naive_rate(folder: Path, n_docs: int) -> float:
     """Documents per second of a naive loop over the shards: ``pandas.read_parquet`` of each shard,
     then ``langdetect.detect`` on each full text. Detection is timed on ``n_docs`` documents spread
@@ -159,6 +180,8 @@ def main() -> None:
             print(f"profile / kernel                : {profile / kernel:.2f}x")
             print(f"profile / language-only profile : {profile / language_profile:.2f}x")
             print(f"profile / naive                 : {profile / naive:.1f}x")
+            costs = inspector_costs(small)
+            print("per inspector, us/doc        : " + ", ".join(f"{k} {v:.1f}" for k, v in costs.items()))
             print(f"one-time start (imports, models, tables, 300-doc warm-up shard): {warm:.2f} s")
             if statutes:
                 large = tmp / "large"

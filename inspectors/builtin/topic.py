@@ -402,7 +402,7 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
     # Most prose has none of these: one pass over the union finds the documents worth counting in.
     maybe = np.nonzero(pc.match_substring_regex(arr, _ANY_LINE_RULE).to_numpy(zero_copy_only=False))[0]
     if len(maybe):
-        subset = arr.take(pa.array(maybe))
+        subset = _rows(arr, maybe)
         for name, pattern in _LINE_RULES.items():
             lines[name][maybe] = pc.count_substring_regex(subset, pattern).to_numpy(zero_copy_only=False)
     lines["question"] = pc.count_substring_regex(arr, _QUESTION_LINE).to_numpy(zero_copy_only=False)
@@ -410,15 +410,15 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
     legal = np.zeros(n, dtype=np.int64)
     legal_fired: dict[int, list[str]] = {}
     gated = np.nonzero(pc.match_substring_regex(low, _LEGAL_GATE.pattern).to_numpy(zero_copy_only=False))[0]
+    gated_text = _rows(low, gated)
     for group_gate, rules in _LEGAL_GROUPS:
         # A rule can only count where its group's union matches: one pass spares the others.
         if not len(gated):
             break
-        subset = low.take(pa.array(gated))
-        inside = np.nonzero(pc.match_substring_regex(subset, group_gate).to_numpy(zero_copy_only=False))[0]
+        inside = np.nonzero(pc.match_substring_regex(gated_text, group_gate).to_numpy(zero_copy_only=False))[0]
         if not len(inside):
             continue
-        docs, subset = gated[inside], subset.take(pa.array(inside))
+        docs, subset = gated[inside], _rows(gated_text, inside)
         for name, pattern, minimum, points in rules:
             counts = pc.count_substring_regex(subset, pattern.pattern).to_numpy(zero_copy_only=False)
             for j in np.nonzero(counts >= minimum)[0]:
@@ -462,6 +462,11 @@ def _cjk_head_counts(arr: pa.Array, windows: list[str | None], n_chars: np.ndarr
 
 _PUNCT_CHARS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»“”‘’„…–—•·°©®™§¶¡¿、。，！？：；（）「」『』【】《》"
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _rows(arr: pa.Array, index: np.ndarray) -> pa.Array:
+    """Rows ``index`` (ascending) of ``arr``; ``arr`` itself when that is all of them (no copy)."""
+    return arr if len(index) == len(arr) else arr.take(pa.array(index))
 
 
 def _cells(docs, term, ptr, cols, wts, n_cols) -> tuple[np.ndarray, np.ndarray]:

@@ -101,7 +101,7 @@ def test_changing_the_language_backend_recomputes_only_language(home, cli, tmp_p
 
 
 def test_column_values_are_shared_within_a_batch_only():
-    from inspectors.core.registry import column_values
+    from inspectors.core.registry import column_values, release_values
 
     first = pa.record_batch({"text": ["a", None, "b"]})
     again = column_values(first, "text")
@@ -110,3 +110,18 @@ def test_column_values_are_shared_within_a_batch_only():
     second = pa.record_batch({"text": ["c", "d", "e"]})
     assert column_values(second, "text") == ["c", "d", "e"]
     assert column_values(first.slice(1, 2), "text") == [None, "b"]
+    # Dictionary columns sharing an indices buffer are still told apart.
+    indices = pa.array([0, 1], pa.int32())
+    one = pa.record_batch({"text": pa.DictionaryArray.from_arrays(indices, pa.array(["a", "b"]))})
+    two = pa.record_batch({"text": pa.DictionaryArray.from_arrays(indices, pa.array(["c", "d"]))})
+    assert column_values(one, "text") == ["a", "b"] and column_values(two, "text") == ["c", "d"]
+    assert column_values(pa.table({"text": pa.chunked_array([["x"], ["y"]])}), "text") == ["x", "y"]
+    release_values()
+
+
+def test_inspectors_without_their_input_column_give_nulls_of_the_right_length():
+    from inspectors.core.registry import registered
+
+    batch = pa.record_batch({"id": ["1", "2"]})
+    assert registered()["web_domain_v1"]().inspect(batch)["host"].to_pylist() == [None, None]
+    assert registered()["language_v1"]().inspect(batch)["language"].to_pylist() == ["und", "und"]

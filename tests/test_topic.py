@@ -268,3 +268,15 @@ def test_cjk_opening_is_counted_like_the_regex():
         # Exact wherever the opening could be a fifth CJK; elsewhere 0 (and then exact is below that too).
         assert head[i] == exact or (head[i] == 0 and exact <= 0.2 * min(len(text), 2000))
     assert head[0] > 0 and head[5] == 3 and head[2] == 0
+
+
+@pytest.mark.parametrize("url, path_evidence", [
+    ("http://[bad/law/", None),                      # urlsplit rejects the host: no URL rule at all
+    ("my site://shop/products/x", "url_path:/shop/"),  # not a scheme: the whole string is the path
+    ("ht\tttp://x.com/forum/", "url_path:/forum"),  # tabs are dropped before the scheme is read
+    ("https://shop.example/products/x?ref=/law/", "url_path:/products/"),
+])
+def test_odd_urls_are_read_as_urlsplit_reads_them(url, path_evidence):
+    from inspectors.builtin.topic import _url_rules
+
+    assert _url_rules(url)[3] == path_evidence

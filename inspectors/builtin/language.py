@@ -40,7 +40,7 @@ UND = "und"
 WINDOW_CHARS = 600
 MAX_WINDOWS = 2
 MIN_LETTERS = 8
-QUICK_CHARS = 200  # the opening read first; 300 gave the same labels on 14.5k real documents, 14% slower
+QUICK_CHARS = 300
 QUICK_CONFIDENT = 0.90
 MIN_SCORE = 0.30
 BINARY_SHARE = 0.20
@@ -295,7 +295,7 @@ class LanguageInspector(Inspector):
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Detect the language of every ``text`` in the batch."""
-        texts = column_values(batch, "text")
+        texts = column_values(batch, "text") or [None] * batch.num_rows
         codes, scores, reasons = detect(texts, self.backend)
         return {
             "language": pa.array(codes, pa.string()),

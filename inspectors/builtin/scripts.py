@@ -209,7 +209,8 @@ def classify(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray
     offsets, data = _buffers(column)
     valid = np.ones(n, bool) if column.null_count == 0 else column.is_valid().to_numpy(zero_copy_only=False)
     n_bytes = np.where(valid, np.diff(offsets), 0)
-    if 8 * np.maximum(n_bytes - _SAMPLE_BYTES, 0).sum() > n_bytes.sum():  # long texts: keep their heads
+    # Long texts (many, or one bigger than a piece): keep only their heads, which hold the samples.
+    if 8 * np.maximum(n_bytes - _SAMPLE_BYTES, 0).sum() > n_bytes.sum() or n_bytes.max() > _CHUNK_BYTES:
         binary = pa.large_binary() if column.type in (pa.large_string(), pa.large_binary()) else pa.binary()
         offsets, data = _buffers(pc.binary_slice(column.cast(binary), 0, _SAMPLE_BYTES))
     # Half a MB of text at a time: with bigger temporaries, malloc maps fresh memory for them (and

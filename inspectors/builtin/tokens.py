@@ -181,14 +181,16 @@ def _count(
     """Token counts per tokenizer and ``n_tokens``'s method; ``texts`` (the values) only if ``exact``."""
     n_bytes, classes = classify(column)
     counts: dict[str, np.ndarray | list[int]] = {}
+    exact_default = False
     for tokenizer in TOKENIZERS:
         counter = exact_counter(tokenizer) if exact else None
+        exact_default |= counter is not None and tokenizer == DEFAULT_TOKENIZER
         if counter is not None:
             it = iter(counter([t for t in texts if t]))
             counts[tokenizer] = [next(it) if t else 0 for t in texts]
         else:
             counts[tokenizer] = estimates(n_bytes, classes, tokenizer)
-    if isinstance(counts[DEFAULT_TOKENIZER], list):
+    if exact_default:
         method = pa.array([f"exact:{DEFAULT_TOKENIZER}"] * len(n_bytes), pa.string())
     else:
         method = _METHODS.take(pa.array(classes))

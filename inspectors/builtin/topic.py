@@ -243,7 +243,6 @@ _LEGAL_RULES: list[tuple[str, re.Pattern, int, int]] = [
 ]  # fmt: skip
 
 
-
 def _legal_groups() -> list[tuple[str, list[tuple[str, re.Pattern, int, int]]]]:
     """The legal rules in groups, each with the union of its patterns as a gate.
 
@@ -306,6 +305,7 @@ def _as_text(value) -> str | None:
 
 
 _PATH = re.compile(r"[^?#]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
 def _url_rules(url: str | None) -> tuple[dict, str | None, dict, str | None, dict, str | None]:
@@ -313,22 +313,32 @@ def _url_rules(url: str | None) -> tuple[dict, str | None, dict, str | None, dic
     if not url:
         return {}, None, {}, None, {}, None
     authority, rest = split_authority(url)
-    # The path ends at the query or fragment; urlsplit would also drop tabs and newlines anywhere.
-    path = _PATH.match(rest).group(0)
-    if "\t" in path or "\r" in path or "\n" in path:
-        path = path.replace("\t", "").replace("\r", "").replace("\n", "")
+    try:
+        if _SCHEME.match(authority):
+            host = _hostname(authority)
+            # The path ends at the query or fragment; urlsplit would also drop tabs and newlines.
+            path = _PATH.match(rest).group(0)
+            if "\t" in path or "\r" in path or "\n" in path:
+                path = path.replace("\t", "").replace("\r", "").replace("\n", "")
+        else:  # not "scheme://": rare, and urlsplit decides what is host and what is path
+            parts = urlsplit(authority + rest)
+            host, path = (parts.hostname or "").rstrip(".").lower(), parts.path
+    except ValueError:  # e.g. unbalanced IPv6 brackets: no rule applies
+        return {}, None, {}, None, {}, None
     path_rule, path_ev = _path_rule(path.lower())
-    host_rule, host_ev, suffix_rule, suffix_ev = _host_rules(authority)
+    host_rule, host_ev, suffix_rule, suffix_ev = _host_rules(host)
     return host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev
 
 
 @lru_cache(maxsize=65536)
-def _host_rules(authority: str) -> tuple[dict, str | None, dict, str | None]:
-    """(host rule, host evidence, suffix rule, suffix evidence) of a URL's ``scheme://authority``."""
-    try:
-        host = (urlsplit(authority).hostname or "").rstrip(".").lower()
-    except ValueError:
-        return {}, None, {}, None
+def _hostname(authority: str) -> str:
+    """Lower-cased host of ``scheme://authority`` ("" if none); raises ``ValueError`` as urlsplit does."""
+    return (urlsplit(authority).hostname or "").rstrip(".").lower()
+
+
+@lru_cache(maxsize=65536)
+def _host_rules(host: str) -> tuple[dict, str | None, dict, str | None]:
+    """(host rule, host evidence, suffix rule, suffix evidence) of a lower-cased host name."""
     t = tables()
     labels = host.split(".") if host else []
     host_rule, host_ev, suffix_rule, suffix_ev = {}, None, {}, None
@@ -369,8 +379,9 @@ def _source_rule(source: str | None) -> tuple[dict, str | None]:
     return (rules[best], f"source:{source}") if best else ({}, None)
 
 
-def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Lexicon features (docs x columns), token counts, and line/legal-structure counts per doc."""
+def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict, np.ndarray]:
+    """Lexicon features (docs x columns), token counts, line/legal-structure counts per doc, and
+    whether CJK characters make up over a fifth of each opening."""
     t = tables()
     n = len(windows)
     feats = np.zeros((n, t.n_cols))
@@ -388,16 +399,16 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
         pos = np.flatnonzero(ids >= 0)
         term = ids[pos]
         cells, weights = _cells(parent[pos], term, t.uni_ptr, t.uni_cols, t.uni_wts, t.n_cols)
+        feats += np.bincount(cells, weights=weights, minlength=feats.size).reshape(feats.shape)
         heads = pos[t.is_head[term] & (pos + 1 < len(flat))]
         heads = heads[(parent[heads] == parent[heads + 1]) & (ids[heads + 1] >= 0)]
         if len(heads):
             codes = ids[heads].astype(np.int64) * len(t.uni) + ids[heads + 1]
             bid = np.minimum(np.searchsorted(t.bi_codes, codes), len(t.bi_codes) - 1)
             ok = t.bi_codes[bid] == codes
-            bi_cells, bi_weights = _cells(parent[heads[ok]], bid[ok], t.bi_ptr, t.bi_cols, t.bi_wts, t.n_cols)
-            cells, weights = np.concatenate([cells, bi_cells]), np.concatenate([weights, bi_weights])
-        if len(cells):
-            feats = np.bincount(cells, weights=weights, minlength=feats.size).reshape(feats.shape)
+            cells, weights = _cells(parent[heads[ok]], bid[ok], t.bi_ptr, t.bi_cols, t.bi_wts, t.n_cols)
+            # Phrase weights are added to the word sums, not summed with them: the same floats as always.
+            feats += np.bincount(cells, weights=weights, minlength=feats.size).reshape(feats.shape)
     lines = {name: np.zeros(n, dtype=np.int64) for name in _LINE_RULES}
     # Most prose has none of these: one pass over the union finds the documents worth counting in.
     maybe = np.nonzero(pc.match_substring_regex(arr, _ANY_LINE_RULE).to_numpy(zero_copy_only=False))[0]
@@ -438,9 +449,8 @@ def _features(windows: list[str | None]) -> tuple[np.ndarray, np.ndarray, dict]:
             for col, w in t.cjk_feats[m]:
                 feats[i, col] += w
         n_tokens[i] += len(_CJK_CHAR.findall(text)) / 1.5
-    lines["cjk_head"] = _cjk_head_counts(arr, windows, n_chars)
-    lines["n_chars"] = n_chars
-    return feats, n_tokens, lines
+    cjk_led = _cjk_head_counts(arr, windows, n_chars) > 0.2 * np.minimum(n_chars, 2000)
+    return feats, n_tokens, lines, cjk_led
 
 
 def _cjk_head_counts(arr: pa.Array, windows: list[str | None], n_chars: np.ndarray) -> np.ndarray:
@@ -484,7 +494,7 @@ _F_LISTICLE, _F_FAQ, _F_LISTING = FORMATS.index("listicle"), FORMATS.index("faq"
 _F_LEGAL, _F_NOTICE = FORMATS.index("legal_document"), FORMATS.index("legal_notices")
 
 
-def _scores(feats: np.ndarray, n_tokens: np.ndarray, lines: dict, windows: list, t: _Tables):
+def _scores(feats: np.ndarray, lines: dict, cjk_led: np.ndarray, windows: list, t: _Tables):
     """Per document, over the whole batch: the language whose lexicon counts (index into
     ``t.langs``), the topic scores in that language and the format scores."""
     n, n_langs = len(feats), len(t.langs)
@@ -498,7 +508,7 @@ def _scores(feats: np.ndarray, n_tokens: np.ndarray, lines: dict, windows: list,
     fallback = np.where(lexical.max(axis=1) > 0, np.argmax(lexical, axis=1), en_i)
     lang_i = np.where(stop.max(axis=1) <= 0, fallback, np.argmax(stop, axis=1))
     # zh/ja by script when CJK dominates the opening.
-    for i in np.nonzero(lines["cjk_head"] > 0.2 * np.minimum(lines["n_chars"], 2000))[0]:
+    for i in np.nonzero(cjk_led)[0]:
         lang_i[i] = t.langs.index("ja" if _KANA.search(windows[i][:2000]) else "zh")
     rows = np.arange(n)
     topic_scores = by_lang[rows, :, lang_i]
@@ -625,8 +635,8 @@ def classify_many(texts, urls=None, sources=None) -> list[tuple[str | None, str 
     for value in texts:
         text = _as_text(value)
         windows.append(_window(text) if text and text.strip() else None)
-    feats, n_tokens, lines = _features(windows)
-    lang_i, topic_scores, fmt_scores = _scores(feats, n_tokens, lines, windows, t)
+    feats, n_tokens, lines, cjk_led = _features(windows)
+    lang_i, topic_scores, fmt_scores = _scores(feats, lines, cjk_led, windows, t)
     # Python floats and ints from here: per-document numpy scalars cost more than the arithmetic.
     topic_rows, fmt_rows = topic_scores.tolist(), fmt_scores.tolist()
     first_person, tokens, langs = feats[:, -1].tolist(), n_tokens.tolist(), lang_i.tolist()

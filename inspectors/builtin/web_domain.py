@@ -40,11 +40,11 @@ def split_url(url: str | None) -> tuple[str | None, str | None, str | None]:
     """``(host, registered_domain, suffix)`` of ``url``, lower-cased; ``None`` parts when absent."""
     if not url:
         return None, None, None
-    return _split_authority(split_authority(url)[0])
+    return _host_parts(split_authority(url)[0])
 
 
 @lru_cache(maxsize=65536)
-def _split_authority(authority: str) -> tuple[str | None, str | None, str | None]:
+def _host_parts(authority: str) -> tuple[str | None, str | None, str | None]:
     try:
         host = urlsplit(authority).hostname
     except ValueError:
@@ -69,7 +69,7 @@ class WebDomainInspector(Inspector):
     )
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
-        urls = column_values(batch, "url")
+        urls = column_values(batch, "url") or [None] * batch.num_rows
         hosts, domains, suffixes = zip(*(split_url(u) for u in urls)) if urls else ((), (), ())
         return {
             "host": pa.array(hosts, pa.string()),

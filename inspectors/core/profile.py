@@ -131,6 +131,7 @@ def _run(shard, mapping, classes, limit, with_keys: bool) -> pa.Table:
                     )
                 columns[f.name] = pa.array(array, f.type) if not isinstance(array, pa.Array) else array.cast(f.type)
         pieces.append(pa.table(columns))
+    registry.release_values()
     if not pieces:
         raise CorpuscopeError(f"shard {shard.uri}: no batches read")
     return pa.concat_tables(pieces)

@@ -18,26 +18,29 @@ from inspectors.core.errors import BadInput
 
 DOCUMENT_COLUMNS = ("id", "text", "url", "source")
 
-# The last array of each column name turned into Python values. Several inspectors read the same
-# batch's text in turn, and the conversion costs as much as a cheap inspector. Holding the array keeps
-# its buffers alive, so no other array can have the same buffer addresses while it is the key.
-_last_values: dict[str, tuple[tuple, pa.Array, list]] = {}
+# Python values of the batch being inspected, by column name. Several inspectors read the same
+# batch's text in turn, and the conversion costs as much as a cheap inspector. Holding the batch keeps
+# its identity from being reused while it is the key; a new batch (or ``release_values``) drops it.
+_values: tuple[pa.RecordBatch, dict[str, list | None]] | None = None
 
 
-def column_values(batch: pa.RecordBatch, name: str) -> list | None:
+def column_values(batch: pa.RecordBatch | pa.Table, name: str) -> list | None:
     """Python values of column ``name`` of ``batch`` (``None`` if absent); shared by the inspectors
-    that read the same batch one after another. Treat the list as read-only."""
-    index = batch.schema.get_field_index(name)
-    if index < 0:
-        return None
-    array = batch.column(index)
-    key = (array.type, array.offset, len(array), tuple(b.address if b is not None else 0 for b in array.buffers()))
-    cached = _last_values.get(name)
-    if cached is not None and cached[0] == key:
-        return cached[2]
-    values = array.to_pylist()
-    _last_values[name] = (key, array, values)
-    return values
+    that read the same batch object one after another. Treat the list as read-only."""
+    global _values
+    if _values is None or _values[0] is not batch:
+        _values = (batch, {})
+    cache = _values[1]
+    if name not in cache:
+        index = batch.schema.get_field_index(name)
+        cache[name] = None if index < 0 else batch.column(index).to_pylist()
+    return cache[name]
+
+
+def release_values() -> None:
+    """Forget the cached values of the last batch (the engine calls it when a shard is done)."""
+    global _values
+    _values = None
 
 
 class Inspector:

@@ -172,7 +172,11 @@ def estimates(n_bytes: np.ndarray, classes: np.ndarray, tokenizer: str) -> np.nd
     return np.where(n_bytes > 0, np.maximum(tokens, 1), 0).astype(np.int64)
 
 
-_METHODS = pa.array([f"estimate:{DEFAULT_TOKENIZER}:{c}" for c in SCRIPT_CLASSES], pa.string())
+@cache
+def _estimate_methods() -> pa.Array:
+    """``n_tokens_method`` of an estimate, by script class (built on first use: ``pa.array`` on a list
+    imports pandas, which would otherwise cost every command 0.15 s at start-up)."""
+    return pa.array([f"estimate:{DEFAULT_TOKENIZER}:{c}" for c in SCRIPT_CLASSES], pa.string())
 
 
 def _count(
@@ -193,7 +197,7 @@ def _count(
     if exact_default:
         method = pa.array([f"exact:{DEFAULT_TOKENIZER}"] * len(n_bytes), pa.string())
     else:
-        method = _METHODS.take(pa.array(classes))
+        method = _estimate_methods().take(pa.array(classes))
     return counts, method
 
 

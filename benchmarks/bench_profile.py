@@ -102,41 +102,34 @@ def time_profile(folder: Path, warmup: Path, home: Path, inspectors: str = "") -
     return float(warm), float(seconds), int(rss)
 
 
-def kernel_rate(folder: Path) -> float:
-    """Documents per second of ``LanguageInspector.inspect`` alone on the shards' batches."""
-    from inspectors.builtin.language import LanguageInspector
-
-    kernel = LanguageInspector()
-    table = pq.read_table(folder)
-    batches = table.to_batches(1024)
-    kernel.inspect(batches[0].slice(0, 10))
+def best_inspect_seconds(inspector, batches: list[pa.RecordBatch]) -> float:
+    """Best of ``REPEATS`` timings of ``inspector.inspect`` over all ``batches`` (warmed up first)."""
+    inspector.inspect(batches[0].slice(0, 10))
     best = float("inf")
     for _ in range(REPEATS):
         start = time.perf_counter()
         for batch in batches:
-            kernel.inspect(batch)
+            inspector.inspect(batch)
         best = min(best, time.perf_counter() - start)
-    return table.num_rows / best
+    return best
+
+
+def kernel_rate(folder: Path) -> float:
+    """Documents per second of ``LanguageInspector.inspect`` alone on the shards' batches."""
+    from inspectors.builtin.language import LanguageInspector
+
+    table = pq.read_table(folder)
+    return table.num_rows / best_inspect_seconds(LanguageInspector(), table.to_batches(1024))
 
 
 def inspector_costs(folder: Path) -> dict[str, float]:
     """Microseconds per document of each registered inspector's ``inspect`` alone (best of the runs)."""
     from inspectors.core import registry
 
-    batches = pq.read_table(folder).to_batches(1024)
-    n_docs = sum(b.num_rows for b in batches)
-    costs = {}
-    for key, cls in sorted(registry.latest().items()):
-        inspector = cls()
-        inspector.inspect(batches[0].slice(0, 10))
-        best = float("inf")
-        for _ in range(REPEATS):
-            start = time.perf_counter()
-            for batch in batches:
-                inspector.inspect(batch)
-            best = min(best, time.perf_counter() - start)
-        costs[key] = best / n_docs * 1e6
-    return costs
+    table = pq.read_table(folder)
+    batches = table.to_batches(1024)
+    return {key: best_inspect_seconds(cls(), batches) / table.num_rows * 1e6
+            for key, cls in sorted(registry.latest().items())}
 
 
 def naive_rate(folder: Path, n_docs: int) -> float:

@@ -283,6 +283,7 @@ class LanguageInspector(Inspector):
             ("language_reason", pa.string()),
         ]
     )
+    labels = {"language": None}
 
     def __init__(self, backend: str | None = None) -> None:
         """Use ``backend``, or the one in force (:func:`current_backend`) when ``None``."""

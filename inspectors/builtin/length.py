@@ -16,6 +16,7 @@ class LengthInspector(Inspector):
     version = 1
     inputs = ("text",)
     output_schema = pa.schema([("n_bytes", pa.int64()), ("n_chars", pa.int64())])
+    measures = {"bytes": "n_bytes"}
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         text = batch.column(batch.schema.get_field_index("text"))

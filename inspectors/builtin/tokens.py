@@ -236,6 +236,8 @@ class TokensInspector(Inspector):
             ("tokens_cl100k", pa.int64()),
         ]
     )
+    measures = {"tokens": "n_tokens"}
+    data_files = (RATIOS_FILE,)
 
     @classmethod
     def variant(cls) -> str:

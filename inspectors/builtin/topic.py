@@ -672,6 +672,9 @@ class TopicInspector(Inspector):
     version = 1
     inputs = ("text", "url", "source")
     output_schema = pa.schema([("topic", pa.string()), ("format", pa.string()), ("evidence", pa.string())])
+    labels = {"topic": TOPICS + (UNKNOWN,), "format": FORMATS + (UNKNOWN,)}
+    evidence_columns = ("evidence",)
+    data_files = tuple(DATA_DIR / name for name in ("lexicons.yaml", "hosts.yaml", "sources.yaml"))
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Classify every row of ``batch``; missing or null input columns count as null."""

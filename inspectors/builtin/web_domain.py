@@ -67,6 +67,7 @@ class WebDomainInspector(Inspector):
     output_schema = pa.schema(
         [("host", pa.string()), ("registered_domain", pa.string()), ("suffix", pa.string())]
     )
+    labels = {"host": None, "registered_domain": None, "suffix": None}
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         urls = column_values(batch, "url") or [None] * batch.num_rows

@@ -7,8 +7,8 @@ version (``language_v1``); a changed algorithm registers ``_v2`` instead of edit
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -44,12 +44,25 @@ def release_values() -> None:
 
 
 class Inspector:
-    """Base class: set ``name``, ``version``, ``inputs``, ``output_schema`` and implement ``inspect``."""
+    """Base class: set ``name``, ``version``, ``inputs``, ``output_schema`` and implement ``inspect``.
+
+    An inspector also describes itself, so that the rest of corpuscope never names a built-in:
+    ``measures`` maps a measure it provides to its output column (``{"bytes": "n_bytes"}``; a slice's
+    finding reports documents plus every registered measure), ``labels`` maps each label column to its
+    closed set of values (``None`` when open, e.g. a host), ``evidence_columns`` name columns that say why
+    a label was given (shown beside evidence documents), and ``data_files`` lists the files its
+    output depends on; their content hash is part of ``identity()``, so a changed lexicon re-runs this
+    inspector and only this one.
+    """
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
     inputs: ClassVar[tuple[str, ...]] = ("text",)
     output_schema: ClassVar[pa.Schema]
+    measures: ClassVar[dict[str, str]] = {}
+    labels: ClassVar[dict[str, tuple[str, ...] | None]] = {}
+    evidence_columns: ClassVar[tuple[str, ...]] = ()
+    data_files: ClassVar[tuple[Path, ...]] = ()
 
     @classmethod
     def key(cls) -> str:
@@ -62,10 +75,25 @@ class Inspector:
         return ""
 
     @classmethod
+    def data_hash(cls) -> str:
+        """Short content hash of ``data_files`` (empty when there are none)."""
+        if not cls.data_files:
+            return ""
+        stamps = []
+        for f in cls.data_files:
+            try:
+                st = Path(f).stat()
+            except OSError as error:
+                raise BadInput(f"inspector {cls.key()}: data file {f} cannot be read: {error}") from None
+            stamps.append((str(f), st.st_size, st.st_mtime_ns))
+        return _files_hash(tuple(stamps))
+
+    @classmethod
     def identity(cls) -> str:
-        """What produced a cached column: ``key()`` plus ``+variant`` (``language_v1+fasttext``)."""
-        variant = cls.variant()
-        return f"{cls.key()}+{variant}" if variant else cls.key()
+        """What produced a cached column: ``key()``, ``+variant`` and ``@data hash``
+        (``language_v1+fasttext``, ``topic_v1@3f2a9c1d``)."""
+        variant, data = cls.variant(), cls.data_hash()
+        return cls.key() + (f"+{variant}" if variant else "") + (f"@{data}" if data else "")
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Return one array per output column, each as long as ``batch`` and in the same order."""
@@ -83,8 +111,23 @@ def register(cls: type[Inspector]) -> type[Inspector]:
     unknown = set(cls.inputs) - set(DOCUMENT_COLUMNS)
     if unknown:
         raise ValueError(f"inspector {key!r} asks for unknown input columns {sorted(unknown)}")
+    outputs = set(cls.output_schema.names)
+    described = (set(cls.measures.values()) | set(cls.labels) | set(cls.evidence_columns)) - outputs
+    if described:
+        raise ValueError(f"inspector {key!r} describes columns it does not output: {sorted(described)}")
     _REGISTRY[key] = cls
     return cls
+
+
+@lru_cache(maxsize=256)
+def _files_hash(stamps: tuple[tuple[str, int, int], ...]) -> str:
+    # Keyed by (path, size, mtime) so a long-lived process notices an edited file; hashed by content
+    # so a copy of the same data elsewhere (another machine, a wheel) has the same identity.
+    digest = hashlib.sha256()
+    for name, _, _ in stamps:
+        path = Path(name)
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:12]
 
 
 def registered() -> dict[str, type[Inspector]]:
@@ -118,22 +161,42 @@ def resolve(names: list[str] | None) -> list[type[Inspector]]:
     return chosen
 
 
-_LOADED: set[Path] = set()
+def measure_providers() -> dict[str, tuple[type[Inspector], str]]:
+    """Each measure (``bytes``, ``tokens``…) with the latest inspector providing it and its column."""
+    out: dict[str, tuple[type[Inspector], str]] = {}
+    for name, cls in sorted(latest().items()):
+        for measure, column in cls.measures.items():
+            out.setdefault(measure, (cls, column))
+    return out
+
+
+def label_values() -> dict[str, tuple[str, ...] | None]:
+    """Every label column of the latest inspectors with its closed value set (``None``: open)."""
+    out: dict[str, tuple[str, ...] | None] = {}
+    for name, cls in sorted(latest().items()):
+        for column, values in cls.labels.items():
+            out.setdefault(column, tuple(values) if values is not None else None)
+    return out
+
+
+def providers_of(columns) -> list[str]:
+    """Names of the latest inspectors whose outputs include any of ``columns``."""
+    wanted = set(columns)
+    return sorted(name for name, cls in latest().items() if wanted & set(cls.output_schema.names))
 
 
 def load_module(path: str) -> None:
-    """Import a user's Python file (once per process) so the inspectors it ``@register``s exist."""
-    file = Path(path).resolve()
-    if file in _LOADED:
-        return
-    if not file.is_file():
-        raise BadInput(f"inspector module {path} does not exist")
-    _LOADED.add(file)
-    spec = importlib.util.spec_from_file_location(f"corpuscope_user_{file.stem}", file)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    """Import a user's Python file (once per process) so the inspectors it ``@register``s exist.
+
+    An alias of ``plugins.load_module``; ``plugins.add_modules`` also hands the file to later processes.
+    """
+    from inspectors.core import plugins
+
+    plugins.load_module(path)
 
 
 def _load_builtins() -> None:
-    import inspectors.builtin  # noqa: F401  (registers on import)
+    """Load every inspector source not loaded yet: built-ins, entry points, $CORPUSCOPE_INSPECTOR_MODULES."""
+    from inspectors.core import plugins
+
+    plugins.load_all()

@@ -208,7 +208,7 @@ def test_without_ray_engine_ray_says_how_to_install(cli, home, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
     code, out, err = cli("profile", SAMPLE, "--engine", "ray")
     assert code == 2
-    assert 'pip install "corpuscope[ray]"' in err
+    assert 'pip install "ray[default]>=2.9"' in err
     assert not (home / "attributes").exists()
     code, _, err = cli("profile", SAMPLE, "--ray-address", "auto")
     assert code == 2 and "--engine ray" in err

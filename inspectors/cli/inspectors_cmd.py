@@ -1,4 +1,4 @@
-"""``corpuscope inspectors list``: every registered inspector with version and output columns."""
+"""``corpuscope inspectors list``: every registered inspector with version, output columns and origin."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 
 import click
 
-from inspectors.core import registry
+from inspectors.cli.options import add_modules, inspector_module_option
+from inspectors.core import plugins, registry
 
 
 @click.group("inspectors")
@@ -16,8 +17,17 @@ def inspectors_group():
 
 @inspectors_group.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def list_inspectors(fmt):
-    """List every inspector: versioned name (with the backend or mode in force), inputs, outputs, purpose."""
+@inspector_module_option
+def list_inspectors(fmt, modules):
+    """List every inspector: versioned name (with the backend or mode in force), where it came from,
+    inputs, outputs, purpose.
+
+    Inspectors come from the built-ins, installed plugins (entry points of group
+    ``corpuscope.inspectors``), $CORPUSCOPE_INSPECTOR_MODULES (files or module names separated by
+    the path separator) and --inspector-module files.
+    """
+    add_modules(modules)
+    origins = plugins.origins()
     rows = []
     for key, cls in sorted(registry.registered().items()):
         rows.append({
@@ -28,11 +38,17 @@ def list_inspectors(fmt):
             "inputs": list(cls.inputs),
             "outputs": [f"{f.name}:{f.type}" for f in cls.output_schema],
             "description": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
+            "origin": origins[key],
         })
+    for problem in plugins.problems():
+        click.echo(f"Warning: {problem}; its inspectors are not available", err=True)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
+    name_width = max([len(row["in_force"]) for row in rows] + [24])
+    origin_width = max(len(row["origin"]) for row in rows) if rows else 0
     for row in rows:
-        click.echo(f"{row['in_force']:<24} in: {','.join(row['inputs']):<16} out: {', '.join(row['outputs'])}")
+        click.echo(f"{row['in_force']:<{name_width}} {row['origin']:<{origin_width}} "
+                   f"in: {','.join(row['inputs']):<16} out: {', '.join(row['outputs'])}")
         if row["description"]:
-            click.echo(f"{'':<24} {row['description']}")
+            click.echo(f"{'':<{name_width}} {'':<{origin_width}} {row['description']}")

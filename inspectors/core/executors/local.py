@@ -1,4 +1,10 @@
-"""Local executor: a process pool (all cores by default); inline when one worker or one shard."""
+"""Local executor: a process pool (all cores by default); inline when one worker or one shard.
+
+Each worker is handed this process's ``$CORPUSCOPE_INSPECTOR_MODULES`` when it starts (file entries
+made absolute), so it loads the same user inspectors as the driver whatever the start method: a
+forked worker would inherit it, but a ``forkserver`` or ``spawn`` one starts from a server or an
+interpreter that may predate an ``--inspector-module`` added in this process.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,13 @@ def run_local(func: Callable, shards: list, kwargs: dict, workers: int | None) -
         for shard in shards:
             yield func(shard, **kwargs)
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(shards)))
+    from inspectors.core import plugins
+
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(shards)),
+        initializer=plugins.set_worker_env,
+        initargs=(plugins.worker_env(),),
+    )
     try:
         futures = [pool.submit(func, shard, **kwargs) for shard in shards]
         for future in as_completed(futures):

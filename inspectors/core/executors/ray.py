@@ -10,7 +10,11 @@ written by the task itself, and the only thing coming back to the driver is a sm
   Ray is already initialised in this process (a notebook, a test), that session is used as it is.
 * Same results: the task calls the very function the local engine calls, with the same arguments,
   including the attribute root, so the cache layout and resume behaviour are the local ones.
-  ``CORPUSCOPE_HOME`` and ``CORPUSCOPE_ATTRIBUTES`` are forwarded to the workers with each task.
+  ``CORPUSCOPE_HOME``, ``CORPUSCOPE_ATTRIBUTES`` and ``CORPUSCOPE_INSPECTOR_MODULES`` are forwarded
+  to the workers with each task (whether Ray was started here, reached at an address or already
+  running), so a task loads the driver's user inspectors: modules by name, files by absolute path;
+  on a multi-node cluster a file must be at that path on every node (a shared mount) or be installed
+  as a module or an entry point there.
 * Failures: a shard fault is already a ``failed`` result (``profile_shard`` never raises for one). A
   worker or node lost mid-shard is retried by Ray (``max_retries``, default 3); a shard whose worker
   dies on every attempt comes back as a ``failed`` result naming the shard while the rest finish.
@@ -28,8 +32,8 @@ from typing import Callable, Iterator
 
 from inspectors.core.errors import BadInput
 
-INSTALL_HINT = 'pip install "corpuscope[ray]"'
-FORWARDED_ENV = ("CORPUSCOPE_HOME", "CORPUSCOPE_ATTRIBUTES")
+INSTALL_HINT = 'pip install "ray[default]>=2.9"  (or the corpuscope wheel with its [ray] extra)'
+FORWARDED_ENV = ("CORPUSCOPE_HOME", "CORPUSCOPE_ATTRIBUTES", "CORPUSCOPE_INSPECTOR_MODULES")
 MAX_RETRIES = 3
 MIN_IN_FLIGHT = 256
 
@@ -114,12 +118,22 @@ def _call(shard, payload):
     return func(shard, **kwargs)
 
 
+def _forwarded_env() -> dict[str, str | None]:
+    """The corpuscope variables for the tasks; inspector module files by absolute path (a Ray worker
+    does not start in the driver's directory)."""
+    from inspectors.core import plugins
+
+    env = {name: os.environ.get(name) for name in FORWARDED_ENV}
+    env[plugins.ENV] = plugins.worker_env()
+    return env
+
+
 def _results(ray, func, shards, kwargs, workers, max_retries, started) -> Iterator:
     try:
         if not shards:
             return
         _warn_if_root_is_node_local(ray, kwargs)
-        env = {name: os.environ.get(name) for name in FORWARDED_ENV}
+        env = _forwarded_env()
         payload = ray.put((func, kwargs, env))  # shipped once, not once per shard
         task = ray.remote(_call).options(
             num_cpus=1, max_retries=max_retries, retry_exceptions=False, name="corpuscope.profile_shard"

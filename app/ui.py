@@ -1,7 +1,8 @@
-"""Shared pieces of the corpuscope app: corpus and plan pickers, cached library calls, progress with
-cancel, error display, charts with 95% error bars, and the finding view.
+"""Shared pieces of the corpuscope app: corpus and plan pickers, runs with progress and cancel, error
+display, charts with 95% error bars, and the finding view.
 
-Everything here calls the library (``inspectors.core``); the app holds no SQL.
+Work goes through the run layer (``inspectors.core.run``); the app only renders its typed results
+(``Finding``, report tables, the ``Overview``) and the registry's descriptions. It holds no SQL.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from inspectors.core import findings, overview, queries
+from inspectors import resources
+from inspectors.core import findings, overview, queries, registry, run
 from inspectors.core.errors import CorpuscopeError
+from inspectors.core.findings import Finding
 from inspectors.core.plan import Plan
-from inspectors.core.profile import profile_corpus
-from inspectors.core.sources import Corpus, resolve
+from inspectors.core.sources import Corpus
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "sample_data" / "demo"
+SAMPLE = resources.demo_dir()  # the bundled demo corpus: sample_data/demo in a checkout, package data in a wheel
 CORPUS_ENV = "CORPUSCOPE_APP_CORPUS"
 WORKERS_ENV = "CORPUSCOPE_APP_WORKERS"
 AUTO_PROFILE_BYTES = 256 * 2**20  # local corpora smaller than this are profiled when a page opens
@@ -146,7 +147,7 @@ def sidebar_corpus_picker() -> str:
 
 @st.cache_data(show_spinner="Listing shards…", ttl=3600)
 def _resolve(source: str, overrides: tuple) -> Corpus:
-    return resolve(source, dict(overrides))
+    return run.resolve_corpus(source, dict(overrides))
 
 
 def get_corpus(source: str, overrides: dict | None = None) -> Corpus:
@@ -191,46 +192,6 @@ def shards_badge(read: int, total: int, exact: bool | None = None) -> None:
 
 # ----------------------------------------------------------------------------------------- long work
 
-def ensure_profiled(corpus: Corpus, inspector_names: list[str], plan: Plan, key: str) -> bool:
-    """Profile the plan's shards with a progress bar and a Cancel button; True when all are done.
-
-    Finished shards stay cached by the library, so a cancelled run resumes where it stopped. Work
-    goes in small batches so that Cancel (which reruns the page) waits for at most one batch.
-    """
-    chosen = plan.choose(corpus.shards)
-    done_key = ("profiled", corpus.source, tuple(sorted(corpus.overrides.items())), tuple(inspector_names),
-                plan_key(plan))
-    if st.session_state.get(done_key):
-        return True
-    n = len(chosen)
-    box = st.empty()
-    with box.container():
-        bar = st.progress(0.0, text=f"Profiling {n} shard{'s' * (n != 1)} of {corpus.name}…")
-        st.button("Cancel", key=f"{key}_cancel_{abs(hash(done_key))}", icon=":material/cancel:",
-                  on_click=_cancel, args=(key,), help="Stop after the shards in flight; finished shards stay cached.")
-    failed = []
-    finished = 0
-    step = max(1, workers() * 2)
-    for start in range(0, n, step):
-        batch = chosen[start:start + step]
-
-        def tick(result):
-            nonlocal finished
-            finished += 1
-            if result.status == "failed":
-                failed.append(result)
-            bar.progress(finished / n, text=f"Profiling {corpus.name}: {finished} of {n} shards "
-                                            f"({result.status}: {result.shard.rsplit('/', 1)[-1]})")
-
-        profile_corpus(corpus, inspector_names, batch, plan.rows_per_shard, workers(), tick)
-    box.empty()
-    if failed:
-        more = f" (and {len(failed) - 1} more shards)" if len(failed) > 1 else ""
-        raise CorpuscopeError(f"{failed[0].error}{more}")
-    st.session_state[done_key] = True
-    return True
-
-
 def _cancel(key: str) -> None:
     st.session_state[f"{key}_cancelled"] = True
 
@@ -242,76 +203,85 @@ def was_cancelled(key: str) -> bool:
 
 def is_small_local(corpus: Corpus) -> bool:
     """True for local corpora small enough to profile as soon as a page opens."""
-    from inspectors.core.storage import is_remote, stat
-
-    if any(is_remote(s.uri) for s in corpus.shards):
-        return False
-    return sum(stat(s.uri)["size"] or 0 for s in corpus.shards) < AUTO_PROFILE_BYTES
+    size = run.local_size(corpus)
+    return size is not None and size < AUTO_PROFILE_BYTES
 
 
-# ----------------------------------------------------------------------------------------- cached runs
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _run_slice(source: str, overrides: tuple, query_path: str, query_sha: str, params_json: str, plan: tuple,
-               evidence_docs: int) -> dict:
-    from inspectors.core import coverage
-
-    query = queries.load(Path(query_path))
-    return coverage.run_slice(query, _resolve(source, overrides), json.loads(params_json), Plan(**dict(plan)),
-                              workers=1, evidence_docs=evidence_docs)
+_STAGES = {"profile": "Profiling", "prefilter": "Prefiltering", "tag": "Tagging the sample", "query": "Tabulating"}
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _run_report(source: str, overrides: tuple, query_path: str, query_sha: str, params_json: str,
-                plan: tuple) -> tuple[pd.DataFrame, int]:
-    from inspectors.core import coverage
+def _with_progress(key: str, label: str, work):
+    """Call ``work(options)`` with a progress bar and a Cancel button wired to the run layer's callbacks.
 
-    query = queries.load(Path(query_path))
-    result = coverage.run_report(query, _resolve(source, overrides), json.loads(params_json), Plan(**dict(plan)),
-                                 workers=1)
-    return result.table.to_pandas(), result.shards_read
+    Cancel reruns the page, which stops this run at its next progress update; the run layer then
+    drops the shards not yet started, and finished shards stay cached, so the next run resumes.
+    """
+    box = st.empty()
+    runs = st.session_state.setdefault("_runs_started", {})
+    runs[key] = runs.get(key, 0) + 1  # one page may run several times (Compare), each with its own button
+    with box.container():
+        bar = st.progress(0.0, text=f"{label}…")
+        st.button("Cancel", key=f"{key}_cancel_{runs[key]}", icon=":material/cancel:", on_click=_cancel, args=(key,),
+                  help="Stop after the shards in flight; finished shards stay cached.")
+
+    def progress(step: run.Progress) -> None:
+        detail = f" ({step.status}: {step.detail})" if step.status else (f" ({step.detail})" if step.detail else "")
+        bar.progress(step.done / max(1, step.total),
+                     text=f"{_STAGES.get(step.stage, step.stage)}: {step.done} of {step.total}{detail}")
+
+    options = run.RunOptions(workers=workers(), progress=progress,
+                             cancel=lambda: bool(st.session_state.get(f"{key}_cancelled")))
+    try:
+        return work(options)
+    finally:
+        box.empty()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _overview(source: str, overrides: tuple, plan: tuple) -> overview.Overview:
-    return overview.build_overview(_resolve(source, overrides), Plan(**dict(plan)), workers=1)
+def _cache() -> dict:
+    return st.session_state.setdefault("run_cache", {})
 
 
 def run_query(query: queries.Query, corpus: Corpus, params: dict, plan: Plan, key: str, evidence_docs: int = 5):
-    """Profile with progress (cancellable), then run ``query`` (cached by corpus, query, params, plan).
+    """Run ``query`` through the run layer with progress and cancel; cached per session by its inputs.
 
-    Returns a finding dict for a slice, ``(DataFrame, shards_read)`` for a report, ``None`` if cancelled.
+    Returns a ``Finding`` for a slice, a ``ReportResult`` for a report.
     """
     values = query.bind(params)
-    needed = sorted(set(query.requires) | {"length"} | _tokens())
-    if not ensure_profiled(corpus, needed, plan, key):
-        return None
-    args = (corpus.source, tuple(sorted(corpus.overrides.items())), str(query.path), query.sha256,
-            json.dumps(values, sort_keys=True, default=str), plan_key(plan))
-    with st.spinner(f"Running {query.title}…"):
-        if query.kind == "slice":
-            return _run_slice(*args, evidence_docs)
-        return _run_report(*args)
+    cache_key = ("query", corpus.source, tuple(sorted(corpus.overrides.items())), str(query.path), query.sha256,
+                 json.dumps(values, sort_keys=True, default=str), plan_key(plan), evidence_docs)
+    cache = _cache()
+    if cache_key not in cache:
+        def work(options):
+            options.evidence_docs = evidence_docs
+            return run.run_query(query, corpus, values, plan, options)
+        cache[cache_key] = _with_progress(key, f"Running {query.title}", work)
+    return cache[cache_key]
 
 
-def get_overview(corpus: Corpus, plan: Plan, key: str) -> overview.Overview | None:
-    """Profile with progress (cancellable), then build the cached Overview tables."""
-    if not ensure_profiled(corpus, overview.required_inspectors(), plan, key):
-        return None
-    with st.spinner("Tabulating distributions…"):
-        result = _overview(corpus.source, tuple(sorted(corpus.overrides.items())), plan_key(plan))
+def cached_overview(corpus: Corpus, plan: Plan) -> overview.Overview | None:
+    """The Overview already built this session for ``corpus`` and ``plan``, if any."""
+    return _cache().get(("overview", corpus.source, tuple(sorted(corpus.overrides.items())), plan_key(plan)))
+
+
+def get_overview(corpus: Corpus, plan: Plan, key: str) -> overview.Overview:
+    """Build the Overview through the run layer (progress, cancel), cached per session by corpus and plan."""
+    cache_key = ("overview", corpus.source, tuple(sorted(corpus.overrides.items())), plan_key(plan))
+    cache = _cache()
+    if cache_key not in cache:
+        cache[cache_key] = _with_progress(key, f"Building the overview of {corpus.name}",
+                                          lambda options: overview.build_overview(corpus, plan, options))
+    result = cache[cache_key]
     seen = st.session_state.setdefault("seen_values", {})
-    for key, column in (("language", "language"), ("topic", "topic"), ("format", "format"),
-                        ("registered_domain", "registered_domain"), ("source", "source")):
-        if key in result.tables:
-            seen.setdefault(column, set()).update(str(v) for v in result.tables[key][column].head(50))
+    for dimension in result.dimensions:
+        table = result.tables[dimension.key]
+        for column in dimension.columns:
+            seen.setdefault(column, set()).update(str(v) for v in table[column].head(50))
     return result
 
 
-def _tokens() -> set:
-    from inspectors.core import registry
-
-    return {"tokens"} if "tokens" in registry.latest() else set()
+def profile_all(corpus: Corpus, key: str) -> None:
+    """Profile every shard with every inspector (the SQL console's "Profile all shards")."""
+    _with_progress(key, f"Profiling {corpus.name}", lambda options: run.profile(corpus, Plan(), options))
 
 
 # ----------------------------------------------------------------------------------------- charts
@@ -380,13 +350,11 @@ def estimate_chart(rows: pd.DataFrame, title: str, label: str = "corpus") -> alt
 
 # ----------------------------------------------------------------------------------------- findings
 
-def finding_rows(finding: dict) -> pd.DataFrame:
-    """One row per unit (documents, bytes, tokens) of a finding: matched, total, share and interval."""
+def finding_rows(finding: Finding) -> pd.DataFrame:
+    """One row per unit (documents, bytes, tokens…) of a finding: matched, total, share and interval."""
     rows = []
-    for unit in ("documents", "bytes", "tokens"):
-        est = finding.get(unit)
-        if not est:
-            continue
+    for unit in finding.units:
+        est = finding.estimate(unit)
         lo, hi = est["ci95"]
         rows.append({"unit": unit, "matched": est["matched"], "total": est["total"], "share": est["share"],
                      "ci_low": lo, "ci_high": hi, "method": est.get("method", "")})
@@ -403,15 +371,14 @@ def highlight(snippet: str) -> str:
     return "".join(out)
 
 
-def show_finding(finding: dict, key: str) -> None:
+def show_finding(finding: Finding, key: str) -> None:
     """The estimate with its interval, the "k of K" badge, a chart, evidence documents and downloads."""
-    q, s = finding["query"], finding["shards"]
+    s = finding.shards
     rows = finding_rows(finding)
-    exact = s["read"] == s["total"] and finding["plan"]["strategy"] == "full"
-    shards_badge(s["read"], s["total"], exact and finding["plan"].get("rows_per_shard") is None)
-    docs = finding["documents"]
+    shards_badge(s["read"], s["total"], finding.exact)
+    docs = finding.estimate("documents")
     lo, hi = docs["ci95"]
-    st.markdown(f"#### {html.escape(q['title'])}: **{pct(docs['share'])}** of documents "
+    st.markdown(f"#### {html.escape(finding.title)}: **{pct(docs['share'])}** of documents "
                 f"<span style='color:gray'>(95% CI {pct(lo)} – {pct(hi)})</span>", unsafe_allow_html=True)
     cols = st.columns(len(rows))
     for col, row in zip(cols, rows.itertuples()):
@@ -422,14 +389,13 @@ def show_finding(finding: dict, key: str) -> None:
                     width="stretch")
     st.caption("Points are the estimated share of the corpus in the slice; red bars are 95% intervals "
                "(a full scan is exact, so its bar has no width). Method: " + docs.get("method", ""))
-    show_evidence(finding.get("evidence") or [])
-    name = q["name"]
+    show_evidence(finding.evidence)
+    name = f"{finding.name}-{finding.corpus_name}"
     c1, c2 = st.columns(2)
-    c1.download_button("Download finding JSON", json.dumps(finding, indent=2, ensure_ascii=False),
-                       file_name=f"{name}-{finding['corpus']['name']}.json", mime="application/json",
+    c1.download_button("Download finding JSON", finding.to_json(), file_name=f"{name}.json", mime="application/json",
                        icon=":material/download:", key=f"{key}_dl_json")
     c2.download_button("Download summary (Markdown)", findings.describe(finding, "markdown"),
-                       file_name=f"{name}-{finding['corpus']['name']}.md", mime="text/markdown",
+                       file_name=f"{name}.md", mime="text/markdown",
                        icon=":material/description:", key=f"{key}_dl_md")
 
 
@@ -584,47 +550,52 @@ def human_bytes(n) -> str:
 
 def cached_shards(corpus: Corpus, plan: Plan) -> int:
     """How many of the plan's shards already have an attribute file."""
-    from inspectors.core import views
-
-    return len(views.profiled(plan.choose(corpus.shards)))
+    return run.cached_count(corpus, plan)
 
 
-DEFAULT_CHOICES = {
-    "languages": ["vi", "en", "de", "fr", "es", "zh", "ru", "ja", "ko", "ar", "hi", "id", "th", "pt", "it"],
-    "topics": ["law", "news", "politics", "finance", "science", "health", "software", "food", "education"],
-    "formats": ["legal_document", "news_article", "article", "forum", "code", "academic"],
-    "hosts": ["thuvienphapluat.vn", "luatvietnam.vn", "vbpl.vn", "chinhphu.vn"],
-    "suffixes": ["vn", "gov.vn", "com.vn", "edu.vn", "org", "com", "de", "fr"],
-    "sources": [],
+# Common choices for the open label sets (any language code, host or suffix can be typed in too).
+OPEN_CHOICES = {
+    "language": ["vi", "en", "de", "fr", "es", "zh", "ru", "ja", "ko", "ar", "hi", "id", "th", "pt", "it"],
+    "registered_domain": ["thuvienphapluat.vn", "luatvietnam.vn", "vbpl.vn", "chinhphu.vn"],
+    "suffix": ["vn", "gov.vn", "com.vn", "edu.vn", "org", "com", "de", "fr"],
 }
+SLICE_FIELDS = {"languages": "language", "topics": "topic", "formats": "format", "hosts": "registered_domain",
+                "suffixes": "suffix", "sources": "source"}
 
 
 def slice_choices() -> dict[str, list[str]]:
-    """Options for the slice widgets: values seen in Overview tables this session, then common defaults."""
+    """Options for the slice widgets: a label's closed value set from its inspector, else the values
+    seen in Overview tables this session, then common choices."""
     seen = st.session_state.get("seen_values", {})
-    mapping = {"languages": "language", "topics": "topic", "formats": "format", "hosts": "registered_domain",
-               "suffixes": "suffix", "sources": "source"}
+    closed = registry.label_values()
     out = {}
-    for key, column in mapping.items():
+    for key, column in SLICE_FIELDS.items():
+        if closed.get(column):
+            out[key] = list(closed[column])
+            continue
         values = sorted(v for v in seen.get(column, set()) if v and not v.startswith("("))
-        out[key] = list(dict.fromkeys(values + DEFAULT_CHOICES[key]))
+        out[key] = list(dict.fromkeys(values + OPEN_CHOICES.get(column, [])))
     return out
 
 
-def show_report(table: pd.DataFrame, title: str) -> None:
-    """A report table, and a bar chart of its first share column per its first label column."""
+def show_report(result: run.ReportResult) -> None:
+    """A report table, and a bar chart of its first share column by the query's declared dimensions."""
+    table = result.table.to_pandas()
+    title = result.query.title
     st.markdown(f"#### {html.escape(title)}")
-    labels = [c for c in table.columns if table[c].dtype == object]
+    labels = [c for c in result.query.dimensions if c in table.columns]
+    if not labels:  # an undeclared report: its text columns, never a number
+        labels = [c for c in table.columns if pd.api.types.is_string_dtype(table[c]) or table[c].dtype == object][:1]
     shares = [c for c in table.columns if c.endswith("_share")]
     if labels and shares and len(table):
         share = shares[0]
-        frame = pd.DataFrame({"label": table[labels[0]].astype(str), "share": table[share].astype(float),
-                              "value": table[share].astype(float)})
+        frame = pd.DataFrame({"label": table[labels].astype(str).agg(" / ".join, axis=1),
+                              "share": table[share].astype(float), "value": table[share].astype(float)})
         low, high = f"{share}_ci_low", f"{share}_ci_high"
         frame["ci_low"] = table[low] if low in table.columns else frame["share"]
         frame["ci_high"] = table[high] if high in table.columns else frame["share"]
         frame["order"] = range(len(frame))
-        st.altair_chart(share_bars(frame.head(30), f"{share.replace('_', ' ')} by {labels[0]}", "documents"),
+        st.altair_chart(share_bars(frame.head(30), f"{share.replace('_', ' ')} by {' × '.join(labels)}", "documents"),
                         width="stretch")
         st.caption("Bars are shares of the documents read; red bars are 95% intervals when the plan is sampled.")
     st.dataframe(table, hide_index=True, width="stretch")
@@ -634,20 +605,12 @@ def show_report(table: pd.DataFrame, title: str) -> None:
 
 def all_inspectors() -> list[str]:
     """Every registered inspector (latest versions): the console's profile."""
-    from inspectors.core import registry
-
     return sorted(registry.latest())
 
 
 def console_select(corpus: Corpus, sql: str):
-    """Run user SQL read-only over the profiled shards (sandbox enforced by ``views``); an Arrow table."""
-    from inspectors.core import views
-
-    con = views.open_documents(corpus.shards, views.needs_text(sql))
-    try:
-        return views.run_select(con, sql)
-    finally:
-        con.close()
+    """Run user SQL read-only over the profiled shards (sandboxed by the run layer); an Arrow table."""
+    return run.select(corpus, sql)
 
 
 # ----------------------------------------------------------------------------------------- evaluations
@@ -662,11 +625,7 @@ def evals_module():
 
 
 def _upload_dir() -> Path:
-    from inspectors.core import paths
-
-    folder = paths.home() / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return run.workspace("uploads")
 
 
 def _store_upload(upload) -> Path:
@@ -688,25 +647,18 @@ def load_eval_results(uploads, typed_paths: list[str]) -> list:
     return [load(p) for p in paths_]
 
 
-def load_findings(uploads) -> list[dict]:
-    """Finding dicts from uploaded JSON files (validated by ``findings.load``)."""
+def load_findings(uploads) -> list[Finding]:
+    """Findings from uploaded JSON files (validated by ``findings.load``)."""
     return [findings.load(_store_upload(u)) for u in uploads or []]
 
 
-def session_findings() -> dict[str, dict]:
+def session_findings() -> dict[str, Finding]:
     """Findings computed on the Coverage, Saved queries and Compare pages this session, by label."""
-    out = {}
-    for key in ("cov_finding",):
-        if st.session_state.get(key):
-            f = st.session_state[key]
-            out[f"{f['query']['name']} on {f['corpus']['name']}"] = f
+    found = [st.session_state.get("cov_finding")]
     stored = st.session_state.get("sq_result")
-    if stored and isinstance(stored[2], dict):
-        f = stored[2]
-        out[f"{f['query']['name']} on {f['corpus']['name']}"] = f
-    for f in (st.session_state.get("cmp_results") or {}).values():
-        out[f"{f['query']['name']} on {f['corpus']['name']}"] = f
-    return out
+    found.append(stored[2] if stored else None)
+    found += list((st.session_state.get("cmp_results") or {}).values())
+    return {f"{f.name} on {f.corpus_name}": f for f in found if isinstance(f, Finding)}
 
 
 def scores_table(results) -> pd.DataFrame:
@@ -720,7 +672,7 @@ def scores_table(results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def join_evals(results, finding_list: list[dict], model_corpus: dict[str, str] | None = None, unit: str = "documents"):
+def join_evals(results, finding_list: list[Finding], model_corpus: dict[str, str] | None = None, unit: str = "documents"):
     """Attach ``finding_list`` to each results file and build the report.
 
     Returns ``(joined table, {file name: annotated JSON text}, {"html", "markdown"}, warnings)``.

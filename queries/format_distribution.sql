@@ -3,6 +3,8 @@
 -- description: Documents, bytes and tokens per format (WebOrganizer's formats plus legal_document and news).
 -- version: 1
 -- kind: report
+-- dimensions: [format]
+-- overview: {label: Format, order: 4, caption: "Share per format label (article, statute, forum, code…)."}
 -- requires: [topic, length, tokens]
 -- ---
 SELECT

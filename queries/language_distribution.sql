@@ -3,6 +3,8 @@
 -- description: Documents, bytes and tokens per detected language, with each language's share.
 -- version: 1
 -- kind: report
+-- dimensions: [language]
+-- overview: {label: Language, order: 1, caption: "Share of the corpus per detected language (ISO 639-1; `und` = undetermined)."}
 -- requires: [language, length, tokens]
 -- params:
 --   min_score: {type: float, default: 0.0, help: Count only documents whose language score is at least this.}

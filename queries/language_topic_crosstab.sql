@@ -3,6 +3,8 @@
 -- description: Documents and bytes for every (language, topic) pair, with the pair's share of the corpus and the topic's share within its language.
 -- version: 1
 -- kind: report
+-- dimensions: [language, topic]
+-- overview: {label: Language × topic, order: 7, chart: heatmap, caption: "Share of the corpus in each language and topic cell; hover a cell for its 95% interval."}
 -- requires: [language, topic, length, tokens]
 -- params:
 --   min_documents: {type: int, default: 1, help: Hide pairs with fewer documents than this.}

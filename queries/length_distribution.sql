@@ -3,6 +3,8 @@
 -- description: Documents, bytes and tokens per length bucket (UTF-8 bytes, powers of two).
 -- version: 1
 -- kind: report
+-- dimensions: [length_bucket]
+-- overview: {label: "Document length (UTF-8 bytes, power-of-two buckets)", order: 6, chart: ordered, caption: "Each bar counts documents whose size falls in [bucket, 2 × bucket)."}
 -- requires: [length, tokens]
 -- ---
 SELECT

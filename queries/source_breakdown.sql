@@ -3,6 +3,8 @@
 -- description: Documents, bytes and tokens per source or subset (the Pile's pile_set_name, Dolma's source, ...).
 -- version: 1
 -- kind: report
+-- dimensions: [source]
+-- overview: {label: Source, order: 2, caption: "Share per source or subset named in the corpus (Dolma's `source`, the Pile's set)."}
 -- requires: [length, tokens]
 -- ---
 SELECT

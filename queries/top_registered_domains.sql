@@ -3,6 +3,8 @@
 -- description: The registered domains (eTLD+1) with the most documents, with their byte and token shares.
 -- version: 1
 -- kind: report
+-- dimensions: [registered_domain]
+-- overview: {label: Registered domain (top 15), order: 5, top: 15, caption: "Share per registered domain (eTLD+1); smaller domains are folded into one row."}
 -- requires: [web_domain, length, tokens]
 -- params:
 --   limit: {type: int, default: 25, help: How many domains to list.}

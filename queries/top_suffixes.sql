@@ -3,6 +3,7 @@
 -- description: Public suffixes (TLDs such as vn, com.vn, gov.vn) by documents, bytes and tokens.
 -- version: 1
 -- kind: report
+-- dimensions: [suffix]
 -- requires: [web_domain, length, tokens]
 -- params:
 --   limit: {type: int, default: 25, help: How many suffixes to list.}

@@ -3,6 +3,8 @@
 -- description: Documents, bytes and tokens per topic (WebOrganizer's topics, with law widened to legislation, courts, crime and justice).
 -- version: 1
 -- kind: report
+-- dimensions: [topic]
+-- overview: {label: Topic, order: 3, caption: "Share per topic label (WebOrganizer-style taxonomy; law separates legal documents from news about courts)."}
 -- requires: [topic, length, tokens]
 -- ---
 SELECT

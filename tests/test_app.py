@@ -82,10 +82,9 @@ def test_build_run_and_save_a_slice(app, tmp_path):
     assert "Vietnamese statutes" in text and "of documents" in text and "6 of 6 shards read" in text
     assert "<mark>" in text  # the regex match is highlighted in the evidence
     assert "Evidence documents" in text
-    assert app.session_state["cov_finding"]["documents"]["matched"] > 0
+    assert app.session_state["cov_finding"].estimate("documents")["matched"] > 0
     assert len(app.get("download_button")) >= 2
     app.text_input(key="cov_name").set_value("vi_statutes")
-    app.selectbox(key="cov_folder").set_value(app.selectbox(key="cov_folder").options[1])
     ok(app.button(key="cov_save").click().run())
     saved = tmp_path / "queries" / "vi_statutes.sql"
     assert saved.is_file(), [s.value for s in app.success]
@@ -104,10 +103,10 @@ def test_saved_query_with_sample_plan_shows_interval(app):
     app.number_input(key="sq_seed").set_value(3)
     ok(app.button(key="sq_run").click().run())
     finding = app.session_state["sq_result"][2]
-    assert finding["shards"] == {**finding["shards"], "read": 4, "total": 6}
+    assert finding.shards == {**finding.shards, "read": 4, "total": 6}
     assert "4 of 6 shards read" in markdown(app)
-    low, high = finding["documents"]["ci95"]
-    assert low <= finding["documents"]["share"] <= high
+    low, high = finding.estimate("documents")["ci95"]
+    assert low <= finding.estimate("documents")["share"] <= high
 
 
 def test_compare_two_corpora(app):
@@ -139,20 +138,17 @@ def test_sql_console_is_read_only_and_sandboxed(app):
 
 
 def test_evaluations_join_results_with_a_finding(app, tmp_path):
-    from inspectors.core import coverage, queries
-    from inspectors.core.plan import Plan
-    from inspectors.core.sources import resolve
+    from inspectors.core import run
 
-    finding = coverage.run_slice(queries.find("language_share"), resolve(str(SAMPLE)), {"language": "vi"}, Plan(),
-                                 workers=1)
+    finding = run.run("language_share", str(SAMPLE), {"language": "vi"}, workers=1)
     results = {"results": {"xnli_vi": {"alias": "xnli_vi", "acc,none": 0.41, "acc_stderr,none": 0.01}},
                "configs": {"xnli_vi": {}}, "n-shot": {"xnli_vi": 0}, "versions": {"xnli_vi": 1.0},
                "config": {"model": "hf", "model_args": "pretrained=my-org/my-model"}, "model_name": "my-org/my-model"}
     ok(app.run())
     ok(app.switch_page("pages/evaluations.py").run())
     app.file_uploader(key="ev_results").set_value([("results_demo.json", json.dumps(results).encode(), "application/json")])
-    app.file_uploader(key="ev_findings").set_value([("vi.json", json.dumps(finding).encode(), "application/json")])
-    app.text_input(key="ev_map").set_value(f"my-org/my-model={finding['corpus']['name']}")
+    app.file_uploader(key="ev_findings").set_value([("vi.json", finding.to_json().encode(), "application/json")])
+    app.text_input(key="ev_map").set_value(f"my-org/my-model={finding.corpus_name}")
     ok(app.run())
     assert any("xnli_vi" in str(df.value) for df in app.dataframe)
     assert len(app.get("download_button")) >= 3  # annotated JSON, HTML and Markdown report

@@ -15,6 +15,7 @@ from conftest import shared
 from inspectors.cli import CorpuscopeGroup
 from inspectors.cli.eval_cmds import attach, report
 from inspectors.core.errors import BadInput
+from inspectors.core.findings import Finding
 from inspectors.evals import attach as attach_mod
 from inspectors.evals import build_report, load_results, load_task_map, render_html, resolve_model
 
@@ -314,7 +315,7 @@ def test_attach_auto_runs_each_question_once(catalogue, tmp_path, monkeypatch):
     def fake_run(name, corpus, params, plan):
         calls.append((name, corpus, params, plan))
         data = _read(_finding(tmp_path, f"auto{len(calls)}", name, {**params, "min_score": 0.5}, corpus, 0.01))
-        return data
+        return Finding.from_dict(data)
 
     monkeypatch.setattr(attach_mod, "_run_query", lambda: fake_run)
     code, out, err = _run("attach", BLOOM_XNLI, XGLM_XNLI, "--auto", "--sample-shards", 2, "--rows-per-shard", 50,

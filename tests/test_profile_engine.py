@@ -58,7 +58,7 @@ def test_user_inspector_module(home, cli, tmp_path, monkeypatch):
 
     # The user's inspector registers process-wide; keep it out of the other tests' default profile.
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    monkeypatch.setattr(registry, "_LOADED", set())
+    monkeypatch.delenv("CORPUSCOPE_INSPECTOR_MODULES", raising=False)  # --inspector-module sets it for workers
     module = tmp_path / "shouting.py"
     module.write_text('''
 import pyarrow as pa

@@ -43,19 +43,19 @@ results = st.session_state.get("cmp_results") or {}
 if results:
     rows = []
     for source, finding in results.items():
-        est = finding.get(measure)
+        est = finding.estimate(measure)
         if not est:
             continue
-        rows.append({"corpus": finding["corpus"]["name"], "share": est["share"], "ci_low": est["ci95"][0],
+        rows.append({"corpus": finding.corpus_name, "share": est["share"], "ci_low": est["ci95"][0],
                      "ci_high": est["ci95"][1], "matched": est["matched"], "total": est["total"],
-                     "shards": f"{finding['shards']['read']} of {finding['shards']['total']}",
+                     "shards": f"{finding.shards['read']} of {finding.shards['total']}",
                      "method": est.get("method", "")})
     if not rows:
         st.warning(f"None of the findings has {measure} counts.")
         st.stop()
     table = pd.DataFrame(rows)
     first = next(iter(results.values()))
-    st.subheader(first["query"]["title"])
+    st.subheader(first.title)
     for row in rows:
         st.badge(f"{row['corpus']}: {row['shards']} shards read", icon=":material/dataset:",
                  color="green" if row["shards"].split(" of ")[0] == row["shards"].split(" of ")[1] else "orange")
@@ -69,5 +69,5 @@ if results:
                  column_config={"matched": st.column_config.NumberColumn(format="%.0f"),
                                 "total": st.column_config.NumberColumn(format="%.0f")})
     for source, finding in results.items():
-        with st.expander(f"Evidence from {finding['corpus']['name']}"):
-            ui.show_evidence(finding.get("evidence") or [])
+        with st.expander(f"Evidence from {finding.corpus_name}"):
+            ui.show_evidence(finding.evidence)

@@ -48,9 +48,7 @@ if corpus is not None:
     st.markdown(f"Current corpus **{corpus.name}** (`{corpus.source}`): {len(corpus.shards)} shards.")
     plan = ui.plan_picker(corpus, "cp")
     with ui.guard("Could not work out the cost of the plan"):
-        from inspectors.core import costplan
-
-        cost = costplan.plan_cost(corpus, plan, ui.all_inspectors(), workers=ui.workers())
+        cost = ui.run.plan_cost(corpus, plan, ui.all_inspectors(), workers=ui.workers())
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Shards read", f"{len(cost.shards)} of {cost.shards_total}")
         c2.metric("Bytes to fetch", ui.human_bytes(cost.fetch_bytes),

@@ -69,18 +69,17 @@ if finding:
     st.markdown("##### Save this slice as a query file")
     saved_text = st.session_state.get("cov_text")
     if not saved_text:
-        st.caption(f"This finding comes from the saved query `{finding['query']['name']}`; nothing to save.")
+        st.caption(f"This finding comes from the saved query `{finding.name}`; nothing to save.")
     else:
         c1, c2, c3 = st.columns([2, 2, 1])
-        name = c1.text_input("Query name", slice_builder.suggest_name(finding["query"]["title"]), key="cov_name",
+        name = c1.text_input("Query name", slice_builder.suggest_name(finding.title), key="cov_name",
                              help="Lower-case letters, digits and _; the file is NAME.sql.")
-        folders = {"project queries/": None, f"my folder ({slice_builder.user_dir()})": str(slice_builder.user_dir())}
-        where = c2.selectbox("Folder", list(folders), key="cov_folder")
+        c2.caption(f"Saved to your query folder `{slice_builder.user_dir()}` (set `CORPUSCOPE_QUERIES` to choose it).")
         overwrite = c3.checkbox("Overwrite", key="cov_overwrite")
         if st.button("Save query", icon=":material/save:", key="cov_save"):
             with ui.guard("Could not save the query"):
-                path = slice_builder.save(saved_text, name, folders[where], overwrite)
+                path = slice_builder.save(saved_text, name, overwrite=overwrite)
                 st.success(f"Saved {path}. It now appears on the Saved queries and Compare pages.")
                 st.toast(f"Saved {path.name}", icon=":material/save:")
     with st.expander("Finding JSON"):
-        st.json(json.loads(json.dumps(finding, default=str)), expanded=False)
+        st.json(json.loads(finding.to_json()), expanded=False)

@@ -18,71 +18,56 @@ measure = st.segmented_control("Measure", list(ui.MEASURE_LABELS), default="docu
                                format_func=ui.MEASURE_LABELS.get, key="ov_measure",
                                help="Count documents, UTF-8 bytes, or tokens.") or "documents"
 
-cancelled = ui.was_cancelled("ov")
-if cancelled:
+if ui.was_cancelled("ov"):
     st.session_state["ov_paused"] = True
-    st.warning("Profiling cancelled; finished shards stay cached. Press *Build overview* to resume.")
+    st.warning("Cancelled; finished shards stay cached. Press *Build overview* to resume.")
+data = ui.cached_overview(corpus, plan)
 auto = not st.session_state.get("ov_paused") and ui.is_small_local(corpus) and plan.strategy == "full"
 if st.button("Build overview", type="primary", icon=":material/play_arrow:", key="ov_build"):
     st.session_state["ov_paused"] = False
     auto = True
-if not auto:
-    st.info("Large or remote corpus: check the plan above, then press *Build overview*. "
+if data is None and not auto:
+    st.info("Large or remote corpus, or a sampled plan: check the plan above, then press *Build overview*. "
             "Shards are profiled once and cached.")
     st.stop()
 
-data = None
-with ui.guard("Overview failed"):
-    data = ui.get_overview(corpus, plan, "ov")
+if data is None:
+    with ui.guard("Overview failed"):
+        data = ui.get_overview(corpus, plan, "ov")
 if data is None:
     st.stop()
 
 ui.shards_badge(data.shards_read, data.shards_total, data.exact)
 for key, reason in data.skipped.items():
     st.caption(f":material/info: {key.replace('_', ' ')} not shown: {reason}")
-if measure == "tokens" and "language" in data.tables and data.tables["language"]["tokens"].isna().all():
+tokens_missing = all(table["tokens"].isna().all() for table in data.tables.values() if "tokens" in table.columns)
+if measure == "tokens" and tokens_missing:
     st.warning("No token counts in this corpus's attributes; showing nothing for tokens.")
 
 interval_note = ("Red bars are 95% intervals from a shard bootstrap (shards are clusters)."
                  if not data.exact else "Full scan: figures are exact, so the interval bars have no width.")
 
 
-def bars(key: str, title: str, caption: str, top: int = 15) -> None:
-    if key not in data.tables:
-        return
-    frame = overview.long_table(data, key, measure, top=top)
-    st.altair_chart(ui.share_bars(frame, title, measure), width="stretch")
-    st.caption(f"{caption} {interval_note}")
+def chart(dimension) -> None:
+    frame = overview.long_table(data, dimension.key, measure)
+    if dimension.chart == "heatmap" and len(dimension.columns) == 2:
+        x, y = dimension.columns[1], dimension.columns[0]
+        st.altair_chart(ui.heatmap(frame, x, y, dimension.label, measure), width="stretch")
+    else:
+        st.altair_chart(ui.share_bars(frame, dimension.label, measure), width="stretch")
+    st.caption(f"{dimension.caption} {interval_note}".strip())
 
 
-left, right = st.columns(2)
-with left:
-    bars("language", "Language", "Share of the corpus per detected language (ISO 639-1; `und` = undetermined).")
-with right:
-    bars("source", "Source", "Share per source or subset named in the corpus (Dolma's `source`, the Pile's set).")
-left, right = st.columns(2)
-with left:
-    bars("topic", "Topic", "Share per topic label (WebOrganizer-style taxonomy; law separates legal documents "
-                           "from news about courts).")
-with right:
-    bars("format", "Format", "Share per format label (article, statute, forum, code…).")
-left, right = st.columns(2)
-with left:
-    bars("registered_domain", "Registered domain (top 15)",
-         "Share per registered domain (eTLD+1); smaller domains are folded into one row.")
-with right:
-    if "length" in data.tables:
-        frame = overview.long_table(data, "length", measure)
-        st.altair_chart(ui.share_bars(frame, "Document length (UTF-8 bytes, power-of-two buckets)", measure),
-                        width="stretch")
-        st.caption(f"Each bar counts documents whose size falls in [bucket, 2 × bucket). {interval_note}")
-
-if "language_topic" in data.tables:
-    frame = overview.long_table(data, "language_topic", measure)
-    st.altair_chart(ui.heatmap(frame, "topic", "language", "Language × topic", measure), width="stretch")
-    st.caption("Share of the corpus in each language and topic cell; hover a cell for its 95% interval.")
+bars = [d for d in data.dimensions if d.chart != "heatmap"]
+for i in range(0, len(bars), 2):
+    for column, dimension in zip(st.columns(2), bars[i:i + 2]):
+        with column:
+            chart(dimension)
+for dimension in data.dimensions:
+    if dimension.chart == "heatmap":
+        chart(dimension)
 
 with st.expander("Tables"):
-    for key, table in data.tables.items():
-        st.markdown(f"**{key.replace('_', ' ')}**")
-        st.dataframe(table, hide_index=True, width="stretch")
+    for dimension in data.dimensions:
+        st.markdown(f"**{dimension.label}**")
+        st.dataframe(data.tables[dimension.key], hide_index=True, width="stretch")

@@ -42,9 +42,8 @@ stored = st.session_state.get("sq_result")
 if stored and stored[0] == query.name and stored[1] == corpus.source:
     result = stored[2]
     st.divider()
-    if isinstance(result, dict):
+    if isinstance(result, ui.Finding):
         ui.show_finding(result, "sq")
     else:
-        table, shards_read = result
-        ui.shards_badge(shards_read, len(corpus.shards), plan.is_exact(len(corpus.shards)))
-        ui.show_report(table, query.title)
+        ui.shards_badge(result.shards_read, result.shards_total, result.exact)
+        ui.show_report(result)

@@ -19,7 +19,7 @@ if profiled < len(corpus.shards):
         st.warning("Cancelled; finished shards stay cached.")
     if st.button("Profile all shards", icon=":material/play_arrow:", key="sql_profile"):
         with ui.guard("Profiling failed"):
-            ui.ensure_profiled(corpus, ui.all_inspectors(), ui.Plan(), "sql")
+            ui.profile_all(corpus, "sql")
             st.rerun()
 
 example = "select language, count(*) as documents\nfrom documents\ngroup by 1\norder by 2 desc"

@@ -40,8 +40,8 @@ def attach(results, finding_files, auto, task_map_file, model_corpus, out, sampl
     corpuscope attach results.json --auto --sample-shards 8 --rows-per-shard 1000 --seed 0 -o annotated.json
     """
     from inspectors.core.findings import load as load_finding
-    from inspectors.evals.attach import (attach_findings, auto_findings, finding_id, output_paths,
-                                         parse_model_corpus, plan_dict, resolve_model, write_json)
+    from inspectors.evals.attach import (attach_findings, auto_findings, output_paths, parse_model_corpus,
+                                         plan_dict, resolve_model, write_json)
     from inspectors.evals.results import load_results
     from inspectors.evals.tasks import load_task_map
 
@@ -71,10 +71,10 @@ def attach(results, finding_files, auto, task_map_file, model_corpus, out, sampl
         click.echo(f"{target}: {model.label}, {corpus}; {outcome.attached} new finding(s), "
                    f"{len(tasks)} task(s) with findings")
     for finding, path in zip(findings, [*finding_files, *[None] * len(findings)]):
-        if finding_id(finding) not in used:
-            name = path or f"auto finding {finding['query']['name']}"
-            click.echo(f"warning: {name} ({finding['query']['name']} {finding['query'].get('params')} on "
-                       f"{finding['corpus'].get('name')}) matched no task of any RESULTS file", err=True)
+        if finding.id not in used:
+            name = path or f"auto finding {finding.name}"
+            click.echo(f"warning: {name} ({finding.name} {finding.params} on "
+                       f"{finding.corpus_name}) matched no task of any RESULTS file", err=True)
     unresolved = sorted({m.label for m in models if not m.resolved})
     if unresolved:
         click.echo("models not in the catalogue (map with --model-corpus MODEL=CORPUS[:version]): "

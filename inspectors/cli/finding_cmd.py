@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from inspectors.cli.output import dumps
 from inspectors.core import findings
 
 
@@ -19,4 +18,4 @@ def finding():
 def show(path, fmt):
     """Print a finding: estimates with 95% intervals, shards read, plan, evidence and provenance."""
     record = findings.load(path)
-    click.echo(dumps(record) if fmt == "json" else findings.describe(record, fmt))
+    click.echo(record.to_json() if fmt == "json" else findings.describe(record, fmt))

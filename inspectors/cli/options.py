@@ -69,3 +69,18 @@ def check_engine(engine: str, ray_address: str | None) -> None:
         from inspectors.core.executors.ray import require_ray
 
         require_ray()
+
+
+def inspector_module_option(func):
+    """Add ``--inspector-module FILE`` (repeatable): a Python file registering your own inspectors."""
+    return click.option("--inspector-module", "modules", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                        help="A Python file registering your own inspectors with @register (repeatable); "
+                             "also read from $CORPUSCOPE_INSPECTOR_MODULES.")(func)
+
+
+def add_modules(modules) -> None:
+    """Load ``--inspector-module`` files here and in every worker this command starts."""
+    if modules:
+        from inspectors.core import plugins
+
+        plugins.add_modules(list(modules))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from inspectors.cli.options import column_options, corpus_from, plan_options, workers_option
+from inspectors.cli.options import add_modules, column_options, corpus_from, inspector_module_option, plan_options, workers_option
 from inspectors.cli.output import dumps
 from inspectors.core.plan import Plan
 
@@ -36,10 +36,11 @@ def _duration(seconds: float | None) -> str:
 @click.option("--inspectors", "inspector_names", default=None, metavar="A,B",
               help="Plan for `profile --inspectors A,B` (default: every inspector, as `profile` runs).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@inspector_module_option
 @column_options
 @plan_options
 @workers_option
-def plan(source, query_name, inspector_names, fmt, text_column, url_column, id_column, source_column,
+def plan(source, query_name, inspector_names, fmt, modules, text_column, url_column, id_column, source_column,
          sample_shards, rows_per_shard, seed, workers):
     """Show what a run over SOURCE would read: shards, bytes fetched and a time estimate.
 
@@ -49,6 +50,7 @@ def plan(source, query_name, inspector_names, fmt, text_column, url_column, id_c
     """
     from inspectors.core import costplan, queries
 
+    add_modules(modules)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     the_plan = Plan.from_options(sample_shards, rows_per_shard, seed)
     query = queries.find(query_name) if query_name else None

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from inspectors.cli.options import check_engine, column_options, corpus_from, engine_options, plan_options, workers_option
+from inspectors.cli.options import (add_modules, check_engine, column_options, corpus_from, engine_options,
+                                    inspector_module_option, plan_options, workers_option)
 from inspectors.core.plan import Plan
 from inspectors.core.profile import profile_corpus
 
@@ -15,8 +16,7 @@ from inspectors.core.profile import profile_corpus
 @click.argument("source")
 @click.option("--inspectors", "inspector_names", default=None, metavar="A,B",
               help="Comma-separated inspector names (default: the latest version of every one).")
-@click.option("--inspector-module", "modules", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A Python file registering your own inspectors with @register.")
+@inspector_module_option
 @column_options
 @plan_options
 @workers_option
@@ -31,6 +31,7 @@ def profile(source, inspector_names, modules, text_column, url_column, id_column
     cluster; attribute shards go to $CORPUSCOPE_ATTRIBUTES (a folder or s3://, gs:// URI) if set.
     """
     check_engine(engine, ray_address)
+    add_modules(modules)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     plan = Plan.from_options(sample_shards, rows_per_shard, seed)
     shards = plan.choose(corpus.shards)
@@ -38,7 +39,7 @@ def profile(source, inspector_names, modules, text_column, url_column, id_column
     with click.progressbar(length=len(shards), label=f"profiling {corpus.name}", file=sys.stderr,
                            show_pos=True, item_show_func=lambda r: r.shard.rsplit("/", 1)[-1] if r else "") as bar:
         report = profile_corpus(corpus, names, shards, plan.rows_per_shard, workers,
-                                progress=lambda r: bar.update(1, r), user_modules=tuple(modules),
+                                progress=lambda r: bar.update(1, r),
                                 engine=engine, address=ray_address)
     click.echo(
         f"{len(shards)} of {len(corpus.shards)} shards: {report.count('profiled')} profiled, "

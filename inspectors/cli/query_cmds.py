@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from inspectors.cli.options import (check_engine, column_options, corpus_from, engine_options, plan_options,
-                                    stratified_options, workers_option)
+from inspectors.cli.options import (add_modules, check_engine, column_options, corpus_from, engine_options,
+                                    inspector_module_option, plan_options, stratified_options, workers_option)
 from inspectors.cli.output import FORMATS, dumps, render_table
 from inspectors.core import queries
 from inspectors.core.errors import BadInput
@@ -41,10 +41,12 @@ def show(name_or_file):
 
 @query.command("validate")
 @click.argument("names", nargs=-1)
-def validate(names):
+@inspector_module_option
+def validate(names, modules):
     """Parse every query file (or NAMES), check parameters and inspectors, and prepare the SQL."""
     from inspectors.core.validate import validate_query
 
+    add_modules(modules)
     targets = [queries.find(n) for n in names] if names else None
     if targets is None:
         targets, broken = [], []
@@ -87,32 +89,30 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
               help="Also write the result here (a slice's finding JSON, or the report table in --format).")
 @click.option("--evidence", "evidence_docs", type=int, default=5, show_default=True,
               help="Evidence documents kept for a slice.")
+@inspector_module_option
 @column_options
 @plan_options
 @stratified_options
 @workers_option
 @engine_options
-def run(name_or_file, source, pairs, fmt, out, evidence_docs, text_column, url_column, id_column,
+def run(name_or_file, source, pairs, fmt, out, evidence_docs, modules, text_column, url_column, id_column,
         source_column, sample_shards, rows_per_shard, seed, stratified, per_stratum, workers, engine, ray_address):
     """Run a saved query over a corpus, profiling what it needs first (cached)."""
-    from inspectors.core import coverage
+    from inspectors.core import run as runs
     from inspectors.core.findings import describe
 
     check_engine(engine, ray_address)
+    add_modules(modules)
     q = queries.find(name_or_file)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     plan = Plan.from_options(sample_shards, rows_per_shard, seed, stratified, per_stratum)
-    if plan.strategy == "stratified" and q.kind != "slice":
-        raise BadInput(f"--stratified applies to slices; {q.name} is a report")
-    params = _params(pairs)
-    if q.kind == "slice":
-        finding = coverage.run_slice(q, corpus, params, plan, workers, evidence_docs=evidence_docs,
-                                     engine=engine, address=ray_address)
-        text = dumps(finding) if fmt == "json" else describe(finding, fmt)
+    options = runs.RunOptions(workers=workers, engine=engine, address=ray_address, evidence_docs=evidence_docs)
+    result = runs.run_query(q, corpus, _params(pairs), plan, options)
+    if isinstance(result, runs.Finding):
+        text = result.to_json() if fmt == "json" else describe(result, fmt)
         if out:
-            Path(out).write_text(dumps(finding) + "\n", encoding="utf-8")
+            Path(out).write_text(result.to_json() + "\n", encoding="utf-8")
     else:
-        result = coverage.run_report(q, corpus, params, plan, workers, engine=engine, address=ray_address)
         text = render_table(result.table, fmt)
         if out:
             Path(out).write_text(text + "\n", encoding="utf-8")

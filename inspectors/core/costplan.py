@@ -71,8 +71,8 @@ class CostPlan:
 
 
 def query_inspectors(query) -> list[str]:
-    """Inspectors a saved query run profiles (the rule ``coverage.needed_inspectors`` applies)."""
-    from inspectors.core.coverage import needed_inspectors
+    """Inspectors a saved query run profiles (the rule ``run.needed_inspectors`` applies)."""
+    from inspectors.core.run import needed_inspectors
 
     return needed_inspectors(query)
 
@@ -85,9 +85,9 @@ def plan_cost(corpus: Corpus, plan: Plan, inspector_names: list[str] | None = No
     chosen = plan.choose(corpus.shards)
     with_text = False
     if query is not None:
-        from inspectors.core.views import needs_text
+        from inspectors.core.validate import text_needed
 
-        with_text = needs_text(query.sql, star_reads_text=query.kind != "slice")
+        with_text = text_needed(query)
     workers = workers or os.cpu_count() or 1
     inline = workers <= 1 or len(chosen) <= 1
     t0 = time.perf_counter()

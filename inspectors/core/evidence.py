@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from inspectors.core.columns import ColumnMap
-from inspectors.core.shards import Shard, read_batches
-from inspectors.core import store
+from inspectors.core.shards import Shard, detect_columns, read_batches
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d ().-]{7,}\d)(?!\w)")
@@ -40,16 +39,15 @@ def snippet(text: str | None, terms: tuple[str, ...] = (), width: int = SNIPPET_
     return prefix + window + suffix
 
 
-def texts_for(shard: Shard, rows: list[int]) -> dict[int, str | None]:
-    """Text of the given ``rows`` of ``shard``, reading the shard only up to the last of them."""
+def texts_for(shard: Shard, rows: list[int], columns: dict | None = None) -> dict[int, str | None]:
+    """Text of the given ``rows`` of ``shard``, reading the shard only up to the last of them.
+
+    ``columns`` is the column mapping recorded in the shard's attribute metadata; without it the
+    shard's schema is probed.
+    """
     if not rows:
         return {}
-    info = store.read_info(store.attribute_path(shard))
-    mapping = ColumnMap(**info.columns) if info else None
-    if mapping is None:
-        from inspectors.core.shards import detect_columns
-
-        mapping = detect_columns(shard)
+    mapping = ColumnMap(**columns) if columns else detect_columns(shard)
     wanted = set(rows)
     out: dict[int, str | None] = {}
     for batch in read_batches(shard, mapping, ("text",), max(rows) + 1):

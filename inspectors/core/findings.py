@@ -1,17 +1,141 @@
-"""Findings: the JSON record of a slice's result with full provenance, read back and described."""
+"""Findings: the typed record of a slice's result with full provenance, written and read back.
+
+``Finding`` owns its kind, schema version and JSON form; every reader (the CLI, ``attach``, the
+report, the app) goes through it, so the file format is defined once. Files written by earlier
+versions of corpuscope (``finding_version`` 1) load unchanged.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inspectors.core.errors import BadInput
 
 KIND = "corpuscope.finding"
+VERSION = 1
 SUPPORTED_VERSIONS = (1,)
+# Top-level keys that are not estimates; anything else holding an estimate (or null) is one.
+_FIXED = ("kind", "finding_version", "query", "corpus", "plan", "shards")
+_TAIL = ("evidence", "inspectors", "provenance")
+_EXTRA = ("strata", "inspected_share")
 
 
-def load(path: str | Path) -> dict:
+@dataclass
+class Finding:
+    """A slice's result: what was asked, of which corpus, how it was read, the estimates and evidence.
+
+    ``estimates`` maps each unit (``documents`` and every registered measure, e.g. ``bytes``,
+    ``tokens``) to ``{matched, total, share, ci95, matched_ci95, method}`` or ``None`` when the
+    corpus has no such measure. ``extra`` holds plan-specific fields (a stratified scan's ``strata``
+    and ``inspected_share``).
+    """
+
+    query: dict
+    corpus: dict
+    plan: dict
+    shards: dict
+    estimates: dict[str, dict | None]
+    evidence: list[dict] = field(default_factory=list)
+    inspectors: dict[str, str] = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    kind = KIND
+    finding_version = VERSION
+
+    def to_dict(self) -> dict:
+        """The JSON-ready record, keys in their documented order."""
+        out = {"kind": KIND, "finding_version": VERSION, "query": self.query, "corpus": self.corpus,
+               "plan": self.plan, "shards": self.shards, **self.estimates}
+        out.update(self.extra)
+        out.update({"evidence": self.evidence, "inspectors": self.inspectors, "provenance": self.provenance})
+        return out
+
+    def to_json(self) -> str:
+        """The one text form of a finding (what ``--out`` writes and ``attach`` embeds)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=str)
+
+    @classmethod
+    def from_dict(cls, data, where: str = "finding") -> "Finding":
+        """A ``Finding`` from its record; ``BadInput`` naming ``where`` when it is not one."""
+        if not isinstance(data, dict) or data.get("kind") != KIND:
+            raise BadInput(f"{where} is not a corpuscope finding (expected \"kind\": \"{KIND}\")")
+        if data.get("finding_version") not in SUPPORTED_VERSIONS:
+            raise BadInput(f"{where}: finding_version {data.get('finding_version')!r} is not supported "
+                           f"(supported: {SUPPORTED_VERSIONS})")
+        missing = [k for k in ("query", "corpus", "plan", "shards", "documents") if k not in data]
+        if missing:
+            raise BadInput(f"{where}: finding lacks {', '.join(missing)}")
+        skip = set(_FIXED) | set(_TAIL) | set(_EXTRA) | {"id"}  # ``attach`` stores its id beside the record
+        estimates = {k: v for k, v in data.items() if k not in skip and (v is None or _is_estimate(v))}
+        return cls(query=data["query"], corpus=data["corpus"], plan=data["plan"], shards=data["shards"],
+                   estimates=estimates, evidence=list(data.get("evidence") or []),
+                   inspectors=dict(data.get("inspectors") or {}), provenance=dict(data.get("provenance") or {}),
+                   extra={k: data[k] for k in _EXTRA if k in data})
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "finding") -> "Finding":
+        """A ``Finding`` from JSON text."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadInput(f"{where} is not JSON: {error}") from None
+        return cls.from_dict(data, where)
+
+    def estimate(self, unit: str) -> dict | None:
+        """The estimate for ``unit`` (``documents``, ``bytes``, ``tokens``…), ``None`` if absent."""
+        return self.estimates.get(unit)
+
+    @property
+    def units(self) -> list[str]:
+        """Units that carry an estimate, in order."""
+        return [u for u, est in self.estimates.items() if est]
+
+    @property
+    def name(self) -> str:
+        """The query's name."""
+        return self.query.get("name", "")
+
+    @property
+    def title(self) -> str:
+        """The query's title."""
+        return self.query.get("title") or self.name
+
+    @property
+    def params(self) -> dict:
+        """The query's bound parameters."""
+        return self.query.get("params") or {}
+
+    @property
+    def corpus_name(self) -> str:
+        """The corpus's display name."""
+        return str(self.corpus.get("name", ""))
+
+    @property
+    def exact(self) -> bool:
+        """True when every row of every shard was read."""
+        return (self.shards.get("read") == self.shards.get("total") and self.plan.get("strategy") == "full"
+                and self.plan.get("rows_per_shard") is None)
+
+    @property
+    def id(self) -> str:
+        """A short stable id: the same query, params, corpus, plan and creation time give the same id."""
+        q, c = self.query, self.corpus
+        identity = {"query": [q.get("name"), q.get("sha256"), q.get("params")],
+                    "corpus": [c.get("name"), c.get("version"), c.get("shards_fingerprint")],
+                    "plan": self.plan, "created": self.provenance.get("created")}
+        text = json.dumps(identity, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _is_estimate(value) -> bool:
+    return isinstance(value, dict) and "share" in value and "matched" in value
+
+
+def load(path: str | Path) -> Finding:
     """Read a finding file; anything else fails naming the file and what was expected."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -19,31 +143,27 @@ def load(path: str | Path) -> dict:
         raise BadInput(f"finding {path} does not exist") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadInput(f"finding {path} is not JSON: {error}") from None
-    if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise BadInput(f"{path} is not a corpuscope finding (expected \"kind\": \"{KIND}\")")
-    if data.get("finding_version") not in SUPPORTED_VERSIONS:
-        raise BadInput(f"{path}: finding_version {data.get('finding_version')!r} is not supported "
-                       f"(supported: {SUPPORTED_VERSIONS})")
-    return data
+    return Finding.from_dict(data, str(path))
 
 
 def _pct(x) -> str:
     return "—" if x is None else f"{100 * x:.4g}%"
 
 
-def describe(finding: dict, fmt: str = "table") -> str:
+def describe(finding: Finding, fmt: str = "table") -> str:
     """A human summary of ``finding`` in ``fmt``: table (text), csv or markdown (one row per unit)."""
-    units = [(u, finding[u]) for u in ("documents", "bytes", "tokens") if finding.get(u)]
+    units = [(u, finding.estimate(u)) for u in finding.units]
+    s, p = finding.shards, finding.plan
     if fmt == "csv":
         lines = ["unit,matched,total,share,ci95_low,ci95_high,method,shards_read,shards_total"]
         for unit, est in units:
             lines.append(",".join(str(x) for x in (unit, est["matched"], est["total"], est["share"], *est["ci95"],
-                                                   est["method"], finding["shards"]["read"], finding["shards"]["total"])))
+                                                   est["method"], s["read"], s["total"])))
         return "\n".join(lines)
-    q, c, s, p = finding["query"], finding["corpus"], finding["shards"], finding["plan"]
-    params = ", ".join(f"{k}={v}" for k, v in q["params"].items())
-    head = [f"{q['title']}  [{q['name']} v{q['version']}{'; ' + params if params else ''}]",
-            f"corpus: {c['name']} ({c['source']}); {s['read']} of {s['total']} shards read; plan: {p['strategy']}"
+    q, c = finding.query, finding.corpus
+    params = ", ".join(f"{k}={v}" for k, v in finding.params.items())
+    head = [f"{finding.title}  [{finding.name} v{q.get('version')}{'; ' + params if params else ''}]",
+            f"corpus: {c.get('name')} ({c.get('source')}); {s['read']} of {s['total']} shards read; plan: {p['strategy']}"
             + (f", seed {p['seed']}" if p["strategy"] != "full" else "")]
     if fmt == "markdown":
         lines = [f"**{head[0]}**", "", head[1], "", "| unit | matched | total | share | 95% CI | method |",
@@ -52,7 +172,7 @@ def describe(finding: dict, fmt: str = "table") -> str:
             lo, hi = est["ci95"]
             lines.append(f"| {unit} | {est['matched']:,.0f} | {est['total']:,.0f} | {_pct(est['share'])} "
                          f"| [{_pct(lo)}, {_pct(hi)}] | {est['method']} |")
-        for doc in finding.get("evidence") or []:
+        for doc in finding.evidence:
             lines.append(f"- `{doc['id']}` {doc['url'] or ''}: {doc['snippet'][:200]}")
         return "\n".join(lines)
     lines = list(head)
@@ -60,10 +180,10 @@ def describe(finding: dict, fmt: str = "table") -> str:
         lo, hi = est["ci95"]
         lines.append(f"{unit:<10} {est['matched']:>14,.0f} of {est['total']:>14,.0f}  share {_pct(est['share'])}"
                      f"  95% CI [{_pct(lo)}, {_pct(hi)}]  ({est['method']})")
-    if finding.get("evidence"):
+    if finding.evidence:
         lines.append("evidence:")
-        for doc in finding["evidence"]:
+        for doc in finding.evidence:
             lines.append(f"  - {doc['id']} ({doc['url'] or 'no url'}) {doc.get('evidence') or ''}")
             lines.append(f"    {doc['snippet'][:200]}")
-    lines.append(f"tool {finding['provenance']['tool_version']}, {finding['provenance']['created']}")
+    lines.append(f"tool {finding.provenance.get('tool_version')}, {finding.provenance.get('created')}")
     return "\n".join(lines)

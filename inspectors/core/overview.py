@@ -1,16 +1,15 @@
-"""The Overview of one corpus: distribution tables built by running saved report queries.
+"""The Overview of one corpus: the saved reports whose header has an ``overview`` entry, run together.
 
-Each dimension (language, topic, format, registered domain, source, language x topic, length) is a
-saved report query in ``queries/`` and run through ``coverage.run_report`` with the
-caller's plan, so a sampled overview carries the same shard-bootstrap intervals as any report
-(``<measure>_share_ci_low`` / ``_ci_high``). Dimensions whose inspectors are not registered are
-skipped with a note instead of failing the whole overview.
+Each chart is a saved report query in ``queries/`` (or the user's query folders) that declares its
+``dimensions`` and an ``overview: {label, order, chart, caption, top}`` entry; the run layer profiles
+once for all of them and runs each on one connection, so a sampled overview carries the same
+shard-bootstrap intervals as any report (``<unit>_share_ci_low`` / ``_ci_high``). A report whose
+inspectors are not registered is skipped with a note instead of failing the whole overview.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pandas as pd
 
@@ -19,28 +18,41 @@ from inspectors.core.errors import CorpuscopeError
 from inspectors.core.plan import Plan
 from inspectors.core.sources import Corpus
 
-MEASURES = {"documents": "document_share", "bytes": "byte_share", "tokens": "token_share"}
+
+
+def measures() -> list[str]:
+    """Units an Overview chart can count: documents and every registered measure (bytes, tokens…)."""
+    return ["documents", *registry.measure_providers()]
+
+
+def share_column(unit: str) -> str:
+    """A report's share column for ``unit`` (the saved reports' convention): ``documents`` -> ``document_share``."""
+    return f"{unit[:-1] if unit.endswith('s') else unit}_share"
 
 
 @dataclass(frozen=True)
 class Dimension:
-    """One distribution the Overview charts: its key, label, query file and key columns."""
+    """One distribution the Overview charts: its key (the query name), label, chart kind and key columns."""
 
     key: str
     label: str
     query: str
     columns: tuple[str, ...]
+    chart: str = "bars"
+    caption: str = ""
+    top: int | None = None
 
 
-DIMENSIONS = (
-    Dimension("language", "Language", "language_distribution", ("language",)),
-    Dimension("topic", "Topic", "topic_distribution", ("topic",)),
-    Dimension("format", "Format", "format_distribution", ("format",)),
-    Dimension("registered_domain", "Registered domain", "top_registered_domains", ("registered_domain",)),
-    Dimension("source", "Source", "source_breakdown", ("source",)),
-    Dimension("language_topic", "Language x topic", "language_topic_crosstab", ("language", "topic")),
-    Dimension("length", "Document length", "length_distribution", ("length_bucket",)),
-)
+def dimensions() -> list[Dimension]:
+    """The Overview's charts, in order: every saved report with an ``overview`` header entry."""
+    found = []
+    for query in queries.list_queries():
+        spec = query.overview
+        if query.kind == "report" and spec:
+            found.append((spec["order"], query.name, Dimension(query.name, spec["label"], query.name,
+                                                               query.dimensions, spec["chart"], spec["caption"],
+                                                               spec.get("top"))))
+    return [d for _, _, d in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
 @dataclass
@@ -48,7 +60,7 @@ class Overview:
     """Distribution tables of one corpus under one plan.
 
     ``tables`` maps a dimension key to a DataFrame with the key columns, ``documents``, ``bytes``,
-    ``tokens``, the three ``*_share`` columns and, for sampled plans, ``*_share_ci_low``/``_ci_high``.
+    ``tokens``, the ``*_share`` columns and, for sampled plans, ``*_share_ci_low``/``_ci_high``.
     ``skipped`` maps a dimension key to the reason it is missing.
     """
 
@@ -58,102 +70,84 @@ class Overview:
     shards_read: int
     shards_total: int
     exact: bool
+    dimensions: list[Dimension] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
 
     def has_intervals(self, key: str) -> bool:
         """True when the table for ``key`` carries 95% intervals."""
         table = self.tables.get(key)
-        return table is not None and "document_share_ci_low" in table.columns
+        return table is not None and f"{share_column('documents')}_ci_low" in table.columns
+
+    def dimension(self, key: str) -> Dimension:
+        """The dimension behind ``key``."""
+        return next(d for d in self.dimensions if d.key == key)
 
 
-def overview_query(dimension: Dimension) -> queries.Query:
-    """The saved report query (in ``queries/``) behind ``dimension``."""
-    return queries.find(dimension.query)
-
-
-def required_inspectors(dimensions=DIMENSIONS) -> list[str]:
+def required_inspectors(dims: list[Dimension] | None = None) -> list[str]:
     """Inspector names the given dimensions need that are registered (the Overview's profile)."""
     known = set(registry.latest())
     needed = set()
-    for dimension in dimensions:
-        needed |= set(overview_query(dimension).requires)
+    for dimension in dims if dims is not None else dimensions():
+        needed |= set(queries.find(dimension.query).requires)
     return sorted(needed & known)
 
 
-def build_overview(corpus: Corpus, plan: Plan, workers: int | None = None,
-                   progress: Callable | None = None, dimensions=DIMENSIONS) -> Overview:
-    """Run every dimension's report over ``corpus`` with ``plan``.
+def build_overview(corpus: Corpus, plan: Plan, options=None, dims: list[Dimension] | None = None) -> Overview:
+    """Run every dimension's report over ``corpus`` with ``plan`` through the run layer.
 
-    ``progress`` receives each ``ShardResult`` of the profiling step (done once, for all dimensions).
-    A dimension that needs an inspector that is not registered is skipped with its reason; any other
-    error propagates (``CorpuscopeError`` with a one-line message).
+    ``options`` is a ``run.RunOptions`` (progress, cancel, workers, engine). A dimension that needs an
+    inspector that is not registered is skipped with its reason; any other error propagates.
     """
+    from inspectors.core import run
+
+    dims = dimensions() if dims is None else dims
     known = set(registry.latest())
-    runnable = []
-    skipped = {}
-    for dimension in dimensions:
-        query = overview_query(dimension)
+    runnable, skipped = [], {}
+    for dimension in dims:
+        query = queries.find(dimension.query)
         missing = [name for name in query.requires if name not in known]
         if missing:
             skipped[dimension.key] = f"needs the {', '.join(missing)} inspector, which is not installed"
         else:
             runnable.append((dimension, query))
-    chosen = plan.choose(corpus.shards)
-    if runnable:
-        # Profile once with everything the runnable dimensions need; each report then finds its shards cached.
-        union = sorted({name for _, q in runnable for name in q.requires})
-        from inspectors.core.profile import profile_corpus
-
-        report = profile_corpus(corpus, union, chosen, plan.rows_per_shard, workers, progress)
-        if report.failed:
-            first = report.failed[0]
-            raise CorpuscopeError(first.error or f"shard {first.shard} failed")
-    from inspectors.core import coverage  # imported here so the Overview's plan helpers work without it
-
-    tables = {}
-    for dimension, query in runnable:
-        result = coverage.run_report(query, corpus, {}, plan, workers=1)
-        tables[dimension.key] = result.table.to_pandas()
-    return Overview(
-        corpus=corpus.name,
-        source=corpus.source,
-        plan=plan.to_dict(),
-        shards_read=len(chosen),
-        shards_total=len(corpus.shards),
-        exact=plan.is_exact(len(corpus.shards)),
-        tables=tables,
-        skipped=skipped,
-    )
+    results = run.run_reports([(q, {}) for _, q in runnable], corpus, plan, options) if runnable else []
+    tables = {d.key: r.table.to_pandas() for (d, _), r in zip(runnable, results)}
+    chosen = len(plan.choose(corpus.shards))
+    return Overview(corpus=corpus.name, source=corpus.source, plan=plan.to_dict(), shards_read=chosen,
+                    shards_total=len(corpus.shards), exact=plan.is_exact(len(corpus.shards)),
+                    dimensions=[d for d, _ in runnable], tables=tables, skipped=skipped)
 
 
 def long_table(overview: Overview, key: str, measure: str = "documents", top: int | None = None) -> pd.DataFrame:
-    """One dimension as ``label, value, share, ci_low, ci_high`` rows for charting ``measure``.
+    """One dimension as ``label, value, share, ci_low, ci_high, order`` rows for charting ``measure``.
 
     ``value`` is the absolute count of ``measure``; ``share`` its share of the read documents; the
-    interval columns are the share's 95% bounds (equal to the share on exact plans). With ``top``,
-    the largest rows are kept and the rest folded into one ``(other)`` row without an interval.
+    interval columns are the share's 95% bounds (equal to the share on exact plans). Rows keep the
+    report's order when its chart is ``ordered``, else go largest first; with ``top`` (default: the
+    dimension's own), the largest rows are kept and the rest folded into one ``(other)`` row.
     """
-    if measure not in MEASURES:
-        raise CorpuscopeError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
-    dimension = next(d for d in DIMENSIONS if d.key == key)
+    if measure not in measures():
+        raise CorpuscopeError(f"measure must be one of {', '.join(measures())}, got {measure!r}")
+    dimension = overview.dimension(key)
     table = overview.tables[key]
-    share = MEASURES[measure]
+    share = share_column(measure)
     frame = pd.DataFrame({
         "label": table[list(dimension.columns)].astype(str).agg(" / ".join, axis=1),
-        "value": table[measure].astype(float),
-        "share": table[share].astype(float),
+        "value": pd.to_numeric(table[measure], errors="coerce").astype(float),
+        "share": pd.to_numeric(table[share], errors="coerce").astype(float),
     })
     for column in dimension.columns:
         frame[column] = table[column].astype(str)
     low, high = f"{share}_ci_low", f"{share}_ci_high"
     frame["ci_low"] = table[low].astype(float) if low in table.columns else frame["share"]
     frame["ci_high"] = table[high].astype(float) if high in table.columns else frame["share"]
-    if "min_bytes" in table.columns:
-        frame["order"] = table["min_bytes"].astype(float)
+    if dimension.chart == "ordered":
+        frame["order"] = range(len(frame))
     else:
         frame = frame.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
         frame["order"] = range(len(frame))
+    top = dimension.top if top is None else top
     if top is not None and len(frame) > top:
         head, rest = frame.iloc[:top].copy(), frame.iloc[top:]
         other = {"label": f"(other: {len(rest)})", "value": rest["value"].sum(), "share": rest["share"].sum(),

@@ -15,7 +15,8 @@ from typing import Callable
 import pyarrow as pa
 
 from inspectors.core import executors, registry, store
-from inspectors.core.errors import CorpuscopeError
+from inspectors.core.columns import ColumnMap
+from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
 from inspectors.core.shards import Shard, detect_columns, read_batches
 from inspectors.core.sources import Corpus
 
@@ -29,6 +30,7 @@ class ShardResult:
     rows: int = 0
     error: str | None = None
     exit_code: int = 0
+    info: store.AttributeInfo | None = None  # the attribute shard's metadata and schema, as written or found
 
 
 @dataclass
@@ -58,12 +60,9 @@ def profile_shard(
     overrides: dict | None = None,
     limit: int | None = None,
     root: str | None = None,
-    user_modules: tuple[str, ...] = (),
 ) -> ShardResult:
     """Profile one shard with the inspectors named by versioned key; never raises for shard faults."""
     try:
-        for module in user_modules:
-            registry.load_module(module)
         classes = registry.resolve(inspector_keys)
         return _profile(shard, classes, overrides or {}, limit, root)
     except CorpuscopeError as error:
@@ -75,33 +74,42 @@ def profile_shard(
 def _profile(shard, classes, overrides, limit, root) -> ShardResult:
     path = store.attribute_path(shard, root)
     fingerprint = shard.fingerprint()
-    mapping = detect_columns(shard, overrides)
     info = store.read_info(path)
     wanted = {cls.name: cls.identity() for cls in classes}
+    same_shard = info is not None and info.fingerprint == fingerprint
+    # The mapping recorded with the same overrides for the same bytes is the one detection would give,
+    # so a cached shard is not probed again (a network round trip per shard on a remote corpus).
+    if same_shard and info.overrides == overrides:
+        mapping = ColumnMap(**info.columns)
+    else:
+        mapping = detect_columns(shard, overrides)
     reusable = (
-        info is not None
-        and info.fingerprint == fingerprint
+        same_shard
         and info.columns == mapping.to_dict()
         and (info.complete or (limit is not None and info.rows >= limit))
     )
     if reusable:
         todo = [cls for cls in classes if info.inspectors.get(cls.name) != cls.identity()]
-        if not todo:
-            return ShardResult(shard.uri, "cached", rows=_rows_within(info, limit))
+        if not todo and info.overrides == overrides:
+            return ShardResult(shard.uri, "cached", rows=_rows_within(info, limit), info=info)
         existing = store.read_table(path)
-        table = _run(shard, mapping, todo, info.rows, with_keys=False)
-        for name in table.column_names:
-            if name in existing.column_names:
-                existing = existing.drop_columns([name])
-            existing = existing.append_column(name, table.column(name))
+        if todo:
+            table = _run(shard, mapping, todo, info.rows, with_keys=False)
+            for name in table.column_names:
+                if name in existing.column_names:
+                    existing = existing.drop_columns([name])
+                existing = existing.append_column(name, table.column(name))
         inspectors = {**info.inspectors, **{cls.name: cls.identity() for cls in todo}}
-        store.write(path, existing, store.AttributeInfo(fingerprint, mapping.to_dict(), info.rows, info.complete, inspectors))
-        return ShardResult(shard.uri, "updated", rows=_rows_within(info, limit))
+        new = store.AttributeInfo(fingerprint, mapping.to_dict(), info.rows, info.complete, inspectors, overrides)
+        store.write(path, existing, new)
+        return ShardResult(shard.uri, "updated" if todo else "cached", rows=_rows_within(info, limit),
+                           info=new.with_schema(existing.schema.remove_metadata()))
     table = _run(shard, mapping, classes, limit, with_keys=True)
     rows = table.num_rows
     complete = limit is None or rows < limit
-    store.write(path, table, store.AttributeInfo(fingerprint, mapping.to_dict(), rows, complete, wanted))
-    return ShardResult(shard.uri, "profiled", rows=rows)
+    new = store.AttributeInfo(fingerprint, mapping.to_dict(), rows, complete, wanted, overrides)
+    store.write(path, table, new)
+    return ShardResult(shard.uri, "profiled", rows=rows, info=new.with_schema(table.schema.remove_metadata()))
 
 
 def _rows_within(info: store.AttributeInfo, limit: int | None) -> int:
@@ -144,22 +152,40 @@ def profile_corpus(
     limit: int | None = None,
     workers: int | None = None,
     progress: Callable[[ShardResult], None] | None = None,
-    user_modules: tuple[str, ...] = (),
     engine: str = "local",
     address: str | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ProfileReport:
-    """Profile ``shards`` (default: all of the corpus) on ``engine`` (``local`` pool or ``ray``)."""
-    for module in user_modules:
-        registry.load_module(module)
+    """Profile ``shards`` (default: all of the corpus) on ``engine`` (``local`` pool or ``ray``).
+
+    ``progress`` gets each ``ShardResult`` as it finishes; when ``cancel()`` turns true the shards not
+    yet started are dropped and ``Cancelled`` is raised (finished shards stay cached).
+    """
     keys = [cls.key() for cls in registry.resolve(inspector_names)]
     todo = shards if shards is not None else corpus.shards
     kwargs = dict(inspector_keys=keys, overrides=corpus.overrides, limit=limit,
-                  root=str(store.attribute_root()), user_modules=user_modules)
+                  root=str(store.attribute_root()))
     report = ProfileReport()
-    for result in executors.run(engine, profile_shard, todo, kwargs, workers, address):
-        report.results.append(result)
-        if progress:
-            progress(result)
+    report.results = executors.drive(executors.run(engine, profile_shard, todo, kwargs, workers, address),
+                                     progress, cancel, lambda n: Cancelled.after(n, len(todo)))
     order = {s.uri: i for i, s in enumerate(todo)}
     report.results.sort(key=lambda r: order[r.shard])
     return report
+
+
+class Cancelled(CorpuscopeError):
+    """A run stopped because its ``cancel`` callback said so; finished work stays cached."""
+
+    @classmethod
+    def after(cls, done: int, total: int) -> "Cancelled":
+        """The error for a run cancelled after ``done`` of ``total`` shards."""
+        return cls(f"cancelled after {done} of {total} shards; finished shards stay cached, run again to resume")
+
+
+def raise_failures(report: ProfileReport) -> None:
+    """One error naming the first failed shard (and how many more), as bad input or a runtime failure."""
+    if report.failed:
+        first = report.failed[0]
+        more = f" (and {len(report.failed) - 1} more shards)" if len(report.failed) > 1 else ""
+        error = BadInput if first.exit_code == 2 else RuntimeFailure
+        raise error(f"{first.error}{more}")

@@ -11,6 +11,8 @@ A query file is plain SQL whose leading comment block holds YAML between ``-- --
     -- params:
     --   language: {type: str, default: vi, help: ISO 639-1 code}
     -- highlight: ["Điều \\d+"]          # regexes marked in evidence snippets (optional)
+    -- dimensions: [language]             # a report's label columns (charts and the Overview use them)
+    -- overview: {label: Language, order: 1}   # a report shown on the Overview (optional)
     -- strata:                            # a slice's cheap prefilter for --stratified (optional)
     --   - {name: vi_letters, when: "regexp_matches(text, '[ăđơư]')"}
     -- ---
@@ -85,6 +87,8 @@ class Query:
     text: str = field(repr=False)
     strata: tuple[dict, ...] = ()
     highlight: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()
+    overview: dict | None = None
 
     @property
     def sha256(self) -> str:
@@ -195,7 +199,28 @@ def load(path: Path) -> Query:
         text=text,
         strata=tuple(header.get("strata") or ()),
         highlight=tuple(header.get("highlight") or ()),
+        dimensions=_dimensions(path, header),
+        overview=_overview(path, header),
     )
+
+
+def _dimensions(path: Path, header: dict) -> tuple[str, ...]:
+    dims = header.get("dimensions") or []
+    if not isinstance(dims, list) or not all(isinstance(d, str) for d in dims):
+        raise BadInput(f"{path}: header key 'dimensions' must be a list of the report's label columns")
+    return tuple(dims)
+
+
+def _overview(path: Path, header: dict) -> dict | None:
+    spec = header.get("overview")
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not isinstance(spec.get("label"), str):
+        raise BadInput(f"{path}: header key 'overview' must be a mapping with 'label' (and 'order', 'chart', 'caption')")
+    if header.get("kind") != "report" or not header.get("dimensions"):
+        raise BadInput(f"{path}: only a report with 'dimensions' can be part of the Overview")
+    return {"label": spec["label"], "order": int(spec.get("order", 100)), "chart": str(spec.get("chart", "bars")),
+            "caption": str(spec.get("caption", "")), "top": spec.get("top")}
 
 
 def _param(path: Path, name: str, spec) -> Param:

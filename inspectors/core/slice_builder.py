@@ -48,7 +48,7 @@ class SliceSpec:
 class _Parts:
     where: list[str] = field(default_factory=list)
     params: dict = field(default_factory=dict)
-    requires: set = field(default_factory=lambda: {"length"})
+    requires: set = field(default_factory=set)
     highlight: list[str] = field(default_factory=list)
 
 
@@ -71,25 +71,25 @@ def build(spec: SliceSpec) -> str:
         p.params["min_score"] = {"type": "float", "default": float(spec.min_language_score),
                                  "help": "Minimum language score."}
         p.where.append("list_contains($languages, language) AND language_score >= $min_score")
-        p.requires.add("language")
+        p.requires.update(registry.providers_of(["language", "language_score"]))
     if spec.topics:
         p.params["topics"] = {"type": "list", "default": _clean(spec.topics), "help": "Topic labels."}
         p.where.append("list_contains($topics, topic)")
-        p.requires.add("topic")
+        p.requires.update(registry.providers_of(["topic"]))
     if spec.formats:
         p.params["formats"] = {"type": "list", "default": _clean(spec.formats), "help": "Format labels."}
         p.where.append("list_contains($formats, format)")
-        p.requires.add("topic")
+        p.requires.update(registry.providers_of(["format"]))
     if spec.hosts:
         p.params["hosts"] = {"type": "list", "default": [h.lower() for h in _clean(spec.hosts)],
                              "help": "Hosts or registered domains."}
         p.where.append("(list_contains($hosts, host) OR list_contains($hosts, registered_domain))")
-        p.requires.add("web_domain")
+        p.requires.update(registry.providers_of(["host", "registered_domain"]))
     if spec.suffixes:
         p.params["suffixes"] = {"type": "list", "default": [s.lower().lstrip(".") for s in _clean(spec.suffixes)],
                                 "help": "Public suffixes (vn, gov.vn, ...)."}
         p.where.append("list_contains($suffixes, suffix)")
-        p.requires.add("web_domain")
+        p.requires.update(registry.providers_of(["suffix"]))
     if spec.sources:
         p.params["sources"] = {"type": "list", "default": _clean(spec.sources), "help": "Sources or subsets."}
         p.where.append("list_contains($sources, source)")
@@ -104,8 +104,7 @@ def build(spec: SliceSpec) -> str:
         p.params["pattern"] = {"type": "str", "default": spec.regex, "help": "RE2 regular expression."}
         p.where.append("regexp_matches(text, $pattern)")
         p.highlight.append(spec.regex)
-    if "tokens" in registry.latest():
-        p.requires.add("tokens")
+    p.requires.update(cls.name for cls, _ in registry.measure_providers().values())
     header = {
         "title": spec.title.strip() or "Custom slice",
         "description": spec.description.strip() or "Slice built in the corpuscope app.",
@@ -150,14 +149,15 @@ def user_dir() -> Path:
 
 
 def save(text: str, name: str, folder: str | Path | None = None, overwrite: bool = False) -> Path:
-    """Validate ``text`` as a query and write it to ``folder/name.sql`` (default: ``queries/``).
+    """Validate ``text`` as a query and write it to ``folder/name.sql`` (default: the user's folder,
+    ``user_dir()``; never the installed package's ``queries/``).
 
     Refuses a bad name, an existing file (unless ``overwrite``) and a query that does not validate.
     """
     from inspectors.core.validate import validate_query
 
     _check_name(name)
-    target_dir = Path(folder) if folder else queries.builtin_dir()
+    target_dir = Path(folder) if folder else user_dir()
     target = target_dir / f"{name}.sql"
     if target.exists() and not overwrite:
         raise BadInput(f"{target} already exists; choose another name or allow overwriting")

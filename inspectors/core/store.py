@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -47,13 +47,30 @@ AttributePath = Path | str
 
 @dataclass(frozen=True)
 class AttributeInfo:
-    """What an attribute shard holds, from its Parquet metadata."""
+    """What an attribute shard holds, from its Parquet metadata.
+
+    ``overrides`` are the column overrides the mapping was detected with (``None`` in files written
+    before they were recorded): with the same overrides and fingerprint the mapping is reused without
+    probing the source shard. ``schema`` is the file's Arrow schema, read in the same footer read.
+    """
 
     fingerprint: str
     columns: dict
     rows: int
     complete: bool
-    inspectors: dict[str, str]  # plain name -> versioned key
+    inspectors: dict[str, str]  # plain name -> identity (versioned key, variant, data hash)
+    overrides: dict | None = None
+    schema: pa.Schema | None = field(default=None, compare=False, repr=False)
+
+    def to_meta(self) -> dict:
+        """The JSON stored in the Parquet metadata (everything but the schema)."""
+        return {"fingerprint": self.fingerprint, "columns": self.columns, "rows": self.rows,
+                "complete": self.complete, "inspectors": self.inspectors, "overrides": self.overrides}
+
+    def with_schema(self, schema: pa.Schema) -> "AttributeInfo":
+        """This info with ``schema`` attached."""
+        return AttributeInfo(self.fingerprint, self.columns, self.rows, self.complete, self.inspectors,
+                             self.overrides, schema)
 
 
 def is_remote(path: AttributePath) -> bool:
@@ -100,14 +117,26 @@ def attribute_path(shard: Shard, root: AttributePath | None = None) -> Attribute
     return f"{root}/{key[:2]}/{key}.parquet"
 
 
+def sample_path(shard: Shard, digest: str, root: AttributePath | None = None) -> AttributePath:
+    """Where a stratified scan's tagged sample of ``shard`` (rows hashed to ``digest``) is cached."""
+    path = attribute_path(shard, root)
+    if isinstance(path, Path):
+        return path.with_name(f"{path.stem}.sample-{digest}.parquet")
+    return f"{path[:-len('.parquet')]}.sample-{digest}.parquet"
+
+
 def _fs(path: AttributePath):
     import fsspec
 
     return fsspec.core.url_to_fs(str(path))
 
 
+FOOTER_READS = [0]  # attribute footers read by this process (benchmarks and tests count them)
+
+
 def read_schema(path: AttributePath) -> pa.Schema:
     """The Arrow schema (with metadata) of the attribute shard at ``path``."""
+    FOOTER_READS[0] += 1
     return _read(path, pq.read_schema)
 
 
@@ -123,14 +152,16 @@ def _read(path: AttributePath, reader):
 def read_info(path: AttributePath) -> AttributeInfo | None:
     """Metadata of an attribute shard, or ``None`` if it is absent or unreadable."""
     try:
-        meta = read_schema(path).metadata or {}
-        data = json.loads(meta[META_KEY])
+        schema = read_schema(path)
+        data = json.loads((schema.metadata or {})[META_KEY])
         return AttributeInfo(
             fingerprint=data["fingerprint"],
             columns=data["columns"],
             rows=data["rows"],
             complete=data["complete"],
             inspectors=data["inspectors"],
+            overrides=data.get("overrides"),
+            schema=schema.remove_metadata(),
         )
     except (OSError, KeyError, ValueError, pa.ArrowInvalid):
         return None
@@ -139,7 +170,7 @@ def read_info(path: AttributePath) -> AttributeInfo | None:
 def write(path: AttributePath, table: pa.Table, info: AttributeInfo) -> None:
     """Atomically write ``table`` with ``info`` in its metadata to ``path``."""
     meta = dict(table.schema.metadata or {})
-    meta[META_KEY] = json.dumps(info.__dict__).encode()
+    meta[META_KEY] = json.dumps(info.to_meta()).encode()
     table = table.replace_schema_metadata(meta)
     path = _normalise(path)
     if isinstance(path, Path):

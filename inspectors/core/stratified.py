@@ -7,19 +7,21 @@ holds, else in ``rest`` — no document is dropped. Pass 2 (expensive): a seeded
 the slice SQL decides which sampled documents match. The estimate combines strata with their known
 sizes (documents and bytes are counted exactly in pass 1).
 
-The per-shard pass 1 (``prefilter_shard``) is a top-level function over picklable arguments, so the
-same executors that profile shards (local pool or Ray) run it.
+Both per-shard passes (``prefilter_shard``, ``tag_shard``) are top-level functions over picklable
+arguments, so the same executors that profile shards (local pool or Ray) run them; the run layer
+drives them with progress and cancel, and pass 2's output is cached beside the attribute shards.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 
 import numpy as np
 import pyarrow as pa
 
-from inspectors.core import executors, registry, views
+from inspectors.core import registry, store, views
 from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
 from inspectors.core.shards import Shard, detect_columns, read_batches
 
@@ -39,7 +41,7 @@ def strata_sql(strata: tuple[dict, ...]) -> str:
 
 
 def prefilter_shard(shard: Shard, case_sql: str, params: dict, overrides: dict | None = None) -> dict:
-    """Pass 1 over one shard: ``{"shard", "row", "stratum", "n_bytes"}`` columns, or ``{"error"}``."""
+    """Pass 1 over one shard: ``{"shard", "row", "stratum", "text_bytes"}`` columns, or ``{"error"}``."""
     try:
         # DuckDB wants exactly the parameters a statement uses.
         params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", case_sql)}
@@ -50,23 +52,49 @@ def prefilter_shard(shard: Shard, case_sql: str, params: dict, overrides: dict |
         for batch in read_batches(shard, mapping, ("text", "url", "source")):
             con.register("_batch", batch)
             result = con.execute(
-                f"SELECT row, {case_sql} AS stratum, coalesce(strlen(text), 0) AS n_bytes FROM _batch",
+                f"SELECT row, {case_sql} AS stratum, coalesce(strlen(text), 0) AS text_bytes FROM _batch",
                 params,
             ).fetchnumpy()
             rows.append(result["row"])
             strata.append(np.asarray(result["stratum"], dtype=object))
-            sizes.append(result["n_bytes"])
+            sizes.append(result["text_bytes"])
             con.unregister("_batch")
         return {"shard": shard.uri, "row": np.concatenate(rows), "stratum": np.concatenate(strata),
-                "n_bytes": np.concatenate(sizes).astype(np.int64)}
+                "text_bytes": np.concatenate(sizes).astype(np.int64)}
     except CorpuscopeError as error:
         return {"shard": shard.uri, "error": str(error), "exit_code": error.exit_code}
     except Exception as error:  # e.g. a strata expression DuckDB rejects: name the shard and the cause
         return {"shard": shard.uri, "error": f"shard {shard.uri}: prefilter failed: {error}".splitlines()[0], "exit_code": 2}
 
 
+def tag_shard(shard: Shard, picked: dict[str, list[int]], inspector_keys: list[str], overrides: dict | None = None,
+              root: str | None = None) -> dict:
+    """Pass 2 for one shard, cached like a profile: ``{"shard", "path"}`` of the tagged sample, or ``{"error"}``.
+
+    ``picked`` maps shard URIs to their drawn rows (``draw``'s output). The sample file sits beside the
+    shard's attribute shard, keyed by the drawn rows; it is reused when the shard's fingerprint and
+    every inspector's identity are unchanged.
+    """
+    rows = picked[shard.uri]
+    try:
+        classes = registry.resolve(inspector_keys)
+        wanted = {cls.name: cls.identity() for cls in classes}
+        digest = hashlib.sha1(",".join(map(str, sorted(rows))).encode()).hexdigest()[:16]
+        path = store.sample_path(shard, digest, root)
+        fingerprint = shard.fingerprint()
+        info = store.read_info(path)
+        if info is None or info.fingerprint != fingerprint or info.inspectors != wanted or info.overrides != (overrides or {}):
+            table = tag_sample(shard, rows, inspector_keys, overrides)
+            store.write(path, table, store.AttributeInfo(fingerprint, {}, table.num_rows, True, wanted, overrides or {}))
+        return {"shard": shard.uri, "path": str(path)}
+    except CorpuscopeError as error:
+        return {"shard": shard.uri, "error": str(error), "exit_code": error.exit_code}
+    except Exception as error:  # an inspector's bug fails its shard, named
+        return {"shard": shard.uri, "error": f"shard {shard.uri}: {type(error).__name__}: {error}", "exit_code": 1}
+
+
 def tag_sample(shard: Shard, rows: list[int], inspector_keys: list[str], overrides: dict | None = None) -> pa.Table:
-    """Pass 2 for one shard: the given rows with their text and the inspectors' columns."""
+    """The given rows of one shard with their text and the inspectors' columns."""
     mapping = detect_columns(shard, overrides)
     classes = registry.resolve(inspector_keys)
     instances = [cls() for cls in classes]
@@ -94,7 +122,7 @@ def draw(prefiltered: list[dict], per_stratum: int, seed: int) -> tuple[dict, di
     stratum = np.concatenate([p["stratum"] for p in prefiltered])
     shard_index = np.concatenate([np.full(len(p["row"]), i) for i, p in enumerate(prefiltered)])
     rows = np.concatenate([p["row"] for p in prefiltered])
-    sizes = np.concatenate([p["n_bytes"] for p in prefiltered])
+    sizes = np.concatenate([p["text_bytes"] for p in prefiltered])
     rng = np.random.default_rng(seed)
     info, picked = {}, defaultdict(list)
     for name in sorted(set(stratum.tolist())):
@@ -106,10 +134,8 @@ def draw(prefiltered: list[dict], per_stratum: int, seed: int) -> tuple[dict, di
     return info, dict(picked)
 
 
-def prefilter(shards: list[Shard], case_sql: str, params: dict, overrides, workers, engine="local", address=None) -> list[dict]:
-    """Pass 1 over ``shards`` on an executor; a failed shard fails the scan with its name."""
-    results = list(executors.run(engine, prefilter_shard, shards,
-                                 {"case_sql": case_sql, "params": params, "overrides": overrides}, workers, address))
+def collect(results: list, shards: list[Shard]) -> list[dict]:
+    """Per-shard pass results in shard order; a failed shard fails the scan with its name."""
     # An engine that gave up on a shard (e.g. Ray lost its worker every time) returns a failed ShardResult.
     results = [r if isinstance(r, dict) else {"shard": r.shard, "error": r.error, "exit_code": r.exit_code}
                for r in results]

@@ -29,20 +29,42 @@ def documents_schema() -> pa.Schema:
     return pa.schema(fields)
 
 
-def validate_query(query: Query) -> None:
-    """Raise ``BadInput`` naming the file if ``query``'s parameters, inspectors or SQL are wrong."""
+def example_values(query: Query) -> dict:
+    """Each parameter's default, or a value of its type: enough for DuckDB to bind the SQL."""
+    return {p.name: p.convert(p.default, query.name) if p.default is not None else _example(p.type)
+            for p in query.params}
+
+
+def text_needed(query: Query) -> bool:
+    """Whether a run of ``query`` reads ``text``, as DuckDB's binder sees it (no data read)."""
+    views.check_select(query.sql, str(query.path))
+    schema = documents_schema()
+    con = views.open_table(schema.remove(schema.get_field_index("text")).empty_table())
+    try:
+        return views.needs_text(con, query.sql, example_values(query), star_reads_text=query.kind != "slice")
+    finally:
+        con.close()
+
+
+def check_runnable(query: Query) -> None:
+    """``BadInput`` naming the file unless every inspector ``query`` requires is registered and its SQL is
+    exactly one SELECT (checked before any run, so nothing is profiled for a query that cannot run)."""
     known = set(registry.latest())
     missing = [name for name in query.requires if name not in known]
     if missing:
-        raise BadInput(f"{query.path}: requires unknown inspector {missing[0]!r}; known: {', '.join(sorted(known))}")
+        raise BadInput(f"{query.path}: requires unknown inspector {missing[0]!r}; known: {', '.join(sorted(known))} "
+                       "(load yours with --inspector-module FILE or $CORPUSCOPE_INSPECTOR_MODULES)")
+    views.check_select(query.sql, str(query.path))
+
+
+def validate_query(query: Query) -> None:
+    """Raise ``BadInput`` naming the file if ``query``'s parameters, inspectors or SQL are wrong."""
+    check_runnable(query)
     for param in query.params:
         if param.default is not None:
             param.convert(param.default, query.name)
-    values = {p.name: p.convert(p.default, query.name) if p.default is not None else _example(p.type)
-              for p in query.params}
-    con = views.connect()
-    con.register("_empty", documents_schema().empty_table())
-    con.execute("CREATE VIEW documents AS SELECT * FROM _empty")
+    values = example_values(query)
+    con = views.open_table(documents_schema().empty_table())
     try:
         con.execute(f"SELECT * FROM ({query.sql}) LIMIT 0", values)
     except duckdb.Error as error:

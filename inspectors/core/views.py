@@ -1,14 +1,14 @@
 """DuckDB over a profiled corpus: the ``documents`` view and a locked-down connection.
 
 ``documents`` has one row per profiled document: ``shard``, ``row``, ``id``, ``url``, ``source`` and
-every attribute column. When a query needs ``text``, the view streams it from the shards beside the
-cached attributes (same rows, same order), so no join and no full copy of the corpus is made.
+every attribute column. Whether a query needs ``text`` is asked of DuckDB's binder (``needs_text``);
+only then is text read from the shards beside the cached attributes (same rows, same order) into a
+temporary table that the query may scan any number of times.
 User SQL runs with external file access disabled, the configuration locked, and only SELECT allowed.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Iterator
 
@@ -21,26 +21,18 @@ from inspectors.core.shards import Shard, read_batches
 from inspectors.core.columns import ColumnMap
 
 BASE_VIEW = "_attributes"
-_TEXT_NAMED = re.compile(r"\btext\b", re.IGNORECASE)
-# A star that expands to columns (SELECT *, SELECT d.*, ", *"), not count(*).
-_STAR = re.compile(r"(?:\bselect\b(?:\s+distinct)?|,)\s*(?:\w+\.)?\*", re.IGNORECASE)
-
-
-def needs_text(sql: str, star_reads_text: bool = True) -> bool:
-    """True when ``sql`` may read the ``text`` column: it names it, or (unless told otherwise) its
-    SELECT list expands ``*``. A slice's engine reads only named columns of ``SELECT * FROM
-    documents WHERE …``, so for slices pass ``star_reads_text=False``."""
-    return bool(_TEXT_NAMED.search(sql) or (star_reads_text and _STAR.search(sql)))
+TEXT_TABLE = "_documents_text"
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB whose home and extension folders live under the cache root."""
+    """An in-memory DuckDB whose home, extension and spill folders live under the cache root."""
     home = paths.home() / "duckdb"
-    home.mkdir(parents=True, exist_ok=True)
+    (home / "tmp").mkdir(parents=True, exist_ok=True)
     return duckdb.connect(
         config={
             "home_directory": str(home),
             "extension_directory": str(home / "extensions"),
+            "temp_directory": str(home / "tmp"),
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             "threads": 2,
@@ -48,7 +40,10 @@ def connect() -> duckdb.DuckDBPyConnection:
     )
 
 
-def profiled(shards: list[Shard]) -> list[tuple[Shard, Path, store.AttributeInfo]]:
+Profiled = list[tuple[Shard, Path, store.AttributeInfo]]
+
+
+def profiled(shards: list[Shard]) -> Profiled:
     """The shards among ``shards`` that have attribute files, with their paths and metadata."""
     out = []
     for shard in shards:
@@ -59,13 +54,14 @@ def profiled(shards: list[Shard]) -> list[tuple[Shard, Path, store.AttributeInfo
     return out
 
 
-def open_documents(shards: list[Shard], with_text: bool, limit: int | None = None,
-                   done: list | None = None) -> duckdb.DuckDBPyConnection:
+def open_documents(shards: list[Shard], with_text: bool = False, limit: int | None = None,
+                   done: Profiled | None = None) -> duckdb.DuckDBPyConnection:
     """A connection with the ``documents`` view over the profiled ``shards``, locked for user SQL.
 
     ``limit`` keeps at most that many rows per shard (a row-limited sample profiled earlier may hold
-    more). ``done`` is ``profiled(shards)`` when the caller has it already. Raises ``BadInput`` when
-    none of the shards has been profiled.
+    more). ``done`` is ``profiled(shards)`` when the caller has it already (each info carries its
+    schema, so no footer is read again). ``with_text`` adds ``text`` (see ``add_text``). Raises
+    ``BadInput`` when none of the shards has been profiled.
     """
     done = profiled(shards) if done is None else done
     if not done:
@@ -73,26 +69,75 @@ def open_documents(shards: list[Shard], with_text: bool, limit: int | None = Non
     con = connect()
     files = [str(path) for _, path, _ in done]
     row_filter = f"WHERE row < {int(limit)}" if limit is not None else ""
-    if with_text:
-        reader = _text_reader(done, limit)
-        con.register("_documents_stream", reader)
-        con.execute("CREATE VIEW documents AS SELECT * FROM _documents_stream")
+    if store.is_remote(files[0]):
+        # DuckDB may not read fsspec paths with external access off; an Arrow dataset it can scan.
+        con.register("_attribute_files", _attribute_dataset(done))
+        scan = "_attribute_files"
     else:
-        remote = store.is_remote(files[0])
-        if remote:
-            # DuckDB may not read fsspec paths with external access off; an Arrow dataset it can scan.
-            con.register("_attribute_files", _attribute_dataset(done))
-            scan = "_attribute_files"
-        else:
-            scan = f"read_parquet({_sql_list(files)}, union_by_name = true)"
-        con.execute(f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM {scan} {row_filter}")
-        con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")
-    if not store.is_remote(files[0]):
+        scan = f"read_parquet({_sql_list(files)}, union_by_name = true)"
         allowed = sorted({str(Path(f).parent) + "/" for f in files})
         con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
+    con.execute("SET parquet_metadata_cache = true")  # one footer read per file for all of a run's statements
+    con.execute(f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM {scan} {row_filter}")
+    con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+    if with_text:
+        add_text(con, done, limit)
     return con
+
+
+def add_text(con: duckdb.DuckDBPyConnection, done: Profiled, limit: int | None = None) -> None:
+    """Give ``documents`` a ``text`` column, read once from the shards beside the cached attributes.
+
+    The rows land in a temporary table (DuckDB spills it to the cache's ``duckdb/tmp`` when it outgrows
+    memory), so one query may scan ``documents`` any number of times.
+    """
+    if has_text(con):
+        return
+    reader = _text_reader(done, limit)
+    con.register("_documents_stream", reader)
+    con.execute(f"CREATE TEMP TABLE {TEXT_TABLE} AS SELECT * FROM _documents_stream")
+    con.unregister("_documents_stream")
+    con.execute(f"CREATE OR REPLACE VIEW documents AS SELECT * FROM {TEXT_TABLE}")
+
+
+def has_text(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the ``documents`` view of ``con`` has a ``text`` column."""
+    return "text" in columns(con, "SELECT * FROM documents")
+
+
+def columns(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[str]:
+    """The output column names of ``sql``, bound by DuckDB without running it."""
+    return list(con.sql(f"SELECT * FROM ({sql}) LIMIT 0", params=params or None).columns)
+
+
+def needs_text(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None,
+               star_reads_text: bool = True) -> bool:
+    """Whether ``sql`` reads ``text``, as DuckDB's binder sees it over the attributes-only view.
+
+    True when it binds only once ``documents`` has a ``text`` column, or (unless
+    ``star_reads_text=False``, as for a slice, whose engine reads only named columns) when a ``*`` it
+    expands then yields ``text``. A statement that binds neither way is left to the caller's run,
+    which reports the user's SQL error.
+    """
+    if has_text(con):
+        return False
+    try:
+        without = columns(con, sql, params)
+    except duckdb.Error:
+        without = None
+    # A temporary view of the same name shadows ``documents`` while the binder looks.
+    con.execute(f"CREATE TEMP VIEW documents AS SELECT *, CAST(NULL AS VARCHAR) AS text FROM {BASE_VIEW}")
+    try:
+        with_text = columns(con, sql, params)
+    except duckdb.Error:
+        with_text = None
+    finally:
+        con.execute("DROP VIEW temp.documents")
+    if without is None:
+        return with_text is not None
+    return star_reads_text and with_text is not None and len(with_text) > len(without)
 
 
 def _attribute_dataset(done) -> "pa.dataset.Dataset":
@@ -102,8 +147,12 @@ def _attribute_dataset(done) -> "pa.dataset.Dataset":
 
     fs = store.filesystem(done[0][1])
     files = [fs._strip_protocol(str(p)) for _, p, _ in done]
-    schema = pa.unify_schemas([store.read_schema(p).remove_metadata() for _, p, _ in done])
+    schema = pa.unify_schemas([_schema(path, info) for _, path, info in done])
     return pads.dataset(files, schema=schema, format="parquet", filesystem=PyFileSystem(FSSpecHandler(fs)))
+
+
+def _schema(path, info: store.AttributeInfo) -> pa.Schema:
+    return info.schema if info.schema is not None else store.read_schema(path).remove_metadata()
 
 
 def _sql_list(items: list[str]) -> str:
@@ -114,8 +163,8 @@ def _sql_list(items: list[str]) -> str:
 
 def _unified_schema(done) -> pa.Schema:
     fields: dict[str, pa.Field] = {}
-    for _, path, _ in done:
-        for f in store.read_schema(path):
+    for _, path, info in done:
+        for f in _schema(path, info):
             fields.setdefault(f.name, f)
     fields["text"] = pa.field("text", pa.string())
     return pa.schema(list(fields.values()))
@@ -153,16 +202,32 @@ def fetch_table(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = 
     return fetch()
 
 
-def run_select(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pa.Table:
-    """Run one read-only SELECT with bound ``params``; anything else is refused as bad input."""
+def check_select(sql: str, where: str = "SQL") -> None:
+    """``BadInput`` unless ``sql`` is exactly one SELECT statement (so it cannot be wrapped into more)."""
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as error:
-        raise BadInput(f"SQL does not parse: {error}") from None
+        raise BadInput(f"{where} does not parse: {str(error).splitlines()[0]}") from None
     if len(statements) != 1:
-        raise BadInput(f"give exactly one SQL statement (got {len(statements)})")
+        raise BadInput(f"{where}: give exactly one SQL statement (got {len(statements)})")
     if statements[0].type != duckdb.StatementType.SELECT:
-        raise BadInput(f"only read-only SELECT queries are allowed (got {statements[0].type.name})")
+        raise BadInput(f"{where}: only read-only SELECT queries are allowed (got {statements[0].type.name})")
+
+
+def open_table(table: pa.Table) -> duckdb.DuckDBPyConnection:
+    """A locked connection whose ``documents`` view is ``table`` (a stratified scan's tagged sample)."""
+    con = connect()
+    con.register("_table", table)
+    con.execute(f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM _table")
+    con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def run_select(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pa.Table:
+    """Run one read-only SELECT with bound ``params``; anything else is refused as bad input."""
+    check_select(sql)
     try:
         return fetch_table(con, sql, params)
     except duckdb.PermissionException as error:

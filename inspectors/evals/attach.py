@@ -8,13 +8,13 @@ model's training corpus as the catalogue (or ``--model-corpus``) says.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import inspectors
 from inspectors.core.errors import BadInput, RuntimeFailure
+from inspectors.core.findings import Finding
 from inspectors.evals.results import ATTACH_KEY, EvalResult
 from inspectors.evals.tasks import TaskMap
 
@@ -92,19 +92,9 @@ def resolve_model(result: EvalResult, overrides: dict[str, str] | None = None) -
     return info
 
 
-def finding_id(finding: dict) -> str:
-    """A short stable id for a finding: same query, params, corpus and plan give the same id."""
-    q, c = finding.get("query") or {}, finding.get("corpus") or {}
-    identity = {"query": [q.get("name"), q.get("sha256"), q.get("params")],
-                "corpus": [c.get("name"), c.get("version"), c.get("shards_fingerprint")],
-                "plan": finding.get("plan"), "created": (finding.get("provenance") or {}).get("created")}
-    text = json.dumps(identity, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def corpus_matches(model_corpus: str, finding: dict) -> bool:
+def corpus_matches(model_corpus: str, finding: Finding) -> bool:
     """True when ``finding`` was measured on ``model_corpus`` ("name" or "name:version")."""
-    corpus = finding.get("corpus") or {}
+    corpus = finding.corpus
     if corpus.get("source") and str(corpus["source"]).rstrip("/") == model_corpus.rstrip("/"):
         return True  # a path or URL given as the model's corpus: the finding was run on exactly it
     name, _, version = model_corpus.partition(":")
@@ -114,7 +104,7 @@ def corpus_matches(model_corpus: str, finding: dict) -> bool:
     return not version or not got or str(got).lower() == version.lower()
 
 
-def attach_findings(result: EvalResult, findings: list[dict], task_map: TaskMap,
+def attach_findings(result: EvalResult, findings: list[Finding], task_map: TaskMap,
                     model: ModelInfo | None = None) -> AttachOutcome:
     """``result``'s original JSON plus a ``corpuscope`` key holding ``findings`` keyed by task.
 
@@ -135,18 +125,17 @@ def attach_findings(result: EvalResult, findings: list[dict], task_map: TaskMap,
         kept = list((earlier.get(task) or {}).get("findings") or [])
         ids = {f.get("id") for f in kept}
         for finding in findings:
-            q = finding["query"]
-            if not task_map.matches(question, q["name"], q.get("params") or {}):
+            if not task_map.matches(question, finding.name, finding.params):
                 continue
-            fid = finding_id(finding)
+            fid = finding.id
             if model.resolved and not corpus_matches(model.corpus, finding):
                 outcome.warnings.append(
-                    f"{result.path}: finding {fid} is on corpus {finding['corpus'].get('name')!r}, "
+                    f"{result.path}: finding {fid} is on corpus {finding.corpus_name!r}, "
                     f"not {model.label}'s training corpus {model.corpus!r}; not attached to {task}")
                 continue
             outcome.used.add(fid)
             if fid not in ids:
-                kept.append({"id": fid, **finding})
+                kept.append({"id": fid, **finding.to_dict()})
                 ids.add(fid)
                 outcome.attached += 1
         if kept:
@@ -160,24 +149,24 @@ def attach_findings(result: EvalResult, findings: list[dict], task_map: TaskMap,
 
 
 def auto_findings(results: list[EvalResult], models: list[ModelInfo], task_map: TaskMap, plan: dict,
-                  run=None) -> list[dict]:
+                  run=None) -> list[Finding]:
     """Run each mapped question once per training corpus; the findings for ``attach_findings``.
 
-    ``run`` defaults to ``inspectors.core.coverage.run_query(name, corpus, params, plan)``.
+    ``run`` defaults to the run layer's ``inspectors.core.run.run(name, corpus, params, plan)``.
     """
     unresolved = sorted({str(r.path) + f" ({m.label})" for r, m in zip(results, models) if not m.resolved})
     if unresolved:
         raise BadInput("--auto needs each model's training corpus; not in the catalogue: "
                        + "; ".join(unresolved) + ". Map them with --model-corpus MODEL=CORPUS[:version]")
     run = run or _run_query()
-    done: dict[tuple, dict] = {}
+    done: dict[tuple, Finding] = {}
     for result, model in zip(results, models):
         for task in result.tasks:
             question = task_map.question(task)
             if question is None or (model.corpus, question.key()) in done:
                 continue
             finding = run(question.query, model.corpus, dict(question.params), dict(plan))
-            if not isinstance(finding, dict) or finding.get("kind") != "corpuscope.finding":
+            if not isinstance(finding, Finding):
                 raise BadInput(f"task map entry for {task} names query {question.query!r}, which did not "
                                "produce a finding (expected a slice query)")
             done[(model.corpus, question.key())] = finding
@@ -186,10 +175,10 @@ def auto_findings(results: list[EvalResult], models: list[ModelInfo], task_map: 
 
 def _run_query():
     try:
-        from inspectors.core.coverage import run_query
+        from inspectors.core.run import run
     except ImportError as error:
         raise RuntimeFailure(f"--auto needs the query engine, which failed to load: {error}") from None
-    return run_query
+    return run
 
 
 def plan_dict(sample_shards: int | None, rows_per_shard: int | None, seed: int) -> dict:

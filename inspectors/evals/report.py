@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inspectors.core.errors import BadInput
+from inspectors.core.findings import Finding
 from inspectors.evals.results import ATTACH_KEY, EvalResult, load_results
 
 UNITS = ("documents", "bytes", "tokens")
@@ -100,7 +101,7 @@ def build_report(inputs, unit: str = "documents") -> ReportData:
             if chosen is None:
                 missing_unit += bool(entry.get("findings"))
                 continue
-            findings[chosen["id"]] = chosen
+            findings[chosen.id] = {"id": chosen.id, **chosen.to_dict()}
             families.setdefault(entry["question"]["family"], []).append(
                 _point(result, label, model, task, entry, chosen, unit))
     sections = [FamilySection(name, sorted(points, key=lambda p: (p.task, p.label)))
@@ -113,22 +114,23 @@ def build_report(inputs, unit: str = "documents") -> ReportData:
                       notes, [str(r.path) for r in results])
 
 
-def _best(candidates: list[dict], unit: str) -> dict | None:
-    usable = [f for f in candidates if isinstance(f.get(unit), dict) and f[unit].get("share") is not None]
+def _best(candidates: list[dict], unit: str) -> Finding | None:
+    parsed = [Finding.from_dict(f, "an attached finding") for f in candidates]
+    usable = [f for f in parsed if f.estimate(unit) and f.estimate(unit).get("share") is not None]
     # Several findings for one task: the one that read the most is the most precise.
-    return max(usable, key=lambda f: f[unit].get("total") or 0, default=None)
+    return max(usable, key=lambda f: f.estimate(unit).get("total") or 0, default=None)
 
 
-def _point(result: EvalResult, label: str, model: dict, task: str, entry: dict, finding: dict, unit: str) -> Point:
+def _point(result: EvalResult, label: str, model: dict, task: str, entry: dict, finding: Finding, unit: str) -> Point:
     score = result.tasks.get(task)
     question = entry["question"]
-    est = finding[unit]
+    est = finding.estimate(unit)
     ci = est.get("ci95") or [None, None]
-    return Point(model=label, corpus=model.get("corpus") or (finding.get("corpus") or {}).get("name"), task=task,
+    return Point(model=label, corpus=model.get("corpus") or finding.corpus_name or None, task=task,
                  family=question["family"], language=question.get("language"), topic=question.get("topic"),
                  n_shot=score.n_shot if score else None, metric=score.metric if score else None,
                  score=score.score if score else None, score_stderr=score.stderr if score else None,
-                 share=est["share"], ci95=(ci[0], ci[1]), finding_id=finding["id"], source=str(result.path),
+                 share=est["share"], ci95=(ci[0], ci[1]), finding_id=finding.id, source=str(result.path),
                  revision=model.get("revision"))
 
 

@@ -31,3 +31,25 @@ def run(
     from inspectors.core.errors import BadInput
 
     raise BadInput(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def drive(results: Iterator, on_result: Callable | None = None, cancel: Callable[[], bool] | None = None,
+          cancelled: Callable[[int], Exception] | None = None) -> list:
+    """Collect ``results`` (from ``run``), calling ``on_result`` on each; stop when ``cancel()`` is true.
+
+    Stopping closes the generator, so a pool drops the shards not yet started, and raises
+    ``cancelled(n_done)``. Finished shards have written their output already.
+    """
+    out = []
+    try:
+        for result in results:
+            out.append(result)
+            if on_result:
+                on_result(result)
+            if cancel and cancel():
+                raise cancelled(len(out)) if cancelled else RuntimeError("cancelled")
+    finally:
+        close = getattr(results, "close", None)
+        if close:
+            close()
+    return out

@@ -1,0 +1,333 @@
+"""The run layer: the one door every front end (CLI, app, Overview, ``attach --auto``) goes through.
+
+Given a query (or a set of reports), a corpus, parameters and a plan, a run profiles what is needed
+once, holds one DuckDB connection over one read of the attribute metadata, reports progress and
+honours cancel through callbacks, and returns a typed result: a ``Finding`` for a slice, a
+``ReportResult`` for a report. Front ends only render what comes back.
+
+Progress arrives as ``Progress(stage, done, total, detail, status)`` with stages ``profile``,
+``prefilter`` and ``tag`` (per shard) and ``query`` (per report); ``cancel()`` is asked after each
+unit of work, and a true answer stops the run with ``Cancelled`` (finished shards stay cached).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pyarrow as pa
+
+import inspectors
+from inspectors.core import coverage, evidence, executors, registry, store, stratified, views
+from inspectors.core.errors import BadInput
+from inspectors.core.findings import Finding
+from inspectors.core.plan import Plan
+from inspectors.core.profile import Cancelled, profile_corpus, raise_failures
+from inspectors.core.queries import Query, find as find_query, list_queries
+from inspectors.core.sources import Corpus, resolve as resolve_corpus
+from inspectors.core.validate import check_runnable
+
+__all__ = ["Cancelled", "Finding", "Plan", "Progress", "Query", "ReportResult", "RunContext", "RunOptions",
+           "find_query", "list_queries", "needed_inspectors", "resolve_corpus", "run", "run_query",
+           "run_reports", "select"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a run: ``done`` of ``total`` units of ``stage``; ``detail`` names the unit."""
+
+    stage: str
+    done: int
+    total: int
+    detail: str = ""
+    status: str = ""
+
+
+@dataclass
+class RunOptions:
+    """How a run executes: engine and workers, evidence count, and the progress and cancel callbacks."""
+
+    workers: int | None = None
+    engine: str = "local"
+    address: str | None = None
+    evidence_docs: int = 5
+    progress: Callable[[Progress], None] | None = None
+    cancel: Callable[[], bool] | None = None
+
+
+@dataclass
+class ReportResult:
+    """A report query's table with what it was run on."""
+
+    query: Query
+    params: dict
+    corpus: Corpus
+    plan: Plan
+    shards_read: int
+    shards_total: int
+    table: pa.Table
+
+    @property
+    def exact(self) -> bool:
+        """True when the plan read every row of every shard (no intervals)."""
+        return self.plan.is_exact(self.shards_total)
+
+
+@dataclass
+class RunContext:
+    """One run's state: the plan's shards, their attribute metadata (read once) and one connection."""
+
+    corpus: Corpus
+    plan: Plan
+    options: RunOptions = field(default_factory=RunOptions)
+
+    def __post_init__(self):
+        self.chosen = self.plan.choose(self.corpus.shards)
+        self.done: views.Profiled = []
+        self._con = None
+        self._text = False
+
+    @property
+    def exact(self) -> bool:
+        """True when the plan reads every row of every shard."""
+        return self.plan.is_exact(len(self.corpus.shards))
+
+    def report(self, stage: str, done: int, total: int, detail: str = "", status: str = "") -> None:
+        """Send one ``Progress`` to the caller, if it listens."""
+        if self.options.progress:
+            self.options.progress(Progress(stage, done, total, detail, status))
+
+    def profile(self, inspector_names: list[str]) -> None:
+        """Profile the plan's shards with ``inspector_names`` (cached shards cost one footer read)."""
+        total, count = len(self.chosen), [0]
+
+        def tick(result):
+            count[0] += 1
+            self.report("profile", count[0], total, result.shard.rsplit("/", 1)[-1], result.status)
+
+        o = self.options
+        report = profile_corpus(self.corpus, inspector_names, self.chosen, self.plan.rows_per_shard, o.workers,
+                                tick, engine=o.engine, address=o.address, cancel=o.cancel)
+        raise_failures(report)
+        by_uri = {r.shard: r for r in report.results}
+        self.done = [(s, store.attribute_path(s), by_uri[s.uri].info) for s in self.chosen]
+
+    def drive(self, stage: str, func, shards: list, kwargs: dict) -> list:
+        """Run a per-shard pass on the run's engine with progress and cancel."""
+        total, count = len(shards), [0]
+
+        def tick(result):
+            count[0] += 1
+            shard = result["shard"] if isinstance(result, dict) else result.shard
+            self.report(stage, count[0], total, shard.rsplit("/", 1)[-1])
+
+        o = self.options
+        results = executors.run(o.engine, func, shards, kwargs, o.workers, o.address)
+        return executors.drive(results, tick, o.cancel, lambda n: Cancelled.after(n, total))
+
+    def connection(self):
+        """The run's one connection: ``documents`` over the profiled shards, attributes only at first."""
+        if self._con is None:
+            self._con = views.open_documents(self.chosen, False, self.plan.rows_per_shard, self.done)
+        return self._con
+
+    def connection_over(self, table: pa.Table):
+        """Make the run's connection a view over ``table`` (a stratified scan's tagged sample, with text)."""
+        self._con = views.open_table(table)
+        self._text = True
+        return self._con
+
+    def ensure_text(self) -> None:
+        """Give ``documents`` its ``text`` column (read once from the shards)."""
+        if not self._text:
+            views.add_text(self.connection(), self.done, self.plan.rows_per_shard)
+            self._text = True
+
+    def texts(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], str | None]:
+        """Text of the given ``(shard, row)`` documents: from the text already read, else from the shards."""
+        if not keys:
+            return {}
+        if self._text:
+            rows = self.connection().execute(
+                "SELECT shard, row, text FROM documents WHERE list_contains($keys, shard || ':' || row)",
+                {"keys": [f"{s}:{r}" for s, r in keys]}).fetchall()
+            return {(s, r): t for s, r, t in rows}
+        out = {}
+        for shard, _, info in self.done:
+            rows = sorted(r for s, r in keys if s == shard.uri)
+            if rows:
+                found = evidence.texts_for(shard, rows, info.columns)
+                out.update({(shard.uri, r): t for r, t in found.items()})
+        return out
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+def needed_inspectors(query: Query) -> list[str]:
+    """Inspectors a query's run needs: its own, plus a slice's measure providers (bytes, tokens…).
+
+    A report that needs only ``url`` (e.g. via ``web_domain``) thus never reads ``text``.
+    """
+    needed = set(query.requires)
+    if query.kind == "slice":
+        needed |= {cls.name for cls, _ in registry.measure_providers().values()}
+    return sorted(needed)
+
+
+def run_query(query: Query, corpus: Corpus, params: dict | None = None, plan: Plan | None = None,
+              options: RunOptions | None = None) -> Finding | ReportResult:
+    """Run ``query`` on ``corpus`` with ``plan``: a slice's ``Finding`` or a report's ``ReportResult``."""
+    plan, options = plan or Plan(), options or RunOptions()
+    check_runnable(query)
+    values = query.bind(params)
+    ctx = RunContext(corpus, plan, options)
+    try:
+        if query.kind == "report":
+            if plan.strategy == "stratified":
+                raise BadInput(f"--stratified applies to slices; {query.name} is a report")
+            ctx.profile(list(query.requires))
+            table = coverage.report_table(ctx, query, values)
+            return ReportResult(query, values, corpus, plan, len(ctx.chosen), len(corpus.shards), table)
+        if plan.strategy == "stratified":
+            result, docs = _stratified(ctx, query, values)
+        else:
+            ctx.profile(needed_inspectors(query))
+            result, docs = coverage.slice_result(ctx, query, values)
+        return _finding(query, values, ctx, result, docs)
+    finally:
+        ctx.close()
+
+
+def run_reports(items: list[tuple[Query, dict]], corpus: Corpus, plan: Plan | None = None,
+                options: RunOptions | None = None) -> list[ReportResult]:
+    """Run several reports on one profile pass and one connection (the Overview)."""
+    plan, options = plan or Plan(), options or RunOptions()
+    for query, _ in items:
+        check_runnable(query)
+        if query.kind != "report":
+            raise BadInput(f"{query.name} is a {query.kind}, not a report")
+    bound = [(query, query.bind(params)) for query, params in items]
+    ctx = RunContext(corpus, plan, options)
+    try:
+        ctx.profile(sorted({name for query, _ in items for name in query.requires}))
+        out = []
+        for i, (query, values) in enumerate(bound):
+            out.append(ReportResult(query, values, corpus, plan, len(ctx.chosen), len(corpus.shards),
+                                    coverage.report_table(ctx, query, values)))
+            ctx.report("query", i + 1, len(bound), query.name)
+            if options.cancel and options.cancel():
+                raise Cancelled(f"cancelled after {i + 1} of {len(bound)} reports")
+        return out
+    finally:
+        ctx.close()
+
+
+def run(name_or_path: str | Query, corpus: str | Corpus, params: dict | None = None,
+        plan: dict | Plan | None = None, **options) -> Finding | ReportResult:
+    """``run_query`` by names: a saved query name or file, a SOURCE string, a plan dict."""
+    query = name_or_path if isinstance(name_or_path, Query) else find_query(name_or_path)
+    resolved = resolve_corpus(corpus) if isinstance(corpus, str) else corpus
+    the_plan = Plan(**plan) if isinstance(plan, dict) else (plan or Plan())
+    return run_query(query, resolved, params, the_plan, RunOptions(**options))
+
+
+def select(corpus: Corpus, sql: str) -> pa.Table:
+    """One read-only SELECT over the profiled shards of ``corpus`` (the SQL console and ``corpuscope sql``)."""
+    views.check_select(sql)
+    con = views.open_documents(corpus.shards)
+    try:
+        if views.needs_text(con, sql):
+            views.add_text(con, views.profiled(corpus.shards))
+        return coverage.numeric(views.run_select(con, sql))
+    finally:
+        con.close()
+
+
+def _stratified(ctx: RunContext, query: Query, values: dict) -> tuple[dict, list[dict]]:
+    """Stratified targeted scan: prefilter every document, tag a seeded sample per stratum, combine."""
+    corpus, plan = ctx.corpus, ctx.plan
+    case_sql = stratified.strata_sql(query.strata)
+    passes = stratified.collect(ctx.drive("prefilter", stratified.prefilter_shard, ctx.chosen,
+                                          {"case_sql": case_sql, "params": values, "overrides": corpus.overrides}),
+                                ctx.chosen)
+    sizes, picked = stratified.draw(passes, plan.per_stratum or 200, plan.seed)
+    keys = [cls.key() for cls in registry.resolve(needed_inspectors(query))]
+    todo = [s for s in ctx.chosen if picked.get(s.uri)]
+    tagged = stratified.collect(ctx.drive("tag", stratified.tag_shard, todo,
+                                          {"picked": picked, "inspector_keys": keys, "overrides": corpus.overrides,
+                                           "root": str(store.attribute_root())}), todo)
+    sample = pa.concat_tables([store.read_table(t["path"]).replace_schema_metadata(None) for t in tagged],
+                              promote_options="default")
+    return coverage.stratified_result(ctx, query, values, sample, passes, sizes)
+
+
+def created_now() -> str:
+    """The creation time for provenance: now, or ``$SOURCE_DATE_EPOCH`` (reproducible output)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit()
+              else dt.datetime.now(dt.timezone.utc))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _finding(query: Query, values: dict, ctx: RunContext, result: dict, docs: list[dict]) -> Finding:
+    corpus, chosen = ctx.corpus, ctx.chosen
+    extra = {k: result.pop(k) for k in ("strata", "inspected_share") if k in result}
+    needed = set(needed_inspectors(query))
+    return Finding(
+        query={"name": query.name, "title": query.title, "version": query.version, "sha256": query.sha256,
+               "params": values},
+        corpus={"name": corpus.name, "version": corpus.version, "revision": corpus.revision,
+                "source": corpus.source, "shards_fingerprint": corpus.fingerprint()},
+        plan=ctx.plan.to_dict(),
+        shards={"read": len(chosen), "total": len(corpus.shards),
+                "read_list": [s.uri for s in chosen] if len(chosen) < len(corpus.shards) else None},
+        estimates=result,
+        evidence=docs,
+        inspectors={name: cls.identity() for name, cls in sorted(registry.latest().items()) if name in needed},
+        provenance={"tool_version": inspectors.__version__, "created": created_now(), "query_sha256": query.sha256},
+        extra=extra,
+    )
+
+
+def profile(corpus: Corpus, plan: Plan | None = None, options: RunOptions | None = None,
+            inspector_names: list[str] | None = None) -> None:
+    """Profile the plan's shards with ``inspector_names`` (default: every inspector), with progress and cancel."""
+    ctx = RunContext(corpus, plan or Plan(), options or RunOptions())
+    ctx.profile(inspector_names or sorted(registry.latest()))
+
+
+def cached_count(corpus: Corpus, plan: Plan | None = None) -> int:
+    """How many of the plan's shards already have an attribute shard."""
+    return len(views.profiled((plan or Plan()).choose(corpus.shards)))
+
+
+def local_size(corpus: Corpus) -> int | None:
+    """Total bytes of a local corpus's shards; ``None`` when any shard is remote (sizing it costs requests)."""
+    from inspectors.core.storage import is_remote, stat
+
+    if any(is_remote(s.uri) for s in corpus.shards):
+        return None
+    return sum(stat(s.uri)["size"] or 0 for s in corpus.shards)
+
+
+def plan_cost(corpus: Corpus, plan: Plan, inspector_names: list[str] | None = None, query: Query | None = None,
+              workers: int | None = None):
+    """What a run would read (shards, bytes, requests, time), from footers only: ``costplan.plan_cost``."""
+    from inspectors.core import costplan
+
+    return costplan.plan_cost(corpus, plan, inspector_names, query, workers)
+
+
+def workspace(name: str):
+    """A folder of that name under the cache root (the app keeps uploads there)."""
+    from inspectors.core import paths
+
+    folder = paths.home() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

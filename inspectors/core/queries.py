@@ -114,16 +114,22 @@ class Query:
 
 
 def builtin_dir() -> Path:
-    """The project's ``queries/`` folder (beside the package in a checkout)."""
-    return Path(__file__).resolve().parents[2] / "queries"
+    """The saved queries shipped with corpuscope: ``queries/`` in a checkout, package data in a wheel."""
+    from inspectors.resources import queries_dir
+
+    return queries_dir()
 
 
 def search_dirs() -> list[Path]:
-    """Folders searched for saved queries: ``$CORPUSCOPE_QUERIES`` entries, then ``queries/``."""
+    """Folders searched for saved queries, first wins: ``$CORPUSCOPE_QUERIES`` entries, the user's own
+    folder ``<CORPUSCOPE_HOME>/queries`` (where the app saves slices when that variable is unset), then
+    the shipped queries (``builtin_dir``)."""
     import os
 
+    from inspectors.core import paths
+
     extra = [Path(p) for p in os.environ.get(QUERIES_ENV, "").split(os.pathsep) if p]
-    return extra + [builtin_dir()]
+    return extra + [paths.home() / "queries", builtin_dir()]
 
 
 def list_queries() -> list[Query]:

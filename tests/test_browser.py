@@ -2,7 +2,8 @@
 demo corpus, run the Vietnamese query, and check the result text and chart are on the page.
 
 Needs Debian's ``chromium`` (``apt-get install chromium``) and Playwright for Python; never
-``playwright install``. The screenshot lands in ``test-artifacts/`` (git-ignored).
+``playwright install``. Screenshots land in ``test-artifacts/`` (git-ignored): ``overview.png`` and
+``vietnamese_query.png``, or ``failure.png`` (with any exception the app shows) when a step fails.
 """
 
 from __future__ import annotations
@@ -71,32 +72,53 @@ def running_app(tmp_path):
     log.close()
 
 
+def _app_errors(page) -> str:
+    """The text of every exception the app shows on the page (empty when there is none)."""
+    try:
+        return "\n".join(page.locator("[data-testid='stException']").all_inner_texts())
+    except Exception as error:  # the page itself may be gone
+        return f"(could not read the page: {error})"
+
+
 def test_overview_and_vietnamese_query_in_chromium(running_app):
     sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
     assert Path(CHROMIUM).exists(), "install Debian chromium: apt-get install -y chromium"
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        chart = "[data-testid='stVegaLiteChart']"
         try:
             page.goto(running_app, wait_until="domcontentloaded")
-            # The Overview profiles the demo corpus on first load, then draws its charts.
-            page.get_by_text("6 of 6 shards read", exact=False).first.wait_for(timeout=45_000)
-            page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=20_000)
-            assert page.get_by_text("Language", exact=True).count() >= 1
+            # The Overview profiles the demo corpus on first load, then draws its charts (slow on a busy machine).
+            expect(page.get_by_text("6 of 6 shards read", exact=False).first).to_be_visible(timeout=120_000)
+            expect(page.locator(chart).first).to_be_visible(timeout=20_000)
+            expect(page.get_by_text("Language", exact=True).first).to_be_attached(timeout=20_000)
             page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
 
             page.get_by_role("link", name="Saved queries").click()
-            page.get_by_text("Vietnamese share", exact=False).first.wait_for(timeout=15_000)
+            expect(page.get_by_text("Vietnamese share", exact=False).first).to_be_visible(timeout=15_000)
             page.get_by_role("button", name="Run query").click()
-            result = page.get_by_text("of documents", exact=False).first
-            result.wait_for(timeout=30_000)
-            assert "Vietnamese share" in result.inner_text()
-            assert "%" in result.inner_text()
-            chart = page.locator("[data-testid='stVegaLiteChart']").first
-            chart.wait_for(timeout=15_000)
-            assert page.get_by_text("Evidence documents", exact=False).count() >= 1
-            assert page.locator("[data-testid='stException']").count() == 0
+            # Wait for the very element the checks are about: the "of documents" line naming the query
+            # and its share, not whichever "of documents" text shows up first.
+            result = page.get_by_text("of documents", exact=False).filter(has_text="Vietnamese share")
+            expect(result.filter(has_text="%").first).to_be_visible(timeout=60_000)
+            # The chart and the evidence come after the headline, each in its own message from the app.
+            expect(page.locator(chart).first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Evidence documents", exact=False).first).to_be_attached(timeout=30_000)
+            assert page.locator("[data-testid='stException']").count() == 0, _app_errors(page)
             page.screenshot(path=str(ARTIFACTS / "vietnamese_query.png"), full_page=True)
+        except Exception as error:
+            shot = ARTIFACTS / "failure.png"
+            try:
+                page.screenshot(path=str(shot), full_page=True)
+                error.add_note(f"screenshot: {shot}")
+            except Exception as shot_error:
+                error.add_note(f"no screenshot: {shot_error}")
+            errors = _app_errors(page)
+            if errors:
+                error.add_note(f"the app shows an exception:\n{errors}")
+            raise
         finally:
             browser.close()

@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import shared
 from inspectors.builtin.topic import FORMATS, TOPICS, classify, classify_many, tone_variants
 from inspectors.core.registry import registered
-from tests.conftest import shared
 
 
 def run(texts, urls=None, sources=None) -> dict[str, list]:
@@ -228,10 +228,6 @@ def test_c4_is_not_legal_document():
 
 def test_pieces_from_the_middle_of_statutes_stay_legal_documents():
     """Corpora cut long documents; a 4 KB piece from inside a statute has no header, only clauses."""
-    import pyarrow.parquet as pq
-
-    from conftest import shared
-
     laws = pq.read_table(shared("vi_legal_vlc2021", "vlc2021_laws.parquet"), columns=["text"]).column(0).to_pylist()
     pieces = [law[i : i + 4096] for law in laws[:20] for i in range(4096, len(law), 4096)][:400]
     legal = sum(classify(piece)[1] == "legal_document" for piece in pieces) / len(pieces)

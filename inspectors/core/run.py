@@ -331,3 +331,26 @@ def workspace(name: str):
     folder = paths.home() / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: Plan | None,
+                       options: RunOptions | None, extend: Callable[[RunContext, dict], dict]) -> Finding:
+    """``run_query`` for a slice (full or shard-sample plan), then ``extend(ctx, values)`` adds keys to
+    the finding's ``extra`` while the run's connection (with its ``matched`` table of ``shard, row``)
+    is open. Training streams use it to count tokens seen per step over the same matched rows."""
+    plan, options = plan or Plan(), options or RunOptions()
+    check_runnable(query)
+    if query.kind != "slice":
+        raise BadInput(f"{query.name} is a {query.kind}; this run needs a slice")
+    if plan.strategy == "stratified":
+        raise BadInput("--stratified is not available here; use a full or shard-sample plan")
+    values = query.bind(params)
+    ctx = RunContext(corpus, plan, options)
+    try:
+        ctx.profile(needed_inspectors(query))
+        result, docs = coverage.slice_result(ctx, query, values)
+        finding = _finding(query, values, ctx, result, docs)
+        finding.extra.update(extend(ctx, values))
+        return finding
+    finally:
+        ctx.close()

@@ -106,10 +106,10 @@ def measure(ctx, sc: StreamCorpus, plan: Plan, curve_points: int = 10) -> dict:
 
 
 def describe(finding) -> str:
-    """Stream lines for a human summary: tokens seen, exposures, unique documents, the curve."""
-    x = {**finding.extra, **{u: finding.estimates.get(u) for u in UNITS}}
+    """Stream lines for a human summary (after the units): the stream, unique documents, the curve."""
+    x = finding.extra
     s = x.get("stream") or {}
-    lines = [f"stream: {s.get('spec')} (config {s.get('config_hash')}, seed {s.get('seed')}, steps "
+    lines = [f"stream: {s.get('spec')} (config {s.get('config_hash')}, seed {s.get('seed') if s.get('seed') is not None else 'none (fixed order)'}, steps "
              f"{s.get('first_step')}-{s.get('up_to_step')}, blocks of {s.get('block_steps')})"]
     for unit in ("tokens_seen", "exposures"):
         e = x.get(unit)

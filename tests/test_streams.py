@@ -128,3 +128,23 @@ def test_amber_without_a_llama_tokenizer_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.delenv("CORPUSCOPE_TOKENIZER_DIR", raising=False)
     with pytest.raises(BadInput, match="llama.json"):
         AmberStream(str(built["base"])).rows(Cluster(0, 0))
+
+
+def test_prefilter_is_sound_on_real_vietnamese_and_rare_on_english(tmp_path):
+    from inspectors.streams.prefilter import candidate_windows, vietnamese_table
+
+    from test_streams_build import english, vietnamese_law
+
+    tok = neox()
+    table = vietnamese_table("gpt-neox-20b")
+    letters = set("ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+    vi = [t for t in vietnamese_law(30)]
+    for text in vi:  # every window with a Vietnamese letter is a candidate (no false negatives)
+        ids = np.array(tok.encode(text, add_special_tokens=False).ids, dtype=np.uint16)
+        hits = candidate_windows(ids, 32, table)
+        for w, hit in enumerate(hits):
+            piece = tok.decode(ids[w * 32:(w + 1) * 32].tolist())
+            if letters & set(piece.lower()):
+                assert hit, piece
+    en = np.array(tok.encode("\n".join(english(200)), add_special_tokens=False).ids, dtype=np.uint16)
+    assert candidate_windows(en, 512, table).mean() < 0.2

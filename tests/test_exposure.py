@@ -141,3 +141,24 @@ def test_exposure_cli_run_and_show(tmp_path, home, cli, planted_query):
 def test_exposure_show_catalogue_entries_offline(cli):
     code, out, err = cli("exposure", "list")
     assert code == 0 and "pythia-deduped" in out and "olmo-7b-0724" in out and "amber" in out
+
+
+def test_olmo_over_http_reads_named_instances_and_provenance(tmp_path, home, planted_query):
+    from http_server import TestServer
+
+    built = build_olmo(tmp_path / "olmo")
+    folder = tmp_path / "olmo"
+    with TestServer(folder) as srv:
+        stream = open_stream(f"olmo:{srv.file_url('config.yaml')}")
+        assert stream.paths[0].startswith(srv.url) and stream.N == olmo_truth(built, folder, 1)["N"]
+        srv.log.reset()
+        sc = stream_corpus(stream, 6, block_steps=2, plan=Plan("shard_sample", sample_shards=1, seed=0))
+        named = 2 * 4 * 64 * 2  # one block of 2 steps x 4 instances x 64 uint16 tokens
+        side = sum(p.stat().st_size for p in folder.glob("*.csv.gz"))
+        assert named <= srv.log.bytes_sent <= named + side
+        finding = exposure.run(planted_query, sc, plan=Plan("shard_sample", sample_shards=1, seed=0),
+                               options=RunOptions(workers=1))
+    local = exposure.run(planted_query, stream_corpus(open_stream(f"olmo:{built['config']}"), 6, block_steps=2,
+                                                      plan=Plan("shard_sample", sample_shards=1, seed=0)),
+                         plan=Plan("shard_sample", sample_shards=1, seed=0), options=RunOptions(workers=1))
+    assert finding.estimates["tokens_seen"]["matched"] == local.estimates["tokens_seen"]["matched"]

@@ -148,3 +148,19 @@ def test_prefilter_is_sound_on_real_vietnamese_and_rare_on_english(tmp_path):
                 assert hit, piece
     en = np.array(tok.encode("\n".join(english(200)), add_special_tokens=False).ids, dtype=np.uint16)
     assert candidate_windows(en, 512, table).mean() < 0.2
+
+
+def test_olmo_world_size_trims_or_pads_the_order(tmp_path):
+    import yaml
+
+    built, stream = _olmo(tmp_path)
+    config = yaml.safe_load(built["config"].read_text())
+    W = 8
+    trimmed = OlmoStream(str(built["config"]), config=config, world_size=W)
+    assert trimmed.T == stream.N // W * W and len(trimmed.order(0)) == trimmed.T
+    config["data"]["drop_last"] = False
+    padded = OlmoStream(str(built["config"]), config=config, world_size=W)
+    order = padded.order(0)
+    assert padded.T == -(-stream.N // W) * W and len(order) == padded.T
+    assert order[stream.N:].tolist() == order[: padded.T - stream.N].tolist()  # padding repeats the start
+    assert trimmed.config_hash != padded.config_hash

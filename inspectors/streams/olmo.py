@@ -11,10 +11,12 @@ Layout (allenai/OLMo ``olmo/data/memmap_dataset.py``, ``iterable_dataset.py``; d
   the file, end exclusive; source document id; source file; 1-based line);
 * order per epoch e: ``indices = arange(N, dtype=uint32)`` shuffled in place by
   ``np.random.Generator(np.random.PCG64(seed + e))``, truncated (drop_last) to a multiple of the
-  world size; with global batch B (instances) step s (1-based) reads ``indices[(s-1)B : sB]``, so
+  world size (``data.drop_last``; without it, padded with its own first entries to the next
+  multiple); rank r reads ``indices[r::W]`` in per-device batches of B/W, so with global batch B (instances) step s (1-based) reads ``indices[(s-1)B : sB]``, so
   checkpoint ``stepK`` has consumed positions ``[0, K·B)``.
 
-Assumptions stated, not taken from the sources: an epoch holds ``T // B`` steps (T the truncated
+``drop_last`` defaults to true here (the official configs set it). Assumptions stated, not taken from
+the sources: an epoch holds ``T // B`` steps (T the truncated
 length), the remainder of an epoch is not trained on, and the next epoch starts the next step; the
 first epoch number is ``first_epoch`` (default 0). File sizes come from stat/HEAD, so the order is
 rebuilt without downloading data; only the instances a cluster names are range-read.
@@ -88,7 +90,10 @@ class OlmoStream(StreamBase):
         self.counts = np.array([s // (self.itemsize * self.L) for s in self.sizes], dtype=np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.counts)])
         self.N = int(self.offsets[-1])
-        self.T = self.N - self.N % self.world_size
+        self.drop_last = bool(_get(config, "data.drop_last", True))
+        # drop_last trims the order to a multiple of the world size; without it the order is padded
+        # with its own first entries up to the next multiple.
+        self.T = (self.N // self.world_size if self.drop_last else -(-self.N // self.world_size)) * self.world_size
         self.steps_per_epoch = self.T // self.B
         if self.steps_per_epoch < 1:
             raise BadInput(f"{config_uri}: {self.N} instances are fewer than one batch of {self.B}")
@@ -97,7 +102,7 @@ class OlmoStream(StreamBase):
     # identity and description
     def identity(self) -> dict:
         return {"kind": "olmo", "paths": list(zip(self.paths, self.sizes)), "L": self.L, "B": self.B,
-                "seed": self.seed, "dtype": self.dtype, "world_size": self.world_size,
+                "seed": self.seed, "dtype": self.dtype, "world_size": self.world_size, "drop_last": self.drop_last,
                 "first_epoch": self.first_epoch, "tokenizer": self.tokenizer,
                 "tokenizer_sha": tokenizer_sha(self.tokenizer)}
 
@@ -123,6 +128,8 @@ class OlmoStream(StreamBase):
         """Instance ids of ``epoch`` in training order (truncated to a multiple of the world size)."""
         indices = np.arange(self.N, dtype=np.uint32)
         np.random.Generator(np.random.PCG64(self.seed + epoch)).shuffle(indices)
+        if self.T > self.N:
+            indices = np.resize(indices, self.T)  # repeats from the start, as the padding does
         return indices[: self.T]
 
     def positions(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

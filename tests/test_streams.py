@@ -164,3 +164,19 @@ def test_olmo_world_size_trims_or_pads_the_order(tmp_path):
     assert padded.T == -(-stream.N // W) * W and len(order) == padded.T
     assert order[stream.N:].tolist() == order[: padded.T - stream.N].tolist()  # padding repeats the start
     assert trimmed.config_hash != padded.config_hash
+
+
+def test_olmo_partial_last_instance_when_asked(tmp_path):
+    import yaml
+
+    built, stream = _olmo(tmp_path)
+    config = yaml.safe_load(built["config"].read_text())
+    config["corpuscope"] = {"partial_last_instance": True}
+    size = (tmp_path / "olmo" / "b.npy").stat().st_size
+    rounded = OlmoStream(str(built["config"]), config=config)
+    assert rounded.counts[1] == -(-size // 128) and stream.counts[1] == size // 128
+    last = int(rounded.offsets[2] - 1)  # b.npy's short last instance
+    steps, _, instances = rounded.positions(Cluster(1, rounded.steps_per_epoch))
+    step = int(steps[list(instances).index(last)])
+    rows = rounded.rows(Cluster(step, step))
+    assert sum(n for n, i in zip(rows["tokens_seen"], rows["instance"]) if i == last) == (size % 128) // 2

@@ -5,7 +5,9 @@ Layout (allenai/OLMo ``olmo/data/memmap_dataset.py``, ``iterable_dataset.py``; d
 
 * each path in ``data.paths`` is a raw little-endian array of ``data.memmap_dtype`` (uint16, or
   uint32 for OLMo 2) with no numpy header; with L = ``model.max_sequence_length`` it holds
-  ``size // (itemsize * L)`` instances (the tail is dropped, no instance crosses files);
+  ``size // (itemsize * L)`` instances (the tail is dropped, no instance crosses files). Later
+  versions of ``memmap_dataset.py`` round up instead (the short tail is an instance);
+  ``corpuscope.partial_last_instance: true`` in the config selects that;
 * instance ids are cumulative over ``data.paths`` in listed order, a path listed twice counting twice;
 * beside ``X.npy`` a header-less ``X.csv.gz`` with rows ``start,end,id,src,loc`` (token offsets in
   the file, end exclusive; source document id; source file; 1-based line);
@@ -87,7 +89,11 @@ class OlmoStream(StreamBase):
         self.paths = [join(base, p) for p in paths]
         sizes = {u: size_of(u) for u in dict.fromkeys(self.paths)}
         self.sizes = [sizes[u] for u in self.paths]
-        self.counts = np.array([s // (self.itemsize * self.L) for s in self.sizes], dtype=np.int64)
+        # Older OLMo code counts size // (itemsize·L) instances; newer code rounds up, so a file's short
+        # last instance is trained on too (``corpuscope.partial_last_instance: true`` selects that).
+        self.partial_tail = bool(_get(config, "corpuscope.partial_last_instance", False))
+        width = self.itemsize * self.L
+        self.counts = np.array([-(-s // width) if self.partial_tail else s // width for s in self.sizes], np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.counts)])
         self.N = int(self.offsets[-1])
         self.drop_last = bool(_get(config, "data.drop_last", True))
@@ -103,6 +109,7 @@ class OlmoStream(StreamBase):
     def identity(self) -> dict:
         return {"kind": "olmo", "paths": list(zip(self.paths, self.sizes)), "L": self.L, "B": self.B,
                 "seed": self.seed, "dtype": self.dtype, "world_size": self.world_size, "drop_last": self.drop_last,
+                "partial_tail": self.partial_tail,
                 "first_epoch": self.first_epoch, "tokenizer": self.tokenizer,
                 "tokenizer_sha": tokenizer_sha(self.tokenizer)}
 
@@ -173,7 +180,8 @@ class OlmoStream(StreamBase):
             with Reader(self.paths[k]) as reader:
                 for n in members:
                     _, j = self.locate(int(instances[n]))
-                    ids = np.frombuffer(reader.read(j * width, (j + 1) * width), dtype=self.np_dtype)
+                    end = min((j + 1) * width, self.sizes[k])  # a partial last instance is shorter
+                    ids = np.frombuffer(reader.read(j * width, end), dtype=self.np_dtype)
                     for seg in self._segments(k, j, ids, prov):
                         seg.update(step=int(steps[n]), epoch=int(epochs[n]), instance=int(instances[n]))
                         seg["exposure_key"] += f":e{int(epochs[n])}"

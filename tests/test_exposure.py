@@ -162,3 +162,25 @@ def test_olmo_over_http_reads_named_instances_and_provenance(tmp_path, home, pla
                                                       plan=Plan("shard_sample", sample_shards=1, seed=0)),
                          plan=Plan("shard_sample", sample_shards=1, seed=0), options=RunOptions(workers=1))
     assert finding.estimates["tokens_seen"]["matched"] == local.estimates["tokens_seen"]["matched"]
+
+
+def test_amber_over_http_streams_only_the_chunks_up_to_k(tmp_path, home):
+    from http_server import TestServer
+
+    from inspectors.streams.base import tokenizer_file
+
+    path = tokenizer_file("gpt-neox-20b")
+    if path is None:
+        pytest.skip("needs a stand-in tokenizer file")
+    built = build_amber(tmp_path / "amber")
+    with TestServer(tmp_path / "amber") as srv:
+        stream = open_stream(f"amber:{srv.url}/files", tokenizer=str(path))
+        assert stream.total_steps == 359  # a URL has no listing: Amber's 360 chunks
+        srv.log.reset()
+        sc = stream_corpus(stream, 1, block_steps=1)
+        assert srv.log.count("GET", "train_2") == 0
+        assert srv.log.bytes_sent == sum((tmp_path / "amber" / f"train_{k}.jsonl").stat().st_size for k in (0, 1))
+    import pyarrow.parquet as pq
+
+    rows = sum(pq.read_metadata(s.uri).num_rows for s in sc.corpus.shards)
+    assert rows > 0 and built["chunks"] == 4

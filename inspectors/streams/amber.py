@@ -8,17 +8,18 @@ line. A document that runs on into the next line keeps its key (the line where i
 
 Decoding needs the LLaMA tokenizer, which no installed package ships: give ``--tokenizer FILE`` (a
 ``tokenizer.json``) or put it at ``$CORPUSCOPE_TOKENIZER_DIR/llama.json``. JSONL chunks cannot be
-range-read by instance, so a cluster reads its chunks whole (sampling draws chunks).
+range-read by instance, so a cluster streams its chunks line by line (sampling draws chunks).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 
 from inspectors.core.errors import BadInput
-from inspectors.core.storage import is_remote, local_path
-from inspectors.streams.base import Cluster, StreamBase, join, read_whole, size_of, tokenizer_sha
+from inspectors.core.storage import is_remote, local_path, open_binary
+from inspectors.streams.base import Cluster, StreamBase, join, size_of, tokenizer_sha
 
 EOS = 2
 CHUNKS = 360
@@ -69,26 +70,34 @@ class AmberStream(StreamBase):
     def _chunk(self, k: int) -> list[dict]:
         uri = self.chunk_uri(k)
         pieces, open_key = [], None
-        for line_no, line in enumerate(read_whole(uri).decode("utf-8").splitlines()):
-            if not line.strip():
+        with io.BufferedReader(open_binary(uri, sequential=True), buffer_size=1 << 20) as handle:
+            for line_no, line in enumerate(handle):
+                if line.strip():
+                    pieces += self._line(uri, k, line_no, json.loads(line), open_key)
+                    open_key = pieces[-1]["doc_key"] if pieces and pieces[-1]["open"] else None
+        for piece in pieces:
+            piece.pop("open")
+        return pieces
+
+    def _line(self, uri: str, k: int, line_no: int, record: dict, open_key: str | None) -> list[dict]:
+        """One packed line's document pieces; the first continues ``open_key`` unless the line starts one."""
+        pieces = []
+        ids = record.get("token_ids")
+        if ids is None:
+            raise BadInput(f"{uri}:{line_no + 1}: no token_ids")
+        source = record.get("source")
+        start = 0
+        for pos in [i for i, t in enumerate(ids) if t == EOS] + [len(ids) - 1]:
+            end = pos + 1
+            if end <= start:
                 continue
-            record = json.loads(line)
-            ids = record.get("token_ids")
-            if ids is None:
-                raise BadInput(f"{uri}:{line_no + 1}: no token_ids")
-            source = record.get("source")
-            start = 0
-            for pos in [i for i, t in enumerate(ids) if t == EOS] + [len(ids) - 1]:
-                end = pos + 1
-                if end <= start:
-                    continue
-                key = open_key if (start == 0 and open_key) else f"{k}:{line_no}:{start}"
-                body = ids[start:end]
-                pieces.append({"ids": body[:-1] if body[-1] == EOS else body, "id": f"{self.name}:{k}:{line_no}:{start}",
-                               "doc_key": key, "exposure_key": key, "step": k, "epoch": 0, "instance": line_no,
-                               "offset": start, "tokens_seen": end - start, "source": source, "url": None})
-                open_key = None if ids[end - 1] == EOS else key
-                start = end
+            key = open_key if (start == 0 and open_key) else f"{k}:{line_no}:{start}"
+            body = ids[start:end]
+            pieces.append({"ids": body[:-1] if body[-1] == EOS else body, "id": f"{self.name}:{k}:{line_no}:{start}",
+                           "doc_key": key, "exposure_key": key, "step": k, "epoch": 0, "instance": line_no,
+                           "offset": start, "tokens_seen": end - start, "source": source, "url": None,
+                           "open": ids[end - 1] != EOS})
+            start = end
         return pieces
 
     def chunk_bytes(self, k: int) -> int:

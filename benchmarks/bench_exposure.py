@@ -226,11 +226,12 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--skip-bytes", action="store_true")
     parser.add_argument("--skip-coverage", action="store_true")
+    parser.add_argument("--blocks", type=int, default=10, help="One-step blocks the bytes run samples.")
     args = parser.parse_args()
     en, vi = pools()
     print("prefilter:", bench_prefilter(en, vi), flush=True)
     if not args.skip_bytes:
-        print("bytes:", bench_bytes(en, vi), flush=True)
+        print("bytes:", bench_bytes(en, vi, args.blocks), flush=True)
     if not args.skip_coverage:
         print("coverage:", bench_coverage(en, vi, args.trials), flush=True)
 

@@ -6,15 +6,14 @@ import streamlit as st
 
 import ui
 from inspectors.core.plan import Plan
-from inspectors.core.run import RunOptions
-from inspectors.streams import catalogue, exposure, open_stream, stream_corpus
+from inspectors.core.run import RunOptions, open_stream, run_exposure, stream_catalogue
 
 st.title("Training exposure")
 st.caption("What the model actually saw: a slice's share of the training stream (OLMo memmaps in their seeded "
            "order, Pythia's pre-shuffled sequences, Amber's chunks) up to a checkpoint, in tokens seen, with "
            "95% intervals when blocks of steps are sampled, and the evidence windows behind the number.")
 
-entries = catalogue()
+entries = stream_catalogue()
 CUSTOM = "Your own stream (olmo:/pythia:/amber: spec)"
 choice = st.selectbox("Model / stream", [CUSTOM, *entries], key="exp_choice",
                       format_func=lambda n: n if n == CUSTOM else f"{n} — {entries[n].get('model', '')}")
@@ -67,9 +66,8 @@ if sampled:
 if st.button("Measure exposure", type="primary", icon=":material/play_arrow:", key="exp_run"):
     with ui.guard("The exposure run failed"):
         with st.spinner("Reading the steps the plan names and profiling them…"):
-            sc = stream_corpus(stream, int(step), int(block), plan)
-            st.session_state["exp_finding"] = exposure.run(query, sc, params, plan,
-                                                           RunOptions(workers=ui.workers()), int(points))
+            st.session_state["exp_finding"] = run_exposure(query, stream, int(step), params, plan,
+                                                           RunOptions(workers=ui.workers()), int(block), int(points))
 
 finding = st.session_state.get("exp_finding")
 if finding:

@@ -354,3 +354,26 @@ def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: 
         return finding
     finally:
         ctx.close()
+
+
+def stream_catalogue() -> dict[str, dict]:
+    """The official training streams (``inspectors/data/streams.yaml``), for front ends."""
+    from inspectors.streams import catalogue
+
+    return catalogue()
+
+
+def open_stream(spec: str, **options):
+    """The training stream a spec names (``olmo:``/``pythia:``/``amber:`` or a catalogue name)."""
+    from inspectors.streams import open_stream as open_
+
+    return open_(spec, **options)
+
+
+def run_exposure(query: Query, stream, up_to_step: int, params: dict | None = None, plan: Plan | None = None,
+                 options: RunOptions | None = None, block_steps: int | None = None, curve: int = 10) -> Finding:
+    """A slice on a training stream up to ``up_to_step``: tokens seen, exposures, the curve (``inspectors.streams``)."""
+    from inspectors.streams import exposure, stream_corpus
+
+    plan = plan or Plan()
+    return exposure.run(query, stream_corpus(stream, up_to_step, block_steps, plan), params, plan, options, curve)

@@ -184,3 +184,21 @@ def test_amber_over_http_streams_only_the_chunks_up_to_k(tmp_path, home):
 
     rows = sum(pq.read_metadata(s.uri).num_rows for s in sc.corpus.shards)
     assert rows > 0 and built["chunks"] == 4
+
+
+def test_a_stream_finding_attaches_to_an_evaluation_with_its_checkpoint(tmp_path, home, cli):
+    from test_streams_build import data
+
+    built = build_pythia(tmp_path / "pythia", steps=2, B=4, planted_steps=(2,))
+    finding = tmp_path / "f.json"
+    code, _, err = cli("exposure", "run", "vietnamese_share", "--stream", f"pythia:{built['prefix']}", "--batch", 4,
+                       "--up-to-step", 2, "--workers", 1, "--out", finding)
+    assert code == 0, err
+    results = data("lm_eval_results", "lm-evaluation-harness_v0.3_format_multilingual", "bloom", "bloom-1b1",
+                   "bloom-1b1_xnli_0-shot.json")
+    out = tmp_path / "annotated.json"
+    code, _, err = cli("attach", results, "--finding", finding, "--model-corpus", "bigscience/bloom-1b1=document@step2",
+                       "-o", out)
+    assert code == 0, err
+    text = out.read_text()
+    assert '"tokens_seen"' in text and "steps 1-2" in text and "document@step2" in text

@@ -331,3 +331,49 @@ def workspace(name: str):
     folder = paths.home() / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: Plan | None,
+                       options: RunOptions | None, extend: Callable[[RunContext, dict], dict]) -> Finding:
+    """``run_query`` for a slice (full or shard-sample plan), then ``extend(ctx, values)`` adds keys to
+    the finding's ``extra`` while the run's connection (with its ``matched`` table of ``shard, row``)
+    is open. Training streams use it to count tokens seen per step over the same matched rows."""
+    plan, options = plan or Plan(), options or RunOptions()
+    check_runnable(query)
+    if query.kind != "slice":
+        raise BadInput(f"{query.name} is a {query.kind}; this run needs a slice")
+    if plan.strategy == "stratified":
+        raise BadInput("--stratified is not available here; use a full or shard-sample plan")
+    values = query.bind(params)
+    ctx = RunContext(corpus, plan, options)
+    try:
+        ctx.profile(needed_inspectors(query))
+        result, docs = coverage.slice_result(ctx, query, values)
+        finding = _finding(query, values, ctx, result, docs)
+        finding.extra.update(extend(ctx, values))
+        return finding
+    finally:
+        ctx.close()
+
+
+def stream_catalogue() -> dict[str, dict]:
+    """The official training streams (``inspectors/data/streams.yaml``), for front ends."""
+    from inspectors.streams import catalogue
+
+    return catalogue()
+
+
+def open_stream(spec: str, **options):
+    """The training stream a spec names (``olmo:``/``pythia:``/``amber:`` or a catalogue name)."""
+    from inspectors.streams import open_stream as open_
+
+    return open_(spec, **options)
+
+
+def run_exposure(query: Query, stream, up_to_step: int, params: dict | None = None, plan: Plan | None = None,
+                 options: RunOptions | None = None, block_steps: int | None = None, curve: int = 10) -> Finding:
+    """A slice on a training stream up to ``up_to_step``: tokens seen, exposures, the curve (``inspectors.streams``)."""
+    from inspectors.streams import exposure, stream_corpus
+
+    plan = plan or Plan()
+    return exposure.run(query, stream_corpus(stream, up_to_step, block_steps, plan), params, plan, options, curve)

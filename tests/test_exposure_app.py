@@ -1,0 +1,37 @@
+"""The "Training exposure" page through ``AppTest``: open, choose a stream and checkpoint, see the curve."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO
+from test_streams_build import build_pythia
+
+MAIN = REPO / "app" / "main.py"
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_exposure_page_runs_a_slice_on_a_stream(tmp_path, home, monkeypatch):
+    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
+    built = build_pythia(tmp_path / "pythia", steps=4, B=8, planted_steps=(2,))
+    at = AppTest.from_file(str(MAIN), default_timeout=180)
+    _ok(at.run())
+    _ok(at.switch_page("pages/exposure.py").run())
+    assert at.title[0].value == "Training exposure" and at.caption
+    at.text_input(key="exp_spec").set_value(f"pythia:{built['prefix']}")
+    at.number_input(key="exp_batch").set_value(8)
+    _ok(at.run())
+    at.number_input(key="exp_step").set_value(4)
+    at.number_input(key="exp_block").set_value(1)
+    _ok(at.run())
+    at.button(key="exp_run").click()
+    _ok(at.run())
+    text = "\n".join(m.value for m in at.markdown)
+    assert "of tokens seen by step 4" in text
+    assert [m for m in at.metric if m.label == "tokens seen"][0].value == "2,049"
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")

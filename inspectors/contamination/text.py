@@ -1,0 +1,137 @@
+"""Normalisation, tokens and n-gram hashes, vectorised in numpy over many texts at once.
+
+Normalisation is NFC, then Unicode case folding, then NFC again (folding can decompose, e.g. "İ").
+Diacritics are kept: Vietnamese "ma", "má", "mà", "mã", "mả", "mạ" stay six different words
+(datatrove's default normalisation strips them; lm-eval's janitor lower-cases ASCII only).
+
+A token is a maximal run of word characters (letters, digits, ``_`` and combining marks, so an
+NFD input folds to the same tokens as its NFC form) or a single CJK ideograph / kana. Vietnamese
+is written one syllable per space-separated word, so a Vietnamese n-gram is n syllables.
+
+Hashes are uint64: a token's hash is a polynomial over its code points (mod 2**64, odd base, then a
+splitmix64 finaliser); an n-gram's hash is a polynomial over its tokens' hashes. Hashes only pick
+candidates: every match is verified token by token on the document before it counts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+SEPARATOR = "\x00"
+_P = 0x100000001B3  # odd, so invertible mod 2**64
+_Q = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+_CJK = ((0x2E80, 0x2FDF), (0x3040, 0x30FF), (0x3100, 0x312F), (0x31A0, 0x31FF), (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF), (0x30000, 0x323AF))
+_TABLE_END = 0x323B0  # code points above are unassigned or private use: separators
+
+
+def normalize(text: str) -> str:
+    """NFC, Unicode case folding, NFC: diacritics (Vietnamese tones) kept."""
+    text = unicodedata.normalize("NFC", text)
+    folded = text.casefold()
+    return folded if folded.isascii() else unicodedata.normalize("NFC", folded)
+
+
+@lru_cache(maxsize=1)
+def _classes() -> np.ndarray:
+    """Per code point: 0 separator, 1 word character, 2 a CJK character (one token each)."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    word = [i for i in range(_TABLE_END) if not 0xD800 <= i < 0xE000
+            and (chr(i).isalnum() or unicodedata.category(chr(i)).startswith("M"))]
+    table[np.array(word)] = 1
+    table[ord("_")] = 1
+    for lo, hi in _CJK:
+        table[lo:hi + 1] = np.where(table[lo:hi + 1] == 1, 2, table[lo:hi + 1])
+    return table
+
+
+_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P**i`` and ``P**-i`` (mod 2**64) for ``i < n``, grown by doubling."""
+    if len(_POW[0]) < n:
+        size = max(n, 2 * len(_POW[0]), 1 << 16)
+        with np.errstate(over="ignore"):
+            fwd = np.full(size, _P, np.uint64)
+            fwd[0] = 1
+            inv = np.full(size, pow(_P, -1, 1 << 64), np.uint64)
+            inv[0] = 1
+            _POW[0], _POW[1] = np.cumprod(fwd, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64)
+    return _POW[0][:n], _POW[1][:n]
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, elementwise."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+@dataclass
+class Tokens:
+    """Tokens of several texts joined: per token its text index, start and end (normalised chars)."""
+
+    texts: list[str]  # normalised
+    joined: str
+    starts: np.ndarray  # int64, offsets in ``joined``
+    ends: np.ndarray  # exclusive
+    doc: np.ndarray  # int64, index of the text each token belongs to
+    offsets: np.ndarray  # int64 code-point offset of each text in ``joined``
+    hashes: np.ndarray  # uint64 per token
+
+    def token(self, i: int) -> str:
+        return self.joined[self.starts[i]:self.ends[i]]
+
+    def doc_tokens(self, d: int) -> tuple[int, int]:
+        """First and one-past-last token index of text ``d``."""
+        return int(np.searchsorted(self.doc, d, "left")), int(np.searchsorted(self.doc, d, "right"))
+
+
+def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
+    """Normalise and tokenise ``texts`` in one vectorised pass."""
+    norm = texts if normalised else [normalize(t.replace(SEPARATOR, " ")) for t in texts]
+    joined = SEPARATOR.join(norm)
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    cls = _classes()[cp]
+    word = cls == 1
+    prev = np.concatenate(([False], word[:-1]))
+    nxt = np.concatenate((word[1:], [False]))
+    single = cls == 2
+    starts = np.flatnonzero((word & ~prev) | single)
+    ends = np.flatnonzero((word & ~nxt) | single) + 1
+    lengths = np.fromiter((len(t) for t in norm), np.int64, len(norm))
+    offsets = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    doc = np.searchsorted(offsets, starts, "right") - 1
+    fwd, inv = _powers(len(cp) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.concatenate(([np.uint64(0)], np.cumsum(cp.astype(np.uint64) * fwd[:len(cp)], dtype=np.uint64)))
+        raw = (prefix[ends] - prefix[starts]) * inv[starts]
+        hashes = _mix(raw + ends.astype(np.uint64) - starts.astype(np.uint64))
+    return Tokens(norm, joined, starts.astype(np.int64), ends.astype(np.int64), doc.astype(np.int64), offsets, hashes)
+
+
+def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the n-grams starting at every ``stride``-th token (global index), inside one text.
+
+    Returns ``(positions, hashes)``: the first token index of each n-gram and its uint64 hash.
+    Since ``stride`` consecutive n-grams always include one kept start, any overlap of at least
+    ``n + stride - 1`` tokens contains a kept n-gram.
+    """
+    total = len(tokens.hashes)
+    if total < n:
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    pos = np.arange(0, total - n + 1, stride, dtype=np.int64)
+    pos = pos[tokens.doc[pos] == tokens.doc[pos + n - 1]]
+    h = np.zeros(len(pos), np.uint64)
+    q = np.uint64(_Q)
+    with np.errstate(over="ignore"):
+        for j in range(n):
+            h = h * q + tokens.hashes[pos + j]
+    return pos, _mix(h)

@@ -44,6 +44,7 @@ def _register() -> None:
     main.add_command(finding_cmd.finding)
     main.add_command(eval_cmds.attach)
     main.add_command(eval_cmds.report)
+    main.add_command(__import__("inspectors.cli.contamination_cmd", fromlist=["x"]).contamination)
 
 
 _register()

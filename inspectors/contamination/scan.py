@@ -41,6 +41,7 @@ LLAMA_MIN = 11  # "more than 10 tokens"
 LLAMA_CUT = 0.80
 SKIP_BUDGET = 4
 SIDES = ("question", "answer")
+CHUNK_CHARS = 64_000  # texts hashed together: small enough for the arrays to stay in cache
 HONESTY = ("Matches are verified exactly, so every 'dirty' verdict is real; 'not found' is not 'clean': "
            "overlaps shorter than n+stride-1 tokens can be missed, and a shard sample or a row limit "
            "reads part of the corpus, so found counts are lower bounds.")
@@ -116,24 +117,26 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
     n_docs = n_bytes = n_tokens = 0
     for batch in read_batches(shard, mapping, ("id", "text"), limit, batch_rows=4096):
         texts = [t or "" for t in batch.column("text").to_pylist()]
-        n_docs += len(texts)
-        n_bytes += sum(len(t.encode("utf-8")) if not t.isascii() else len(t) for t in texts)
-        tk = tokenize(texts)
-        n_tokens += len(tk.hashes)
-        pos, hashes = ngram_hashes(tk, N, stride)
-        hit = _lookup(index.table_hash, hashes)
-        candidates = np.unique(tk.doc[pos[hit]])
-        if not len(candidates):
-            continue
         rows, ids = batch.column("row").to_pylist(), batch.column("id").to_pylist()
-        ctk = tokenize([tk.texts[c] for c in candidates], normalised=True)
-        for local, found in _verify(ctk, index).items():
-            c = int(candidates[local])
-            docs.append([rows[c], ids[c]])
-            d = len(docs) - 1
-            for h in {h for _, _, _, h in found}:
-                df[h] = df.get(h, 0) + 1
-            pairs += [[d, s, q, p, h] for s, q, p, h in found]
+        n_docs += len(texts)
+        for lo, hi in _chunks(texts):
+            part = texts[lo:hi]
+            n_bytes += sum(len(t) if t.isascii() else len(t.encode("utf-8")) for t in part)
+            tk = tokenize(part)
+            n_tokens += len(tk.hashes)
+            pos, hashes = ngram_hashes(tk, N, stride)
+            candidates = np.unique(tk.doc[pos[_lookup(index.table_hash, hashes)]])
+            if not len(candidates):
+                continue
+            normalised = tk.texts
+            ctk = tokenize([normalised[c] for c in candidates], normalised=True)
+            for local, found in _verify(ctk, index).items():
+                c = lo + int(candidates[local])
+                docs.append([rows[c], ids[c]])
+                d = len(docs) - 1
+                for h in {h for _, _, _, h in found}:
+                    df[h] = df.get(h, 0) + 1
+                pairs += [[d, s, q, p, h] for s, q, p, h in found]
     heavy = {h for h, count in df.items() if count > df_cap}
     pairs = [p for p in pairs if p[4] not in heavy]
     out = {"shard": shard.uri, "name": shard.name, "docs": docs, "pairs": [p[:4] for p in pairs],
@@ -142,6 +145,18 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
     _write_atomic(path, out)
     out["cached"] = False
     return out
+
+
+def _chunks(texts: list[str], budget: int = CHUNK_CHARS):
+    """``(lo, hi)`` runs of ``texts`` of about ``budget`` characters (numpy arrays that stay in cache)."""
+    lo, size = 0, 0
+    for i, t in enumerate(texts):
+        size += len(t)
+        if size >= budget:
+            yield lo, i + 1
+            lo, size = i + 1, 0
+    if lo < len(texts):
+        yield lo, len(texts)
 
 
 def _lookup(table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
@@ -160,7 +175,7 @@ def _verify(ctk: Tokens, index: BenchIndex) -> dict[int, list[tuple[int, int, in
     pos, hashes = pos[hit], hashes[hit]
     lo = np.searchsorted(index.table_hash, hashes, "left")
     hi = np.searchsorted(index.table_hash, hashes, "right")
-    first = np.searchsorted(ctk.doc, np.arange(len(ctk.texts)), "left")
+    first = np.searchsorted(ctk.doc, np.arange(len(ctk.offsets)), "left")
     out: dict[int, list] = {}
     tokens = {}
     for p, h, a, b in zip(pos.tolist(), hashes.tolist(), lo.tolist(), hi.tolist()):

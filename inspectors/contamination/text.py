@@ -78,43 +78,50 @@ def _mix(x: np.ndarray) -> np.ndarray:
 class Tokens:
     """Tokens of several texts joined: per token its text index, start and end (normalised chars)."""
 
-    texts: list[str]  # normalised
-    joined: str
+    joined: str  # the normalised texts joined by SEPARATOR
     starts: np.ndarray  # int64, offsets in ``joined``
     ends: np.ndarray  # exclusive
     doc: np.ndarray  # int64, index of the text each token belongs to
     offsets: np.ndarray  # int64 code-point offset of each text in ``joined``
     hashes: np.ndarray  # uint64 per token
 
+    @property
+    def texts(self) -> list[str]:
+        """The normalised texts."""
+        return self.joined.split(SEPARATOR)
+
     def token(self, i: int) -> str:
         return self.joined[self.starts[i]:self.ends[i]]
 
-    def doc_tokens(self, d: int) -> tuple[int, int]:
-        """First and one-past-last token index of text ``d``."""
-        return int(np.searchsorted(self.doc, d, "left")), int(np.searchsorted(self.doc, d, "right"))
-
 
 def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
-    """Normalise and tokenise ``texts`` in one vectorised pass."""
-    norm = texts if normalised else [normalize(t.replace(SEPARATOR, " ")) for t in texts]
-    joined = SEPARATOR.join(norm)
+    """Normalise and tokenise ``texts`` in one vectorised pass (normalised once, joined)."""
+    joined = SEPARATOR.join(texts)
+    if joined.count(SEPARATOR) != len(texts) - 1:
+        joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
+    if not normalised:
+        joined = normalize(joined)  # NFC and case folding never touch or cross the separator
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     cls = _classes()[cp]
     word = cls == 1
-    prev = np.concatenate(([False], word[:-1]))
-    nxt = np.concatenate((word[1:], [False]))
+    prev = np.empty_like(word)
+    prev[0], prev[1:] = False, word[:-1]
+    nxt = np.empty_like(word)
+    nxt[-1:], nxt[:-1] = False, word[1:]
     single = cls == 2
     starts = np.flatnonzero((word & ~prev) | single)
     ends = np.flatnonzero((word & ~nxt) | single) + 1
-    lengths = np.fromiter((len(t) for t in norm), np.int64, len(norm))
-    offsets = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
-    doc = np.searchsorted(offsets, starts, "right") - 1
+    seps = np.flatnonzero(cp == 0)
+    offsets = np.concatenate(([0], seps + 1)).astype(np.int64)
+    doc = np.searchsorted(seps, starts)
     fwd, inv = _powers(len(cp) + 1)
     with np.errstate(over="ignore"):
-        prefix = np.concatenate(([np.uint64(0)], np.cumsum(cp.astype(np.uint64) * fwd[:len(cp)], dtype=np.uint64)))
+        prefix = np.empty(len(cp) + 1, np.uint64)
+        prefix[0] = 0
+        np.cumsum(cp * fwd[:len(cp)], dtype=np.uint64, out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * inv[starts]
-        hashes = _mix(raw + ends.astype(np.uint64) - starts.astype(np.uint64))
-    return Tokens(norm, joined, starts.astype(np.int64), ends.astype(np.int64), doc.astype(np.int64), offsets, hashes)
+        hashes = _mix(raw + (ends - starts).astype(np.uint64))
+    return Tokens(joined, starts.astype(np.int64), ends.astype(np.int64), doc.astype(np.int64), offsets, hashes)
 
 
 def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,7 @@ def run_contamination(bench: Bench, corpus: Corpus, plan: Plan | None = None, op
     agg = scan.aggregate(bench, index, results, boilerplate_df)
     exact = plan.is_exact(len(corpus.shards))
     n_bytes = sum(r["n_bytes"] for r in results)
-    work = sum(r["seconds"] for r in results if not r["cached"])
+    fresh = [r for r in results if not r["cached"]]
     return {
         "kind": "contamination",
         "version": inspectors.__version__,
@@ -60,7 +60,8 @@ def run_contamination(bench: Bench, corpus: Corpus, plan: Plan | None = None, op
                                    + (f", at most {plan.rows_per_shard} rows each" if plan.rows_per_shard else "") + "."),
         "summary": scan.summary(agg["items"]),
         "boilerplate": agg["boilerplate"],
-        "timing": {"seconds": time.perf_counter() - started, "scan_seconds": work,
+        "timing": {"seconds": time.perf_counter() - started, "scan_seconds": sum(r["seconds"] for r in fresh),
+                   "scan_cpu_seconds": sum(r["cpu_seconds"] for r in fresh),
                    "shards_cached": sum(r["cached"] for r in results)},
         "items": agg["items"],
     }

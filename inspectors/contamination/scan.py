@@ -34,7 +34,7 @@ from inspectors.contamination.bench import Bench
 from inspectors.contamination.text import Tokens, ngram_hashes, tokenize
 
 N = 8
-VERSION = 1
+VERSION = 2
 GPT3_N = 13
 PALM_CUT = 0.70
 LLAMA_MIN = 11  # "more than 10 tokens"
@@ -111,7 +111,7 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
             out = json.load(handle)
         out["cached"] = True
         return out
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     mapping = detect_columns(shard, overrides)
     docs, pairs, df = [], [], {}
     n_docs = n_bytes = n_tokens = 0
@@ -141,7 +141,8 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
     pairs = [p for p in pairs if p[4] not in heavy]
     out = {"shard": shard.uri, "name": shard.name, "docs": docs, "pairs": [p[:4] for p in pairs],
            "df": {str(h): c for h, c in df.items()}, "n_docs": n_docs, "n_bytes": n_bytes,
-           "n_tokens": n_tokens, "seconds": time.perf_counter() - started}
+           "n_tokens": n_tokens, "seconds": time.perf_counter() - started,
+           "cpu_seconds": time.process_time() - cpu}
     _write_atomic(path, out)
     out["cached"] = False
     return out

@@ -32,9 +32,7 @@ _TABLE_END = 0x323B0  # code points above are unassigned or private use: separat
 
 def normalize(text: str) -> str:
     """NFC, Unicode case folding, NFC: diacritics (Vietnamese tones) kept."""
-    text = unicodedata.normalize("NFC", text)
-    folded = text.casefold()
-    return folded if folded.isascii() else unicodedata.normalize("NFC", folded)
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +46,53 @@ def _classes() -> np.ndarray:
     for lo, hi in _CJK:
         table[lo:hi + 1] = np.where(table[lo:hi + 1] == 1, 2, table[lo:hi + 1])
     return table
+
+
+@lru_cache(maxsize=1)
+def _nfc_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per code point: may it make a text non-NFC by itself (NFC quick check No or Maybe), and its
+    canonical combining class. A text with no such code point and no combining marks out of
+    canonical order is NFC already, so the costly ``unicodedata.normalize`` is skipped.
+    """
+    suspect = np.zeros(0x110000, dtype=bool)
+    ccc = np.zeros(0x110000, dtype=np.uint8)
+    for i in range(0x80, _TABLE_END):
+        if 0xD800 <= i < 0xE000:
+            continue
+        c = chr(i)
+        ccc[i] = unicodedata.combining(c)
+        if not unicodedata.is_normalized("NFC", c):
+            suspect[i] = True  # quick check No
+            continue
+        parts = unicodedata.decomposition(c).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            suspect[int(parts[1], 16)] = True  # may compose with what precedes it: quick check Maybe
+    suspect[0x1161:0x1176] = suspect[0x11A8:0x11C3] = True  # Hangul jamo compose algorithmically
+    suspect[_TABLE_END:] = True
+    return suspect, ccc
+
+
+def _nfc_where_needed(text: str) -> str:
+    """NFC of a ``SEPARATOR``-joined text, normalising only the texts a vectorised check flags."""
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    suspect, ccc = _nfc_tables()
+    classes = ccc[cp]
+    flagged = np.flatnonzero(suspect[cp] | np.concatenate(((classes[:-1] > classes[1:]) & (classes[1:] > 0), [False])))
+    if not len(flagged):
+        return text
+    seps = np.flatnonzero(cp == 0)
+    parts = text.split(SEPARATOR)
+    for d in np.unique(np.searchsorted(seps, flagged)).tolist():
+        if not unicodedata.is_normalized("NFC", parts[d]):
+            parts[d] = unicodedata.normalize("NFC", parts[d])
+    return SEPARATOR.join(parts)
+
+
+def _fast_normalize(text: str) -> str:
+    """``normalize(text)`` of a ``SEPARATOR``-joined text, with NFC only where it can change anything."""
+    if text.isascii():
+        return text.lower()
+    return _nfc_where_needed(_nfc_where_needed(text).casefold())
 
 
 _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
@@ -100,7 +145,7 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     if joined.count(SEPARATOR) != len(texts) - 1:
         joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
     if not normalised:
-        joined = normalize(joined)  # NFC and case folding never touch or cross the separator
+        joined = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     cls = _classes()[cp]
     word = cls == 1

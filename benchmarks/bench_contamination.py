@@ -51,9 +51,11 @@ SWAPS = {"the": "a", "a": "the", "is": "was", "was": "is", "of": "from", "and": 
          "she": "they", "would": "could", "will": "shall", "court": "tribunal", "state": "government"}
 
 
-def corpus_texts() -> list[str]:
+def corpus_texts(sources: str) -> list[str]:
     texts = [json.loads(line)["text"] for line in gzip.open(DATA / "c4_sample_wimbd" / "c4-sample.00000-of-00001.json.gz", "rt")]
     texts += [json.loads(line)["text"] for line in open(DATA / "dclm_pool_quality_annotations" / "majority_data.jsonl")]
+    if sources == "english":
+        return [t for t in texts if t]
     for path in ("vi_wikipedia_dev/viwiki_dev_500.parquet", "vi_legal_vlc2021/vlc2021_laws.parquet",
                  "langid_xquad_paragraphs/xquad_paragraphs.parquet", "langid_ud_masakhane/documents.parquet"):
         texts += pq.read_table(DATA / path, columns=["text"]).column("text").to_pylist()
@@ -129,6 +131,8 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=100, help="Items per kind (verbatim, partial, paraphrase, unplanted).")
     ap.add_argument("--strides", default="1,13,32")
     ap.add_argument("--shards", type=int, default=6)
+    ap.add_argument("--sources", choices=("all", "english"), default="all",
+                    help="all: the multilingual mix; english: C4 and DCLM only")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -138,7 +142,7 @@ def main() -> None:
     from inspectors.core.run import RunOptions, resolve_corpus
 
     rng = random.Random(18)
-    base = corpus_texts()
+    base = corpus_texts(args.sources)
     docs = []
     for _ in range(args.copies):
         copy = list(base)
@@ -172,7 +176,7 @@ def main() -> None:
             for i, q in enumerate(items):
                 handle.write(json.dumps({"id": f"{kind}-{i}", "question": q, "answer": ""}, ensure_ascii=False) + "\n")
     mb = sum(len(t.encode("utf-8")) for t in docs) / 1e6
-    print(f"corpus: {len(docs):,} documents, {mb:.1f} MB in {args.shards} shards ({args.copies} shuffled copies); "
+    print(f"corpus: {len(docs):,} documents, {mb:.1f} MB in {args.shards} shards ({args.sources}, {args.copies} shuffled copies); "
           f"items: {source}, {k} per kind; partial windows hold {min(shares):.2f}-{max(shares):.2f} of the 8-grams")
     print(f"| stride | guaranteed overlap | verbatim found | partial found | paraphrase dirty (GPT-3 13-gram) | "
           f"paraphrase dirty (PaLM / Llama 2) | unplanted dirty (GPT-3) | corpus side MB/s per core (CPU time) |")

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow.compute as pc
 
 from inspectors.contamination.bench import Bench
 from inspectors.contamination.text import Tokens, ngram_hashes, tokenize
@@ -116,16 +117,17 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
     docs, pairs, df = [], [], {}
     n_docs = n_bytes = n_tokens = 0
     for batch in read_batches(shard, mapping, ("id", "text"), limit, batch_rows=4096):
-        texts = [t or "" for t in batch.column("text").to_pylist()]
+        column = batch.column("text")
+        texts = [t or "" for t in column.to_pylist()]
+        n_bytes += pc.sum(pc.binary_length(column)).as_py() or 0
         rows, ids = batch.column("row").to_pylist(), batch.column("id").to_pylist()
         n_docs += len(texts)
         for lo, hi in _chunks(texts):
             part = texts[lo:hi]
-            n_bytes += sum(len(t) if t.isascii() else len(t.encode("utf-8")) for t in part)
             tk = tokenize(part)
             n_tokens += len(tk.hashes)
             pos, hashes = ngram_hashes(tk, N, stride)
-            candidates = np.unique(tk.doc[pos[_lookup(index.table_hash, hashes)]])
+            candidates = np.unique(tk.doc_of(pos[_lookup(index.table_hash, hashes)]))
             if not len(candidates):
                 continue
             normalised = tk.texts

@@ -72,27 +72,35 @@ def _nfc_tables() -> tuple[np.ndarray, np.ndarray]:
     return suspect, ccc
 
 
-def _nfc_where_needed(text: str) -> str:
-    """NFC of a ``SEPARATOR``-joined text, normalising only the texts a vectorised check flags."""
+def _nfc_where_needed(text: str) -> tuple[str, np.ndarray | None]:
+    """NFC of a ``SEPARATOR``-joined text, normalising only the texts a vectorised check flags;
+    with the code points when the text came back unchanged (else ``None``)."""
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
+    if not len(high):
+        return text, cp
     suspect, ccc = _nfc_tables()
-    classes = ccc[cp]
-    flagged = np.flatnonzero(suspect[cp] | np.concatenate(((classes[:-1] > classes[1:]) & (classes[1:] > 0), [False])))
+    classes = ccc[cp[high]]
+    following = np.zeros(len(high), np.uint8)  # class of the next code point, when it is also high
+    adjacent = np.flatnonzero(np.diff(high) == 1)
+    following[adjacent] = classes[adjacent + 1]
+    flagged = high[suspect[cp[high]] | ((classes > following) & (following > 0))]
     if not len(flagged):
-        return text
+        return text, cp
     seps = np.flatnonzero(cp == 0)
     parts = text.split(SEPARATOR)
     for d in np.unique(np.searchsorted(seps, flagged)).tolist():
         if not unicodedata.is_normalized("NFC", parts[d]):
             parts[d] = unicodedata.normalize("NFC", parts[d])
-    return SEPARATOR.join(parts)
+    return SEPARATOR.join(parts), None
 
 
-def _fast_normalize(text: str) -> str:
-    """``normalize(text)`` of a ``SEPARATOR``-joined text, with NFC only where it can change anything."""
+def _fast_normalize(text: str) -> tuple[str, np.ndarray | None]:
+    """``normalize(text)`` of a ``SEPARATOR``-joined text, NFC only where it can change anything
+    (and the code points, when known)."""
     if text.isascii():
-        return text.lower()
-    return _nfc_where_needed(_nfc_where_needed(text).casefold())
+        return text.lower(), None
+    return _nfc_where_needed(_nfc_where_needed(text)[0].casefold())
 
 
 _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
@@ -126,9 +134,24 @@ class Tokens:
     joined: str  # the normalised texts joined by SEPARATOR
     starts: np.ndarray  # int64, offsets in ``joined``
     ends: np.ndarray  # exclusive
-    doc: np.ndarray  # int64, index of the text each token belongs to
-    offsets: np.ndarray  # int64 code-point offset of each text in ``joined``
+    seps: np.ndarray  # int64 positions of the separators in ``joined``
     hashes: np.ndarray  # uint64 per token
+
+    def doc_of(self, tokens: np.ndarray) -> np.ndarray:
+        """Index of the text each of ``tokens`` (token indices) belongs to."""
+        return np.searchsorted(self.seps, self.starts[tokens])
+
+    @property
+    def doc(self) -> np.ndarray:
+        """Index of the text each token belongs to (int64)."""
+        if getattr(self, "_doc", None) is None:
+            self._doc = np.searchsorted(self.seps, self.starts).astype(np.int64)
+        return self._doc
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Code-point offset of each text in ``joined``."""
+        return np.concatenate(([0], self.seps + 1)).astype(np.int64)
 
     @property
     def texts(self) -> list[str]:
@@ -144,9 +167,11 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     joined = SEPARATOR.join(texts)
     if joined.count(SEPARATOR) != len(texts) - 1:
         joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
+    cp = None
     if not normalised:
-        joined = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        joined, cp = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
+    if cp is None:
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     cls = _classes()[cp]
     word = cls == 1
     prev = np.empty_like(word)
@@ -157,8 +182,6 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     starts = np.flatnonzero((word & ~prev) | single)
     ends = np.flatnonzero((word & ~nxt) | single) + 1
     seps = np.flatnonzero(cp == 0)
-    offsets = np.concatenate(([0], seps + 1)).astype(np.int64)
-    doc = np.searchsorted(seps, starts)
     fwd, inv = _powers(len(cp) + 1)
     with np.errstate(over="ignore"):
         prefix = np.empty(len(cp) + 1, np.uint64)
@@ -166,7 +189,7 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
         np.cumsum(cp * fwd[:len(cp)], dtype=np.uint64, out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * inv[starts]
         hashes = _mix(raw + (ends - starts).astype(np.uint64))
-    return Tokens(joined, starts.astype(np.int64), ends.astype(np.int64), doc.astype(np.int64), offsets, hashes)
+    return Tokens(joined, starts.astype(np.int64), ends.astype(np.int64), seps.astype(np.int64), hashes)
 
 
 def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +203,7 @@ def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, n
     if total < n:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
     pos = np.arange(0, total - n + 1, stride, dtype=np.int64)
-    pos = pos[tokens.doc[pos] == tokens.doc[pos + n - 1]]
+    pos = pos[tokens.doc_of(pos) == tokens.doc_of(pos + n - 1)]
     h = np.zeros(len(pos), np.uint64)
     q = np.uint64(_Q)
     with np.errstate(over="ignore"):

@@ -35,8 +35,39 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
 
 
+def _cached_table(name: str, build):
+    """A per-code-point table, built once per Unicode version and kept under the cache root."""
+    import os
+    import sys
+    import tempfile
+
+    from inspectors.core.paths import home
+
+    folder = home() / "contamination"
+    path = folder / f"{name}-unicode{unicodedata.unidata_version}-py{sys.version_info[0]}{sys.version_info[1]}.npy"
+    try:
+        return np.load(path)
+    except (OSError, ValueError):
+        pass
+    table = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npy.tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, table)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the build again
+        pass
+    return table
+
+
 @lru_cache(maxsize=1)
 def _classes() -> np.ndarray:
+    """Per code point: 0 separator, 1 word character, 2 a CJK character (one token each)."""
+    return _cached_table("classes", _build_classes)
+
+
+def _build_classes() -> np.ndarray:
     """Per code point: 0 separator, 1 word character, 2 a CJK character (one token each)."""
     table = np.zeros(0x110000, dtype=np.uint8)
     word = [i for i in range(_TABLE_END) if not 0xD800 <= i < 0xE000
@@ -50,6 +81,12 @@ def _classes() -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _nfc_tables() -> tuple[np.ndarray, np.ndarray]:
+    """``(suspect, ccc)`` per code point (see ``_build_nfc``), cached on disk."""
+    both = _cached_table("nfc", _build_nfc)
+    return both[0].astype(bool), both[1]
+
+
+def _build_nfc() -> np.ndarray:
     """Per code point: may it make a text non-NFC by itself (NFC quick check No or Maybe), and its
     canonical combining class. A text with no such code point and no combining marks out of
     canonical order is NFC already, so the costly ``unicodedata.normalize`` is skipped.
@@ -69,7 +106,7 @@ def _nfc_tables() -> tuple[np.ndarray, np.ndarray]:
             suspect[int(parts[1], 16)] = True  # may compose with what precedes it: quick check Maybe
     suspect[0x1161:0x1176] = suspect[0x11A8:0x11C3] = True  # Hangul jamo compose algorithmically
     suspect[_TABLE_END:] = True
-    return suspect, ccc
+    return np.stack([suspect.astype(np.uint8), ccc])
 
 
 def _nfc_where_needed(text: str) -> tuple[str, np.ndarray | None]:
@@ -173,14 +210,19 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     if cp is None:
         cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     cls = _classes()[cp]
-    word = cls == 1
-    prev = np.empty_like(word)
-    prev[0], prev[1:] = False, word[:-1]
-    nxt = np.empty_like(word)
-    nxt[-1:], nxt[:-1] = False, word[1:]
-    single = cls == 2
-    starts = np.flatnonzero((word & ~prev) | single)
-    ends = np.flatnonzero((word & ~nxt) | single) + 1
+    if cls.max(initial=0) < 2:  # no CJK: tokens are the runs of word characters
+        edges = np.diff(cls.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+    else:
+        word = cls == 1
+        prev = np.empty_like(word)
+        prev[0], prev[1:] = False, word[:-1]
+        nxt = np.empty_like(word)
+        nxt[-1:], nxt[:-1] = False, word[1:]
+        single = cls == 2
+        starts = np.flatnonzero((word & ~prev) | single)
+        ends = np.flatnonzero((word & ~nxt) | single) + 1
     seps = np.flatnonzero(cp == 0)
     fwd, inv = _powers(len(cp) + 1)
     with np.errstate(over="ignore"):

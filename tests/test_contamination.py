@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import unicodedata
 from pathlib import Path
@@ -211,3 +212,24 @@ def test_corrupt_parquet_benchmark(tmp_path):
     path.write_bytes(b"PAR1 this is not parquet")
     with pytest.raises(BadInput, match="cannot read"):
         load_bench(path)
+
+
+def test_ray_engine_gives_the_local_answer(planted, tmp_path, monkeypatch):
+    ray = pytest.importorskip("ray")
+    from inspectors.core.executors.ray import prepare_local_instance
+
+    corpus, bench_path = planted
+    bench = load_bench(bench_path)
+    local = run_contamination(bench, resolve_corpus(str(corpus)), options=RunOptions(workers=1))
+    monkeypatch.setenv("CORPUSCOPE_HOME", str(tmp_path / "ray-home"))  # a cold cache: Ray does the scan
+    prepare_local_instance()
+    temp = Path(os.environ["RAY_TMPDIR"])
+    temp.mkdir(parents=True, exist_ok=True)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _temp_dir=str(temp),
+             logging_level="warning", log_to_driver=False)
+    try:
+        remote = run_contamination(bench, resolve_corpus(str(corpus)), options=RunOptions(workers=2, engine="ray"))
+    finally:
+        ray.shutdown()
+    assert remote["timing"]["shards_cached"] == 0
+    assert remote["items"] == local["items"]

@@ -86,23 +86,34 @@ def unique_questions(pool: list[str]) -> list[str]:
     return [q for q, g in zip(pool, grams) if all(count[h] == 1 for h in g)]
 
 
+def _ntok(word: str) -> int:
+    return len(re.findall(r"\w+", word))
+
+
 def paraphrase(text: str, rng: random.Random) -> str:
+    """Replace a word or swap two different words at least every 5 tokens (checked: no 13-token run kept)."""
     words = text.split()
     out, i, since = [], 0, 0
     while i < len(words):
         w = words[i]
         key = w.lower().strip(",.;:?!")
-        if since >= 5 or (i + 1 < len(words) and since + len(re.findall(r"\w+", words[i + 1])) > 5) or (key in SWAPS and rng.random() < 0.3):
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        due = since >= 5 or (nxt is not None and since + _ntok(nxt) > 5)
+        if due or (key in SWAPS and rng.random() < 0.3):
             if key in SWAPS:
                 out.append(SWAPS[key]); i += 1
-            elif i + 1 < len(words):
-                out += [words[i + 1], w]; i += 2
+            elif nxt is not None and _ntok(w) and _ntok(nxt) and nxt.lower() != w.lower():
+                out += [nxt, w]; i += 2
             else:
-                out.append(w + "s"); i += 1
+                out.append(w + " indeed"); i += 1
             since = 0
             continue
-        out.append(w); i += 1; since += max(1, len(re.findall(r"\w+", w)))
-    return " ".join(out)
+        out.append(w); i += 1; since += _ntok(w)
+    result = " ".join(out)
+    _, original = ngram_hashes(tokenize([text]), 13, 1)
+    _, rewritten = ngram_hashes(tokenize([result]), 13, 1)
+    assert not set(original.tolist()) & set(rewritten.tolist()), "paraphrase kept a 13-token run"
+    return result
 
 
 def partial(text: str, rng: random.Random) -> tuple[str, float]:
@@ -181,7 +192,7 @@ def main() -> None:
     print(f"| stride | guaranteed overlap | verbatim found | partial found | paraphrase dirty (GPT-3 13-gram) | "
           f"paraphrase dirty (PaLM / Llama 2) | unplanted dirty (GPT-3) | corpus side MB/s per core (CPU time) |")
     print("|---|---|---|---|---|---|---|---|")
-    tokenize(["warm up the per-process tables (built once per worker, ~0.5 s)"])
+    tokenize(["warm up the per-process tables (built once per Unicode version, ~0.5 s): é"])
     for stride in [int(s) for s in args.strides.split(",")]:
         started = time.perf_counter()
         record = run_contamination(load_bench(bench), resolve_corpus(str(folder)), options=RunOptions(workers=1), stride=stride)
@@ -195,6 +206,15 @@ def main() -> None:
         print(f"| {stride} | {N + stride - 1} tokens | {found['verbatim']}/{k} | {found['partial']}/{k} | "
               f"{dirty['gpt3']['paraphrase']}/{k} | {dirty['palm']['paraphrase']} / {dirty['llama2']['paraphrase']} | "
               f"{dirty['gpt3']['unplanted']}/{k} | {rate:.1f} CPU ({rate_wall:.1f} wall; run {wall:.1f} s) |")
+    from inspectors.contamination.scan import _chunks
+
+    best = float("inf")
+    for _ in range(3):  # the kernel alone: normalise, tokenise, strided 8-gram hashes (no I/O, no lookup)
+        started = time.process_time()
+        for lo, hi in _chunks(docs):
+            ngram_hashes(tokenize(docs[lo:hi]), N, 13)
+        best = min(best, time.process_time() - started)
+    print(f"\nkernel alone (normalise + tokenise + stride-13 hashes, best of 3, CPU time): {mb / best:.1f} MB/s per core")
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d', time.gmtime())}")
 

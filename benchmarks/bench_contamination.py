@@ -192,7 +192,7 @@ def main() -> None:
     print(f"| stride | guaranteed overlap | verbatim found | partial found | paraphrase dirty (GPT-3 13-gram) | "
           f"paraphrase dirty (PaLM / Llama 2) | unplanted dirty (GPT-3) | corpus side MB/s per core (CPU time) |")
     print("|---|---|---|---|---|---|---|---|")
-    tokenize(["warm up the per-process tables (built once per Unicode version, ~0.5 s): é"])
+    tokenize(["warm up the per-process tables (built once per Unicode version, ~0.5 s): ạ"])
     for stride in [int(s) for s in args.strides.split(",")]:
         started = time.perf_counter()
         record = run_contamination(load_bench(bench), resolve_corpus(str(folder)), options=RunOptions(workers=1), stride=stride)

@@ -96,7 +96,7 @@ def _write_atomic(path: str, data: dict) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
+        handle.write(json.dumps(data))  # dumps uses the C encoder; dump streams through the Python one
     os.replace(tmp, path)
 
 

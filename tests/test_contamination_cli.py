@@ -10,18 +10,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import SAMPLE, SHARED, shared
+from conftest import SAMPLE, shared
 
 from inspectors.contamination.bench import doc_hash, load_bench
 from inspectors.contamination.join import join, load_samples
-
-# conftest's ../shared/data is relative to the checkout; a git worktree sits one level deeper
-DATA = SHARED if SHARED.exists() else Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
-def data(*parts: str) -> Path:
-    return shared(*parts) if SHARED.exists() else DATA.joinpath(*parts)
-
 
 def _demo_texts() -> list[str]:
     return pq.read_table(SAMPLE / "flat" / "demo-0001.parquet").column("text").to_pylist()
@@ -56,7 +48,7 @@ def test_cli_on_the_demo_corpus(cli, home, tmp_path):
 
 
 def test_cli_on_vietnamese_statutes_keeps_tones(cli, home, tmp_path):
-    corpus = data("vi_legal_vlc2021", "vlc2021_laws.parquet")
+    corpus = shared("vi_legal_vlc2021", "vlc2021_laws.parquet")
     text = pq.read_table(corpus, columns=["text"]).column("text")[5].as_py()
     passage = " ".join(text.split()[100:160])
     stripped = "".join(c for c in unicodedata.normalize("NFD", passage) if not unicodedata.combining(c))
@@ -133,7 +125,7 @@ def test_join_and_attach_end_to_end(cli, home, tmp_path, task_files, bench_kind)
     code, _, _ = cli("contamination", bench, "--corpus", SAMPLE / "flat", "--workers", "1", "--out", record_path)
     assert code == 0
     results = tmp_path / "results_2024-06-03T01-50-28.099832.json"
-    original = next((DATA / "lm_eval_results" / "lm-evaluation-harness_v0.4_format").rglob("results_*.json"))
+    original = next(shared("lm_eval_results", "lm-evaluation-harness_v0.4_format").rglob("results_*.json"))
     shutil.copy(original, results)
     annotated = tmp_path / "annotated.json"
     code, stdout, _ = cli("contamination", "join", record_path, samples, "--results", results, "--out", annotated,

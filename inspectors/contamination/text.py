@@ -16,7 +16,7 @@ candidates: every match is verified token by token on the document before it cou
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -109,13 +109,11 @@ def _build_nfc() -> np.ndarray:
     return np.stack([suspect.astype(np.uint8), ccc])
 
 
-def _nfc_where_needed(text: str) -> tuple[str, np.ndarray | None]:
-    """NFC of a ``SEPARATOR``-joined text, normalising only the texts a vectorised check flags;
-    with the code points when the text came back unchanged (else ``None``)."""
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+def _nfc_flagged(cp: np.ndarray) -> np.ndarray:
+    """Indices (into ``SEPARATOR``-joined texts) of the texts that NFC might change."""
     high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
     if not len(high):
-        return text, cp
+        return high
     suspect, ccc = _nfc_tables()
     classes = ccc[cp[high]]
     following = np.zeros(len(high), np.uint8)  # class of the next code point, when it is also high
@@ -123,21 +121,66 @@ def _nfc_where_needed(text: str) -> tuple[str, np.ndarray | None]:
     following[adjacent] = classes[adjacent + 1]
     flagged = high[suspect[cp[high]] | ((classes > following) & (following > 0))]
     if not len(flagged):
-        return text, cp
-    seps = np.flatnonzero(cp == 0)
+        return flagged
+    return np.unique(np.searchsorted(np.flatnonzero(cp == 0), flagged))
+
+
+def _nfc_texts(text: str, docs: np.ndarray) -> str:
     parts = text.split(SEPARATOR)
-    for d in np.unique(np.searchsorted(seps, flagged)).tolist():
+    for d in docs.tolist():
         if not unicodedata.is_normalized("NFC", parts[d]):
             parts[d] = unicodedata.normalize("NFC", parts[d])
-    return SEPARATOR.join(parts), None
+    return SEPARATOR.join(parts)
 
 
-def _fast_normalize(text: str) -> tuple[str, np.ndarray | None]:
-    """``normalize(text)`` of a ``SEPARATOR``-joined text, NFC only where it can change anything
-    (and the code points, when known)."""
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+_MULTI = np.uint32(0xFFFFFFFF)
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> np.ndarray:
+    """Per code point its case folding when that is one code point, else ``_MULTI`` (e.g. "ß")."""
+    return _cached_table("fold", _build_fold)
+
+
+def _build_fold() -> np.ndarray:
+    table = np.arange(0x110000, dtype=np.uint32)
+    for i in range(0x41, _TABLE_END):
+        if 0xD800 <= i < 0xE000:
+            continue
+        folded = chr(i).casefold()
+        table[i] = ord(folded) if len(folded) == 1 else _MULTI
+    return table
+
+
+def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
+    """``normalize`` of a ``SEPARATOR``-joined text as code points (and the text, when at hand).
+
+    Case folding is a table lookup (Python's ``casefold`` is per code point, without context) unless
+    a code point folds to several; NFC runs only on the texts a vectorised quick check flags.
+    """
     if text.isascii():
-        return text.lower(), None
-    return _nfc_where_needed(_nfc_where_needed(text)[0].casefold())
+        text = text.lower()
+        return text, _codepoints(text)
+    cp = _codepoints(text)
+    docs = _nfc_flagged(cp)
+    if len(docs):
+        text = _nfc_texts(text, docs)
+        cp = _codepoints(text)
+    folded = _fold_table()[cp]
+    if (folded == _MULTI).any():
+        text = text.casefold()
+        folded = _codepoints(text)
+    else:
+        text = None
+    docs = _nfc_flagged(folded)
+    if len(docs):
+        text = _nfc_texts(text if text is not None else folded.tobytes().decode("utf-32-le"), docs)
+        folded = _codepoints(text)
+    return text, folded
 
 
 _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
@@ -168,11 +211,19 @@ def _mix(x: np.ndarray) -> np.ndarray:
 class Tokens:
     """Tokens of several texts joined: per token its text index, start and end (normalised chars)."""
 
-    joined: str  # the normalised texts joined by SEPARATOR
-    starts: np.ndarray  # int64, offsets in ``joined``
-    ends: np.ndarray  # exclusive
-    seps: np.ndarray  # int64 positions of the separators in ``joined``
-    hashes: np.ndarray  # uint64 per token
+    text: str | None  # the normalised texts joined by SEPARATOR, if made already (see ``joined``)
+    cp: np.ndarray = field(repr=False)  # its code points (uint32)
+    starts: np.ndarray = field(repr=False)  # int64, offsets in ``joined``
+    ends: np.ndarray = field(repr=False)  # exclusive
+    seps: np.ndarray = field(repr=False)  # int64 positions of the separators in ``joined``
+    hashes: np.ndarray = field(repr=False)  # uint64 per token
+
+    @property
+    def joined(self) -> str:
+        """The normalised texts joined by SEPARATOR (decoded from the code points on first use)."""
+        if self.text is None:
+            self.text = self.cp.tobytes().decode("utf-32-le")
+        return self.text
 
     def doc_of(self, tokens: np.ndarray) -> np.ndarray:
         """Index of the text each of ``tokens`` (token indices) belongs to."""
@@ -204,11 +255,10 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     joined = SEPARATOR.join(texts)
     if joined.count(SEPARATOR) != len(texts) - 1:
         joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
-    cp = None
-    if not normalised:
+    if normalised:
+        cp = _codepoints(joined)
+    else:
         joined, cp = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
-    if cp is None:
-        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     cls = _classes()[cp]
     if cls.max(initial=0) < 2:  # no CJK: tokens are the runs of word characters
         edges = np.diff(cls.view(np.int8), prepend=np.int8(0), append=np.int8(0))
@@ -231,7 +281,7 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
         np.cumsum(cp * fwd[:len(cp)], dtype=np.uint64, out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * inv[starts]
         hashes = _mix(raw + (ends - starts).astype(np.uint64))
-    return Tokens(joined, starts.astype(np.int64), ends.astype(np.int64), seps.astype(np.int64), hashes)
+    return Tokens(joined, cp, starts.astype(np.int64), ends.astype(np.int64), seps.astype(np.int64), hashes)
 
 
 def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -48,6 +48,16 @@ def test_nfd_input_folds_like_nfc_and_case_folds():
     assert normalize("ĐƯỢC") == "được"
 
 
+@pytest.mark.parametrize("text", [
+    "Straße ǅemal İstanbul ΣΑΣ ᾼ ﬁ", unicodedata.normalize("NFD", "Bộ LUẬT Dân sự ĐƯỢC"), "हिन्दी क़ ক্ষ", "a\u0301\u0323 x\u0323\u0301",
+    "北京 한국어 \u1100\u1161", "plain ASCII Text", "“curly” quotes – and ÉLAN",
+])
+def test_fast_normalisation_is_normalize(text):
+    """The vectorised path (table case folding, NFC only where flagged) gives ``normalize`` exactly."""
+    tk = tokenize([text, "x"])
+    assert tk.joined == normalize(text) + "\x00x"
+
+
 def test_syllables_and_cjk_characters_are_tokens():
     assert tokens_of("Bộ luật Dân sự") == ["bộ", "luật", "dân", "sự"]
     assert tokens_of("北京大学, 東京。") == ["北", "京", "大", "学", "東", "京"]

@@ -180,16 +180,16 @@ def _verify(ctk: Tokens, index: BenchIndex) -> dict[int, list[tuple[int, int, in
     hi = np.searchsorted(index.table_hash, hashes, "right")
     first = np.searchsorted(ctk.doc, np.arange(len(ctk.offsets)), "left")
     out: dict[int, list] = {}
-    tokens = {}
-    for p, h, a, b in zip(pos.tolist(), hashes.tolist(), lo.tolist(), hi.tolist()):
-        doc_gram = tokens.get(p)
-        if doc_gram is None:
-            doc_gram = tokens[p] = [ctk.joined[ctk.starts[j]:ctk.ends[j]] for j in range(p, p + N)]
-        d = int(ctk.doc[p])
+    joined, starts, ends = ctk.joined, ctk.starts.tolist(), ctk.ends.tolist()
+    doc, first = ctk.doc[pos].tolist(), first.tolist()
+    sides, positions = index.table_side, index.table_pos
+    for k, (p, h, a, b) in enumerate(zip(pos.tolist(), hashes.tolist(), lo.tolist(), hi.tolist())):
+        doc_gram = [joined[starts[j]:ends[j]] for j in range(p, p + N)]
+        d = doc[k]
         for e in range(a, b):
-            s, q = int(index.table_side[e]), int(index.table_pos[e])
+            s, q = int(sides[e]), int(positions[e])
             if index.side_tokens[s][q:q + N] == doc_gram:
-                out.setdefault(d, []).append((s, q, p - int(first[d]), h))
+                out.setdefault(d, []).append((s, q, p - first[d], h))
     return out
 
 

@@ -1,0 +1,183 @@
+"""``corpuscope contamination``: which benchmark items occur in a corpus, and ``join`` with lm-eval samples."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import pyarrow as pa
+
+from inspectors.cli.options import (check_engine, column_options, corpus_from, engine_options, plan_options,
+                                    workers_option)
+from inspectors.cli.output import dumps, render_table
+from inspectors.core.errors import BadInput
+
+METHOD_NAMES = ("gpt3", "palm", "llama2")
+
+
+class _DefaultScan(click.Group):
+    """``corpuscope contamination BENCH …`` means ``corpuscope contamination scan BENCH …``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["scan", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("contamination", cls=_DefaultScan)
+def contamination():
+    """Contamination per benchmark item: `contamination BENCH --corpus SOURCE`, then `contamination join`.
+
+    \b
+    corpuscope contamination mmlu_law.jsonl --corpus pile --sample-shards 8 --out law.json
+    corpuscope contamination join law.json samples_mmlu_law_2024-01-01T00-00-00.jsonl --results results.json --out annotated.json
+    """
+
+
+@contamination.command("scan")
+@click.argument("bench", type=click.Path(path_type=Path))
+@click.option("--corpus", "source", required=True, metavar="SOURCE",
+              help="The corpus: files, folder or glob of shards, a URL, an hf:// path or a catalogue name.")
+@click.option("--question-field", default=None, metavar="PATH", help="Field of the question side (auto: question, query, prompt…).")
+@click.option("--answer-field", default=None, metavar="PATH", help="Field of the answer side (auto: answer, target, label…; an index into choices becomes its text).")
+@click.option("--id-field", default=None, metavar="PATH", help="Field of the item id (auto: id, doc_id, idx…; else the row number).")
+@click.option("--split", default=None, help="Split folder of a save-to-disk DatasetDict (default: every split).")
+@click.option("--stride", type=int, default=13, show_default=True,
+              help="Hash every S-th corpus 8-gram: overlaps of at least 8+S-1 tokens are always found.")
+@click.option("--boilerplate-df", type=int, default=100, show_default=True,
+              help="Ignore (and report) benchmark 8-grams found in more than this many documents.")
+@column_options
+@plan_options
+@workers_option
+@engine_options
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="F.json",
+              help="Write the full record (every item, both sides, documents) as JSON.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--show", type=int, default=20, show_default=True, help="Items shown in the table (dirty first).")
+def scan_cmd(bench, source, question_field, answer_field, id_field, split, stride, boilerplate_df, text_column,
+             url_column, id_column, source_column, sample_shards, rows_per_shard, seed, workers, engine, ray_address,
+             out, fmt, show):
+    """Find BENCH's items in the corpus: per item and side, matched n-grams, longest match, documents, verdicts.
+
+    BENCH is a JSONL/Parquet file of items, a `datasets` save-to-disk folder, or an lm-eval samples
+    file (samples_<task>_<date>.jsonl). Verdicts follow named methods (GPT-3 13-gram, PaLM 70% of
+    8-grams, Llama-2 token share) and are "dirty" or "not found", never "clean": a strided scan, a
+    shard sample or a row limit finds a lower bound.
+    """
+    from inspectors.contamination.bench import load_bench
+    from inspectors.contamination.run import run_contamination
+    from inspectors.core.plan import Plan
+    from inspectors.core.run import RunOptions
+
+    check_engine(engine, ray_address)
+    items = load_bench(bench, question_field, answer_field, id_field, split)
+    corpus = corpus_from(source, text_column, url_column, id_column, source_column)
+    plan = Plan.from_options(sample_shards, rows_per_shard, seed)
+    total = len(plan.choose(corpus.shards))
+    with click.progressbar(length=total, label=f"scanning {corpus.name}", file=sys.stderr, show_pos=True) as bar:
+        record = run_contamination(items, corpus, plan, RunOptions(workers=workers, engine=engine, address=ray_address,
+                                                                   progress=lambda p: bar.update(1)),
+                                   stride=stride, boilerplate_df=boilerplate_df)
+    if out:
+        _write(out, record)
+    click.echo(dumps(record) if fmt == "json" else describe(record, show))
+
+
+def _write(path: Path, record: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dumps(record) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def describe(record: dict, show: int = 20) -> str:
+    """The terminal view of a contamination record."""
+    c, p = record["corpus"], record["parameters"]
+    lines = [f"{record['benchmark']['n_items']} items of {record['benchmark']['path']} against {c['name']}: "
+             f"{c['shards_read']} of {c['shards_total']} shards, {c['documents']:,} documents, {c['bytes'] / 1e6:.1f} MB; "
+             f"stride {p['stride']} (overlaps of {p['guaranteed_overlap_tokens']}+ tokens always found)"]
+    for m, s in record["summary"].items():
+        lines.append(f"  {m:7s} dirty items: {s['dirty_items']} (questions {s['dirty_questions']}, answers "
+                     f"{s['dirty_answers']}; too short {s['too_short']})  - {record['methods'][m]}")
+    b = record["boilerplate"]
+    if b["n_ngrams"]:
+        lines.append(f"  boilerplate: {b['n_ngrams']} benchmark 8-grams in more than {b['df_cut']} documents ignored, "
+                     f"e.g. {b['top'][0]['ngram']!r} ({b['top'][0]['documents']} documents)")
+    ranked = sorted(record["items"], key=lambda r: (-sum(v == "dirty" for v in r["verdicts"].values()),
+                                                    -max(r["question"]["frac_matched"], r["answer"]["frac_matched"])))
+    rows = []
+    for r in ranked[:show]:
+        for side in ("question", "answer"):
+            s = r[side]
+            if not s["n_tokens"]:
+                continue
+            rows.append({"item": r["id"], "side": side, "ngrams": s["n_ngrams"], "matched": s["n_matched"],
+                         "frac": round(s["frac_matched"], 3), "longest_tok": s["longest_match"]["tokens"],
+                         "longest_chars": s["longest_match"]["chars"], **{m: s["verdicts"][m] for m in METHOD_NAMES},
+                         "docs": s["n_documents"],
+                         "first_doc": (f"{s['documents'][0]['shard']}:{s['documents'][0]['row']}" if s["documents"] else "")})
+    if rows:
+        lines += ["", render_table(pa.Table.from_pylist(rows), "table")]
+    lines += ["", "Note: " + record["honesty"]]
+    return "\n".join(lines)
+
+
+@contamination.command("join")
+@click.argument("contamination_file", metavar="CONTAMINATION.json", type=click.Path(path_type=Path))
+@click.argument("samples", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--results", "results", type=click.Path(path_type=Path), default=None, metavar="RESULTS.json",
+              help="An lm-eval results file to attach the join to, under corpuscope.contamination (needs --out).")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="With --results: the annotated results file; without: the join record as JSON.")
+@click.option("--metric", default=None, help="Metric of the samples files (default: acc, exact_match, … the first present).")
+@click.option("--filter", "filter_name", default=None, help="lm-eval filter to use (default: each file's first).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--bootstrap", type=int, default=1000, show_default=True, help="Bootstrap replicates.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def join_cmd(contamination_file, samples, results, out, metric, filter_name, seed, bootstrap, fmt):
+    """Accuracy on dirty vs not-found items per task, from lm-eval SAMPLES files (--log_samples).
+
+    Items join by doc_hash, else by task and doc_id. Intervals are 95% percentile bootstraps over
+    items. "Not found" items are not shown to be clean; the comparison is a lower bound on contamination.
+    """
+    from inspectors.contamination.join import attach_join, join, load_samples
+
+    if results and not out:
+        raise BadInput("--results needs --out (the annotated results file to write)")
+    if bootstrap < 10:
+        raise BadInput(f"--bootstrap must be at least 10, got {bootstrap}")
+    try:
+        record_in = json.loads(contamination_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(f"contamination file {contamination_file}: no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadInput(f"contamination file {contamination_file}: not JSON ({error})") from None
+    if not isinstance(record_in, dict) or record_in.get("kind") != "contamination":
+        raise BadInput(f"contamination file {contamination_file}: not a `corpuscope contamination --out` record")
+    record = join(record_in, [load_samples(s, metric, filter_name) for s in samples], seed, bootstrap)
+    if results:
+        attach_join(results, record, out)
+    elif out:
+        _write(out, record)
+    click.echo(dumps(record) if fmt == "json" else describe_join(record))
+
+
+def _fmt(ci: dict | None) -> str:
+    return "" if ci is None else f"{ci['mean']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]"
+
+
+def describe_join(record: dict) -> str:
+    """The terminal view of a join record."""
+    rows = []
+    for task, t in record["tasks"].items():
+        for m, s in t["methods"].items():
+            rows.append({"task": task, "metric": t["metric"], "method": m, "items": t["n_joined"],
+                         "dirty": s["n_dirty"], "share_dirty": round(s["share_dirty"], 4),
+                         "score_dirty": _fmt(s["score_dirty"]), "score_not_found": _fmt(s["score_not_found"]),
+                         "difference": _fmt(s["difference"])})
+        if not t["methods"]:
+            rows.append({"task": task, "metric": t["metric"], "method": "", "items": 0, "dirty": 0, "share_dirty": 0.0,
+                         "score_dirty": "", "score_not_found": "", "difference": "no item joined"})
+    return render_table(pa.Table.from_pylist(rows), "table") + "\n\nNote: " + record["honesty"]

@@ -1,0 +1,67 @@
+"""One contamination run: a benchmark against a corpus, on the run layer's engines, as one record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import inspectors
+from inspectors.contamination import scan
+from inspectors.contamination.bench import Bench
+from inspectors.core.errors import BadInput
+from inspectors.core.paths import home
+from inspectors.core.run import Corpus, Plan, RunContext, RunOptions
+
+DEFAULT_STRIDE = 13
+DEFAULT_BOILERPLATE_DF = 100
+
+
+def cache_dir() -> str:
+    """Per-shard results live here, keyed by shard fingerprint + benchmark hash + parameters."""
+    return str(home() / "contamination" / "shards")
+
+
+def run_contamination(bench: Bench, corpus: Corpus, plan: Plan | None = None, options: RunOptions | None = None,
+                      stride: int = DEFAULT_STRIDE, boilerplate_df: int = DEFAULT_BOILERPLATE_DF) -> dict:
+    """Scan ``corpus`` for ``bench``'s items; the JSON-ready record (items, summary, honesty)."""
+    if stride < 1:
+        raise BadInput(f"--stride must be at least 1, got {stride}")
+    if boilerplate_df < 1:
+        raise BadInput(f"--boilerplate-df must be at least 1, got {boilerplate_df}")
+    plan, options = plan or Plan(), options or RunOptions()
+    started = time.perf_counter()
+    index = scan.index_bench(bench)
+    ctx = RunContext(corpus, plan, options)
+    kwargs = {"index": scan._worker_index(index), "stride": stride, "limit": plan.rows_per_shard,
+              "overrides": corpus.overrides or None, "df_cap": boilerplate_df, "cache_dir": cache_dir()}
+    results = ctx.drive("contamination", scan.scan_shard, ctx.chosen, kwargs)
+    order = {s.uri: i for i, s in enumerate(ctx.chosen)}
+    results.sort(key=lambda r: order[r["shard"]])
+    agg = scan.aggregate(bench, index, results, boilerplate_df)
+    exact = plan.is_exact(len(corpus.shards))
+    n_bytes = sum(r["n_bytes"] for r in results)
+    fresh = [r for r in results if not r["cached"]]
+    return {
+        "kind": "contamination",
+        "version": inspectors.__version__,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "benchmark": {"path": bench.path, "kind": bench.kind, "n_items": len(bench.items), "digest": index.digest},
+        "corpus": {"name": corpus.name, "source": corpus.source, "shards_total": len(corpus.shards),
+                   "shards_read": len(results), "plan": plan.to_dict(), "exact": exact,
+                   "documents": sum(r["n_docs"] for r in results), "bytes": n_bytes,
+                   "tokens": sum(r["n_tokens"] for r in results)},
+        "parameters": {"n": scan.N, "stride": stride, "guaranteed_overlap_tokens": scan.N + stride - 1,
+                       "boilerplate_df": boilerplate_df, "skip_budget": scan.SKIP_BUDGET,
+                       "normalisation": "NFC + Unicode case folding (diacritics and tones kept); "
+                                        "Unicode words, CJK characters one token each"},
+        "methods": scan.METHODS,
+        "lower_bound": True,
+        "honesty": scan.HONESTY + ("" if exact else f" Read {len(results)} of {len(corpus.shards)} shards"
+                                   + (f", at most {plan.rows_per_shard} rows each" if plan.rows_per_shard else "") + "."),
+        "summary": scan.summary(agg["items"]),
+        "boilerplate": agg["boilerplate"],
+        "timing": {"seconds": time.perf_counter() - started, "scan_seconds": sum(r["seconds"] for r in fresh),
+                   "scan_cpu_seconds": sum(r["cpu_seconds"] for r in fresh),
+                   "shards_cached": sum(r["cached"] for r in results)},
+        "items": agg["items"],
+    }

@@ -1,0 +1,327 @@
+"""Contamination per benchmark item: strided corpus hashing, exact verification, named verdicts.
+
+Corpus side (``scan_shard``, run per shard by the executors): every ``stride``-th 8-gram of each
+document is hashed and looked up in the benchmark's 8-gram hashes. A document with a hit is a
+candidate; its every 8-gram is then hashed and each hit verified token by token against the item.
+Any overlap of at least ``8 + stride - 1`` tokens is therefore found; shorter ones may be missed.
+
+Benchmark n-grams found in more than ``boilerplate_df`` documents are boilerplate: ignored for every
+verdict and reported. Per item and per side (question, answer): ``n_ngrams`` (8-grams),
+``n_matched``, ``frac_matched``, ``longest_match`` (tokens and characters, one document) and the
+matching documents; verdicts under each named method:
+
+- ``gpt3``: any 13-token overlap (GPT-3, Brown et al. 2020).
+- ``palm``: at least 70% of the side's 8-grams occur in the corpus (PaLM, Chowdhery et al. 2022).
+- ``llama2``: share of the side's tokens inside matches of more than 10 tokens, gaps of up to
+  ``skip_budget`` tokens bridged (Llama 2, Touvron et al. 2023); dirty at 80% or more.
+
+A verdict is ``dirty``, ``not found`` or ``too short``: never "clean". Scans at a stride and of a
+shard sample find a lower bound of the overlap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow.compute as pc
+
+from inspectors.contamination.bench import Bench
+from inspectors.contamination.text import Tokens, ngram_hashes, tokenize
+
+N = 8
+VERSION = 2
+GPT3_N = 13
+PALM_CUT = 0.70
+LLAMA_MIN = 11  # "more than 10 tokens"
+LLAMA_CUT = 0.80
+SKIP_BUDGET = 4
+SIDES = ("question", "answer")
+CHUNK_CHARS = 64_000  # texts hashed together: small enough for the arrays to stay in cache
+HONESTY = ("Matches are verified exactly, so every 'dirty' verdict is real; 'not found' is not 'clean': "
+           "overlaps shorter than n+stride-1 tokens can be missed, and a shard sample or a row limit "
+           "reads part of the corpus, so found counts are lower bounds.")
+
+
+@dataclass
+class BenchIndex:
+    """What a worker needs: the sides' tokens and a sorted table hash -> (side, position)."""
+
+    digest: str
+    side_tokens: list[list[str]]
+    table_hash: np.ndarray  # sorted uint64
+    table_side: np.ndarray  # int32
+    table_pos: np.ndarray  # int32
+    side_hashes: list[np.ndarray] = field(repr=False, default_factory=list)
+    side_chars: list[tuple[np.ndarray, np.ndarray]] = field(repr=False, default_factory=list)
+
+
+def index_bench(bench: Bench) -> BenchIndex:
+    """Tokenise both sides of every item (side ``2*i`` is the question, ``2*i+1`` the answer)."""
+    texts = [t for item in bench.items for t in (item.question, item.answer)]
+    tk = tokenize(texts)
+    pos, hashes = ngram_hashes(tk, N, 1)
+    side = tk.doc[pos].astype(np.int32)
+    first = np.searchsorted(tk.doc, np.arange(len(texts)), "left")
+    local = (pos - first[side]).astype(np.int32)
+    order = np.argsort(hashes, kind="stable")
+    side_tokens, side_hashes, side_chars = [], [], []
+    bounds = np.searchsorted(tk.doc, np.arange(len(texts) + 1), "left")
+    by_side = np.searchsorted(side, np.arange(len(texts) + 1), "left")
+    for s in range(len(texts)):
+        lo, hi = int(bounds[s]), int(bounds[s + 1])
+        side_tokens.append([tk.joined[a:b] for a, b in zip(tk.starts[lo:hi], tk.ends[lo:hi])])
+        side_hashes.append(hashes[by_side[s]:by_side[s + 1]])
+        off = tk.offsets[s]
+        side_chars.append((tk.starts[lo:hi] - off, tk.ends[lo:hi] - off))
+    return BenchIndex(bench.digest(), side_tokens, hashes[order], side[order], local[order], side_hashes, side_chars)
+
+
+def _worker_index(index: BenchIndex) -> BenchIndex:
+    """The index without what only the driver needs (smaller to ship to workers)."""
+    return BenchIndex(index.digest, index.side_tokens, index.table_hash, index.table_side, index.table_pos)
+
+
+def cache_key(fingerprint: str, digest: str, stride: int, limit, overrides, df_cap: int) -> str:
+    payload = json.dumps([VERSION, N, fingerprint, digest, stride, limit, sorted((overrides or {}).items()), df_cap])
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _write_atomic(path: str, data: dict) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data))  # dumps uses the C encoder; dump streams through the Python one
+    os.replace(tmp, path)
+
+
+def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, overrides: dict | None,
+               df_cap: int, cache_dir: str) -> dict:
+    """Scan one shard (top level, so process pools and Ray can run it); cached per shard."""
+    from inspectors.core.shards import detect_columns, read_batches
+
+    key = cache_key(shard.fingerprint(), index.digest, stride, limit, overrides, df_cap)
+    path = os.path.join(cache_dir, f"{key}.json")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            out = json.load(handle)
+        out["cached"] = True
+        return out
+    started, cpu = time.perf_counter(), time.process_time()
+    mapping = detect_columns(shard, overrides)
+    docs, pairs, df = [], [], {}
+    n_docs = n_bytes = n_tokens = 0
+    for batch in read_batches(shard, mapping, ("id", "text"), limit, batch_rows=4096):
+        column = batch.column("text")
+        texts = [t or "" for t in column.to_pylist()]
+        n_bytes += pc.sum(pc.binary_length(column)).as_py() or 0
+        rows, ids = batch.column("row").to_pylist(), batch.column("id").to_pylist()
+        n_docs += len(texts)
+        for lo, hi in _chunks(texts):
+            part = texts[lo:hi]
+            tk = tokenize(part)
+            n_tokens += len(tk.hashes)
+            pos, hashes = ngram_hashes(tk, N, stride)
+            candidates = np.unique(tk.doc_of(pos[_lookup(index.table_hash, hashes)]))
+            if not len(candidates):
+                continue
+            normalised = tk.texts
+            ctk = tokenize([normalised[c] for c in candidates], normalised=True)
+            for local, found in _verify(ctk, index).items():
+                c = lo + int(candidates[local])
+                docs.append([rows[c], ids[c]])
+                d = len(docs) - 1
+                for h in {h for _, _, _, h in found}:
+                    df[h] = df.get(h, 0) + 1
+                pairs += [[d, s, q, p, h] for s, q, p, h in found]
+    heavy = {h for h, count in df.items() if count > df_cap}
+    pairs = [p for p in pairs if p[4] not in heavy]
+    out = {"shard": shard.uri, "name": shard.name, "docs": docs, "pairs": [p[:4] for p in pairs],
+           "df": {str(h): c for h, c in df.items()}, "n_docs": n_docs, "n_bytes": n_bytes,
+           "n_tokens": n_tokens, "seconds": time.perf_counter() - started,
+           "cpu_seconds": time.process_time() - cpu}
+    _write_atomic(path, out)
+    out["cached"] = False
+    return out
+
+
+def _chunks(texts: list[str], budget: int = CHUNK_CHARS):
+    """``(lo, hi)`` runs of ``texts`` of about ``budget`` characters (numpy arrays that stay in cache)."""
+    lo, size = 0, 0
+    for i, t in enumerate(texts):
+        size += len(t)
+        if size >= budget:
+            yield lo, i + 1
+            lo, size = i + 1, 0
+    if lo < len(texts):
+        yield lo, len(texts)
+
+
+def _lookup(table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """Mask of ``hashes`` present in the sorted ``table``."""
+    if not len(table) or not len(hashes):
+        return np.zeros(len(hashes), bool)
+    idx = np.searchsorted(table, hashes)
+    idx[idx == len(table)] = 0
+    return table[idx] == hashes
+
+
+def _verify(ctk: Tokens, index: BenchIndex) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Exact matches in the candidate documents: per document ``(side, item pos, doc pos, hash)``."""
+    pos, hashes = ngram_hashes(ctk, N, 1)
+    hit = _lookup(index.table_hash, hashes)
+    pos, hashes = pos[hit], hashes[hit]
+    lo = np.searchsorted(index.table_hash, hashes, "left")
+    hi = np.searchsorted(index.table_hash, hashes, "right")
+    first = np.searchsorted(ctk.doc, np.arange(len(ctk.offsets)), "left")
+    out: dict[int, list] = {}
+    joined, starts, ends = ctk.joined, ctk.starts.tolist(), ctk.ends.tolist()
+    doc, first = ctk.doc[pos].tolist(), first.tolist()
+    sides, positions = index.table_side, index.table_pos
+    for k, (p, h, a, b) in enumerate(zip(pos.tolist(), hashes.tolist(), lo.tolist(), hi.tolist())):
+        doc_gram = [joined[starts[j]:ends[j]] for j in range(p, p + N)]
+        d = doc[k]
+        for e in range(a, b):
+            s, q = int(sides[e]), int(positions[e])
+            if index.side_tokens[s][q:q + N] == doc_gram:
+                out.setdefault(d, []).append((s, q, p - first[d], h))
+    return out
+
+
+def _runs(doc: np.ndarray, q: np.ndarray, p: np.ndarray) -> list[tuple[int, int, int]]:
+    """Maximal runs of n-grams consecutive in both the item and one document: (doc, q_start, q_end)."""
+    order = np.lexsort((q, p - q, doc))
+    doc, q, diag = doc[order], q[order], (p - q)[order]
+    if not len(q):
+        return []
+    brk = np.flatnonzero((np.diff(doc) != 0) | (np.diff(diag) != 0) | (np.diff(q) != 1)) + 1
+    starts = np.concatenate(([0], brk))
+    ends = np.concatenate((brk, [len(q)])) - 1
+    return list(zip(doc[starts].tolist(), q[starts].tolist(), q[ends].tolist()))
+
+
+def _llama_share(covered: np.ndarray) -> float:
+    """Share of tokens in matched segments longer than 10 tokens, gaps of <= SKIP_BUDGET bridged."""
+    if not len(covered) or not covered.any():
+        return 0.0
+    idx = np.flatnonzero(covered)
+    brk = np.flatnonzero(np.diff(idx) > SKIP_BUDGET + 1) + 1
+    total = 0
+    for seg in np.split(idx, brk):
+        if seg[-1] - seg[0] + 1 >= LLAMA_MIN:
+            total += len(seg)
+    return total / len(covered)
+
+
+def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.ndarray, doc_keys: list,
+               boiler: np.ndarray, max_docs: int = 10) -> dict:
+    """Statistics and verdicts of side ``s`` from its verified pairs (boilerplate already removed)."""
+    n_tokens = len(index.side_tokens[s])
+    n_ngrams = max(0, n_tokens - N + 1)
+    matched = np.unique(q)
+    covered = np.zeros(n_tokens, bool)
+    for start in matched.tolist():
+        covered[start:start + N] = True
+    runs = _runs(doc, q, p)
+    best = max(runs, key=lambda r: r[2] - r[1], default=None)
+    longest_tokens = (best[2] - best[1] + N) if best else 0
+    starts, ends = index.side_chars[s]
+    longest_chars = int(ends[best[2] + N - 1] - starts[best[1]]) if best else 0
+    per_doc: dict[int, list] = {}
+    for d, a, b in runs:
+        entry = per_doc.setdefault(d, [0, 0])
+        entry[1] = max(entry[1], b - a + N)
+    for d, count in zip(*np.unique(doc, return_counts=True)) if len(doc) else []:
+        per_doc[int(d)][0] = int(count)
+    top = sorted(per_doc.items(), key=lambda kv: (-kv[1][1], -kv[1][0]))[:max_docs]
+    documents = [dict(doc_keys[d], n_matched=c, longest_match_tokens=lt) for d, (c, lt) in top]
+    frac = len(matched) / n_ngrams if n_ngrams else 0.0
+    llama = _llama_share(covered)
+    return {
+        "n_tokens": n_tokens, "n_ngrams": n_ngrams, "n_matched": int(len(matched)),
+        "n_boilerplate": int(boiler.sum()) if len(boiler) else 0, "frac_matched": frac,
+        "longest_match": {"tokens": int(longest_tokens), "chars": longest_chars},
+        "llama2_share": llama, "n_documents": len(per_doc), "documents": documents,
+        "verdicts": {
+            "gpt3": "too short" if n_tokens < GPT3_N else ("dirty" if longest_tokens >= GPT3_N else "not found"),
+            "palm": "too short" if n_ngrams == 0 else ("dirty" if frac >= PALM_CUT else "not found"),
+            "llama2": "too short" if n_tokens < LLAMA_MIN else ("dirty" if llama >= LLAMA_CUT else "not found"),
+        },
+    }
+
+
+METHODS = {
+    "gpt3": f"dirty if the side shares any {GPT3_N}-token run with one document (GPT-3)",
+    "palm": f"dirty if at least {PALM_CUT:.0%} of the side's {N}-grams occur in the corpus (PaLM)",
+    "llama2": (f"dirty if at least {LLAMA_CUT:.0%} of the side's tokens lie in matches of more than 10 tokens, "
+               f"gaps of up to {SKIP_BUDGET} tokens bridged (Llama 2)"),
+}
+
+
+def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_df: int) -> dict:
+    """Per-item records from the per-shard results."""
+    df: dict[int, int] = {}
+    for r in results:
+        for h, c in r["df"].items():
+            df[int(h)] = df.get(int(h), 0) + c
+    boiler = {h for h, c in df.items() if c > boilerplate_df}
+    doc_keys, rows = [], []
+    for r in results:
+        base = len(doc_keys)
+        doc_keys += [{"shard": r["name"], "uri": r["shard"], "row": row, "id": ident} for row, ident in r["docs"]]
+        rows += [(base + d, s, q, p) for d, s, q, p in r["pairs"]]
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    order = np.argsort(arr[:, 1], kind="stable")
+    arr = arr[order]
+    n_sides = len(index.side_tokens)
+    bounds = np.searchsorted(arr[:, 1], np.arange(n_sides + 1), "left")
+    boiler_arr = np.array(sorted(boiler), dtype=np.uint64)
+    items, boiler_report = [], []
+    for i, item in enumerate(bench.items):
+        record = item.to_dict()
+        for k, side in enumerate(SIDES):
+            s = 2 * i + k
+            part = arr[bounds[s]:bounds[s + 1]]
+            hashes = index.side_hashes[s]
+            is_boiler = np.isin(hashes, boiler_arr) if len(boiler_arr) else np.zeros(len(hashes), bool)
+            if is_boiler.any():
+                keep = ~is_boiler[part[:, 2]]
+                part = part[keep]
+                for q in np.flatnonzero(is_boiler).tolist():
+                    boiler_report.append((" ".join(index.side_tokens[s][q:q + N]), df[int(hashes[q])]))
+            record[side] = dict(text=getattr(item, side)[:200], **side_stats(
+                s, index, part[:, 0], part[:, 2], part[:, 3], doc_keys, is_boiler))
+        record["verdicts"] = {m: _item_verdict(record["question"]["verdicts"][m], record["answer"]["verdicts"][m])
+                              for m in METHODS}
+        items.append(record)
+    seen = {}
+    for text, count in boiler_report:
+        seen[text] = max(count, seen.get(text, 0))
+    top = sorted(seen.items(), key=lambda kv: -kv[1])[:50]
+    return {"items": items, "boilerplate": {"df_cut": boilerplate_df, "n_ngrams": len(seen),
+                                            "top": [{"ngram": t, "documents": c} for t, c in top]}}
+
+
+def _item_verdict(question: str, answer: str) -> str:
+    """An item is dirty under a method when either side is."""
+    if "dirty" in (question, answer):
+        return "dirty"
+    if question == answer == "too short":
+        return "too short"
+    return "not found"
+
+
+def summary(items: list[dict]) -> dict:
+    """Counts of dirty items per method and side."""
+    out = {}
+    for m in METHODS:
+        out[m] = {"dirty_items": sum(r["verdicts"][m] == "dirty" for r in items),
+                  "dirty_questions": sum(r["question"]["verdicts"][m] == "dirty" for r in items),
+                  "dirty_answers": sum(r["answer"]["verdicts"][m] == "dirty" for r in items),
+                  "too_short": sum(r["verdicts"][m] == "too short" for r in items)}
+    return out

@@ -1,0 +1,304 @@
+"""Normalisation, tokens and n-gram hashes, vectorised in numpy over many texts at once.
+
+Normalisation is NFC, then Unicode case folding, then NFC again (folding can decompose, e.g. "İ").
+Diacritics are kept: Vietnamese "ma", "má", "mà", "mã", "mả", "mạ" stay six different words
+(datatrove's default normalisation strips them; lm-eval's janitor lower-cases ASCII only).
+
+A token is a maximal run of word characters (letters, digits, ``_`` and combining marks, so an
+NFD input folds to the same tokens as its NFC form) or a single CJK ideograph / kana. Vietnamese
+is written one syllable per space-separated word, so a Vietnamese n-gram is n syllables.
+
+Hashes are uint64: a token's hash is a polynomial over its code points (mod 2**64, odd base, then a
+splitmix64 finaliser); an n-gram's hash is a polynomial over its tokens' hashes. Hashes only pick
+candidates: every match is verified token by token on the document before it counts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+SEPARATOR = "\x00"
+_P = 0x100000001B3  # odd, so invertible mod 2**64
+_Q = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+_CJK = ((0x2E80, 0x2FDF), (0x3040, 0x30FF), (0x3100, 0x312F), (0x31A0, 0x31FF), (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF), (0x30000, 0x323AF))
+_TABLE_END = 0x323B0  # code points above are unassigned or private use: separators
+
+
+def normalize(text: str) -> str:
+    """NFC, Unicode case folding, NFC: diacritics (Vietnamese tones) kept."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
+def _cached_table(name: str, build):
+    """A per-code-point table, built once per Unicode version and kept under the cache root."""
+    import os
+    import sys
+    import tempfile
+
+    from inspectors.core.paths import home
+
+    folder = home() / "contamination"
+    path = folder / f"{name}-unicode{unicodedata.unidata_version}-py{sys.version_info[0]}{sys.version_info[1]}.npy"
+    try:
+        return np.load(path)
+    except (OSError, ValueError):
+        pass
+    table = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npy.tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, table)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the build again
+        pass
+    return table
+
+
+@lru_cache(maxsize=1)
+def _classes() -> np.ndarray:
+    """Per code point: 0 separator, 1 word character, 2 a CJK character (one token each)."""
+    return _cached_table("classes", _build_classes)
+
+
+def _build_classes() -> np.ndarray:
+    """Per code point: 0 separator, 1 word character, 2 a CJK character (one token each)."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    word = [i for i in range(_TABLE_END) if not 0xD800 <= i < 0xE000
+            and (chr(i).isalnum() or unicodedata.category(chr(i)).startswith("M"))]
+    table[np.array(word)] = 1
+    table[ord("_")] = 1
+    for lo, hi in _CJK:
+        table[lo:hi + 1] = np.where(table[lo:hi + 1] == 1, 2, table[lo:hi + 1])
+    return table
+
+
+@lru_cache(maxsize=1)
+def _nfc_tables() -> tuple[np.ndarray, np.ndarray]:
+    """``(suspect, ccc)`` per code point (see ``_build_nfc``), cached on disk."""
+    both = _cached_table("nfc", _build_nfc)
+    return both[0].astype(bool), both[1]
+
+
+def _build_nfc() -> np.ndarray:
+    """Per code point: may it make a text non-NFC by itself (NFC quick check No or Maybe), and its
+    canonical combining class. A text with no such code point and no combining marks out of
+    canonical order is NFC already, so the costly ``unicodedata.normalize`` is skipped.
+    """
+    suspect = np.zeros(0x110000, dtype=bool)
+    ccc = np.zeros(0x110000, dtype=np.uint8)
+    for i in range(0x80, _TABLE_END):
+        if 0xD800 <= i < 0xE000:
+            continue
+        c = chr(i)
+        ccc[i] = unicodedata.combining(c)
+        if not unicodedata.is_normalized("NFC", c):
+            suspect[i] = True  # quick check No
+            continue
+        parts = unicodedata.decomposition(c).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            suspect[int(parts[1], 16)] = True  # may compose with what precedes it: quick check Maybe
+    suspect[0x1161:0x1176] = suspect[0x11A8:0x11C3] = True  # Hangul jamo compose algorithmically
+    suspect[_TABLE_END:] = True
+    return np.stack([suspect.astype(np.uint8), ccc])
+
+
+def _nfc_flagged(cp: np.ndarray) -> np.ndarray:
+    """Indices (into ``SEPARATOR``-joined texts) of the texts that NFC might change."""
+    high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
+    if not len(high):
+        return high
+    suspect, ccc = _nfc_tables()
+    classes = ccc[cp[high]]
+    following = np.zeros(len(high), np.uint8)  # class of the next code point, when it is also high
+    adjacent = np.flatnonzero(np.diff(high) == 1)
+    following[adjacent] = classes[adjacent + 1]
+    flagged = high[suspect[cp[high]] | ((classes > following) & (following > 0))]
+    if not len(flagged):
+        return flagged
+    return np.unique(np.searchsorted(np.flatnonzero(cp == 0), flagged))
+
+
+def _nfc_texts(text: str, docs: np.ndarray) -> str:
+    parts = text.split(SEPARATOR)
+    for d in docs.tolist():
+        if not unicodedata.is_normalized("NFC", parts[d]):
+            parts[d] = unicodedata.normalize("NFC", parts[d])
+    return SEPARATOR.join(parts)
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+_MULTI = np.uint32(0xFFFFFFFF)
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> np.ndarray:
+    """Per code point its case folding when that is one code point, else ``_MULTI`` (e.g. "ß")."""
+    return _cached_table("fold", _build_fold)
+
+
+def _build_fold() -> np.ndarray:
+    table = np.arange(0x110000, dtype=np.uint32)
+    for i in range(0x41, _TABLE_END):
+        if 0xD800 <= i < 0xE000:
+            continue
+        folded = chr(i).casefold()
+        table[i] = ord(folded) if len(folded) == 1 else _MULTI
+    return table
+
+
+def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
+    """``normalize`` of a ``SEPARATOR``-joined text as code points (and the text, when at hand).
+
+    Case folding is a table lookup (Python's ``casefold`` is per code point, without context) unless
+    a code point folds to several; NFC runs only on the texts a vectorised quick check flags.
+    """
+    if text.isascii():
+        text = text.lower()
+        return text, _codepoints(text)
+    cp = _codepoints(text)
+    docs = _nfc_flagged(cp)
+    if len(docs):
+        text = _nfc_texts(text, docs)
+        cp = _codepoints(text)
+    folded = _fold_table()[cp]
+    if (folded == _MULTI).any():
+        text = text.casefold()
+        folded = _codepoints(text)
+    else:
+        text = None
+    docs = _nfc_flagged(folded)
+    if len(docs):
+        text = _nfc_texts(text if text is not None else folded.tobytes().decode("utf-32-le"), docs)
+        folded = _codepoints(text)
+    return text, folded
+
+
+_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P**i`` and ``P**-i`` (mod 2**64) for ``i < n``, grown by doubling."""
+    if len(_POW[0]) < n:
+        size = max(n, 2 * len(_POW[0]), 1 << 16)
+        with np.errstate(over="ignore"):
+            fwd = np.full(size, _P, np.uint64)
+            fwd[0] = 1
+            inv = np.full(size, pow(_P, -1, 1 << 64), np.uint64)
+            inv[0] = 1
+            _POW[0], _POW[1] = np.cumprod(fwd, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64)
+    return _POW[0][:n], _POW[1][:n]
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, elementwise."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+@dataclass
+class Tokens:
+    """Tokens of several texts joined: per token its text index, start and end (normalised chars)."""
+
+    text: str | None  # the normalised texts joined by SEPARATOR, if made already (see ``joined``)
+    cp: np.ndarray = field(repr=False)  # its code points (uint32)
+    starts: np.ndarray = field(repr=False)  # int64, offsets in ``joined``
+    ends: np.ndarray = field(repr=False)  # exclusive
+    seps: np.ndarray = field(repr=False)  # int64 positions of the separators in ``joined``
+    hashes: np.ndarray = field(repr=False)  # uint64 per token
+
+    @property
+    def joined(self) -> str:
+        """The normalised texts joined by SEPARATOR (decoded from the code points on first use)."""
+        if self.text is None:
+            self.text = self.cp.tobytes().decode("utf-32-le")
+        return self.text
+
+    def doc_of(self, tokens: np.ndarray) -> np.ndarray:
+        """Index of the text each of ``tokens`` (token indices) belongs to."""
+        return np.searchsorted(self.seps, self.starts[tokens])
+
+    @property
+    def doc(self) -> np.ndarray:
+        """Index of the text each token belongs to (int64)."""
+        if getattr(self, "_doc", None) is None:
+            self._doc = np.searchsorted(self.seps, self.starts).astype(np.int64)
+        return self._doc
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Code-point offset of each text in ``joined``."""
+        return np.concatenate(([0], self.seps + 1)).astype(np.int64)
+
+    @property
+    def texts(self) -> list[str]:
+        """The normalised texts."""
+        return self.joined.split(SEPARATOR)
+
+    def token(self, i: int) -> str:
+        return self.joined[self.starts[i]:self.ends[i]]
+
+
+def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
+    """Normalise and tokenise ``texts`` in one vectorised pass (normalised once, joined)."""
+    joined = SEPARATOR.join(texts)
+    if joined.count(SEPARATOR) != len(texts) - 1:
+        joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
+    if normalised:
+        cp = _codepoints(joined)
+    else:
+        joined, cp = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
+    cls = _classes()[cp]
+    if cls.max(initial=0) < 2:  # no CJK: tokens are the runs of word characters
+        edges = np.diff(cls.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+    else:
+        word = cls == 1
+        prev = np.empty_like(word)
+        prev[0], prev[1:] = False, word[:-1]
+        nxt = np.empty_like(word)
+        nxt[-1:], nxt[:-1] = False, word[1:]
+        single = cls == 2
+        starts = np.flatnonzero((word & ~prev) | single)
+        ends = np.flatnonzero((word & ~nxt) | single) + 1
+    seps = np.flatnonzero(cp == 0)
+    fwd, inv = _powers(len(cp) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.empty(len(cp) + 1, np.uint64)
+        prefix[0] = 0
+        np.cumsum(cp * fwd[:len(cp)], dtype=np.uint64, out=prefix[1:])
+        raw = (prefix[ends] - prefix[starts]) * inv[starts]
+        hashes = _mix(raw + (ends - starts).astype(np.uint64))
+    return Tokens(joined, cp, starts.astype(np.int64), ends.astype(np.int64), seps.astype(np.int64), hashes)
+
+
+def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the n-grams starting at every ``stride``-th token (global index), inside one text.
+
+    Returns ``(positions, hashes)``: the first token index of each n-gram and its uint64 hash.
+    Since ``stride`` consecutive n-grams always include one kept start, any overlap of at least
+    ``n + stride - 1`` tokens contains a kept n-gram.
+    """
+    total = len(tokens.hashes)
+    if total < n:
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    pos = np.arange(0, total - n + 1, stride, dtype=np.int64)
+    pos = pos[tokens.doc_of(pos) == tokens.doc_of(pos + n - 1)]
+    h = np.zeros(len(pos), np.uint64)
+    q = np.uint64(_Q)
+    with np.errstate(over="ignore"):
+        for j in range(n):
+            h = h * q + tokens.hashes[pos + j]
+    return pos, _mix(h)

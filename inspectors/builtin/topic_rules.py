@@ -100,9 +100,7 @@ class Tables:
     def topic_col(self, topic: int, lang: int) -> int:
         return topic * len(self.langs) + lang
 
-    @property
-    def format_base(self) -> int:
-        return len(self.topics) * len(self.langs)
+    format_base: int = 0  # first column of the format cues (after topics x languages)
 
 
 def _label_ok(file, key, rule, topics, formats):
@@ -324,6 +322,7 @@ def tables() -> Tables:
                rules, rule_index, openings, format_cascade, topic_cascade, hosts, suffixes, paths,
                re.compile("|".join(f"(?:{p.pattern})" for p, _ in paths)) if paths else None, sources)
     t.rule_res = rule_res
+    t.format_base = len(topics) * len(langs)
     _build_patterns(t, lex)
     return t
 
@@ -359,19 +358,22 @@ def _build_patterns(t: Tables, lex: dict) -> None:
                     term, weight = _parse_term("lexicons.yaml", f"{section}.{label}.{lang}", raw)
                     add(term, lang, col_of(index.index(label), lang), weight, f"{term}({lang})")
     for key, ((spelling, cjk), cols) in enumerate(sorted(terms.items())):
-        t.patterns.append(_term_regex(spelling, cjk))
-        t.flags.append(base)
-        t.meta.append((KIND_TERM, tuple(cols.items()), len(spelling.encode())))
+        pattern = _term_regex(spelling, cjk)
+        t.patterns.append(pattern)
+        t.flags.append(base | (0 if pattern.isascii() else hs.HS_FLAG_CASELESS))
+        t.meta.append((KIND_TERM, tuple(cols.items()), len(pattern.strip(b" ")) if not cjk else len(pattern) - 1))
         t.term_names.append(names[(spelling, cjk)])
     for kind, section in ((KIND_STOP, "stopwords"), (KIND_FIRST_PERSON, "first_person")):
         for lang, raw_terms in lex[section].items():
             for raw in raw_terms:
                 spelling = " ".join(str(raw).lower().split())
                 cjk = lang in CJK_LANGS
-                t.patterns.append(_term_regex(spelling, cjk))
+                pattern = _term_regex(spelling, cjk)
+                t.patterns.append(pattern)
                 # Function words count once per document (how many different ones occur): it picks the
                 # language as well as a count would, with a match report per word instead of per token.
-                t.flags.append(base | (hs.HS_FLAG_SINGLEMATCH if kind == KIND_STOP else 0))
+                t.flags.append(base | (0 if pattern.isascii() else hs.HS_FLAG_CASELESS)
+                               | (hs.HS_FLAG_SINGLEMATCH if kind == KIND_STOP else 0))
                 t.meta.append((kind, t.langs.index(lang), 0))
                 t.term_names.append(f"{spelling}({lang})")
     for rule in t.rules:
@@ -379,14 +381,15 @@ def _build_patterns(t: Tables, lex: dict) -> None:
         t.rule_flags.append(base | (hs.HS_FLAG_CASELESS if rule.caseless else 0))
 
 
-# The words of a term are matched on a normalised view of the window: lower-cased, every ASCII
-# character that is not a letter or digit (and common non-ASCII punctuation) turned into a space,
-# with a space on each end. A term is then the literal " w1 w2 ... ": word boundaries are spaces,
+# The words of a term are matched on a normalised view of the window with the same byte layout:
+# ASCII letters lower-cased, every ASCII character that is not a letter or digit (and the general
+# punctuation block U+2010-U+203F: dashes, quotes, ellipses) turned into spaces, with a space on each end; terms with non-ASCII letters
+# match in any case (Hyperscan's caseless UTF-8 mode). A term is then the literal " w1 w2 ... ": word boundaries are spaces,
 # and the words of a phrase must be separated by one space or one punctuation mark ("non-exclusive"
 # is "non exclusive"; "court, of" is not "court of"). zh/ja terms are plain substrings.
 NORMALISE = bytes(b if (48 <= b <= 57 or 97 <= b <= 122 or b >= 128) else (b + 32 if 65 <= b <= 90 else 32)
                   for b in range(256))
-PUNCTUATION = "“”‘’„‚«»‹›–—―…·•‧、。，！？：；（）「」『』【】《》〈〉\u00a0\u3000¡¿°©®™§¶"
+PUNCTUATION = "‐‑‒–—―‖‗‘’‚‛“”„‟†‡•‣․‥…‧‰′″‹›※‼"  # U+2010-U+203F, as the matcher maps them
 
 
 def _term_regex(spelling: str, cjk: bool) -> bytes:

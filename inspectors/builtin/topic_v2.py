@@ -58,7 +58,8 @@ THRESHOLDS_USED = (
     "legal_structure_cue_density", "notice_share", "notice_min", "notice_density", "listicle_per_line",
     "listicle_lines_cap", "listicle_title", "faq_per_question", "faq_questions_cap", "listing_min_lines",
     "listing_words_per_line", "listing_per_line", "path_topic_prior", "suffix_prior", "suffix_prior_share",
-    "first_person_blog",
+    "first_person_blog", "law_min_terms", "law_words_per_term", "law_min_strong_terms", "law_strong_weight",
+    "law_strong_words", "law_min_density", "legal_cue_structure_min", "legal_cue_structure_words", "law_min_terms_short",
 )  # fmt: skip
 LINE_RULES_USED = ("code", "numbered", "lettered", "citations", "question", "cjk")
 
@@ -82,32 +83,34 @@ def _window(text: str) -> tuple[str, int]:
         mid = len(text) // 2
         cut = mid - MID_CHARS // 2
         text = text[:HEAD_CHARS] + "\n" + text[cut : mid + MID_CHARS // 2]
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
     return text, cut
 
 
-_PUNCTUATION = tuple(topic_rules.PUNCTUATION)
+# Dashes, quotes, ellipses and bullets (U+2010-U+203F, three UTF-8 bytes each) become spaces too:
+# one regular-expression pass over the bytes, and only on text that is not ASCII.
+_MARKS = re.compile(rb"\xe2\x80[\x90-\xbf]")
 
 
-def _analyse(text: str, t):
-    """Lexicon columns, term hits, stopword and first-person counts, rule counts of one window.
+def _analyse(raw: bytes, ascii_only: bool, t):
+    """Term counts and first ends, stopword and first-person counts, and rule counts of one window.
 
     Two views of the window, each scanned once by one Hyperscan database holding all its patterns:
-    the words view (lower-cased, punctuation as spaces) for every lexicon term and function word,
-    the raw window for every structural rule."""
-    low = text.lower()
-    if not low.isascii():
-        for mark in _PUNCTUATION:  # a few `in` tests are much cheaper than str.translate with a dict
-            if mark in low:
-                low = low.replace(mark, " ")
-    words = (" " + low + " ").encode("utf-8").translate(topic_rules.NORMALISE)
+    the words view (ASCII lower-cased, punctuation as spaces, same byte layout as the window) for
+    every lexicon term and function word, and the raw window for every structural rule."""
+    words = b" " + raw + b" "
+    if not ascii_only:
+        words = _MARKS.sub(b"   ", words)
+    words = words.translate(topic_rules.NORMALISE)
     word_db, rule_db = topic_rules.databases()
-    hits: list[tuple[int, int]] = []
-    append = hits.append
+    counts: dict[int, int] = {}
+    firsts: dict[int, int] = {}
 
     def on_word(pid, start, end, flags, context):
-        append((pid, end))
+        if pid in counts:
+            counts[pid] += 1
+        else:
+            counts[pid] = 1
+            firsts[pid] = end
 
     word_db.scan(words, match_event_handler=on_word)
     n_rules = len(t.rules)
@@ -120,32 +123,28 @@ def _analyse(text: str, t):
             rule_count[rid] += 1
         rule_end[rid] = end
 
-    rule_db.scan(text.encode("utf-8"), match_event_handler=on_rule)
+    rule_db.scan(raw, match_event_handler=on_rule)
     meta = t.meta
     cols: dict[int, float] = {}
-    term_hits: dict[int, list] = {}  # pattern id -> [count, byte offset of the first match in `words`]
+    term_hits: dict[int, list] = {}  # pattern id -> [count, byte offset of the first match in `raw`]
     stop = [0] * len(t.langs)
     first_person = 0
-    for pid, end in hits:
+    for pid, count in counts.items():
         kind, payload, n_term = meta[pid]
         if kind == KIND_TERM:
-            seen = term_hits.get(pid)
-            if seen is None:
-                term_hits[pid] = [1, end - n_term - 1]
-            else:
-                seen[0] += 1
+            term_hits[pid] = [count, firsts[pid] - n_term - 2]
             for col, weight in payload:
-                cols[col] = cols.get(col, 0.0) + weight
+                cols[col] = cols.get(col, 0.0) + weight * count
         elif kind == KIND_STOP:
             stop[payload] += 1
         else:
-            first_person += 1
-    return words, cols, term_hits, stop, first_person, rule_count
+            first_person += count
+    return cols, term_hits, stop, first_person, rule_count
 
 
-def _offset(words: bytes, byte_offset: int, cut: int) -> int:
-    """Character offset in the document of a byte offset in the words view (one leading space)."""
-    chars = max(len(words[:byte_offset].decode("utf-8", "ignore")) - 1, 0)
+def _offset(raw: bytes, byte_offset: int, cut: int) -> int:
+    """Character offset in the document of a byte offset in the window."""
+    chars = len(raw[: max(byte_offset, 0)].decode("utf-8", "ignore"))
     if cut >= 0 and chars > HEAD_CHARS:
         return cut + chars - HEAD_CHARS - 1
     return chars
@@ -219,8 +218,14 @@ def classify_one(text: str, url: str | None, source: str | None) -> tuple:
     t = tables()
     th = t.thresholds
     window, cut = _window(text)
-    data, cols, term_hits, stop, first_person, rule_count = _analyse(window, t)
-    n_words = float(len(window.split()))
+    data = window.encode("utf-8")
+    ascii_only = window.isascii()
+    if not ascii_only and (b"\xcc" in data or b"\xcd" in data) and not unicodedata.is_normalized("NFC", window):
+        # Combining marks (U+0300-U+036F: decomposed Vietnamese tones): compose, as the terms are.
+        window = unicodedata.normalize("NFC", window)
+        data = window.encode("utf-8")
+    cols, term_hits, stop, first_person, rule_count = _analyse(data, ascii_only, t)
+    n_words = float(len(data.split()))
     rule = t.rule_index
     if rule_count[rule["cjk"]]:
         n_chars = len(window)
@@ -250,7 +255,8 @@ def classify_one(text: str, url: str | None, source: str | None) -> tuple:
         if most == 0 and lexical[lang] == 0:
             lang = en
     topic_scores = [cols.get(i * n_langs + lang, 0.0) for i in range(n_topics)]
-    if lang != en and stop[en] >= th["mixed_english_share"] * max(stop[lang], 1):
+    mixed = lang != en and stop[en] >= th["mixed_english_share"] * max(stop[lang], 1)
+    if mixed:
         for i in range(n_topics):  # code-mixed text: English terms count less
             topic_scores[i] += th["mixed_english_weight"] * cols.get(i * n_langs + en, 0.0)
     law = t.topics.index("law")
@@ -340,8 +346,15 @@ def classify_one(text: str, url: str | None, source: str | None) -> tuple:
             add = th["suffix_prior"] + th["suffix_prior_share"] * best_text
             scores[t.topics.index(suffix_rule["topic"])] += add
             priors.append((suffix_ev, add))
+        law_ok = scores[law] > 0 and _law_corroborated(t, th, term_hits, law * n_langs + lang,
+                                                      law * n_langs + en if mixed else -1, citations, n_words,
+                                                      feats["law_density"])
+        if not law_ok and scores[law] > 0:
+            # One or two legal words ("lease", "verdict", "contract") do not make a page about law.
+            evidence.append(_entry("topic", "law_uncorroborated", scores[law]))
+            scores[law] = 0.0
         best = scores.index(max(scores))
-        if best != law and scores[law] >= th["law_share"] * scores[best] and scores[law] > 0:
+        if best != law and law_ok and scores[law] >= th["law_share"] * scores[best]:
             best = law  # law is cross-cutting: a strong legal share wins over the subject it is about
         density = scores[best] / denom * 1000
         least = min(th["min_topic_score"], max(0.3, n_words / th["short_text_words"]))
@@ -360,6 +373,27 @@ def classify_one(text: str, url: str | None, source: str | None) -> tuple:
     t_index = t.topics.index(topic) if topic in t.topics else None
     topic_runner, topic_margin = _runner_up(scores, t_index, t.topics, denom)
     return topic, fmt, evidence, topic_runner, topic_margin, format_runner, format_margin
+
+
+def _law_corroborated(t, th, term_hits, col, en_col, citations, n_words, density) -> bool:
+    """Whether law lexicon points come from enough different terms, enough of them strong, densely.
+
+    A text of n words needs min(law_min_terms, max(law_min_terms_short, n / law_words_per_term))
+    different law terms, law_min_strong_terms (none below law_strong_words words) of weight
+    law_strong_weight or more,
+    and law_min_density points per 1000 words; each citation counts as a strong term."""
+    distinct = strong = 0
+    for pid in term_hits:
+        for c, w in t.meta[pid][1]:
+            if c == col or c == en_col:
+                distinct += 1
+                strong += w >= th["law_strong_weight"]
+                break
+    cited = min(citations, th["citation_cap"])
+    distinct, strong = distinct + cited, strong + cited
+    need_terms = min(th["law_min_terms"], max(th["law_min_terms_short"], n_words / th["law_words_per_term"]))
+    need_strong = th["law_min_strong_terms"] if n_words >= th["law_strong_words"] else 0
+    return distinct >= need_terms and strong >= need_strong and density >= th["law_min_density"]
 
 
 def _rule_offset(t, i: int, window: str, cut: int) -> int | None:
@@ -399,6 +433,7 @@ def _format_by_cues(t, th, window, fmt_scores, rule_count, rule, newlines, n_wor
         fmt_scores[legal] += 2 * legal_score
     law_score = topic_scores[law]
     if (fmt_scores[legal] < max(th["legal_cue_min"], th["legal_cue_density"] * denom) or law_score < th["legal_cue_law_min"]
+            or (legal_score < th["legal_cue_structure_min"] and n_words >= th["legal_cue_structure_words"])
             or (n_words > th["law_share_min_words"] and law_score < th["law_share"] * max(topic_scores))):
         fmt_scores[legal] = 0.0  # drafting words alone ("shall", "the parties") are common on the web
     elif fmt_scores[notice] >= th["notice_share"] * fmt_scores[legal]:

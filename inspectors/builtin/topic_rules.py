@@ -329,7 +329,7 @@ def tables() -> Tables:
 
 def _build_patterns(t: Tables, lex: dict) -> None:
     """One pattern per distinct term spelling (features merged), stopword and rule."""
-    import hyperscan as hs
+    hs = _hyperscan()
 
     base = hs.HS_FLAG_UTF8
     t.rule_patterns, t.rule_flags = [], []
@@ -390,6 +390,14 @@ def _build_patterns(t: Tables, lex: dict) -> None:
 NORMALISE = bytes(b if (48 <= b <= 57 or 97 <= b <= 122 or b >= 128) else (b + 32 if 65 <= b <= 90 else 32)
                   for b in range(256))
 PUNCTUATION = "‐‑‒–—―‖‗‘’‚‛“”„‟†‡•‣․‥…‧‰′″‹›※‼"  # U+2010-U+203F, as the matcher maps them
+
+
+def _hyperscan():
+    try:
+        import hyperscan
+    except ImportError as error:  # a declared dependency; say what to install rather than fail obscurely
+        raise BadInput(f"inspector topic_v2 needs the hyperscan package (pip install hyperscan): {error}") from None
+    return hyperscan
 
 
 def _term_regex(spelling: str, cjk: bool) -> bytes:

@@ -506,10 +506,8 @@ class TopicInspectorV2(Inspector):
     version = 2
     inputs = ("text", "url", "source")
     output_schema = OUTPUT_SCHEMA
-    labels = {
-        "topic": TOPICS + (UNKNOWN,), "format": FORMATS + (UNKNOWN,),
-        "topic_runner_up": TOPICS, "format_runner_up": FORMATS,
-    }  # fmt: skip
+    # The runner-ups are not labels of the document (no breakdown report, no slice field): evidence.
+    labels = {"topic": TOPICS + (UNKNOWN,), "format": FORMATS + (UNKNOWN,)}
     evidence_columns = ("evidence",)
     data_files = _data_files()
 

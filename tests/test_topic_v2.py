@@ -132,6 +132,28 @@ def test_one_scan_per_view_covers_every_pattern():
     assert words_db is topic_rules.databases()[0]  # compiled once per thread
 
 
+def test_compiled_databases_are_kept_on_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("CORPUSCOPE_HOME", str(tmp_path))
+    monkeypatch.setattr(topic_rules, "_compiled", {})
+    t = topic_rules.tables()
+    db = topic_rules._compile(t, "rules", t.rule_patterns, t.rule_flags, [r.name for r in t.rules], "rules.yaml")
+    cached = topic_rules._cache_path("rules", t.rule_patterns, t.rule_flags)
+    assert cached.is_file() and cached.parent == tmp_path / "topic_v2"
+    monkeypatch.setattr(topic_rules, "_compiled", {})
+    import hyperscan
+
+    def no_compile(*args, **kwargs):
+        raise AssertionError("compiled again instead of loading the cached database")
+
+    monkeypatch.setattr(hyperscan, "Database", no_compile)
+    again = topic_rules._compile(t, "rules", t.rule_patterns, t.rule_flags, [r.name for r in t.rules], "rules.yaml")
+    text = "Điều 1. Phạm vi\nĐiều 2. Đối tượng\n".encode()
+    found, found_again = [], []
+    db.scan(text, match_event_handler=lambda i, s, e, f, c: found.append((i, e)))
+    again.scan(text, match_event_handler=lambda i, s, e, f, c: found_again.append((i, e)))
+    assert found and found == found_again
+
+
 def test_source_host_and_path_rules():
     out = run(["Some text about the weather today."] * 3,
               urls=[None, "https://thuvienphapluat.vn/van-ban/abc", "https://example.com/privacy-policy"],

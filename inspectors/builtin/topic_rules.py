@@ -428,21 +428,61 @@ _compile_lock = threading.Lock()
 
 
 def _compile(t: Tables, what, patterns, flags, names, file):
+    """A Hyperscan database of ``patterns``: compiled once per process, and kept on disk under
+    ``$CORPUSCOPE_HOME/topic_v2/`` (keyed by the patterns, flags, Hyperscan version and machine) so
+    that worker processes and later runs load it instead of compiling it again (seconds)."""
     import hyperscan as hs
 
     with _compile_lock:
         blob = _compiled.get((id(t), what))
         if blob is None:
-            db = hs.Database(mode=hs.HS_MODE_BLOCK)
+            cached = _cache_path(what, patterns, flags)
             try:
-                db.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
-            except hs.error:
-                _name_bad_pattern(patterns, flags, names, file)
-                raise
-            blob = _compiled[(id(t), what)] = hs.dumpb(db)
+                blob = cached.read_bytes()
+                hs.loadb(blob, mode=hs.HS_MODE_BLOCK)  # a stale or foreign file fails here
+            except Exception:  # noqa: BLE001 - no cache or not usable: compile
+                blob = None
+            if blob is None:
+                db = hs.Database(mode=hs.HS_MODE_BLOCK)
+                try:
+                    db.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns),
+                               flags=flags)
+                except hs.error:
+                    _name_bad_pattern(patterns, flags, names, file)
+                    raise
+                blob = hs.dumpb(db)
+                _write_cache(cached, blob)
+            _compiled[(id(t), what)] = blob
     db = hs.loadb(blob, mode=hs.HS_MODE_BLOCK)
     db.scratch = hs.Scratch(db)
     return db
+
+
+def _cache_path(what: str, patterns: list[bytes], flags: list[int]) -> Path:
+    import hashlib
+    import platform
+
+    import hyperscan as hs
+
+    from inspectors.core import paths
+
+    digest = hashlib.sha256()
+    digest.update(f"{getattr(hs, '__version__', '?')}|{platform.machine()}|{platform.system()}".encode())
+    for pattern, flag in zip(patterns, flags):
+        digest.update(pattern + b"\0" + str(flag).encode() + b"\0")
+    return paths.home() / "topic_v2" / f"{what}-{digest.hexdigest()[:20]}.hsdb"
+
+
+def _write_cache(path: Path, blob: bytes) -> None:
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(blob)
+        os.replace(tmp, path)
+    except OSError:  # a read-only home only costs the compile next time
+        pass
 
 
 def _name_bad_pattern(patterns, flags, names, file) -> None:

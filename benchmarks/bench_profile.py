@@ -17,7 +17,10 @@ Wikipedia, XQuAD paragraphs in 12 languages) and ``legal`` (the same plus pieces
 
 Every rate is the best of ``REPEATS`` runs (the machine these were written on is shared and noisy).
 
-Run: ``python benchmarks/bench_profile.py [--docs 8000]``
+With ``--topic-v1`` it also times the default profile with ``topic_v1`` in place of the newest topic
+inspector (``topic_v2``, issue 14), in the same run.
+
+Run: ``python benchmarks/bench_profile.py [--docs 8000] [--topic-v1]``
 """
 
 from __future__ import annotations
@@ -166,8 +169,14 @@ def naive_rate(folder: Path, n_docs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=8000)
+    parser.add_argument("--topic-v1", action="store_true", help="also time the profile with topic_v1")
     args = parser.parse_args()
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    from inspectors.core import registry
+
+    latest = registry.latest()
+    with_v1 = ",".join(sorted(cls.key() for name, cls in latest.items() if name != "topic") + ["topic_v1"])
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
+          f"topic = {latest['topic'].key()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for mix, statutes in (("web", False), ("legal", True)):
         docs = real_texts(statutes=statutes)
         with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
@@ -190,6 +199,11 @@ def main() -> None:
             print(f"profile / kernel                : {profile / kernel:.2f}x")
             print(f"profile / language-only profile : {profile / language_profile:.2f}x")
             print(f"profile / naive                 : {profile / naive:.1f}x")
+            if args.topic_v1:
+                _, v1_seconds, _ = time_profile(small, warmup, tmp / "home4", with_v1)
+                print(f"profile with topic_v1 (1 core)  : {args.docs / v1_seconds:8,.0f} docs/s  "
+                      f"({args.docs / v1_seconds / language_profile:.2f}x language-only, "
+                      f"{args.docs / v1_seconds / naive:.1f}x naive)")
             costs = inspector_costs(small)
             print("per inspector, us/doc        : " + ", ".join(f"{k} {v:.1f}" for k, v in costs.items()))
             print(f"one-time start (imports, models, tables, 300-doc warm-up shard): {warm:.2f} s")

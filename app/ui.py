@@ -89,20 +89,48 @@ def label_source(source: str) -> str:
     return source
 
 
-def add_source(source: str) -> None:
-    """Remember ``source`` for this session and make it the current corpus."""
+PENDING_CORPUS = "_corpus_pending"  # set by pages; the sidebar applies it before its widget exists
+
+
+def add_source(source: str, rerun: bool = True) -> None:
+    """Remember ``source`` for this session and make it the current corpus.
+
+    The sidebar's select box owns ``st.session_state["corpus"]`` once it is drawn, and pages run after
+    it, so a page cannot assign that key (StreamlitAPIException). The choice goes into a pending key
+    instead, and the app reruns: the sidebar applies it before it instantiates the widget.
+    """
     source = source.strip()
     users = st.session_state.setdefault("user_sources", [])
     if source not in users:
         users.append(source)
-    st.session_state["corpus"] = source
+    st.session_state[PENDING_CORPUS] = source
+    if rerun:
+        st.rerun()
 
 
 def current_source() -> str:
     """The corpus chosen in the sidebar (shared by all pages)."""
     if "corpus" not in st.session_state:
-        st.session_state["corpus"] = default_source()
+        st.session_state["corpus"] = st.session_state.pop(PENDING_CORPUS, None) or default_source()
     return st.session_state["corpus"]
+
+
+def _apply_pending_corpus() -> None:
+    """Move a page's pending corpus choice into the widget key (only before the widget is drawn)."""
+    pending = st.session_state.pop(PENDING_CORPUS, None)
+    if pending:
+        st.session_state["corpus"] = pending
+
+
+def _typed_corpus() -> None:
+    """The sidebar box's callback: remember a typed path, glob, URL or hf:// path for the session."""
+    value = (st.session_state.get("corpus") or "").strip()
+    if not value:
+        st.session_state["corpus"] = default_source()
+        return
+    users = st.session_state.setdefault("user_sources", [])
+    if value not in users and value not in known_sources():
+        users.append(value)
 
 
 def saved_slice_picker(key: str):
@@ -134,14 +162,17 @@ def current_corpus() -> Corpus:
 
 
 def sidebar_corpus_picker() -> str:
-    """The sidebar select box that sets the current corpus for every page."""
+    """The sidebar select box that sets the current corpus for every page; a path, glob, URL or hf:// path
+    can be typed in as well."""
+    _apply_pending_corpus()
     options = known_sources()
     current = current_source()
     if current not in options:
         options.append(current)
     st.sidebar.selectbox("Corpus", options, index=options.index(current), key="corpus",
-                         format_func=label_source,
-                         help="Every page works on this corpus. Add your own on the Corpora page.")
+                         format_func=label_source, accept_new_options=True, on_change=_typed_corpus,
+                         help="Every page works on this corpus. Pick one, or type a path, glob, http(s):// "
+                              "URL or hf://datasets/ORG/NAME/glob path and press Enter. More on the Corpora page.")
     return st.session_state["corpus"]
 
 

@@ -14,12 +14,15 @@ SHARED = REPO.parent / "shared" / "data"
 SAMPLE = REPO / "sample_data" / "demo"
 
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="corpuscope-tests-"))
+# Ray puts AF_UNIX sockets under RAY_TMPDIR, and their paths may not exceed 107 bytes: a folder inside a long
+# TMPDIR (macOS /var/folders/..., CI runners) breaks every Ray test, so Ray gets a short folder of its own.
+_RAY_TMP = Path(tempfile.mkdtemp(prefix="cs-ray-", dir="/tmp" if os.path.isdir("/tmp") else None))
 _CACHE_ENV = {
     "CORPUSCOPE_HOME": _SESSION_TMP / "corpuscope",
     "HF_HOME": _SESSION_TMP / "hf",
     "HF_DATASETS_CACHE": _SESSION_TMP / "hf" / "datasets",
     "XDG_CACHE_HOME": _SESSION_TMP / "xdg",
-    "RAY_TMPDIR": _SESSION_TMP / "ray",
+    "RAY_TMPDIR": _RAY_TMP,
     "TLDEXTRACT_CACHE": _SESSION_TMP / "tldextract",
     "MPLCONFIGDIR": _SESSION_TMP / "mpl",
 }
@@ -31,6 +34,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SESSION_TMP, ignore_errors=True)
+    shutil.rmtree(_RAY_TMP, ignore_errors=True)
 
 
 @pytest.fixture

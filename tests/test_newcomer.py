@@ -42,3 +42,22 @@ def test_coverage_regex_placeholder_matches_and_duckdb_validates(app):
     assert not app.error, [e.value for e in app.error]
     ok(app.button(key="cov_run").click().run())
     assert not app.exception
+
+
+def test_ray_tmpdir_is_short_whatever_tmpdir_is(tmp_path):
+    """Item 13: Ray's socket folder does not sit inside TMPDIR, so a long TMPDIR cannot push its AF_UNIX
+    paths past 107 bytes; a fresh interpreter with a 150-character TMPDIR gets a short RAY_TMPDIR."""
+    import os
+    import subprocess
+    import sys
+
+    long_tmp = tmp_path / ("x" * 150)
+    long_tmp.mkdir()
+    code = "import sys; sys.path.insert(0, 'tests'); import conftest, os; print(os.environ['RAY_TMPDIR'])"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
+                         env=dict(os.environ, TMPDIR=str(long_tmp))).stdout.strip()
+    assert out.startswith("/tmp/cs-ray-") and len(out) < 40, out
+    # A Ray socket path (session folder + sockets/plasma_store) stays well under 107 bytes.
+    assert len(out + "/session_2026-12-02_15-41-02_123456_12345/sockets/plasma_store") <= 107
+    import shutil
+    shutil.rmtree(out, ignore_errors=True)

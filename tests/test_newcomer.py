@@ -61,3 +61,50 @@ def test_ray_tmpdir_is_short_whatever_tmpdir_is(tmp_path):
     assert len(out + "/session_2026-12-02_15-41-02_123456_12345/sockets/plasma_store") <= 107
     import shutil
     shutil.rmtree(out, ignore_errors=True)
+
+
+def chart_labels(at: AppTest, index: int = 0) -> list:
+    """The ``label`` column of the data behind the app's ``index``-th Altair chart."""
+    import pyarrow as pa
+
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    data = charts[index].proto.datasets[0].data.data
+    return pa.ipc.open_stream(data).read_all().column("label").to_pylist()
+
+
+def test_report_chart_labels_come_from_declared_dimensions(app, cli):
+    """Item 2 (already fixed by the run layer, issue 9): a report's chart uses the query's declared
+    dimensions as its labels, never a byte sum; and report numbers leave the library as numbers."""
+    import json
+
+    ok(app.run())
+    ok(app.switch_page("pages/saved_queries.py").run())
+    app.selectbox(key="sq_query").set_value("language_distribution").run()
+    ok(app.button(key="sq_run").click().run())
+    labels = chart_labels(app)
+    assert "vi" in labels and "en" in labels, labels
+    assert not any(str(v).replace(".", "").isdigit() for v in labels), labels
+    code, out, _ = cli("query", "run", "language_distribution", "--corpus", str(SAMPLE), "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    rows = rows.get("rows", rows) if isinstance(rows, dict) else rows
+    for row in rows:
+        for column in ("documents", "bytes", "tokens"):
+            if row.get(column) is not None:
+                assert isinstance(row[column], (int, float)), (column, row[column])
+
+
+def test_sampled_overview_survives_a_measure_switch(app):
+    """Item 4 (already fixed by the run layer, issue 9): after a shard-sample build, switching Measure
+    re-renders from what was computed instead of asking to build again."""
+    ok(app.run())
+    app.segmented_control(key="ov_strategy").set_value("shard_sample").run()
+    app.number_input(key="ov_k").set_value(3).run()
+    ok(app.button(key="ov_build").click().run())
+    assert "3 of 6 shards read" in "\n".join(m.value for m in app.markdown)
+    charts = len(app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart"))
+    assert charts >= 3
+    for measure in ("tokens", "bytes", "documents"):
+        ok(app.segmented_control(key="ov_measure").set_value(measure).run())
+        assert not any("press *Build overview*" in i.value for i in app.info), measure
+        assert len(app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")) == charts, measure

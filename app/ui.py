@@ -692,12 +692,20 @@ def session_findings() -> dict[str, Finding]:
     return {f"{f.name} on {f.corpus_name}": f for f in found if isinstance(f, Finding)}
 
 
-def scores_table(results) -> pd.DataFrame:
+def model_name(result, model_corpus: dict[str, str] | None = None) -> str:
+    """The model's name as every table and chart shows it: the catalogue's name when it knows the model."""
+    from inspectors.evals import resolve_model
+
+    return resolve_model(result, model_corpus or {}).label
+
+
+def scores_table(results, model_corpus: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per model and task with the primary metric, score and standard error."""
     rows = []
     for result in results:
+        name = model_name(result, model_corpus)
         for task, score in result.tasks.items():
-            rows.append({"model": result.model_label, "file": result.path.name, "format": result.format,
+            rows.append({"model": name, "file": result.path.name, "format": result.format,
                          "task": task, "metric": score.metric, "score": score.score, "stderr": score.stderr,
                          "n_shot": score.n_shot})
     return pd.DataFrame(rows)
@@ -710,12 +718,13 @@ def join_evals(results, finding_list: list[Finding], model_corpus: dict[str, str
     """
     from inspectors.evals import (attach_findings, build_report, load_task_map, parse_results, render_html,
                                   render_markdown, resolve_model)
+    from inspectors.evals.attach import grouped_warnings
 
     task_map = load_task_map()
-    annotated, texts, warnings = [], {}, []
+    annotated, texts, outcomes = [], {}, []
     for result in results:
         outcome = attach_findings(result, finding_list, task_map, resolve_model(result, model_corpus or {}))
-        warnings += outcome.warnings
+        outcomes.append(outcome)
         texts[f"{result.path.stem}-annotated.json"] = json.dumps(outcome.data, indent=2, ensure_ascii=False)
         annotated.append(parse_results(outcome.data, result.path))
     report = build_report(annotated, unit)
@@ -723,12 +732,13 @@ def join_evals(results, finding_list: list[Finding], model_corpus: dict[str, str
     for section in report.families:
         for point in section.points:
             low, high = point.ci95
-            rows.append({"model": point.label, "task": point.task, "family": point.family,
+            rows.append({"model": point.model, "task": point.task, "family": point.family,
                          "language": point.language, "metric": point.metric, "score": point.score,
                          "stderr": point.score_stderr, "share": point.share, "ci_low": low, "ci_high": high,
-                         "corpus": point.corpus, "finding": point.finding_id})
+                         "corpus": point.corpus, "finding": point.finding_id, "n_shot": point.n_shot,
+                         "revision": point.revision})
     rendered = {"html": render_html(report), "markdown": render_markdown(report)}
-    return pd.DataFrame(rows), texts, rendered, warnings
+    return pd.DataFrame(rows), texts, rendered, grouped_warnings(outcomes, "app")
 
 
 def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
@@ -740,16 +750,21 @@ def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
     if "score_low" not in data.columns and "stderr" in data.columns:
         data["score_low"] = data["score"] - 1.96 * data["stderr"].fillna(0)
         data["score_high"] = data["score"] + 1.96 * data["stderr"].fillna(0)
-    color = "model:N" if "model" in data.columns else alt.value("#4C78A8")
+    color = (alt.Color("model:N", title="model", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400,
+                                                                   titleLimit=400))
+             if "model" in data.columns else alt.value("#4C78A8"))
     tooltip = [c for c in ("model", "task", "score", "share", "corpus", "query") if c in data.columns]
     base = alt.Chart(data)
+    x_title, y_title = "share of the training corpus in the task's slice", "task score"
     layers = [base.mark_point(filled=True, size=80).encode(
-        x=alt.X("share:Q", title="coverage share", axis=alt.Axis(format="%")),
-        y=alt.Y("score:Q", title="score"), color=color, tooltip=tooltip)]
+        x=alt.X("share:Q", title=x_title, axis=alt.Axis(format="%"), scale=alt.Scale(nice=True, zero=False,
+                                                                                       padding=16)),
+        y=alt.Y("score:Q", title=y_title, scale=alt.Scale(nice=True, zero=False, padding=16)),
+        color=color, tooltip=tooltip)]
     if x_low:
-        layers.append(base.mark_errorbar(ticks=True).encode(x=f"{x_low}:Q", x2=f"{x_high}:Q", y="score:Q",
-                                                            color=color))
+        layers.append(base.mark_errorbar(ticks=True).encode(x=alt.X(f"{x_low}:Q", title=x_title), x2=f"{x_high}:Q",
+                                                            y=alt.Y("score:Q", title=y_title), color=color))
     if "score_low" in data.columns:
-        layers.append(base.mark_errorbar(ticks=True).encode(y="score_low:Q", y2="score_high:Q", x="share:Q",
-                                                            color=color))
+        layers.append(base.mark_errorbar(ticks=True).encode(y=alt.Y("score_low:Q", title=y_title), y2="score_high:Q",
+                                                            x=alt.X("share:Q", title=x_title), color=color))
     return alt.layer(*layers).properties(height=360, title="Task score vs share of the training corpus")

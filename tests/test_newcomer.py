@@ -108,3 +108,87 @@ def test_sampled_overview_survives_a_measure_switch(app):
         ok(app.segmented_control(key="ov_measure").set_value(measure).run())
         assert not any("press *Build overview*" in i.value for i in app.info), measure
         assert len(app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")) == charts, measure
+
+
+BLOOM_XNLI = "lm_eval_results/lm-evaluation-harness_v0.3_format_multilingual/bloom/bloom-1b1/bloom-1b1_xnli_0-shot.json"
+VI_TASKS = ("xnli_vi", "xcopa_vi", "xstorycloze_vi", "m_mmlu_vi", "arc_vi", "hellaswag_vi")
+
+
+def _pythia_results(path, tasks=VI_TASKS, model="EleutherAI/pythia-160m"):
+    """A v0.4 results file of a Pile-trained model with several Vietnamese tasks."""
+    import json
+
+    data = {"results": {t: {"alias": t, "acc,none": 0.4, "acc_stderr,none": 0.01} for t in tasks},
+            "configs": {t: {} for t in tasks}, "n-shot": {t: 0 for t in tasks}, "versions": {t: 1.0 for t in tasks},
+            "config": {"model": "hf", "model_args": f"pretrained={model}"}, "model_name": model}
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture(scope="module")
+def vi_finding(tmp_path_factory):
+    from inspectors.core import run
+
+    finding = run.run("language_share", str(SAMPLE), {"language": "vi"}, workers=1)
+    path = tmp_path_factory.mktemp("finding") / "vi.json"
+    path.write_text(finding.to_json())
+    return finding, path
+
+
+def test_attach_prints_one_grouped_warning_per_cause(cli, tmp_path, vi_finding):
+    """Item 7, CLI: one warning per cause across files and tasks (not one per task); bloom-1b1 is known
+    to the catalogue (its corpus is what is missing); no trailing "matched no task" for explained findings."""
+    from conftest import shared
+
+    _, finding = vi_finding
+    a = _pythia_results(tmp_path / "a.json")
+    b = _pythia_results(tmp_path / "b.json")
+    code, out, err = cli("attach", a, b, shared(BLOOM_XNLI), "--finding", finding, "-o", str(tmp_path / "out") + "/")
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2, err
+    other = next(w for w in warnings if "not attached" in w)
+    assert "6 tasks" in other and "(2 files)" in other and "pile" in other and "--corpus pile" in other
+    bloom = next(w for w in warnings if "bloom-1b1" in w)
+    assert "is in the catalogue" in bloom and "not in the catalogue" not in bloom
+    assert "--model-corpus bigscience/bloom-1b1=" in bloom
+    assert "matched no task" not in err
+
+
+def test_evaluations_page_groups_warnings_without_cli_flags(app, tmp_path, vi_finding):
+    """Item 7, app: one warning per cause, none naming a CLI flag; one model name in every table;
+    readable chart axis titles."""
+    import json
+
+    from conftest import shared
+
+    finding, _ = vi_finding
+    a = _pythia_results(tmp_path / "a.json")
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(f"{a}, {shared(BLOOM_XNLI)}")
+    app.file_uploader(key="ev_findings").set_value([("vi.json", finding.to_json().encode(), "application/json")])
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    warnings = [w.value for w in app.warning]
+    assert len(warnings) == 2, warnings
+    assert not any("--" in w for w in warnings), warnings
+    assert any("6 tasks" in w and "sidebar" in w for w in warnings), warnings
+    assert any("bloom-1b1 is in the catalogue" in w for w in warnings), warnings
+    models = set()
+    for frame in app.dataframe:
+        if "model" in frame.value.columns:
+            models |= set(frame.value["model"])
+    assert models <= {"EleutherAI/pythia-160m", "bigscience/bloom-1b1"}, models
+    # Map the model to the finding's corpus: the score-vs-share chart appears, with one title per axis.
+    app.text_input(key="ev_map").set_value(f"EleutherAI/pythia-160m={finding.corpus_name}")
+    app.run()
+    assert not app.exception
+    charts = app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
+    specs = [json.loads(c.proto.spec) for c in charts]
+    score = next(s for s in specs if "Task score" in json.dumps(s.get("title")))
+    titles = {layer["encoding"][ch].get("title") for layer in score["layer"] for ch in ("x", "y")
+              if ch in layer["encoding"]}
+    assert titles == {"share of the training corpus in the task's slice", "task score"}, titles
+    legend = score["layer"][0]["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["labelLimit"] >= 300

@@ -413,8 +413,12 @@ def show_finding(finding: Finding, key: str) -> None:
                 f"<span style='color:gray'>(95% CI {pct(lo)} – {pct(hi)})</span>", unsafe_allow_html=True)
     cols = st.columns(len(rows))
     for col, row in zip(cols, rows.itertuples()):
-        col.metric(f"{row.unit} matched", f"{row.matched:,.0f}", help=f"of {row.total:,.0f}; {row.method}")
-        col.caption(f"share {pct(row.share)} · 95% CI [{pct(row.ci_low)}, {pct(row.ci_high)}]")
+        matched, _, total = findings.counts_text(finding, row.unit).partition(" of ")
+        col.metric(f"{row.unit} matched" + ("" if finding.exact else " (estimate)"), matched.split(" (")[0],
+                   help=f"{matched} of {total}; {row.method}")
+        col.caption(f"of {total} · share {pct(row.share)} · 95% CI [{pct(row.ci_low)}, {pct(row.ci_high)}]")
+    if findings.sample_note(finding):
+        st.caption(f":material/info: {findings.sample_note(finding).capitalize()}.")
     chart_rows = rows.rename(columns={"unit": "measure"})
     st.altair_chart(estimate_chart(chart_rows, "Share of the corpus with its 95% interval", label="measure"),
                     width="stretch")

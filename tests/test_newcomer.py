@@ -192,3 +192,28 @@ def test_evaluations_page_groups_warnings_without_cli_flags(app, tmp_path, vi_fi
     assert titles == {"share of the training corpus in the task's slice", "task score"}, titles
     legend = score["layer"][0]["encoding"]["color"]["legend"]
     assert legend["orient"] == "bottom" and legend["labelLimit"] >= 300
+
+
+def test_sampled_counts_are_marked_as_estimates(cli, app):
+    """Item 9: a shard sample with a row cap does not print "0 of 300" as if counted: both numbers are
+    marked ≈, the matched count has its interval, a note says what the totals are; an exact scan stays
+    plain; report tables print shares as percentages."""
+    code, out, _ = cli("query", "run", "language_share", "--corpus", str(SAMPLE), "--param", "language=en",
+                       "--sample-shards", "3", "--rows-per-shard", "50")
+    assert code == 0
+    docs = next(line for line in out.splitlines() if line.startswith("documents"))
+    assert "≈" in docs and "95% CI" in docs.split(" of ")[0], docs
+    assert "note: sampled (3 of 6 shards)" in out and "at most 50 rows of each shard" in out
+    code, out, _ = cli("query", "run", "vietnamese_share", "--corpus", str(SAMPLE))
+    assert "138 of 720" in out and "≈" not in out and "note:" not in out
+    code, out, _ = cli("query", "run", "language_distribution", "--corpus", str(SAMPLE))
+    en = next(line for line in out.splitlines() if line.startswith("en "))
+    assert "55.97%" in en and "0.5597" not in en, en
+    # The app says the same: an estimate is labelled as one.
+    ok(app.run())
+    ok(app.switch_page("pages/saved_queries.py").run())
+    app.segmented_control(key="sq_strategy").set_value("shard_sample").run()
+    app.number_input(key="sq_k").set_value(3).run()
+    ok(app.button(key="sq_run").click().run())
+    assert any("(estimate)" in m.label for m in app.metric), [m.label for m in app.metric]
+    assert any("counts are estimates" in c.value for c in app.caption)

@@ -60,9 +60,12 @@ if corpus is not None:
                        "Local files are read in place.")
         c3.metric("Requests", f"{cost.requests:,}")
         c4.metric("Estimated time", f"{cost.seconds:,.0f} s" if cost.seconds is not None else "—", help="From throughput measured on earlier transfers; local files need no transfer.")
-        c1.caption(f"Cached already: {sum(c.status == 'cached' for c in cost.shards)} of {len(cost.shards)}")
+        c1.caption(f"Cached already: {cost.cached} of {len(cost.shards)}")
+        if cost.read_bytes:
+            c2.caption(f"Local files: {ui.human_bytes(cost.read_bytes)} read in place from disk, nothing fetched")
         st.dataframe([{"shard": c.shard, "format": c.format, "size": c.size, "fetch bytes": c.fetch_bytes,
-                       "row groups": c.row_groups, "status": c.status, "note": c.note or ""} for c in cost.shards],
+                       "read in place": c.read_bytes, "row groups": c.row_groups, "status": c.status,
+                       "note": c.note or ""} for c in cost.shards],
                      hide_index=True, width="stretch")
         with st.expander(f"All {len(corpus.shards)} shards"):
             st.dataframe(overview.shard_plan(corpus, plan).drop(columns=["uri"]), hide_index=True, width="stretch")

@@ -518,13 +518,59 @@ CATALOGUE_COLUMNS = ("name", "version", "description", "license", "languages", "
                      "models", "homepage")
 
 
+def human_number(value) -> str:
+    """A large count as people write it: 2.31T, 886B, 23,085; "—" when unknown."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "—" if value is None else str(value)
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:,.0f}"
+
+
 def catalogue_table(corpora) -> pd.DataFrame:
-    """One row per catalogue corpus with its main facts (whichever the catalogue records)."""
+    """One row per catalogue corpus with its main facts; sizes as their own readable columns."""
     rows = []
     for entry in corpora:
         fields = _fields(entry)
-        rows.append({k: _short(fields[k]) for k in CATALOGUE_COLUMNS if k in fields})
+        row = {}
+        for k in CATALOGUE_COLUMNS:
+            if k not in fields:
+                continue
+            if k == "size" and isinstance(fields[k], dict):
+                for unit in ("documents", "tokens", "bytes"):
+                    row[unit] = human_number(fields[k].get(unit))
+            else:
+                row[k] = _short(fields[k])
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+FACT_LABELS = {"shard_spec": "shards", "compressed_bytes": "compressed bytes"}
+
+
+def catalogue_facts(fields: dict) -> list[tuple[str, str]]:
+    """(fact, value) rows for a corpus entry: nested mappings spread into one row per known key, sizes
+    readable, unknown values left out, and each value's source named beside it."""
+    sources = fields.get("sources") or {}
+    rows = []
+    for key, value in fields.items():
+        if key in ("name", "description", "models", "sources") or value in (None, "", (), [], {}):
+            continue
+        label = FACT_LABELS.get(key, key).replace("_", " ")
+        if key == "size" and isinstance(value, dict):
+            for unit, number in value.items():
+                if number is not None:
+                    rows.append((f"{FACT_LABELS.get(unit, unit)}", human_number(number)))
+            continue
+        if key == "columns" and isinstance(value, dict):
+            value = ", ".join(f"{k} = {v}" for k, v in value.items() if v) or "—"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {_short(v)}" for k, v in value.items() if v not in (None, ""))
+        rows.append((label, _short(value)))
+    for key, url in sources.items():
+        rows.append((f"source of {FACT_LABELS.get(key, key).replace('_', ' ')}", str(url)))
+    return rows
 
 
 def show_catalogue_entry(catalogue, entry) -> None:
@@ -533,8 +579,8 @@ def show_catalogue_entry(catalogue, entry) -> None:
     st.markdown(f"#### {html.escape(str(fields.get('name')))}")
     if fields.get("description"):
         st.write(fields["description"])
-    facts = {k: _short(v) for k, v in fields.items() if k not in ("name", "description", "models") and v}
-    st.table(pd.DataFrame({"fact": list(facts), "value": list(facts.values())}))
+    facts = catalogue_facts(fields)
+    st.table(pd.DataFrame({"fact": [f for f, _ in facts], "value": [v for _, v in facts]}))
     models = fields.get("models") or []
     if not models:
         return

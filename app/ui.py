@@ -461,6 +461,23 @@ def show_evidence(docs: list[dict]) -> None:
                        + (f" · why: {doc['evidence']}" if doc.get("evidence") else ""))
 
 
+def browse_documents(corpus: Corpus, where: list[str], text: str | None, limit: int, offset: int) -> run.Page:
+    """One page of the document browser (``run.browse``)."""
+    return run.browse(corpus, where, text, limit, offset)
+
+
+def document_card(row: dict) -> None:
+    """One browsed document: id and link, its labels, and the masked, highlighted snippet."""
+    skip = ("shard", "row", "id", "url", "snippet")
+    labels = " · ".join(f"{k}: {round(v, 3) if isinstance(v, float) else v}" for k, v in row.items()
+                        if k not in skip and v is not None)
+    with st.container(border=True):
+        st.markdown(f"<b>{html.escape(str(row.get('id')))}</b> · {link(row.get('url'))}", unsafe_allow_html=True)
+        st.markdown(f"<div style='line-height:1.5'>{highlight(row.get('snippet') or '')}</div>",
+                    unsafe_allow_html=True)
+        st.caption(f"shard {str(row.get('shard', '')).rsplit('/', 1)[-1]}, row {row.get('row')} · {labels}")
+
+
 # ----------------------------------------------------------------------------------------- params
 
 def param_widgets(query: queries.Query, key: str) -> dict:
@@ -632,6 +649,13 @@ def human_bytes(n) -> str:
 def cached_shards(corpus: Corpus, plan: Plan) -> int:
     """How many of the plan's shards already have an attribute file."""
     return run.cached_count(corpus, plan)
+
+
+def profiled_badge(corpus: Corpus) -> int:
+    """The "k of K shards profiled" badge of pages that read what is cached; returns k."""
+    done = cached_shards(corpus, Plan())
+    shards_badge(done, len(corpus.shards))
+    return done
 
 
 # Common choices for the open label sets (any language code, host or suffix can be typed in too).

@@ -65,3 +65,16 @@ def shared(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     assert path.exists(), f"{path} is missing: tests read real data from ../shared/data"
     return path
+
+
+def app_session(tmp_path, monkeypatch, page: str | None = None):
+    """A fresh AppTest session of the app (saved queries in ``tmp_path``), run once, on ``page`` if given."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
+    monkeypatch.delenv("CORPUSCOPE_APP_CORPUS", raising=False)
+    app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    return app

@@ -41,7 +41,7 @@ def markdown(at: AppTest) -> str:
 
 def test_every_page_runs(app):
     pages = page_list()
-    assert len(pages) == 7 and "pages/overview.py" in pages
+    assert len(pages) == 8 and "pages/overview.py" in pages
     ok(app.run())
     assert app.title[0].value == "Overview"
     assert "6 of 6 shards read" in markdown(app)

@@ -313,15 +313,9 @@ def test_cross_references_hold_both_ways(home):
 
 def test_corpora_page_prints_facts_not_dicts(home, tmp_path, monkeypatch):
     """Issue 15 item 14, app: the Corpora page shows sizes as readable numbers, one fact per row."""
-    from streamlit.testing.v1 import AppTest
+    from conftest import app_session
 
-    from conftest import REPO
-
-    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
-    monkeypatch.delenv("CORPUSCOPE_APP_CORPUS", raising=False)
-    app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
-    app.run()
-    app.switch_page("pages/corpora.py").run()
+    app = app_session(tmp_path, monkeypatch, "pages/corpora.py")
     assert not app.exception
     app.selectbox(key="cat_pick").set_value("dolma").run()
     facts = app.table[0].value

@@ -13,8 +13,7 @@ st.caption("Read-only SQL over the `documents` view of the current corpus (one r
 
 corpus = ui.current_corpus()
 
-profiled = ui.cached_shards(corpus, ui.Plan())
-ui.shards_badge(profiled, len(corpus.shards))
+profiled = ui.profiled_badge(corpus)
 st.caption("The console reads the shards profiled so far; profile the rest to query the whole corpus.")
 if profiled < len(corpus.shards):
     if ui.was_cancelled("sql"):

@@ -23,6 +23,7 @@ PAGES = {
         st.Page("pages/corpora.py", title="Corpora", icon=":material/library_books:"),
         st.Page("pages/coverage.py", title="Coverage", icon=":material/filter_alt:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/documents.py", title="Documents", icon=":material/article:"),
         st.Page("pages/exposure.py", title="Training exposure", icon=":material/timeline:"),
     ],
     "Tools": [

@@ -89,20 +89,48 @@ def label_source(source: str) -> str:
     return source
 
 
-def add_source(source: str) -> None:
-    """Remember ``source`` for this session and make it the current corpus."""
+PENDING_CORPUS = "_corpus_pending"  # set by pages; the sidebar applies it before its widget exists
+
+
+def add_source(source: str, rerun: bool = True) -> None:
+    """Remember ``source`` for this session and make it the current corpus.
+
+    The sidebar's select box owns ``st.session_state["corpus"]`` once it is drawn, and pages run after
+    it, so a page cannot assign that key (StreamlitAPIException). The choice goes into a pending key
+    instead, and the app reruns: the sidebar applies it before it instantiates the widget.
+    """
     source = source.strip()
     users = st.session_state.setdefault("user_sources", [])
     if source not in users:
         users.append(source)
-    st.session_state["corpus"] = source
+    st.session_state[PENDING_CORPUS] = source
+    if rerun:
+        st.rerun()
 
 
 def current_source() -> str:
     """The corpus chosen in the sidebar (shared by all pages)."""
     if "corpus" not in st.session_state:
-        st.session_state["corpus"] = default_source()
+        st.session_state["corpus"] = st.session_state.pop(PENDING_CORPUS, None) or default_source()
     return st.session_state["corpus"]
+
+
+def _apply_pending_corpus() -> None:
+    """Move a page's pending corpus choice into the widget key (only before the widget is drawn)."""
+    pending = st.session_state.pop(PENDING_CORPUS, None)
+    if pending:
+        st.session_state["corpus"] = pending
+
+
+def _typed_corpus() -> None:
+    """The sidebar box's callback: remember a typed path, glob, URL or hf:// path for the session."""
+    value = (st.session_state.get("corpus") or "").strip()
+    if not value:
+        st.session_state["corpus"] = default_source()
+        return
+    users = st.session_state.setdefault("user_sources", [])
+    if value not in users and value not in known_sources():
+        users.append(value)
 
 
 def saved_slice_picker(key: str):
@@ -134,14 +162,17 @@ def current_corpus() -> Corpus:
 
 
 def sidebar_corpus_picker() -> str:
-    """The sidebar select box that sets the current corpus for every page."""
+    """The sidebar select box that sets the current corpus for every page; a path, glob, URL or hf:// path
+    can be typed in as well."""
+    _apply_pending_corpus()
     options = known_sources()
     current = current_source()
     if current not in options:
         options.append(current)
     st.sidebar.selectbox("Corpus", options, index=options.index(current), key="corpus",
-                         format_func=label_source,
-                         help="Every page works on this corpus. Add your own on the Corpora page.")
+                         format_func=label_source, accept_new_options=True, on_change=_typed_corpus,
+                         help="Every page works on this corpus. Pick one, or type a path, glob, http(s):// "
+                              "URL or hf://datasets/ORG/NAME/glob path and press Enter. More on the Corpora page.")
     return st.session_state["corpus"]
 
 
@@ -382,8 +413,12 @@ def show_finding(finding: Finding, key: str) -> None:
                 f"<span style='color:gray'>(95% CI {pct(lo)} – {pct(hi)})</span>", unsafe_allow_html=True)
     cols = st.columns(len(rows))
     for col, row in zip(cols, rows.itertuples()):
-        col.metric(f"{row.unit} matched", f"{row.matched:,.0f}", help=f"of {row.total:,.0f}; {row.method}")
-        col.caption(f"share {pct(row.share)} · 95% CI [{pct(row.ci_low)}, {pct(row.ci_high)}]")
+        matched, _, total = findings.counts_text(finding, row.unit).partition(" of ")
+        col.metric(f"{row.unit} matched" + ("" if finding.exact else " (estimate)"), matched.split(" (")[0],
+                   help=f"{matched} of {total}; {row.method}")
+        col.caption(f"of {total} · share {pct(row.share)} · 95% CI [{pct(row.ci_low)}, {pct(row.ci_high)}]")
+    if findings.sample_note(finding):
+        st.caption(f":material/info: {findings.sample_note(finding).capitalize()}.")
     chart_rows = rows.rename(columns={"unit": "measure"})
     st.altair_chart(estimate_chart(chart_rows, "Share of the corpus with its 95% interval", label="measure"),
                     width="stretch")
@@ -424,6 +459,23 @@ def show_evidence(docs: list[dict]) -> None:
                         unsafe_allow_html=True)
             st.caption(f"shard {doc.get('shard', '').rsplit('/', 1)[-1]}, row {doc.get('row')}"
                        + (f" · why: {doc['evidence']}" if doc.get("evidence") else ""))
+
+
+def browse_documents(corpus: Corpus, where: list[str], text: str | None, limit: int, offset: int) -> run.Page:
+    """One page of the document browser (``run.browse``)."""
+    return run.browse(corpus, where, text, limit, offset)
+
+
+def document_card(row: dict) -> None:
+    """One browsed document: id and link, its labels, and the masked, highlighted snippet."""
+    skip = ("shard", "row", "id", "url", "snippet")
+    labels = " · ".join(f"{k}: {round(v, 3) if isinstance(v, float) else v}" for k, v in row.items()
+                        if k not in skip and v is not None)
+    with st.container(border=True):
+        st.markdown(f"<b>{html.escape(str(row.get('id')))}</b> · {link(row.get('url'))}", unsafe_allow_html=True)
+        st.markdown(f"<div style='line-height:1.5'>{highlight(row.get('snippet') or '')}</div>",
+                    unsafe_allow_html=True)
+        st.caption(f"shard {str(row.get('shard', '')).rsplit('/', 1)[-1]}, row {row.get('row')} · {labels}")
 
 
 # ----------------------------------------------------------------------------------------- params
@@ -483,13 +535,59 @@ CATALOGUE_COLUMNS = ("name", "version", "description", "license", "languages", "
                      "models", "homepage")
 
 
+def human_number(value) -> str:
+    """A large count as people write it: 2.31T, 886B, 23,085; "—" when unknown."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "—" if value is None else str(value)
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:,.0f}"
+
+
 def catalogue_table(corpora) -> pd.DataFrame:
-    """One row per catalogue corpus with its main facts (whichever the catalogue records)."""
+    """One row per catalogue corpus with its main facts; sizes as their own readable columns."""
     rows = []
     for entry in corpora:
         fields = _fields(entry)
-        rows.append({k: _short(fields[k]) for k in CATALOGUE_COLUMNS if k in fields})
+        row = {}
+        for k in CATALOGUE_COLUMNS:
+            if k not in fields:
+                continue
+            if k == "size" and isinstance(fields[k], dict):
+                for unit in ("documents", "tokens", "bytes"):
+                    row[unit] = human_number(fields[k].get(unit))
+            else:
+                row[k] = _short(fields[k])
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+FACT_LABELS = {"shard_spec": "shards", "compressed_bytes": "compressed bytes"}
+
+
+def catalogue_facts(fields: dict) -> list[tuple[str, str]]:
+    """(fact, value) rows for a corpus entry: nested mappings spread into one row per known key, sizes
+    readable, unknown values left out, and each value's source named beside it."""
+    sources = fields.get("sources") or {}
+    rows = []
+    for key, value in fields.items():
+        if key in ("name", "description", "models", "sources") or value in (None, "", (), [], {}):
+            continue
+        label = FACT_LABELS.get(key, key).replace("_", " ")
+        if key == "size" and isinstance(value, dict):
+            for unit, number in value.items():
+                if number is not None:
+                    rows.append((f"{FACT_LABELS.get(unit, unit)}", human_number(number)))
+            continue
+        if key == "columns" and isinstance(value, dict):
+            value = ", ".join(f"{k} = {v}" for k, v in value.items() if v) or "—"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {_short(v)}" for k, v in value.items() if v not in (None, ""))
+        rows.append((label, _short(value)))
+    for key, url in sources.items():
+        rows.append((f"source of {FACT_LABELS.get(key, key).replace('_', ' ')}", str(url)))
+    return rows
 
 
 def show_catalogue_entry(catalogue, entry) -> None:
@@ -498,8 +596,8 @@ def show_catalogue_entry(catalogue, entry) -> None:
     st.markdown(f"#### {html.escape(str(fields.get('name')))}")
     if fields.get("description"):
         st.write(fields["description"])
-    facts = {k: _short(v) for k, v in fields.items() if k not in ("name", "description", "models") and v}
-    st.table(pd.DataFrame({"fact": list(facts), "value": list(facts.values())}))
+    facts = catalogue_facts(fields)
+    st.table(pd.DataFrame({"fact": [f for f, _ in facts], "value": [v for _, v in facts]}))
     models = fields.get("models") or []
     if not models:
         return
@@ -551,6 +649,13 @@ def human_bytes(n) -> str:
 def cached_shards(corpus: Corpus, plan: Plan) -> int:
     """How many of the plan's shards already have an attribute file."""
     return run.cached_count(corpus, plan)
+
+
+def profiled_badge(corpus: Corpus) -> int:
+    """The "k of K shards profiled" badge of pages that read what is cached; returns k."""
+    done = cached_shards(corpus, Plan())
+    shards_badge(done, len(corpus.shards))
+    return done
 
 
 # Common choices for the open label sets (any language code, host or suffix can be typed in too).
@@ -661,12 +766,20 @@ def session_findings() -> dict[str, Finding]:
     return {f"{f.name} on {f.corpus_name}": f for f in found if isinstance(f, Finding)}
 
 
-def scores_table(results) -> pd.DataFrame:
+def model_name(result, model_corpus: dict[str, str] | None = None) -> str:
+    """The model's name as every table and chart shows it: the catalogue's name when it knows the model."""
+    from inspectors.evals import resolve_model
+
+    return resolve_model(result, model_corpus or {}).label
+
+
+def scores_table(results, model_corpus: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per model and task with the primary metric, score and standard error."""
     rows = []
     for result in results:
+        name = model_name(result, model_corpus)
         for task, score in result.tasks.items():
-            rows.append({"model": result.model_label, "file": result.path.name, "format": result.format,
+            rows.append({"model": name, "file": result.path.name, "format": result.format,
                          "task": task, "metric": score.metric, "score": score.score, "stderr": score.stderr,
                          "n_shot": score.n_shot})
     return pd.DataFrame(rows)
@@ -679,12 +792,13 @@ def join_evals(results, finding_list: list[Finding], model_corpus: dict[str, str
     """
     from inspectors.evals import (attach_findings, build_report, load_task_map, parse_results, render_html,
                                   render_markdown, resolve_model)
+    from inspectors.evals.attach import grouped_warnings
 
     task_map = load_task_map()
-    annotated, texts, warnings = [], {}, []
+    annotated, texts, outcomes = [], {}, []
     for result in results:
         outcome = attach_findings(result, finding_list, task_map, resolve_model(result, model_corpus or {}))
-        warnings += outcome.warnings
+        outcomes.append(outcome)
         texts[f"{result.path.stem}-annotated.json"] = json.dumps(outcome.data, indent=2, ensure_ascii=False)
         annotated.append(parse_results(outcome.data, result.path))
     report = build_report(annotated, unit)
@@ -692,12 +806,13 @@ def join_evals(results, finding_list: list[Finding], model_corpus: dict[str, str
     for section in report.families:
         for point in section.points:
             low, high = point.ci95
-            rows.append({"model": point.label, "task": point.task, "family": point.family,
+            rows.append({"model": point.model, "task": point.task, "family": point.family,
                          "language": point.language, "metric": point.metric, "score": point.score,
                          "stderr": point.score_stderr, "share": point.share, "ci_low": low, "ci_high": high,
-                         "corpus": point.corpus, "finding": point.finding_id})
+                         "corpus": point.corpus, "finding": point.finding_id, "n_shot": point.n_shot,
+                         "revision": point.revision})
     rendered = {"html": render_html(report), "markdown": render_markdown(report)}
-    return pd.DataFrame(rows), texts, rendered, warnings
+    return pd.DataFrame(rows), texts, rendered, grouped_warnings(outcomes, "app")
 
 
 def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
@@ -709,16 +824,21 @@ def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
     if "score_low" not in data.columns and "stderr" in data.columns:
         data["score_low"] = data["score"] - 1.96 * data["stderr"].fillna(0)
         data["score_high"] = data["score"] + 1.96 * data["stderr"].fillna(0)
-    color = "model:N" if "model" in data.columns else alt.value("#4C78A8")
+    color = (alt.Color("model:N", title="model", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400,
+                                                                   titleLimit=400))
+             if "model" in data.columns else alt.value("#4C78A8"))
     tooltip = [c for c in ("model", "task", "score", "share", "corpus", "query") if c in data.columns]
     base = alt.Chart(data)
+    x_title, y_title = "share of the training corpus in the task's slice", "task score"
     layers = [base.mark_point(filled=True, size=80).encode(
-        x=alt.X("share:Q", title="coverage share", axis=alt.Axis(format="%")),
-        y=alt.Y("score:Q", title="score"), color=color, tooltip=tooltip)]
+        x=alt.X("share:Q", title=x_title, axis=alt.Axis(format="%"), scale=alt.Scale(nice=True, zero=False,
+                                                                                       padding=16)),
+        y=alt.Y("score:Q", title=y_title, scale=alt.Scale(nice=True, zero=False, padding=16)),
+        color=color, tooltip=tooltip)]
     if x_low:
-        layers.append(base.mark_errorbar(ticks=True).encode(x=f"{x_low}:Q", x2=f"{x_high}:Q", y="score:Q",
-                                                            color=color))
+        layers.append(base.mark_errorbar(ticks=True).encode(x=alt.X(f"{x_low}:Q", title=x_title), x2=f"{x_high}:Q",
+                                                            y=alt.Y("score:Q", title=y_title), color=color))
     if "score_low" in data.columns:
-        layers.append(base.mark_errorbar(ticks=True).encode(y="score_low:Q", y2="score_high:Q", x="share:Q",
-                                                            color=color))
+        layers.append(base.mark_errorbar(ticks=True).encode(y=alt.Y("score_low:Q", title=y_title), y2="score_high:Q",
+                                                            x=alt.X("share:Q", title=x_title), color=color))
     return alt.layer(*layers).properties(height=360, title="Task score vs share of the training corpus")

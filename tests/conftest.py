@@ -14,12 +14,15 @@ SHARED = REPO.parent / "shared" / "data"
 SAMPLE = REPO / "sample_data" / "demo"
 
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="corpuscope-tests-"))
+# Ray puts AF_UNIX sockets under RAY_TMPDIR, and their paths may not exceed 107 bytes: a folder inside a long
+# TMPDIR (macOS /var/folders/..., CI runners) breaks every Ray test, so Ray gets a short folder of its own.
+_RAY_TMP = Path(tempfile.mkdtemp(prefix="cs-ray-", dir="/tmp" if os.path.isdir("/tmp") else None))
 _CACHE_ENV = {
     "CORPUSCOPE_HOME": _SESSION_TMP / "corpuscope",
     "HF_HOME": _SESSION_TMP / "hf",
     "HF_DATASETS_CACHE": _SESSION_TMP / "hf" / "datasets",
     "XDG_CACHE_HOME": _SESSION_TMP / "xdg",
-    "RAY_TMPDIR": _SESSION_TMP / "ray",
+    "RAY_TMPDIR": _RAY_TMP,
     "TLDEXTRACT_CACHE": _SESSION_TMP / "tldextract",
     "MPLCONFIGDIR": _SESSION_TMP / "mpl",
 }
@@ -31,6 +34,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SESSION_TMP, ignore_errors=True)
+    shutil.rmtree(_RAY_TMP, ignore_errors=True)
 
 
 @pytest.fixture
@@ -61,3 +65,16 @@ def shared(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     assert path.exists(), f"{path} is missing: tests read real data from ../shared/data"
     return path
+
+
+def app_session(tmp_path, monkeypatch, page: str | None = None):
+    """A fresh AppTest session of the app (saved queries in ``tmp_path``), run once, on ``page`` if given."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
+    monkeypatch.delenv("CORPUSCOPE_APP_CORPUS", raising=False)
+    app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    return app

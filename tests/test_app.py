@@ -41,7 +41,7 @@ def markdown(at: AppTest) -> str:
 
 def test_every_page_runs(app):
     pages = page_list()
-    assert len(pages) == 8 and "pages/overview.py" in pages
+    assert len(pages) == 9 and "pages/overview.py" in pages
     ok(app.run())
     assert app.title[0].value == "Overview"
     assert "6 of 6 shards read" in markdown(app)
@@ -135,6 +135,13 @@ def test_sql_console_is_read_only_and_sandboxed(app):
         app.button(key="sql_run").click().run()
         assert not app.exception, statement
         assert any(expected in e.value for e in app.error), (statement, [e.value for e in app.error])
+        # Issue 15 item 5: the previous result is gone, and "refused" is said once.
+        assert not app.dataframe, statement
+        assert sum(e.value.lower().count("refused") for e in app.error) == 1, [e.value for e in app.error]
+    # A good query after a refused one shows its rows again.
+    app.text_area(key="sql_text").set_value("select count(*) as n from documents")
+    ok(app.button(key="sql_run").click().run())
+    assert len(app.dataframe) == 1
 
 
 def test_evaluations_join_results_with_a_finding(app, tmp_path):

@@ -80,6 +80,19 @@ def _app_errors(page) -> str:
         return f"(could not read the page: {error})"
 
 
+def _note_failure(error: Exception, page, name: str) -> None:
+    """Add a screenshot (``test-artifacts/NAME``) and any exception the app shows to a failing step."""
+    shot = ARTIFACTS / name
+    try:
+        page.screenshot(path=str(shot), full_page=True)
+        error.add_note(f"screenshot: {shot}")
+    except Exception as shot_error:
+        error.add_note(f"no screenshot: {shot_error}")
+    errors = _app_errors(page)
+    if errors:
+        error.add_note(f"the app shows an exception:\n{errors}")
+
+
 def test_overview_and_vietnamese_query_in_chromium(running_app):
     sync_api = pytest.importorskip("playwright.sync_api")
     expect = sync_api.expect
@@ -110,15 +123,54 @@ def test_overview_and_vietnamese_query_in_chromium(running_app):
             assert page.locator("[data-testid='stException']").count() == 0, _app_errors(page)
             page.screenshot(path=str(ARTIFACTS / "vietnamese_query.png"), full_page=True)
         except Exception as error:
-            shot = ARTIFACTS / "failure.png"
-            try:
-                page.screenshot(path=str(shot), full_page=True)
-                error.add_note(f"screenshot: {shot}")
-            except Exception as shot_error:
-                error.add_note(f"no screenshot: {shot_error}")
-            errors = _app_errors(page)
-            if errors:
-                error.add_note(f"the app shows an exception:\n{errors}")
+            _note_failure(error, page, "failure.png")
+            raise
+        finally:
+            browser.close()
+
+
+def test_switch_corpus_in_chromium(running_app, tmp_path):
+    """Issue 15 item 1: "Add and select" and "Use X as the current corpus" switch the sidebar's corpus
+    (no StreamlitWidgetAlreadyInstantiatedError), and the sidebar box takes a typed path."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
+    folder = tmp_path / "mine"
+    shutil.copytree(SAMPLE / "flat", folder)
+    other = tmp_path / "other"
+    shutil.copytree(SAMPLE / "flat", other)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        sidebar = page.locator("[data-testid='stSidebar']")
+        try:
+            page.goto(running_app, wait_until="domcontentloaded")
+            expect(page.get_by_text("6 of 6 shards read", exact=False).first).to_be_visible(timeout=120_000)
+            page.get_by_role("link", name="Corpora").click()
+            box = page.get_by_role("textbox", name="Path, glob, URL or hf:// path")
+            expect(box).to_be_visible(timeout=60_000)
+            box.fill(str(folder))
+            page.get_by_role("button", name="Add and select").click()
+            expect(page.get_by_text(f"Added {folder}", exact=False).first).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("Current corpus mine", exact=False).first).to_be_visible(timeout=30_000)
+            assert page.locator("[data-testid='stException']").count() == 0, _app_errors(page)
+
+            # The catalogue's button: the corpus may be unreachable offline, which is a message, not a crash.
+            page.get_by_role("button", name="Use ").first.click()
+            page.wait_for_timeout(3000)
+            expect(page.get_by_text("Shards and cost plan").first).to_be_visible(timeout=60_000)
+            assert page.locator("[data-testid='stException']").count() == 0, _app_errors(page)
+
+            # A path typed into the sidebar box becomes the current corpus.
+            combo = sidebar.locator("input").first
+            combo.click()
+            combo.fill(str(other))
+            combo.press("Enter")
+            expect(page.get_by_text("Current corpus other", exact=False).first).to_be_visible(timeout=60_000)
+            assert page.locator("[data-testid='stException']").count() == 0, _app_errors(page)
+            page.screenshot(path=str(ARTIFACTS / "switch_corpus.png"), full_page=True)
+        except Exception as error:
+            _note_failure(error, page, "failure_switch.png")
             raise
         finally:
             browser.close()

@@ -281,3 +281,48 @@ def test_every_command_has_help():
             assert command.help, command.name
             for param in command.params:
                 assert isinstance(param, __import__("click").Argument) or param.help, (command.name, param.name)
+
+
+def test_cross_references_hold_both_ways(home):
+    """Issue 15 item 14: a corpus version lists exactly the models the catalogue says trained on it, and
+    every model's corpus and version exist; a variant's links name the variant, not its base model."""
+    catalogue = load_catalogue()
+    for model in catalogue.models:
+        if model.corpus is None:
+            continue
+        entry = catalogue.corpus(f"{model.corpus}:{model.corpus_version}" if model.corpus_version else model.corpus)
+        assert model.name in entry.models, (model.name, entry.name, entry.version, entry.models)
+    for base in catalogue.corpora:
+        for version in base.versions:
+            entry = catalogue.corpus(f"{base.name}:{version}")
+            for name in entry.models:
+                model = catalogue.model(name)
+                assert model.corpus == entry.name and model.corpus_version in (None, entry.version), \
+                    (entry.name, entry.version, name, model.corpus, model.corpus_version)
+    assert "allenai/OLMo-1B" not in catalogue.corpus("dolma:v1.7").models
+    assert catalogue.corpus("dolma:v1.7").models == ("allenai/OLMo-7B-0424",)
+    for model in catalogue.models:
+        if model.name.endswith("-deduped"):
+            base = model.name[: -len("-deduped")]
+            for key, value in model.openness.items():
+                source = (value or {}).get("source") or ""
+                assert not re.search(rf"huggingface\.co/{re.escape(base)}(?:$|[/?#])", source), (model.name, key, source)
+    deduped = catalogue.model("EleutherAI/pythia-1.4b-deduped")
+    assert deduped.openness["weights"]["source"] == "https://huggingface.co/EleutherAI/pythia-1.4b-deduped"
+
+
+def test_corpora_page_prints_facts_not_dicts(home, tmp_path, monkeypatch):
+    """Issue 15 item 14, app: the Corpora page shows sizes as readable numbers, one fact per row."""
+    from conftest import app_session
+
+    app = app_session(tmp_path, monkeypatch, "pages/corpora.py")
+    assert not app.exception
+    app.selectbox(key="cat_pick").set_value("dolma").run()
+    facts = app.table[0].value
+    text = facts.to_string()
+    assert "documents: ," not in text and "{" not in text, text
+    rows = dict(zip(facts["fact"], facts["value"]))
+    assert rows.get("tokens") == "2.31T", rows
+    listing = next(d.value for d in app.dataframe if "name" in d.value.columns and "tokens" in d.value.columns)
+    assert "size" not in listing.columns
+    assert listing.loc[listing["name"] == "dolma", "tokens"].iloc[0] == "2.31T"

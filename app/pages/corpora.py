@@ -16,10 +16,15 @@ with st.form("add_source", border=True):
                         help="A local file, folder or glob of Parquet/JSONL(.gz/.zst) shards, an http(s):// URL, "
                              "an hf://datasets/ORG/NAME[@REV]/glob path, or a catalogue name.")
     if st.form_submit_button("Add and select", icon=":material/add:") and new.strip():
+        opened = None
         with ui.guard(f"Could not open {new.strip()}"):
-            ui.get_corpus(new.strip())
-            ui.add_source(new.strip())
-            st.success(f"Added {new.strip()}; it is now the current corpus.")
+            opened = ui.get_corpus(new.strip())
+        if opened is not None:
+            st.session_state["_corpus_added"] = new.strip()
+            ui.add_source(new.strip())  # reruns the app; the sidebar then shows the new corpus
+    added = st.session_state.pop("_corpus_added", None)
+    if added:
+        st.success(f"Added {added}; it is now the current corpus.")
 
 # ---- catalogue
 catalogue = None
@@ -35,8 +40,7 @@ if catalogue is not None:
         entry = catalogue.corpus(chosen)
         ui.show_catalogue_entry(catalogue, entry)
         if st.button(f"Use {chosen} as the current corpus", icon=":material/check:", key="cat_use"):
-            ui.add_source(chosen)
-            st.rerun()
+            ui.add_source(chosen)  # reruns the app; the sidebar then shows it
 
 # ---- shards and cost of the current corpus
 st.subheader("Shards and cost plan")
@@ -56,9 +60,12 @@ if corpus is not None:
                        "Local files are read in place.")
         c3.metric("Requests", f"{cost.requests:,}")
         c4.metric("Estimated time", f"{cost.seconds:,.0f} s" if cost.seconds is not None else "—", help="From throughput measured on earlier transfers; local files need no transfer.")
-        c1.caption(f"Cached already: {sum(c.status == 'cached' for c in cost.shards)} of {len(cost.shards)}")
+        c1.caption(f"Cached already: {cost.cached} of {len(cost.shards)}")
+        if cost.read_bytes:
+            c2.caption(f"Local files: {ui.human_bytes(cost.read_bytes)} read in place from disk, nothing fetched")
         st.dataframe([{"shard": c.shard, "format": c.format, "size": c.size, "fetch bytes": c.fetch_bytes,
-                       "row groups": c.row_groups, "status": c.status, "note": c.note or ""} for c in cost.shards],
+                       "read in place": c.read_bytes, "row groups": c.row_groups, "status": c.status,
+                       "note": c.note or ""} for c in cost.shards],
                      hide_index=True, width="stretch")
         with st.expander(f"All {len(corpus.shards)} shards"):
             st.dataframe(overview.shard_plan(corpus, plan).drop(columns=["uri"]), hide_index=True, width="stretch")

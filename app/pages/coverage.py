@@ -34,7 +34,10 @@ if mode == "Build a slice":
                               key="cov_suffixes", help="e.g. vn, gov.vn")
     sources = c2.multiselect("Sources", lists["sources"], default=[], accept_new_options=True, key="cov_sources")
     keywords = c2.text_input("Keywords (comma-separated, any of them, case-insensitive)", "", key="cov_kw")
-    regex = c2.text_input("Regular expression (RE2)", "", key="cov_regex", placeholder=r"\bĐiều \d+")
+    regex = c2.text_input("Regular expression (RE2)", "", key="cov_regex", placeholder=r"\bĐiều \d+",
+                          help="RE2 syntax, checked by DuckDB itself (\\p{Lu} works, look-behind does not). "
+                               "RE2's \\b knows ASCII letters only, so \\b is turned into a boundary that "
+                               "knows Unicode letters (Đ, ư, …).")
     spec = slice_builder.SliceSpec(
         title=title, languages=tuple(languages), min_language_score=min_score, topics=tuple(topics),
         formats=tuple(formats), hosts=tuple(hosts), suffixes=tuple(suffixes), sources=tuple(sources),

@@ -37,8 +37,14 @@ if not results:
     st.info("Add at least one results file to begin.")
     st.stop()
 
+from inspectors.evals.attach import parse_model_corpus  # noqa: E402
+
+mapping = {}
+with ui.guard("The model → corpus mapping is not valid"):
+    mapping = parse_model_corpus([p.strip() for p in mapping_text.split(",") if p.strip()])
+
 st.subheader("Scores")
-st.dataframe(ui.scores_table(results), hide_index=True, width="stretch")
+st.dataframe(ui.scores_table(results, mapping), hide_index=True, width="stretch")
 st.caption("One row per model and task: the task's primary metric and its standard error as reported by the harness.")
 
 if not loaded_findings:
@@ -46,12 +52,9 @@ if not loaded_findings:
     st.stop()
 
 with ui.guard("Could not join results and findings"):
-    from inspectors.evals.attach import parse_model_corpus
-
-    pairs = [p.strip() for p in mapping_text.split(",") if p.strip()]
-    table, annotated, report, warnings = ui.join_evals(results, loaded_findings, parse_model_corpus(pairs), unit)
-    for warning in warnings:
-        st.warning(warning)
+    table, annotated, report, warnings = ui.join_evals(results, loaded_findings, mapping, unit)
+    for warning in warnings:  # one per cause, however many tasks and files it touched
+        st.warning(warning, icon=":material/warning:")
     st.subheader("Score vs coverage share")
     if len(table) and table["share"].notna().any():
         st.altair_chart(ui.score_vs_share_chart(table), width="stretch")

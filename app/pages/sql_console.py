@@ -1,5 +1,7 @@
 """SQL console: read-only SQL over the current corpus's ``documents`` view, sandboxed."""
 
+import re
+
 import streamlit as st
 
 import ui
@@ -11,8 +13,7 @@ st.caption("Read-only SQL over the `documents` view of the current corpus (one r
 
 corpus = ui.current_corpus()
 
-profiled = ui.cached_shards(corpus, ui.Plan())
-ui.shards_badge(profiled, len(corpus.shards))
+profiled = ui.profiled_badge(corpus)
 st.caption("The console reads the shards profiled so far; profile the rest to query the whole corpus.")
 if profiled < len(corpus.shards):
     if ui.was_cancelled("sql"):
@@ -26,10 +27,13 @@ example = "select language, count(*) as documents\nfrom documents\ngroup by 1\no
 sql = st.text_area("SQL", example, height=140, key="sql_text")
 limit = st.number_input("Show at most this many rows", 10, 100_000, 1000, step=100, key="sql_limit")
 if st.button("Run", type="primary", icon=":material/play_arrow:", key="sql_run"):
-    with ui.guard("Query refused"):
-        table = ui.console_select(corpus, sql)
-        st.session_state["sql_result"] = table
-        st.session_state["sql_error"] = None
+    st.session_state["sql_result"] = None  # a refused or failed query must not leave the last result on screen
+    with ui.guard():
+        try:
+            st.session_state["sql_result"] = ui.console_select(corpus, sql)
+        except ui.CorpuscopeError as error:
+            reason = re.sub(r"^(SQL:\s*)?(refused:\s*)?", "", str(error))
+            st.error(f"Query refused: {reason}", icon=":material/block:")
 
 result = st.session_state.get("sql_result")
 if result is not None:

@@ -31,8 +31,8 @@ def main():
 
 
 def _register() -> None:
-    from inspectors.cli import (app_cmd, catalogue_cmds, contamination_cmd, eval_cmds, exposure_cmd, finding_cmd,
-                                inspectors_cmd, plan_cmd, profile_cmd, query_cmds, sql_cmd)
+    from inspectors.cli import (app_cmd, catalogue_cmds, contamination_cmd, docs_cmd, eval_cmds, exposure_cmd,
+                                finding_cmd, inspectors_cmd, plan_cmd, profile_cmd, query_cmds, sql_cmd)
 
     main.add_command(profile_cmd.profile)
     main.add_command(sql_cmd.sql)
@@ -45,6 +45,7 @@ def _register() -> None:
     main.add_command(finding_cmd.finding)
     main.add_command(eval_cmds.attach)
     main.add_command(eval_cmds.report)
+    main.add_command(docs_cmd.docs)
     main.add_command(exposure_cmd.exposure)
     main.add_command(contamination_cmd.contamination)
 

@@ -40,8 +40,8 @@ def attach(results, finding_files, auto, task_map_file, model_corpus, out, sampl
     corpuscope attach results.json --auto --sample-shards 8 --rows-per-shard 1000 --seed 0 -o annotated.json
     """
     from inspectors.core.findings import load as load_finding
-    from inspectors.evals.attach import (attach_findings, auto_findings, output_paths, parse_model_corpus,
-                                         plan_dict, resolve_model, write_json)
+    from inspectors.evals.attach import (attach_findings, auto_findings, grouped_warnings, output_paths,
+                                         parse_model_corpus, plan_dict, resolve_model, write_json)
     from inspectors.evals.results import load_results
     from inspectors.evals.tasks import load_task_map
 
@@ -60,25 +60,24 @@ def attach(results, finding_files, auto, task_map_file, model_corpus, out, sampl
     if auto:
         findings += auto_findings(loaded, models, task_map, plan_dict(sample_shards, rows_per_shard, seed))
     used: set[str] = set()
+    outcomes = []
     for result, model, target in zip(loaded, models, targets):
         outcome = attach_findings(result, findings, task_map, model)
-        for warning in outcome.warnings:
-            click.echo(f"warning: {warning}", err=True)
+        outcomes.append(outcome)
         write_json(target, outcome.data)
         used |= outcome.used
         tasks = outcome.data["corpuscope"]["tasks"]
         corpus = f"{model.corpus} ({model.corpus_source})" if model.resolved else "unknown corpus"
         click.echo(f"{target}: {model.label}, {corpus}; {outcome.attached} new finding(s), "
                    f"{len(tasks)} task(s) with findings")
+    for warning in grouped_warnings(outcomes, "cli"):  # one per cause, across every file
+        click.echo(f"warning: {warning}", err=True)
+    skipped = {i for o in outcomes for issue in o.issues for i in issue.findings}
     for finding, path in zip(findings, [*finding_files, *[None] * len(findings)]):
-        if finding.id not in used:
+        if finding.id not in used and finding.id not in skipped:  # skipped ones were explained above
             name = path or f"auto finding {finding.name}"
             click.echo(f"warning: {name} ({finding.name} {finding.params} on "
                        f"{finding.corpus_name}) matched no task of any RESULTS file", err=True)
-    unresolved = sorted({m.label for m in models if not m.resolved})
-    if unresolved:
-        click.echo("models not in the catalogue (map with --model-corpus MODEL=CORPUS[:version]): "
-                   + ", ".join(unresolved), err=True)
 
 
 @click.command("report")

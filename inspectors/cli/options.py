@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+import contextvars
+import functools
+
 import click
 
 from inspectors.core.sources import Corpus, resolve
 
 
+_SELECTION: contextvars.ContextVar[tuple[tuple, tuple]] = contextvars.ContextVar("shard_selection",
+                                                                                 default=((), ()))
+
+
+def selection_options(func):
+    """Add ``--include GLOB`` and ``--exclude GLOB`` (repeatable) to a command that takes SOURCE.
+
+    The command function does not see them: they are kept for ``corpus_from`` of this invocation, so
+    every command with ``column_options`` gets them without a change to its signature.
+    """
+    @functools.wraps(func)
+    def wrapper(*args, include=(), exclude=(), **kwargs):
+        token = _SELECTION.set((tuple(include or ()), tuple(exclude or ())))
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _SELECTION.reset(token)
+
+    wrapper = click.option("--exclude", multiple=True, metavar="GLOB",
+                           help="Skip shards whose path below SOURCE (or file name) matches GLOB; repeatable.")(wrapper)
+    wrapper = click.option("--include", multiple=True, metavar="GLOB",
+                           help="Read only shards whose path below SOURCE (or file name) matches GLOB, e.g. "
+                                "'*.parquet' or 'documents/**'; repeatable. Without it, a folder holding both "
+                                "Parquet and JSON(L) is read as Parquet only.")(wrapper)
+    return wrapper
+
+
 def column_options(func):
-    """Add ``--text-column``, ``--url-column``, ``--id-column`` and ``--source-column``."""
+    """Add ``--text-column``, ``--url-column``, ``--id-column`` and ``--source-column``, and the shard
+    selection ``--include``/``--exclude``."""
     for name in ("source", "id", "url", "text"):
         func = click.option(
             f"--{name}-column",
@@ -16,13 +47,18 @@ def column_options(func):
             metavar="PATH",
             help=f"Dotted path of the {name} field (auto-detected for Dolma, C4, Pile and flat layouts).",
         )(func)
-    return func
+    return selection_options(func)
 
 
 def corpus_from(source: str, text_column=None, url_column=None, id_column=None, source_column=None) -> Corpus:
-    """Resolve SOURCE with the column overrides given on the command line."""
+    """Resolve SOURCE with the column overrides and ``--include``/``--exclude`` given on the command line;
+    what resolving skipped (another format in the same folder) is said on stderr."""
     overrides = {"text": text_column, "url": url_column, "id": id_column, "source": source_column}
-    return resolve(source, overrides)
+    include, exclude = _SELECTION.get()
+    corpus = resolve(source, overrides, include, exclude)
+    for note in corpus.notes:
+        click.echo(f"note: {note}", err=True)
+    return corpus
 
 
 def plan_options(func):

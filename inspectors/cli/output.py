@@ -21,6 +21,23 @@ def _cell(value) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
+def is_share(name: str) -> bool:
+    """A column holding a share (0..1): printed as a percentage in table and markdown output."""
+    return name == "share" or name.endswith("_share") or "_share_ci" in name or name.startswith("share_ci")
+
+
+def _share_cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    from inspectors.core.findings import _pct
+
+    return _pct(value)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def render_table(table: pa.Table, fmt: str) -> str:
     """``table`` as text in ``fmt`` (one of ``FORMATS``)."""
     rows = table.to_pylist()
@@ -33,15 +50,20 @@ def render_table(table: pa.Table, fmt: str) -> str:
         writer.writerow(names)
         writer.writerows([[("" if r[n] is None else r[n]) for n in names] for r in rows])
         return buffer.getvalue().rstrip("\n")
-    cells = [[_cell(r[n]) for n in names] for r in rows]
+    # Like a slice's summary: shares as percentages, counts with thousands separators (json/csv stay raw).
+    cells = [[_share_cell(r[n]) if is_share(n) and _number(r[n]) else
+              (f"{r[n]:,}" if isinstance(r[n], int) and not isinstance(r[n], bool) else _cell(r[n])) for n in names]
+             for r in rows]
+    numeric = [all(_number(r[n]) or r[n] is None for r in rows) and any(_number(r[n]) for r in rows) for n in names]
     if fmt == "markdown":
         lines = ["| " + " | ".join(names) + " |", "|" + "|".join("---" for _ in names) + "|"]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells]
         return "\n".join(lines)
     widths = [max([len(n)] + [len(row[i]) for row in cells]) for i, n in enumerate(names)]
-    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths))]
+    lines = ["  ".join(n.rjust(w) if num else n.ljust(w) for n, w, num in zip(names, widths, numeric)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    lines += ["  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric)).rstrip()
+              for row in cells]
     lines.append(f"({len(rows)} rows)")
     return "\n".join(lines)
 

@@ -71,7 +71,7 @@ def plan(source, query_name, inspector_names, fmt, modules, text_column, url_col
         fetch = ("≤ " if not c.exact else "") + _size(c.fetch_bytes)
         status = c.note if c.status == "failed" else (
             ", ".join(c.columns) + (" (attributes cached)" if c.status == "cached" else "")
-            + (" (local disk)" if c.status == "local" else ""))
+            + (f" (local disk: reads {'≤ ' if not c.exact else ''}{_size(c.read_bytes)} in place)" if c.local else ""))
         rows.append((c.shard, c.format, _size(c.size), fetch, str(c.requests), c.row_groups or "-", status))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
@@ -81,6 +81,9 @@ def plan(source, query_name, inspector_names, fmt, modules, text_column, url_col
     approx = "≤ " if any(not c.exact for c in result.shards) else ""
     click.echo(f"total: fetch {approx}{_size(result.fetch_bytes)}{share} in {result.requests} requests; "
                f"estimated {_duration(result.seconds)}")
+    if result.read_bytes:
+        click.echo(f"local: reads {approx}{_size(result.read_bytes)} from disk in place (not fetched)")
+    click.echo(f"cached already: {result.cached} of {len(result.shards)} shards")
     t = result.throughput
     if t.get("bytes_per_s"):
         click.echo(f"throughput: {_size(t['bytes_per_s'])}/s, {1000 * t.get('latency_s', 0):.0f} ms/request "

@@ -48,5 +48,30 @@ def profile(source, inspector_names, modules, text_column, url_column, id_column
     )
     for failure in report.failed:
         click.echo(f"Error: {failure.error}", err=True)
+    if len(shards) > 1:
+        warn_duplicate_ids(corpus)
     if report.failed:
         sys.exit(max(f.exit_code for f in report.failed))
+
+
+DUPLICATE_IDS_SQL = """
+SELECT count(*) AS ids, coalesce(sum(copies), 0) AS documents, min(id) AS example, min(shards) AS shards
+FROM (SELECT id, count(*) AS copies, string_agg(DISTINCT shard, ' and ') AS shards
+      FROM documents WHERE id IS NOT NULL GROUP BY id HAVING count(DISTINCT shard) > 1)
+"""
+
+
+def warn_duplicate_ids(corpus) -> None:
+    """Warn when the same document id appears in more than one shard (e.g. one folder in two formats)."""
+    from inspectors.core import run
+    from inspectors.core.errors import CorpuscopeError
+
+    try:
+        row = run.select(corpus, DUPLICATE_IDS_SQL).to_pylist()[0]
+    except CorpuscopeError:
+        return
+    if row["ids"]:
+        names = " and ".join(part.rsplit("/", 1)[-1] for part in str(row["shards"]).split(" and ")[:2])
+        click.echo(f"warning: {row['ids']:,} document id(s) appear in more than one shard ({row['documents']:,} "
+                   f"documents; e.g. {row['example']!r} in {names}): the same documents may be counted twice. "
+                   "Choose the shards with --include/--exclude.", err=True)

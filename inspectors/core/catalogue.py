@@ -155,7 +155,10 @@ class Catalogue:
             sources={**(record.get("sources") or {}), **(chosen.get("sources") or {})},
             note=" ".join(str(chosen["note"]).split()) if chosen.get("note") else None,
             versions=tuple(names),
-            models=tuple(m.name for m in self.models if m.corpus == record["name"]),
+            # the models trained on this version (a model without a recorded version counts for every one)
+            models=tuple(m.name for m in self.models if m.corpus == record["name"]
+                         and (m.corpus_version is None or chosen.get("version") is None
+                              or str(m.corpus_version) == str(chosen.get("version")))),
         )
 
 
@@ -302,8 +305,15 @@ def _check_version(version) -> str | None:
 
 
 def _expand(record: dict) -> list[ModelEntry]:
-    def make(name: str, size, corpus, version, aliases) -> ModelEntry:
-        fill = (lambda s: s.replace("{size}", str(size)) if isinstance(s, str) else s) if size is not None else (lambda s: s)
+    def make(name: str, size, corpus, version, aliases, base: str | None = None) -> ModelEntry:
+        def fill(s):
+            if not isinstance(s, str):
+                return s
+            s = s.replace("{size}", str(size)) if size is not None else s
+            if base and base != name:  # a variant (``-deduped``) links its own weights, not the base model's
+                s = re.sub(rf"(huggingface\.co/){re.escape(base)}(?=$|[/?#])", rf"\g<1>{name}", s)
+            return s
+
         openness = {k: {kk: fill(vv) for kk, vv in (v or {}).items()} for k, v in (record.get("openness") or {}).items()}
         return ModelEntry(name=name, organisation=record.get("organisation"), corpus=corpus,
                           corpus_version=None if version is None else str(version), openness=openness,
@@ -320,7 +330,8 @@ def _expand(record: dict) -> list[ModelEntry]:
                         record.get("corpus_version"), record.get("aliases") or []))
         if deduped:
             out.append(make(deduped["pattern"].format(size=size), size, deduped.get("corpus"),
-                            deduped.get("corpus_version"), deduped.get("aliases") or []))
+                            deduped.get("corpus_version"), deduped.get("aliases") or [],
+                            base=record["pattern"].format(size=size)))
     return out
 
 

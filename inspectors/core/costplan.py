@@ -44,8 +44,10 @@ class ShardCost:
     exact: bool = True  # False: an upper bound (a row-limited JSONL read)
     row_groups: str = ""  # "read/total" for Parquet
     columns: list[str] = field(default_factory=list)
-    status: str = "fetch"  # fetch | cached | local | failed
+    status: str = "fetch"  # fetch | cached | local | failed ("cached": attributes up to date, local or remote)
     note: str | None = None
+    local: bool = False  # a file on this machine: read in place, never fetched
+    read_bytes: int = 0  # bytes read from local disk (fetch_bytes stays 0 for local files)
 
 
 @dataclass
@@ -64,6 +66,12 @@ class CostPlan:
     seconds: float | None
     throughput: dict
     planning: dict
+    read_bytes: int = 0  # bytes read in place from local files
+
+    @property
+    def cached(self) -> int:
+        """Shards whose attributes are already cached (local or remote)."""
+        return sum(c.status == "cached" for c in self.shards)
 
     def to_dict(self) -> dict:
         """Plain fields, for JSON."""
@@ -98,8 +106,8 @@ def plan_cost(corpus: Corpus, plan: Plan, inspector_names: list[str] | None = No
     after = storage.transfer_stats()
     planning = {"seconds": time.perf_counter() - t0, "requests": after["requests"] - before["requests"],
                 "bytes": after["bytes"] - before["bytes"], "transfer_seconds": after["seconds"] - before["seconds"]}
-    fetch = sum(c.fetch_bytes for c in costs if c.status != "local")
-    requests_ = sum(c.requests for c in costs if c.status != "local")
+    fetch = sum(c.fetch_bytes for c in costs if not c.local)
+    requests_ = sum(c.requests for c in costs if not c.local)
     throughput = _throughput(chosen, planning)
     seconds = None
     if throughput.get("bytes_per_s"):
@@ -113,7 +121,7 @@ def plan_cost(corpus: Corpus, plan: Plan, inspector_names: list[str] | None = No
         source=corpus.source, shards_total=len(corpus.shards), plan=plan.to_dict(),
         inspectors=[c.key() for c in classes], stages=stages, shards=costs, fetch_bytes=fetch,
         requests=requests_, shard_bytes=sum(c.size or 0 for c in costs), seconds=seconds,
-        throughput=throughput, planning=planning,
+        throughput=throughput, planning=planning, read_bytes=sum(c.read_bytes for c in costs),
     )
 
 
@@ -129,7 +137,8 @@ def _shard_cost(shard: Shard, corpus: Corpus, classes, limit, with_text: bool, i
     from inspectors.core.shards import detect_columns
 
     remote = storage.is_remote(shard.uri)
-    cost = ShardCost(shard.name, shard.uri, shard.format, None, status="fetch" if remote else "local")
+    cost = ShardCost(shard.name, shard.uri, shard.format, None, status="fetch" if remote else "local",
+                     local=not remote)
     try:
         info = storage.stat(shard.uri)
         cost.size = info.get("size")
@@ -148,7 +157,7 @@ def _shard_cost(shard: Shard, corpus: Corpus, classes, limit, with_text: bool, i
             ordered = [f for f in registry.DOCUMENT_COLUMNS if f in _fields(todo, not reusable)]
             rows = limit if not reusable else cached.rows
             stages.append((ordered, rows))
-        elif remote:
+        else:  # local or remote: nothing to profile, the run reuses the attributes
             cost.status = "cached"
         if with_text:
             rows = limit if not reusable else (cached.rows if limit is None else min(cached.rows, limit))
@@ -166,7 +175,8 @@ def _shard_cost(shard: Shard, corpus: Corpus, classes, limit, with_text: bool, i
     except Exception as error:  # a corrupt footer fails its shard's plan, not the plan
         cost.status, cost.note = "failed", f"shard {shard.uri}: {type(error).__name__}: {error}"
     if not remote and cost.status != "failed":
-        cost.requests = 0
+        # read in place: what the run reads from disk is not a fetch, so the shard row and the total agree
+        cost.requests, cost.read_bytes, cost.fetch_bytes = 0, cost.fetch_bytes, 0
     return cost
 
 

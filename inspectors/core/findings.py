@@ -20,7 +20,7 @@ SUPPORTED_VERSIONS = (1,)
 # Top-level keys that are not estimates; anything else holding an estimate (or null) is one.
 _FIXED = ("kind", "finding_version", "query", "corpus", "plan", "shards")
 _TAIL = ("evidence", "inspectors", "provenance")
-_EXTRA = ("strata", "inspected_share")
+_EXTRA = ("strata", "inspected_share")  # a stratified scan's; other plan kinds add their own keys
 
 
 @dataclass
@@ -74,7 +74,7 @@ class Finding:
         return cls(query=data["query"], corpus=data["corpus"], plan=data["plan"], shards=data["shards"],
                    estimates=estimates, evidence=list(data.get("evidence") or []),
                    inspectors=dict(data.get("inspectors") or {}), provenance=dict(data.get("provenance") or {}),
-                   extra={k: data[k] for k in _EXTRA if k in data})
+                   extra={k: v for k, v in data.items() if k not in skip - set(_EXTRA) and k not in estimates})
 
     @classmethod
     def from_json(cls, text: str, where: str = "finding") -> "Finding":
@@ -150,6 +150,34 @@ def _pct(x) -> str:
     return "—" if x is None else f"{100 * x:.4g}%"
 
 
+def counts_text(finding: Finding, unit: str) -> str:
+    """``matched of total`` for ``unit``: plain when the scan was exact; when sampled, both marked as
+    estimates (``≈``) and the matched count given its 95% interval, so a scaled-up sample never reads
+    as a count."""
+    est = finding.estimate(unit) or {}
+    matched, total = est.get("matched"), est.get("total")
+    if matched is None or total is None:
+        return "—"
+    if finding.exact:
+        return f"{matched:,.0f} of {total:,.0f}"
+    lo, hi = est.get("matched_ci95") or (None, None)
+    interval = f" (95% CI {lo:,.0f}–{hi:,.0f})" if lo is not None and hi is not None else ""
+    return f"≈{matched:,.0f}{interval} of ≈{total:,.0f}"
+
+
+def sample_note(finding: Finding) -> str | None:
+    """What a sampled finding's counts are, or ``None`` for an exact scan."""
+    if finding.exact:
+        return None
+    s, p = finding.shards, finding.plan
+    note = (f"sampled ({s.get('read')} of {s.get('total')} shards): counts are estimates scaled up from "
+            f"the shards read, with 95% intervals; shares are the figures to quote")
+    if p.get("rows_per_shard"):
+        note += (f"; at most {p['rows_per_shard']:,} rows of each shard were read, so totals scale the rows "
+                 f"read, not the corpus's size")
+    return note
+
+
 def describe(finding: Finding, fmt: str = "table") -> str:
     """A human summary of ``finding`` in ``fmt``: table (text), csv or markdown (one row per unit)."""
     units = [(u, finding.estimate(u)) for u in finding.units]
@@ -170,16 +198,22 @@ def describe(finding: Finding, fmt: str = "table") -> str:
                  "|---|---:|---:|---:|---|---|"]
         for unit, est in units:
             lo, hi = est["ci95"]
-            lines.append(f"| {unit} | {est['matched']:,.0f} | {est['total']:,.0f} | {_pct(est['share'])} "
+            matched, _, total = counts_text(finding, unit).partition(" of ")
+            lines.append(f"| {unit} | {matched} | {total} | {_pct(est['share'])} "
                          f"| [{_pct(lo)}, {_pct(hi)}] | {est['method']} |")
+        if sample_note(finding):
+            lines += ["", f"_{sample_note(finding)}._"]
         for doc in finding.evidence:
             lines.append(f"- `{doc['id']}` {doc['url'] or ''}: {doc['snippet'][:200]}")
         return "\n".join(lines)
     lines = list(head)
+    width = max((len(counts_text(finding, u)) for u, _ in units), default=0)
     for unit, est in units:
         lo, hi = est["ci95"]
-        lines.append(f"{unit:<10} {est['matched']:>14,.0f} of {est['total']:>14,.0f}  share {_pct(est['share'])}"
+        lines.append(f"{unit:<10} {counts_text(finding, unit):>{width}}  share {_pct(est['share'])}"
                      f"  95% CI [{_pct(lo)}, {_pct(hi)}]  ({est['method']})")
+    if sample_note(finding):
+        lines.append(f"note: {sample_note(finding)}")
     if finding.evidence:
         lines.append("evidence:")
         for doc in finding.evidence:

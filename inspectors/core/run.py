@@ -27,6 +27,7 @@ from inspectors.core.plan import Plan
 from inspectors.core.profile import Cancelled, profile_corpus, raise_failures
 from inspectors.core.queries import Query, find as find_query, list_queries
 from inspectors.core.sources import Corpus, resolve as resolve_corpus
+from inspectors.core.browse import Filter, Page, browse  # noqa: F401  (the document browser, re-exported)
 from inspectors.core.validate import check_runnable
 
 __all__ = ["Cancelled", "Finding", "Plan", "Progress", "Query", "ReportResult", "RunContext", "RunOptions",

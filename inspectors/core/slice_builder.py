@@ -100,10 +100,15 @@ def build(spec: SliceSpec) -> str:
         p.where.append("regexp_matches(text, $keywords, 'i')")
         p.highlight.append(pattern)
     if spec.regex:
-        _check_regex(spec.regex)
-        p.params["pattern"] = {"type": "str", "default": spec.regex, "help": "RE2 regular expression."}
+        pattern = unicode_boundaries(spec.regex)
+        check_regex(pattern)
+        help_text = "RE2 regular expression."
+        if pattern != spec.regex:
+            help_text += f" Written as {spec.regex!r}; RE2's \\b is ASCII-only, so \\b became a Unicode-aware boundary."
+        p.params["pattern"] = {"type": "str", "default": pattern, "help": help_text}
         p.where.append("regexp_matches(text, $pattern)")
-        p.highlight.append(spec.regex)
+        if _python_compiles(spec.regex):  # evidence highlights use Python's re (Unicode \b, no \p{..})
+            p.highlight.append(spec.regex)
     p.requires.update(cls.name for cls, _ in registry.measure_providers().values())
     header = {
         "title": spec.title.strip() or "Custom slice",
@@ -121,11 +126,45 @@ def build(spec: SliceSpec) -> str:
     return "\n".join(lines)
 
 
-def _check_regex(pattern: str) -> None:
+_WORD = r"[^\p{L}\p{N}_]"  # RE2: one character that is not a Unicode letter, digit or underscore
+_BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\b")  # a \b that is not an escaped backslash followed by b
+
+
+def unicode_boundaries(pattern: str) -> str:
+    r"""``pattern`` with each ``\b`` made Unicode-aware for RE2, whose ``\b`` knows ASCII letters only
+    (so ``\bĐiều`` never matches, Đ not being a word character to it).
+
+    RE2 has no look-around, so a ``\b`` before a word becomes ``(?:^|[^\p{L}\p{N}_])`` and one after a
+    word ``(?:[^\p{L}\p{N}_]|$)``: they consume the neighbouring character, which does not change whether
+    a document matches (all a slice asks).
+    """
+    def replace(match: re.Match) -> str:
+        rest = pattern[match.end():]
+        before_word = bool(rest) and rest[0] not in ")|$"
+        return match.group(1) + (f"(?:^|{_WORD})" if before_word else f"(?:{_WORD}|$)")
+
+    return _BOUNDARY.sub(replace, pattern)
+
+
+def check_regex(pattern: str) -> None:
+    r"""BadInput unless DuckDB's own regex engine (RE2) compiles ``pattern``: validated by the engine that
+    runs it, so RE2-only syntax (``\p{Lu}``) passes and Python-only syntax (look-behind) does not."""
+    import duckdb
+
+    with duckdb.connect() as scratch:
+        try:
+            scratch.execute("SELECT regexp_matches('', $p)", {"p": pattern}).fetchall()
+        except duckdb.Error as error:
+            reason = str(error).split("Error: ", 1)[-1].splitlines()[0]
+            raise BadInput(f"regex {pattern!r} is not valid RE2 (DuckDB's regex engine): {reason}") from None
+
+
+def _python_compiles(pattern: str) -> bool:
     try:
         re.compile(pattern)
-    except re.error as error:
-        raise BadInput(f"regex {pattern!r} does not compile: {error}") from None
+    except re.error:
+        return False
+    return True
 
 
 def draft(text: str, name: str = "draft_slice") -> queries.Query:

@@ -3,7 +3,11 @@
 A SOURCE is a local file, folder or glob; an ``http(s)://`` URL of one shard; a URL list (a ``.txt``
 file, local or remote, one shard URL per line); an ``hf://datasets/ORG/NAME[@REV][/path-or-glob]`` path
 (a folder lists every shard below it); or a catalogue name (``dolma`` or ``dolma:v1.7``) whose shard
-spec is an hf repository with patterns, a URL list or a list of URLs. Folders are searched recursively.
+spec is an hf repository with patterns, a URL list or a list of URLs. Folders are searched recursively;
+``include``/``exclude`` globs (matched against each shard's path below the source, or its file name)
+narrow the shards. Without ``--include``, Parquet shards shadow same-named JSON(L) files beside them and
+JSON(L) files in folders below them (the same data is often shipped in both, and raw JSON beside a
+Parquet export is rarely documents); the ``Corpus`` says what it skipped in ``notes``.
 Hub listing goes through huggingface_hub's ``HfFileSystem`` on ``HF_ENDPOINT``; the revision is resolved
 to its commit, which the ``Corpus`` records.
 """
@@ -31,6 +35,7 @@ class Corpus:
     overrides: dict[str, str | None] = field(default_factory=dict)
     version: str | None = None
     revision: str | None = None
+    notes: list[str] = field(default_factory=list)  # what resolving skipped, for the user
 
     def fingerprint(self) -> str:
         """Short hash of the shard list, for provenance."""
@@ -40,18 +45,86 @@ class Corpus:
         return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
-def resolve(source: str, overrides: dict[str, str | None] | None = None) -> Corpus:
-    """The ``Corpus`` named by ``source``; raises ``BadInput`` if it names no readable shard."""
+def resolve(source: str, overrides: dict[str, str | None] | None = None, include=(), exclude=()) -> Corpus:
+    """The ``Corpus`` named by ``source``; raises ``BadInput`` if it names no readable shard.
+
+    ``include``/``exclude``: glob patterns a shard's path below the source (or its file name) must match
+    / must not match. Without ``include``, a local folder or glob with both Parquet and JSON(L) shards
+    keeps the Parquet ones and records what it skipped in ``Corpus.notes``.
+    """
     overrides = {k: v for k, v in (overrides or {}).items() if v}
-    revision = None
+    include, exclude = tuple(include or ()), tuple(exclude or ())
+    revision, notes = None, []
     if is_remote(source):
         shards, revision = _remote_shards(source)
     elif _looks_local(source):
-        shards = _url_list_shards(source) if _is_url_list(source) else _local_shards(source)
+        local = not _is_url_list(source)
+        shards = select_shards(_local_shards(source) if local else _url_list_shards(source), include, exclude,
+                               source)
+        if local and not include:
+            shards, notes = one_format(shards)
     else:
-        return _catalogue_corpus(source, overrides)
+        corpus = _catalogue_corpus(source, overrides)
+        if include or exclude:
+            corpus.shards = select_shards(corpus.shards, include, exclude, source)
+        return corpus
+    shards = select_shards(shards, include, exclude, source)
+    if include or exclude:
+        notes.append(f"--include/--exclude kept {len(shards)} shard(s)")
     name = parse_hf(source).repo_id if source.startswith("hf://") else _display_name(source)
-    return Corpus(name=name, source=source, shards=shards, overrides=overrides, revision=revision)
+    return Corpus(name=name, source=source, shards=shards, overrides=overrides, revision=revision, notes=notes)
+
+
+def _matches(shard: Shard, patterns) -> bool:
+    import fnmatch
+
+    path = shard.name.replace(os.sep, "/")
+    names = (path, path.rsplit("/", 1)[-1], shard.uri)
+    return any(fnmatch.fnmatch(n, p) or (p.startswith("**/") and fnmatch.fnmatch(n, p[3:]))
+               for p in patterns for n in names)
+
+
+def select_shards(shards: list[Shard], include=(), exclude=(), source: str = "") -> list[Shard]:
+    """``shards`` that match one of ``include`` (all when empty) and none of ``exclude``."""
+    kept = [s for s in shards if (not include or _matches(s, include)) and not (exclude and _matches(s, exclude))]
+    if not kept:
+        raise BadInput(f"{source}: no shard left after --include {list(include) or '(all)'} "
+                       f"--exclude {list(exclude) or '(none)'} ({len(shards)} shard(s) before)")
+    return kept
+
+
+def one_format(shards: list[Shard]) -> tuple[list[Shard], list[str]]:
+    """One format per folder: Parquet shards shadow the JSON(L) files with the same name in their folder
+    (``laws.parquet`` and ``laws.jsonl.gz``: the same statutes twice) and every JSON(L) file in folders
+    below them (raw JSON under ``raw/`` beside a Parquet export), with a note on what was skipped.
+    Sibling folders in different formats (``dolma/``, ``flat/``) and differently named shards of one
+    folder all stay."""
+    def folder(shard: Shard) -> str:
+        return os.path.dirname(shard.name.replace(os.sep, "/"))
+
+    def stem(shard: Shard) -> str:
+        return shard.name.replace(os.sep, "/").split(".", 1)[0]
+
+    parquet_dirs = {folder(s) for s in shards if s.format == "parquet"}
+    parquet_stems = {stem(s) for s in shards if s.format == "parquet"}
+
+    def shadowed(shard: Shard) -> bool:
+        if shard.format == "parquet":
+            return False
+        d = folder(shard)
+        below = any(d != p and (p == "" or d.startswith(p + "/")) for p in parquet_dirs)
+        return below or stem(shard) in parquet_stems  # raw/ below a Parquet export, or the same file twice
+
+    skipped = [s for s in shards if shadowed(s)]
+    if not skipped:
+        return shards, []
+    kept = [s for s in shards if not shadowed(s)]
+    folders = sorted({folder(s) or "." for s in skipped})
+    shown = ", ".join(s.name for s in skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+    note = (f"skipped {len(skipped)} JSON(L) file(s) shadowed by Parquet shards ({shown}; folders: "
+            f"{', '.join(folders)}): a folder is read in one format, since the same data is often shipped in "
+            f"both. Use --include GLOB (e.g. --include '*.jsonl.gz') to choose the shards yourself.")
+    return kept, [note]
 
 
 def _looks_local(source: str) -> bool:

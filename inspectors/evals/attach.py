@@ -47,13 +47,84 @@ class ModelInfo:
 
 
 @dataclass
+class Issue:
+    """One cause of findings not being checked or attached, with every task and file it touched.
+
+    Issues with the same ``key`` (cause, model, corpora) merge, so the user reads one message per cause,
+    not one per task; ``message(surface)`` says what to do in the CLI (a flag) or the app (a field).
+    """
+
+    cause: str  # "model_unknown" | "corpus_unknown" | "other_corpus"
+    model: str
+    model_corpus: str | None = None
+    finding_corpus: str | None = None
+    note: str | None = None
+    files: set[str] = field(default_factory=set)
+    tasks: set[str] = field(default_factory=set)
+    findings: set[str] = field(default_factory=set)
+
+    @property
+    def key(self) -> tuple:
+        return self.cause, self.model, self.model_corpus, self.finding_corpus
+
+    def merge(self, other: "Issue") -> None:
+        self.files |= other.files
+        self.tasks |= other.tasks
+        self.findings |= other.findings
+
+    def message(self, surface: str = "cli") -> str:
+        """One actionable sentence or two; ``surface`` is "cli" (names the flag) or "app" (names the field)."""
+        where = (f" ({len(self.files)} files)" if len(self.files) > 1 else "")
+        mapping = (f"--model-corpus {self.model}=CORPUS[:version]" if surface == "cli"
+                   else f"“{self.model}=CORPUS[:version]” in the Model → training corpus box")
+        if self.cause == "model_unknown":
+            return (f"{self.model}{where} is not in the catalogue, so its training corpus is unknown and findings "
+                    f"were attached without checking their corpus. To check them, give its corpus: {mapping}.")
+        if self.cause == "corpus_unknown":
+            why = f" ({self.note.rstrip('.')})" if self.note else ""
+            return (f"{self.model}{where} is in the catalogue, but its training corpus is not{why}; findings were "
+                    f"attached without checking their corpus. If you know the corpus, give it: {mapping}.")
+        tasks = sorted(self.tasks)
+        shown = ", ".join(tasks[:4]) + (f" and {len(tasks) - 4} more" if len(tasks) > 4 else "")
+        count = f"{len(self.findings)} finding{'s' if len(self.findings) != 1 else ''}"
+        run_on = (f"`corpuscope query run … --corpus {self.model_corpus}`" if surface == "cli"
+                  else f"choose {self.model_corpus} in the sidebar and run the slice again")
+        return (f"{count} measured on {self.finding_corpus!r} not attached to {len(tasks)} task"
+                f"{'s' if len(tasks) != 1 else ''} of {self.model}{where} ({shown}): {self.model} trained on "
+                f"{self.model_corpus!r}. Measure the slice on that corpus ({run_on}), or, if the catalogue is "
+                f"wrong, map the model: {mapping}.")
+
+
+def group_issues(issues) -> list[Issue]:
+    """``issues`` merged by cause, model and corpora (first-seen order)."""
+    merged: dict[tuple, Issue] = {}
+    for issue in issues:
+        if issue.key in merged:
+            merged[issue.key].merge(issue)
+        else:
+            merged[issue.key] = Issue(issue.cause, issue.model, issue.model_corpus, issue.finding_corpus,
+                                      issue.note, set(issue.files), set(issue.tasks), set(issue.findings))
+    return list(merged.values())
+
+
+def grouped_warnings(outcomes, surface: str = "cli") -> list[str]:
+    """One message per cause across ``outcomes`` (one per results file)."""
+    return [i.message(surface) for i in group_issues(i for o in outcomes for i in o.issues)]
+
+
+@dataclass
 class AttachOutcome:
-    """What attaching did to one file: the new JSON, counts, and warnings for the user."""
+    """What attaching did to one file: the new JSON, counts, and the issues met (grouped by cause)."""
 
     data: dict
     attached: int = 0
-    warnings: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
     used: set[str] = field(default_factory=set)  # ids of findings that matched a task
+
+    @property
+    def warnings(self) -> list[str]:
+        """One CLI message per cause for this file."""
+        return [i.message("cli") for i in group_issues(self.issues)]
 
 
 def parse_model_corpus(pairs) -> dict[str, str]:
@@ -114,9 +185,9 @@ def attach_findings(result: EvalResult, findings: list[Finding], task_map: TaskM
     earlier = (result.attachment or {}).get("tasks") or {}
     outcome = AttachOutcome(data={})
     if not model.resolved:
-        outcome.warnings.append(
-            f"{result.path}: model {model.label!r} is not in the catalogue; findings attached without checking "
-            f"their corpus (map it with --model-corpus {model.label}=CORPUS[:version])")
+        known = model.entry is not None
+        outcome.issues.append(Issue("corpus_unknown" if known else "model_unknown", model.label,
+                                    note=(model.entry or {}).get("note"), files={str(result.path)}))
     tasks: dict[str, dict] = {}
     for task, score in result.tasks.items():
         question = task_map.question(task)
@@ -129,9 +200,8 @@ def attach_findings(result: EvalResult, findings: list[Finding], task_map: TaskM
                 continue
             fid = finding.id
             if model.resolved and not corpus_matches(model.corpus, finding):
-                outcome.warnings.append(
-                    f"{result.path}: finding {fid} is on corpus {finding.corpus_name!r}, "
-                    f"not {model.label}'s training corpus {model.corpus!r}; not attached to {task}")
+                outcome.issues.append(Issue("other_corpus", model.label, model.corpus, finding.corpus_name,
+                                            files={str(result.path)}, tasks={task}, findings={fid}))
                 continue
             outcome.used.add(fid)
             if fid not in ids:
@@ -142,9 +212,12 @@ def attach_findings(result: EvalResult, findings: list[Finding], task_map: TaskM
             tasks[task] = {"question": question.to_dict(), "score": score.to_dict(), "findings": kept}
     for task, block in earlier.items():  # tasks a user's old task map covered stay attached
         tasks.setdefault(task, block)
+    # Other records under the key (e.g. ``contamination`` from `contamination join`) stay as they are.
+    kept = {k: v for k, v in (result.attachment or {}).items()
+            if k not in ("kind", "attachment_version", "tool_version", "results_format", "model", "tasks")}
     outcome.data = {**result.original, ATTACH_KEY: {
         "kind": KIND, "attachment_version": VERSION, "tool_version": inspectors.__version__,
-        "results_format": result.format, "model": model.to_dict(), "tasks": tasks}}
+        "results_format": result.format, "model": model.to_dict(), "tasks": tasks, **kept}}
     return outcome
 
 

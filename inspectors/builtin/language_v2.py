@@ -51,7 +51,7 @@ UND = "und"
 WINDOW_CHARS = 600
 MAX_WINDOWS = 3
 QUICK_CHARS = 300
-QUICK_CONFIDENT = 0.90
+QUICK_CONFIDENT = 0.80
 MIN_SCORE = 0.30
 COVERAGE_THRESHOLD = 0.50
 MIN_SHARE = 0.15
@@ -61,7 +61,7 @@ SCRIPT_SAMPLE = 200
 # another language CLD2 can name (am/ti, bo/dz, is/fo, id/ms, the Scandinavian and BCS groups...):
 # only these pay for the second opinion when fastText is sure; other confident answers stand.
 SECOND_OPINION = frozenset(
-    "am bo is fo id ms nb nn da no hr sr bs sh nl af fa ca oc cy gv eu mn ur ks he yi vi".split())
+    "am bo is fo id ms nb nn da no hr sr bs sh nl af fa ca oc cy gv eu mn ur ks he yi".split())
 FASTTEXT_WEIGHT = 1.0
 CLD2_WEIGHT = 1.2
 

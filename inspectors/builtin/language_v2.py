@@ -52,11 +52,12 @@ WINDOW_CHARS = 600
 MAX_WINDOWS = 3
 QUICK_CHARS = 300
 QUICK_CONFIDENT = 0.80
+TAIL_CHARS = 200
 MIN_SCORE = 0.30
 COVERAGE_THRESHOLD = 0.50
 MIN_SHARE = 0.15
 MIXED_SHARE = 0.50
-SCRIPT_SAMPLE = 200
+SCRIPT_SAMPLE = 120
 # fastText's confident answers that measurement (benchmarks/bench_language_v2.py) showed to hide
 # another language CLD2 can name (am/ti, bo/dz, is/fo, id/ms, the Scandinavian and BCS groups...):
 # only these pay for the second opinion when fastText is sure; other confident answers stand.
@@ -64,6 +65,11 @@ SECOND_OPINION = frozenset(
     "am bo is fo id ms nb nn da no hr sr bs sh nl af fa ca oc cy gv eu mn ur ks he yi".split())
 FASTTEXT_WEIGHT = 1.0
 CLD2_WEIGHT = 1.2
+# Third opinion (py3langid, model inside its wheel) for a window whose two-model vote is weak or
+# names a language of a confusable group; measured to help Yoruba, Bosnian and the Sotho group.
+PY3LANGID_WEIGHT = 1.0
+THIRD_BELOW = 0.6
+THIRD_GROUPS = frozenset("bs hr sr rn rw st nso tn xh zu ss yo id ms nb nn da ks ur".split())
 
 LANGUAGES_TYPE = pa.list_(pa.struct([("code", pa.string()), ("share", pa.float32())]))
 
@@ -153,14 +159,21 @@ def _labels() -> tuple[str, ...]:
 
 
 LABELS = _labels()
+# Codes each model can emit, after the mapping: a model is only counted against a language it knows.
+KNOWS = {backend: frozenset(c for raw in raws for c in normalize_code(raw, backend)) - {UND}
+         for backend, raws in _RAW_LABELS.items()}
+WEIGHTS = {"fasttext": FASTTEXT_WEIGHT, "cld2": CLD2_WEIGHT, "py3langid": PY3LANGID_WEIGHT}
 
 
 @lru_cache(maxsize=1)
-def _script_table() -> tuple[dict[int, str], list[str]]:
+def _script_table() -> tuple[dict[int, str | None], list[str]]:
     # One translate table from code point to a one-character script id: str.translate and Counter
     # run in C, so the script of a window costs a few microseconds.
     names = sorted({r[2] for r in _SCRIPT_RANGES}) + ["Zyyy"]
-    table: dict[int, str] = {}
+    # Spaces, digits and punctuation are deleted: a character missing from the table costs
+    # str.translate a failed lookup, and these are most of the non-letters in running text.
+    table: dict[int, str | None] = {cp: None for cp in (*range(0x00, 0xC0), *range(0x2000, 0x2070),
+                                                        *range(0x3000, 0x3040), *range(0xFF00, 0xFF21))}
     for lo, hi, name in _SCRIPT_RANGES:
         if hi > 0xFFFF:
             continue
@@ -209,6 +222,26 @@ def _models():
     return v1._fasttext(), v1._cld2()
 
 
+def _third(text: str, votes: dict[str, float], top: str) -> bool:
+    """Ask py3langid about ``text``; add its answer to ``votes`` and say whether it counted.
+
+    When py3langid cannot emit the two-model winner ``top`` (e.g. Tigrinya), its answer counts only
+    if it names a language neither other model knows: a model is no judge of a language it lacks.
+    """
+    try:
+        ranked = v1._py3langid()(text)
+    except Exception:  # noqa: BLE001
+        return False
+    if top not in KNOWS["py3langid"]:
+        ranked = [(c, p) for c, p in ranked
+                  if not any(x in KNOWS["fasttext"] or x in KNOWS["cld2"] for x in normalize_code(c))]
+        if not ranked:
+            return False
+    for code, prob in ranked:
+        _add(votes, normalize_code(code, "py3langid"), PY3LANGID_WEIGHT * prob)
+    return True
+
+
 def _vote(text: str, ft, cld2, votes: dict[str, float], weight: float) -> None:
     """Add the two models' weighted top-3 for ``text`` into ``votes`` (scaled by ``weight``)."""
     try:
@@ -231,6 +264,11 @@ def _add(votes: dict[str, float], codes: tuple[str, ...], weight: float) -> None
     else:  # a merged label: credit goes to whichever member is already ahead (first if none)
         best = max(codes, key=lambda c: votes.get(c, 0.0))
         votes[best] = votes.get(best, 0.0) + weight
+
+
+def _carried(code: str, asked: list[str]) -> float:
+    """Weight of the asked models that can emit ``code`` (at least the smallest, never 0)."""
+    return sum(WEIGHTS[name] for name in asked if code in KNOWS[name]) or min(WEIGHTS.values())
 
 
 def _merge_script(code: str, script: str) -> str:
@@ -271,17 +309,14 @@ def detect_one(text: str | None) -> Result:
         # on every window; the per-window vote runs only when the two do not agree confidently.
         whole = " ".join(cleaned)
         try:
-            if len(cleaned) > 1:
-                # Half the opening from the head and half from the last window: a document whose
-                # tail is in another language goes on to the per-window vote.
-                quick = ft(cleaned[0][: QUICK_CHARS // 2])
-                tail = ft(cleaned[-1][: QUICK_CHARS // 2])
-                if not tail or tail[0][0] != quick[0][0]:
+            quick = ft(cleaned[0][:QUICK_CHARS])
+            if len(cleaned) > 1 and quick and quick[0][1] >= QUICK_CONFIDENT:
+                # The opening is clear: CLD2 (cheap) checks the last window, and a document whose
+                # tail reads as another language goes on to the per-window vote.
+                tail = cld2(cleaned[-1][:TAIL_CHARS])
+                tail_code = normalize_code(tail[0][0], "cld2")[0] if tail else UND
+                if tail_code not in (UND, normalize_code(quick[0][0], "fasttext")[0]):
                     quick = [(quick[0][0], 0.0)]
-                else:
-                    quick = [(quick[0][0], min(quick[0][1], tail[0][1]))]
-            else:
-                quick = ft(whole[:QUICK_CHARS])
         except Exception:  # noqa: BLE001
             quick = []
         if quick and quick[0][1] >= QUICK_CONFIDENT and quick[0][0] not in SECOND_OPINION:
@@ -301,7 +336,7 @@ def detect_one(text: str | None) -> Result:
                 score = (FASTTEXT_WEIGHT * quick[0][1] + CLD2_WEIGHT * second[0][1]) / (
                     FASTTEXT_WEIGHT + CLD2_WEIGHT)
                 return code0, min(score, 1.0), note, script, [{"code": code0, "share": 1.0}]
-    total = 0.0
+    consulted = {"fasttext": 0.0, "cld2": 0.0, "py3langid": 0.0}  # characters each model judged
     votes: dict[str, float] = {}
     window_winners: dict[str, float] = {}
     for part in cleaned:
@@ -310,16 +345,24 @@ def detect_one(text: str | None) -> Result:
         if not mine:
             continue
         size = float(len(part))
-        total += size
+        asked = ["fasttext", "cld2"]
+        top, top_weight = max(mine.items(), key=lambda item: item[1])
+        if top_weight / _carried(top, asked) < THIRD_BELOW or top in THIRD_GROUPS:
+            if _third(part, mine, top):
+                asked.append("py3langid")
+            top, top_weight = max(mine.items(), key=lambda item: item[1])
+        for name in asked:
+            consulted[name] += size
         for code, weight in mine.items():
             votes[code] = votes.get(code, 0.0) + weight * size
-        top, top_weight = max(mine.items(), key=lambda item: item[1])
-        if top_weight / (FASTTEXT_WEIGHT + CLD2_WEIGHT) >= MIN_SCORE:
+        if top_weight / _carried(top, asked) >= MIN_SCORE:
             window_winners[top] = window_winners.get(top, 0.0) + size
     if not votes:
         return UND, 0.0, "backend error", script, None
     code, weight = max(votes.items(), key=lambda item: item[1])
-    score = min(max(weight / (total * (FASTTEXT_WEIGHT + CLD2_WEIGHT)), 0.0), 1.0)
+    # The score is the winner's share of the weight of the models that could have named it.
+    known = sum(WEIGHTS[name] * chars for name, chars in consulted.items() if code in KNOWS[name])
+    score = min(max(weight / known, 0.0), 1.0) if known else 0.0
     code = _merge_script(code, script)
     shares = _shares(window_winners, script)
     if shares and len(shares) > 1 and shares[0]["share"] < MIXED_SHARE:

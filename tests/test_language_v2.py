@@ -111,19 +111,21 @@ def _scores(texts, langs):
 
 
 def test_longtail_documents_floor():
-    # 20 pseudo-documents per language (of up to 60); measured on all: see benchmarks/RESULTS.md.
+    # 20 pseudo-documents per language (of up to 60); measured on all in benchmarks/RESULTS.md.
     acc, macro, emitted, claimed = _scores(*_longtail("documents", 20))
-    assert macro >= 0.60, macro
-    assert emitted >= 125, emitted
-    assert claimed >= 0.93, claimed
+    # Measured on this subsample: macro 0.705, 146 languages emitted, 0.966 over them.
+    assert macro >= 0.67, macro
+    assert emitted >= 140, emitted
+    assert claimed >= 0.94, claimed
     assert acc["vi"] >= 0.99 and acc["sn"] >= 0.9 and acc["zu"] >= 0.8 and acc["id"] >= 0.9
 
 
 def test_longtail_sentences_floor():
     acc, macro, emitted, claimed = _scores(*_longtail("sentences", 40))
-    assert macro >= 0.57, macro
-    assert emitted >= 135, emitted
-    assert claimed >= 0.84, claimed
+    # Measured on this subsample: macro 0.676, 156 languages emitted, 0.876 over them.
+    assert macro >= 0.64, macro
+    assert emitted >= 150, emitted
+    assert claimed >= 0.85, claimed
     assert acc["vi"] >= 0.99
 
 

@@ -52,12 +52,13 @@ WINDOW_CHARS = 600
 MAX_WINDOWS = 3
 QUICK_CHARS = 300
 QUICK_CONFIDENT = 0.80
-TAIL_CHARS = 200
-MIN_SCORE = 0.30
-COVERAGE_THRESHOLD = 0.50
+TAIL_CHARS = 120
+MIN_SCORE = 0.50
+COVERAGE_THRESHOLD = 0.60
 MIN_SHARE = 0.15
 MIXED_SHARE = 0.50
-SCRIPT_SAMPLE = 120
+SCRIPT_SAMPLE = 80
+HAN_SAMPLE = 600
 # fastText's confident answers that measurement (benchmarks/bench_language_v2.py) showed to hide
 # another language CLD2 can name (am/ti, bo/dz, is/fo, id/ms, the Scandinavian and BCS groups...):
 # only these pay for the second opinion when fastText is sure; other confident answers stand.
@@ -212,7 +213,8 @@ def script_of(text: str) -> tuple[str, float]:
         counts["Jpan"] = kana + counts.pop("Hani", 0)
     script, n = max(counts.items(), key=lambda item: item[1])
     if script == "Hani":
-        hans, hant = len(_HANS_ONLY.findall(text)), len(_HANT_ONLY.findall(text))
+        head = text[:HAN_SAMPLE]
+        hans, hant = len(_HANS_ONLY.findall(head)), len(_HANT_ONLY.findall(head))
         script = "Hant" if hant > hans else "Hans" if hans > hant else "Hani"
     return script, n / total
 

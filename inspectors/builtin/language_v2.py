@@ -32,6 +32,7 @@ The closed set of codes the cascade can emit is :data:`LABELS` (``labels`` of th
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -273,10 +274,62 @@ def _carried(code: str, asked: list[str]) -> float:
     return sum(WEIGHTS[name] for name in asked if code in KNOWS[name]) or min(WEIGHTS.values())
 
 
-def _merge_script(code: str, script: str) -> str:
-    if code in ("hr", "bs") and script == "Cyrl":
+# Orthographic cues that the models miss, each a closed, documented list:
+# written Cantonese characters (not used in Standard Written Chinese);
+_YUE = re.compile("[嘅係唔咗喺佢嘢冇咁啲乜嚟睇畀哋噉嗰啱]")
+# letters of Kashmiri's Perso-Arabic alphabet that Urdu, Persian and Arabic do not use;
+_KS = re.compile("[\u0620\u0672\u06c4\u065a\u065b\u0673]")
+# Sorani Kurdish letters (ە ێ ڕ ڵ), used for Sorani but not for Persian, Arabic or Urdu.
+_CKB = re.compile("[\u06d5\u06ce\u0695\u06b5]")
+_PERSO_ARABIC = frozenset({"ur", "ar", "fa", "ps", "sd", "ks", "ku", "ckb", "azb"})
+# Serbian (ekavian) against Croatian and Bosnian (ijekavian), and the vocabularies that then tell
+# Croatian from Bosnian: common words only, matched whole.
+_BCS = frozenset({"hr", "sr", "bs"})
+_EKAVIAN = re.compile(r"\b(?:vreme|mesto|mesta|deca|dece|lepo|lepa|pesma|pesme|uvek|dete|deteta|svet|"
+                      r"sveta|ovde|gde|posle|reč|reči|mleko|reka|reke|cena|cene|mera|mere|telo|tela|"
+                      r"belo|beli|hteo|sedeo|nedelja|nedelje|pre|lek|leka|severn\w*|zavet\w*)\b", re.I)
+_IJEKAVIAN = re.compile(r"\b(?:vrijeme|mjesto|mjesta|djeca|djece|lijepo|lijepa|pjesma|pjesme|uvijek|"
+                        r"dijete|djeteta|svijet|svijeta|ovdje|gdje|poslije|riječ|riječi|mlijeko|"
+                        r"rijeka|rijeke|cijena|cijene|mjera|mjere|tijelo|tijela|bijelo|bijeli|htio|"
+                        r"sjedio|nedjelja|nedjelje|prije|lijek|lijeka|sjevern\w*|zavjet\w*)\b", re.I)
+_CROATIAN = re.compile(r"\b(?:tisuća|tisuće|tisuću|tjedan|tjedna|tjedno|kruh|glazba|glazbe|zrakoplov\w*|"
+                       r"tko|sveučilišt\w*|izvješć\w*|vlak|vlaka|kazališt\w*|siječnj\w*|veljač\w*|"
+                       r"ožujk\w*|travnj\w*|svibnj\w*|lipnj\w*|srpnj\w*|kolovoz\w*|rujn\w*|"
+                       r"listopad\w*|studenog|prosinc\w*|povijest\w*|obitelj\w*|točno|točka|"
+                       r"znanost\w*|tijekom|uvjet\w*|sudjelova\w*)\b", re.I)
+_BOSNIAN = re.compile(r"\b(?:hiljad\w*|sedmic\w*|hljeb\w*|muzik\w*|univerzitet\w*|historij\w*|"
+                      r"porodic\w*|tačno|tačka|nauk\w*|tokom|uslov\w*|učestvova\w*|voz|voza|"
+                      r"pozorišt\w*|januar\w*|februar\w*|mart|marta|juni|juli|augusta?|"
+                      r"septemb\w*|oktob\w*|novemb\w*|decemb\w*|općin\w*|opštin\w*)\b", re.I)
+
+
+def _refine(code: str, script: str, text: str) -> str:
+    """Apply the script and orthography rules to a decided ``code``."""
+    if code in _BCS and script == "Cyrl":
         return "sr"
+    if code == "ku" and script == "Arab":
+        return "ckb"  # Kurdish in Arabic script is Sorani; Kurmanji is written in Latin
+    if code == "zh" and len(_YUE.findall(text, 0, HAN_SAMPLE)) >= 2:
+        return "yue"
+    if code in _PERSO_ARABIC and script == "Arab":
+        if _KS.search(text):
+            return "ks"
+        if code != "ckb" and len(_CKB.findall(text, 0, HAN_SAMPLE)) >= 2:
+            return "ckb"
     return code
+
+
+def _bcs(text: str) -> str | None:
+    """Serbian, Croatian or Bosnian from orthography and vocabulary; ``None`` when unclear."""
+    ek, ij = len(_EKAVIAN.findall(text)), len(_IJEKAVIAN.findall(text))
+    if ek >= 2 and ek > 2 * ij:
+        return "sr"
+    hr, bs = len(_CROATIAN.findall(text)), len(_BOSNIAN.findall(text))
+    if hr > bs:
+        return "hr"
+    if bs >= 2 and bs > hr and ij >= ek:
+        return "bs"
+    return None
 
 
 Result = tuple[str, float, str | None, str, list[dict] | None]
@@ -298,6 +351,10 @@ def detect_one(text: str | None) -> Result:
         reason = "too short" if v1._LETTER.search(sample) else "no letters"
         return UND, 0.0, reason, script_of(sample)[0], None
     note = "invalid utf-8 replaced" if replaced else None
+    if not sample.isascii() and not unicodedata.is_normalized("NFC", sample):
+        # Decomposed tone marks and nuktas (Yoruba, Bengali, Odia...) read as other languages.
+        parts = [unicodedata.normalize("NFC", part) for part in parts]
+        sample = "".join(parts)
     script, share = script_of(sample)
     if script in SCRIPT_LANGUAGE and share >= 0.8:
         code = SCRIPT_LANGUAGE[script]
@@ -324,7 +381,7 @@ def detect_one(text: str | None) -> Result:
         if quick and quick[0][1] >= QUICK_CONFIDENT and quick[0][0] not in SECOND_OPINION:
             code = normalize_code(quick[0][0], "fasttext")
             if len(code) == 1 and code[0] != UND:
-                code0 = _merge_script(code[0], script)
+                code0 = _refine(code[0], script, sample)
                 return code0, min(quick[0][1], 1.0), note, script, [{"code": code0, "share": 1.0}]
         try:
             second = cld2(whole) if quick and quick[0][1] >= QUICK_CONFIDENT else []
@@ -334,7 +391,7 @@ def detect_one(text: str | None) -> Result:
             code = normalize_code(quick[0][0], "fasttext")
             other = normalize_code(second[0][0], "cld2")
             if len(code) == 1 and code == other and second[0][1] >= QUICK_CONFIDENT:
-                code0 = _merge_script(code[0], script)
+                code0 = _refine(code[0], script, sample)
                 score = (FASTTEXT_WEIGHT * quick[0][1] + CLD2_WEIGHT * second[0][1]) / (
                     FASTTEXT_WEIGHT + CLD2_WEIGHT)
                 return code0, min(score, 1.0), note, script, [{"code": code0, "share": 1.0}]
@@ -365,8 +422,13 @@ def detect_one(text: str | None) -> Result:
     # The score is the winner's share of the weight of the models that could have named it.
     known = sum(WEIGHTS[name] * chars for name, chars in consulted.items() if code in KNOWS[name])
     score = min(max(weight / known, 0.0), 1.0) if known else 0.0
-    code = _merge_script(code, script)
-    shares = _shares(window_winners, script)
+    if code in _BCS and script == "Latn":
+        member = _bcs(sample)
+        if member:  # the group is clear to the models, the member to the orthography
+            group = sum(votes.get(c, 0.0) for c in _BCS)
+            code, score = member, min(max(group / known, 0.0), 1.0) if known else 0.0
+    code = _refine(code, script, sample)
+    shares = _shares(window_winners, script, sample)
     if shares and len(shares) > 1 and shares[0]["share"] < MIXED_SHARE:
         return UND, score, "mixed", script, shares
     if score < MIN_SCORE:
@@ -374,13 +436,13 @@ def detect_one(text: str | None) -> Result:
     return code, score, note, script, shares or [{"code": code, "share": 1.0}]
 
 
-def _shares(winners: dict[str, float], script: str) -> list[dict]:
+def _shares(winners: dict[str, float], script: str, text: str) -> list[dict]:
     total = sum(winners.values())
     if not total:
         return []
     merged: dict[str, float] = {}
     for code, size in winners.items():
-        code = _merge_script(code, script)
+        code = _refine(code, script, text)
         merged[code] = merged.get(code, 0.0) + size / total
     out = [{"code": c, "share": round(s, 3)} for c, s in merged.items() if s >= MIN_SHARE]
     return sorted(out, key=lambda item: -item["share"])

@@ -101,10 +101,14 @@ def calibration(preds, langs, edges=(0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="", help="extra raw backends: heliport,py3langid,cld2")
+    parser.add_argument("--speed-only", action="store_true", help="only the v1/v2 speed rounds")
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "language_v2_per_lang.tsv"))
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    if args.speed_only:
+        speed(None)
+        return
     methods = {"v1 (fasttext)": method_v1, "v2 (cascade)": method_v2}
     for name in filter(None, args.backends.split(",")):
         methods[name] = raw_method(name)
@@ -151,6 +155,11 @@ def main() -> None:
     for lo, hi, n, a in calibration(preds, all_langs):
         print(f"| [{lo:.1f}, {min(hi, 1.0):.1f}) | {n} | {a:.3f} |")
 
+    speed(data)
+
+
+def speed(data) -> None:
+    """v1 and v2 on the same >= 4 KB documents (and 20,000 sentences), one core, interleaved."""
     texts, langs = xquad()
     docs, _ = four_kb_docs(texts, langs)
     print(f"\n## Speed on {len(docs)} docs of >= 4 KB, one core, same run\n")
@@ -169,7 +178,7 @@ def main() -> None:
     for mname, rate in rates.items():
         print(f"{mname}: {rate:,.0f} docs/s")
     print(f"v2 / v1: {rates['v2 (cascade)'] / rates['v1 (fasttext)']:.2f}x")
-    for sname in ("sentences",):
+    for sname in ("sentences",) if data else ():
         t = data[sname][0][:20000]
         for mname, run in (("v1 (fasttext)", method_v1), ("v2 (cascade)", method_v2)):
             start = time.perf_counter()

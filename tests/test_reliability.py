@@ -113,3 +113,86 @@ def test_memory_limit_is_a_one_line_error(tiny, cli, monkeypatch):
     code, _, err = cli("sql", tiny, "select count(distinct s) from (select repeat('x', 100) || range s "
                                     "from range(20000000))")
     assert code == 2 and "memory" in err and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- 4, 7: hostile query files
+
+def _query_file(folder: Path, name: str, sql: str, extra: str = "", kind: str = "slice") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.sql"
+    path.write_text(f"-- ---\n-- title: {name}\n-- version: 1\n-- kind: {kind}\n-- requires: [length]\n{extra}-- ---\n{sql}\n")
+    return path
+
+
+def _breakout(target: Path) -> str:
+    return f"select 1 as x) ; copy (select 42) to '{target}' ; select * from (select 1 as x"
+
+
+def test_break_out_is_refused_by_validate_sql_and_run(tiny, cli, tmp_path):
+    target = tmp_path / "pwned.csv"
+    hostile = _query_file(tmp_path / "q", "hostile", _breakout(target))
+    for args in (("query", "validate", hostile), ("query", "run", hostile, "--corpus", tiny),
+                 ("sql", tiny, _breakout(target))):
+        code, _, err = cli(*args)
+        assert code == 2 and ("does not parse" in err or "exactly one SQL statement" in err), (args, err)
+    assert not target.exists()
+
+
+def test_strata_are_validated_as_one_expression_and_never_break_out(tiny, cli, tmp_path):
+    target = tmp_path / "pwned.csv"
+    when = f"1=1) THEN 'a' END FROM _batch; COPY (select 42) TO '{target}'; SELECT CASE WHEN (1=1"
+    extra = f'-- strata:\n--   - {{name: a, when: "{when}"}}\n'
+    hostile = _query_file(tmp_path / "q", "hostile_strata", "SELECT * FROM documents WHERE n_chars > 3", extra)
+    code, _, err = cli("query", "validate", hostile)
+    assert code == 2 and "strata" in err and ("does not parse" in err or "exactly one" in err), err
+    code, _, err = cli("query", "run", hostile, "--corpus", tiny, "--stratified")
+    assert code == 2 and ("does not parse" in err or "exactly one" in err) and "Traceback" not in err
+    assert not target.exists()
+    # a strata condition that reads a file is refused by the sandbox, without the file's contents
+    extra = "-- strata:\n--   - {name: a, when: \"(select count(*) from read_csv('/etc/passwd')) > 0\"}\n"
+    reader = _query_file(tmp_path / "q", "reader_strata", "SELECT * FROM documents WHERE n_chars > 3", extra)
+    code, _, err = cli("query", "run", reader, "--corpus", tiny, "--stratified")
+    assert code == 2 and "root:" not in err and err.count("\n") == 1
+    # and validate now checks strata that do not bind
+    extra = "-- strata:\n--   - {name: a, when: \"no_such_column > 1\"}\n"
+    broken = _query_file(tmp_path / "q", "broken_strata", "SELECT * FROM documents WHERE n_chars > 3", extra)
+    code, _, err = cli("query", "validate", broken)
+    assert code == 2 and "strata do not prepare" in err and "no_such_column" in err
+
+
+def test_install_is_named_install(tiny, cli):
+    code, _, err = cli("sql", tiny, "install httpfs")
+    assert code == 2 and "got INSTALL" in err
+
+
+def test_query_name_cannot_leave_the_query_folders(home, cli, tmp_path, monkeypatch):
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(queries))
+    _query_file(tmp_path, "outside", "SELECT * FROM documents")
+    monkeypatch.chdir(queries)
+    code, _, err = cli("query", "show", "../outside")
+    assert code == 2 and "is not a name" in err
+    code, _, err = cli("query", "show", "language_share/../../outside")
+    assert code == 2 and "is not a name" in err
+
+
+def test_catastrophic_highlight_regex_does_not_hang(home, tmp_path):
+    from inspectors.core import evidence
+
+    text = "word " * 40 + "!"
+    start = time.monotonic()
+    out = evidence.snippet(text, (r"(\w+\s?)+$",))
+    assert time.monotonic() - start < 2
+    assert out.startswith("word word")
+    # ordinary highlights keep re's Unicode word boundaries
+    assert "**của**" in evidence.snippet("tên của tôi", (r"\b(của|và)\b",))
+
+
+def test_query_run_with_a_catastrophic_highlight_finishes(tiny, cli, tmp_path):
+    slow = _query_file(tmp_path / "q", "slow_highlight", "SELECT * FROM documents WHERE n_chars > 3",
+                       '-- highlight: ["(\\\\w+\\\\s?)+$"]\n')
+    start = time.monotonic()
+    code, out, err = cli("query", "run", slow, "--corpus", tiny)
+    assert code == 0, err
+    assert time.monotonic() - start < 30

@@ -196,3 +196,27 @@ def test_query_run_with_a_catastrophic_highlight_finishes(tiny, cli, tmp_path):
     code, out, err = cli("query", "run", slow, "--corpus", tiny)
     assert code == 0, err
     assert time.monotonic() - start < 30
+
+
+def test_query_run_timeout_and_runtime_sql_errors_are_one_line(tiny, cli, tmp_path):
+    slow = _query_file(tmp_path / "q", "slow_report", "SELECT count(*) AS n FROM documents a, range(100000000) b, "
+                       "range(100000000) c WHERE b.range + c.range = a.row", kind="report")
+    start = time.monotonic()
+    code, _, err = cli("query", "run", slow, "--corpus", tiny, "--timeout", "1")
+    assert time.monotonic() - start < 30
+    assert code == 2 and "ran past the timeout" in err and err.count("\n") == 1, err
+    overflow = _query_file(tmp_path / "q", "overflow", "SELECT max(row) + 9223372036854775807 AS n FROM documents",
+                           kind="report")
+    code, _, err = cli("query", "run", overflow, "--corpus", tiny)
+    assert code == 2 and "Overflow" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_run_options_timeout_reaches_the_run_layer(tiny, tmp_path):
+    from inspectors.core import run
+    from inspectors.core.errors import BadInput
+    import duckdb
+
+    slow = _query_file(tmp_path / "q", "slow_report", "SELECT count(*) AS n FROM documents a, range(100000000) b, "
+                       "range(100000000) c WHERE b.range + c.range = a.row", kind="report")
+    with pytest.raises((duckdb.InterruptException, BadInput)):
+        run.run(str(slow), str(tiny), timeout=1)

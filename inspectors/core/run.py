@@ -132,12 +132,13 @@ class RunContext:
     def connection(self):
         """The run's one connection: ``documents`` over the profiled shards, attributes only at first."""
         if self._con is None:
-            self._con = views.open_documents(self.chosen, False, self.plan.rows_per_shard, self.done)
+            self._con = views.guard(views.open_documents(self.chosen, False, self.plan.rows_per_shard, self.done),
+                                    self.options.timeout)
         return self._con
 
     def connection_over(self, table: pa.Table):
         """Make the run's connection a view over ``table`` (a stratified scan's tagged sample, with text)."""
-        self._con = views.open_table(table)
+        self._con = views.guard(views.open_table(table), self.options.timeout)
         self._text = True
         return self._con
 

@@ -332,6 +332,13 @@ def deadline(con: duckdb.DuckDBPyConnection, timeout: float | None):
         timer.cancel()
 
 
+def guard(con: duckdb.DuckDBPyConnection, timeout: float | None) -> duckdb.DuckDBPyConnection:
+    """``con``, interrupted once ``timeout`` seconds have passed (a run's query phase, all statements)."""
+    if timeout and timeout > 0:
+        arm(con, timeout)
+    return con
+
+
 def arm(con: duckdb.DuckDBPyConnection, timeout: float) -> threading.Timer:
     """A started daemon timer that interrupts ``con`` after ``timeout`` seconds (``cancel()`` it when done)."""
 

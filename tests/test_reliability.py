@@ -220,3 +220,45 @@ def test_run_options_timeout_reaches_the_run_layer(tiny, tmp_path):
                        "range(100000000) c WHERE b.range + c.range = a.row", kind="report")
     with pytest.raises((duckdb.InterruptException, BadInput)):
         run.run(str(slow), str(tiny), timeout=1)
+
+
+# ---------------------------------------------------------------- 3. NFD text
+
+def _vietnamese(chars: int = 80) -> list[str]:
+    from conftest import SAMPLE
+
+    texts = []
+    for path in sorted((SAMPLE / "flat").glob("*.parquet")):
+        texts += [t for t in pq.read_table(path, columns=["text"]).column("text").to_pylist()
+                  if "của" in t or "Việt" in t or "những" in t]
+    return [t[:chars] for t in texts]
+
+
+def test_nfd_vietnamese_keeps_its_language(home, cli, tmp_path):
+    import unicodedata
+
+    texts = _vietnamese()
+    assert len(texts) >= 40
+    nfc = _write_jsonl(tmp_path / "nfc" / "a.jsonl", texts)
+    nfd = _write_jsonl(tmp_path / "nfd" / "a.jsonl", [unicodedata.normalize("NFD", t) for t in texts])
+    counts = []
+    for shard in (nfc, nfd):
+        assert cli("profile", shard, "--inspectors", "language")[0] == 0
+        out = cli("sql", shard, "select language, count(*) n from documents group by all order by n desc, language",
+                  "--format", "json")[1]
+        counts.append(json.loads(out))
+    assert counts[0] == counts[1]
+    assert counts[0][0]["language"] == "vi"
+
+
+def test_nfc_is_cheap_and_leaves_nfc_text_alone():
+    import unicodedata
+
+    from inspectors.core.shards import nfc
+
+    ascii_batch = pa.RecordBatch.from_pydict({"row": [0], "text": ["plain"]})
+    assert nfc(ascii_batch) is ascii_batch
+    composed = pa.RecordBatch.from_pydict({"row": [0, 1], "text": ["Tiếng Việt", None]})
+    assert nfc(composed) is composed
+    decomposed = pa.RecordBatch.from_pydict({"row": [0, 1], "text": [unicodedata.normalize("NFD", "Tiếng Việt"), None]})
+    assert nfc(decomposed).column(1).to_pylist() == ["Tiếng Việt", None]

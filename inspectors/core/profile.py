@@ -17,7 +17,7 @@ import pyarrow as pa
 from inspectors.core import executors, registry, store
 from inspectors.core.columns import ColumnMap
 from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
-from inspectors.core.shards import Shard, detect_columns, read_batches
+from inspectors.core.shards import Shard, detect_columns, nfc, read_batches
 from inspectors.core.sources import Corpus
 
 
@@ -124,6 +124,7 @@ def _run(shard, mapping, classes, limit, with_keys: bool) -> pa.Table:
     instances = [cls() for cls in classes]
     pieces = []
     for batch in read_batches(shard, mapping, ordered, limit):
+        batch = nfc(batch)
         columns: dict[str, pa.Array] = {}
         if with_keys:
             columns["shard"] = pa.array([shard.uri] * batch.num_rows, pa.string())

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -126,6 +127,26 @@ def read_batches(
         raise
     except Exception as error:
         raise ShardError(shard.uri, f"cannot read: {type(error).__name__}: {error}") from error
+
+
+def nfc(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with ``text`` in Unicode NFC, so decomposed (NFD) tone marks do not change a language.
+
+    Cheap where nothing can change: an all-ASCII column is returned as it is, and a column whose
+    strings are all NFC already (``unicodedata.is_normalized``, a fast check) too; only otherwise is the
+    column normalised (``pyarrow.compute.utf8_normalize``).
+    """
+    index = batch.schema.get_field_index("text")
+    if index < 0 or batch.num_rows == 0:
+        return batch
+    text = batch.column(index)
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return batch
+    if pc.all(pc.string_is_ascii(text)).as_py() in (True, None):
+        return batch
+    if all(v is None or unicodedata.is_normalized("NFC", v) for v in text.to_pylist()):
+        return batch
+    return batch.set_column(index, batch.schema.field(index), pc.utf8_normalize(text, form="NFC"))
 
 
 def _standard_batch(shard, start: int, n: int, values: dict[str, pa.Array], fields) -> pa.RecordBatch:

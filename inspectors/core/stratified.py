@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from inspectors.core import registry, store, views
 from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
-from inspectors.core.shards import Shard, detect_columns, read_batches
+from inspectors.core.shards import Shard, detect_columns, nfc, read_batches
 
 REST = "rest"
 
@@ -69,7 +69,7 @@ def prefilter_shard(shard: Shard, case_sql: str, params: dict, overrides: dict |
         con.execute("SET lock_configuration = true")
         rows, strata, sizes = [], [], []
         for batch in read_batches(shard, mapping, ("text", "url", "source")):
-            con.register("_batch", batch)
+            con.register("_batch", nfc(batch))
             result = con.execute(sql, params).fetchnumpy()
             rows.append(result["row"])
             strata.append(np.asarray(result["stratum"], dtype=object))
@@ -121,7 +121,7 @@ def tag_sample(shard: Shard, rows: list[int], inspector_keys: list[str], overrid
         mask = np.isin(row_numbers, wanted)
         if not mask.any():
             continue
-        picked = batch.filter(pa.array(mask))
+        picked = nfc(batch.filter(pa.array(mask)))
         columns = {"shard": pa.array([shard.uri] * picked.num_rows, pa.string())}
         for name in picked.schema.names:
             columns[name] = picked.column(name)

@@ -262,3 +262,24 @@ def test_nfc_is_cheap_and_leaves_nfc_text_alone():
     assert nfc(composed) is composed
     decomposed = pa.RecordBatch.from_pydict({"row": [0, 1], "text": [unicodedata.normalize("NFD", "Tiếng Việt"), None]})
     assert nfc(decomposed).column(1).to_pylist() == ["Tiếng Việt", None]
+
+
+# ---------------------------------------------------------------- 11. empty shards
+
+def test_empty_shards_are_valid_with_zero_rows(home, cli, tmp_path):
+    folder = tmp_path / "c"
+    _write_jsonl(folder / "full.jsonl", ["a document with some words"] * 4)
+    pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}),
+                   folder / "empty.parquet")
+    (folder / "empty.jsonl").write_text("")
+    code, out, err = cli("profile", folder)
+    assert code == 0, err
+    code, out, err = cli("sql", folder, "select shard, count(*) n from documents group by shard", "--format", "json")
+    assert code == 0, err
+    assert sum(r["n"] for r in json.loads(out)) == 4
+    empty = folder / "empty.jsonl"
+    code, _, err = cli("profile", empty, "--text-column", "text")
+    assert code == 0, err
+    code, out, err = cli("sql", empty, "select count(*) n, count(text) t from documents", "--text-column", "text",
+                         "--format", "json")
+    assert code == 0 and json.loads(out) == [{"n": 0, "t": 0}], err

@@ -141,9 +141,18 @@ def _run(shard, mapping, classes, limit, with_keys: bool) -> pa.Table:
                 columns[f.name] = pa.array(array, f.type) if not isinstance(array, pa.Array) else array.cast(f.type)
         pieces.append(pa.table(columns))
     registry.release_values()
-    if not pieces:
-        raise CorpuscopeError(f"shard {shard.uri}: no batches read")
+    if not pieces:  # an empty shard is valid: no rows, the same columns
+        return _empty(instances, with_keys)
     return pa.concat_tables(pieces)
+
+
+def _empty(instances, with_keys: bool) -> pa.Table:
+    fields = [pa.field("shard", pa.string()), pa.field("row", pa.int64())] if with_keys else []
+    if with_keys:
+        fields += [pa.field(key, pa.string()) for key in ("id", "url", "source")]
+    for inspector in instances:
+        fields += list(inspector.output_schema)
+    return pa.schema(fields).empty_table()
 
 
 def profile_corpus(

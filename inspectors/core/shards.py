@@ -74,6 +74,10 @@ def shard_for(uri: str, name: str | None = None) -> Shard | None:
 def detect_columns(shard: Shard, overrides: dict[str, str | None] | None = None) -> cols.ColumnMap:
     """Column mapping for ``shard``: auto-detected from its schema, then ``overrides``."""
     paths = schema_paths(shard)
+    if not paths and shard.format == "jsonl":
+        # An empty JSONL file has no records to detect columns from; it is a valid shard of 0 rows.
+        given = {k: v for k, v in (overrides or {}).items() if v}
+        return cols.ColumnMap(**{"text": "text", **given})
     mapping = cols.detect(paths, overrides)
     if mapping.text is None:
         raise BadInput(

@@ -283,3 +283,35 @@ def test_empty_shards_are_valid_with_zero_rows(home, cli, tmp_path):
     code, out, err = cli("sql", empty, "select count(*) n, count(text) t from documents", "--text-column", "text",
                          "--format", "json")
     assert code == 0 and json.loads(out) == [{"n": 0, "t": 0}], err
+
+
+# ---------------------------------------------------------------- 12. host rules
+
+def _host_rules_reference(host):
+    """The rule as specified: the longest trailing name that is a host key, and the longest proper one
+    that is a suffix key (quadratic, fine for normal hosts)."""
+    from inspectors.builtin.topic import tables
+
+    t = tables()
+    labels = host.split(".") if host else []
+    names = [".".join(labels[i:]) for i in range(len(labels))]
+    on_host = next((n for n in names if n in t.hosts), None)
+    on_suffix = next((n for n in names[1:] if n in t.suffixes), None)
+    return (t.hosts[on_host] if on_host else {}, f"host:{on_host}" if on_host else None,
+            t.suffixes[on_suffix] if on_suffix else {}, f"suffix:.{on_suffix}" if on_suffix else None)
+
+
+def test_host_rules_are_linear_and_unchanged_for_normal_hosts():
+    from inspectors.builtin.topic import _host_rules, tables
+
+    t = tables()
+    hosts = ["", "example.org", "a.b.c.d.e.f.example.co.uk"]
+    for key in list(t.hosts)[:300] + list(t.suffixes)[:300]:
+        hosts += [key, f"www.{key}", f"x.y.z.{key}", f"{key}.evil.com"]
+    for host in hosts:
+        assert _host_rules(host) == _host_rules_reference(host), host
+    for size in (64_000, 1_000_000):
+        host = ".".join(["a"] * (size // 2)) + ".gov.uk"
+        start = time.process_time()
+        _host_rules(host)
+        assert time.process_time() - start < 1.0, size

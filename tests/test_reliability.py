@@ -315,3 +315,62 @@ def test_host_rules_are_linear_and_unchanged_for_normal_hosts():
         start = time.process_time()
         _host_rules(host)
         assert time.process_time() - start < 1.0, size
+
+
+# ---------------------------------------------------------------- 10. orphaned workers
+
+_POOL_SCRIPT = """
+import os, sys, time
+from inspectors.core.executors.local import run_local
+
+def work(i):
+    open(os.path.join(sys.argv[1], str(os.getpid())), "w").close()
+    time.sleep(120)
+    return i
+
+if __name__ == "__main__":
+    for _ in run_local(work, list(range(8)), {}, 2):
+        pass
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_pool_workers_die_with_their_parent(tmp_path, signal_name):
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "pool.py"
+    script.write_text(_POOL_SCRIPT)
+    marks = tmp_path / "pids"
+    marks.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                                     os.environ.get("PYTHONPATH")]))}
+    parent = subprocess.Popen([sys.executable, str(script), str(marks)], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(marks.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = [int(p.name) for p in marks.iterdir()]
+        assert len(workers) == 2
+        parent.send_signal(getattr(signal, signal_name))
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for p in marks.iterdir():
+            if _alive(int(p.name)):
+                os.kill(int(p.name), signal.SIGKILL)

@@ -374,3 +374,30 @@ def test_pool_workers_die_with_their_parent(tmp_path, signal_name):
         for p in marks.iterdir():
             if _alive(int(p.name)):
                 os.kill(int(p.name), signal.SIGKILL)
+
+
+# ---------------------------------------------------------------- 5. allowed files
+
+def test_sandbox_allows_exactly_the_corpus_files(home, cli, tmp_path):
+    from inspectors.core import store
+    from inspectors.core.sources import resolve
+
+    mine = _write_jsonl(tmp_path / "mine" / "a.jsonl", ["mine"] * 3, "mine")
+    theirs = _write_jsonl(tmp_path / "theirs" / "a.jsonl", ["theirs"] * 3, "theirs")
+    for shard in (mine, theirs):
+        assert cli("profile", shard, "--inspectors", "length")[0] == 0
+    own = store.attribute_path(resolve(str(mine)).shards[0])
+    other = store.attribute_path(resolve(str(theirs)).shards[0])
+    spill = home / "duckdb" / "tmp"
+    (spill / "other-run").mkdir(parents=True, exist_ok=True)
+    (spill / "other-run" / "leak.csv").write_text("secret\nvalue\n")
+    code, out, _ = cli("sql", mine, f"select count(*) n from read_parquet('{own}')", "--format", "json")
+    assert code == 0 and json.loads(out) == [{"n": 3}]
+    for statement in (f"select * from read_parquet('{other}')",
+                      f"select * from glob('{other.parent}/*')",
+                      f"select * from glob('{own.parent.parent}/**')",
+                      f"select * from read_csv('{spill}/other-run/leak.csv')",
+                      f"select * from glob('{spill}/**')",
+                      f"select * from glob('{spill}/*')"):
+        code, out, err = cli("sql", mine, statement)
+        assert code == 2 and "refused" in err and "secret" not in err and "theirs" not in out, statement

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -39,14 +40,21 @@ TEXT_TABLE = "_documents_text"
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB whose home, extension and spill folders live under the cache root."""
+    """An in-memory DuckDB whose home, extension and spill folders live under the cache root.
+
+    Its ``memory_limit`` is ``memory_limit()``; its spill folder is its own (see below).
+    """
     home = paths.home() / "duckdb"
     (home / "tmp").mkdir(parents=True, exist_ok=True)
+    # DuckDB lets user SQL read its temp folder even with external access off: one folder per
+    # connection (DuckDB creates it on the first spill and removes it on close) so a query sees only
+    # its own connection's spill files, never another run's.
+    spill = home / "tmp" / uuid.uuid4().hex
     con = duckdb.connect(
         config={
             "home_directory": str(home),
             "extension_directory": str(home / "extensions"),
-            "temp_directory": str(home / "tmp"),
+            "temp_directory": str(spill),
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             "threads": 2,
@@ -127,8 +135,8 @@ def open_documents(shards: list[Shard], with_text: bool = False, limit: int | No
         scan = "_attribute_files"
     else:
         scan = f"read_parquet({_sql_list(files)}, union_by_name = true)"
-        allowed = sorted({str(Path(f).parent) + "/" for f in files})
-        con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
+        # Exactly the corpus's attribute files: not their cache buckets, which hold other corpora's too.
+        con.execute(f"SET allowed_paths = {_sql_list(sorted(set(files)))}")
     con.execute("SET parquet_metadata_cache = true")  # one footer read per file for all of a run's statements
     con.execute(f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM {scan} {row_filter}")
     con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")

@@ -401,3 +401,127 @@ def test_sandbox_allows_exactly_the_corpus_files(home, cli, tmp_path):
                       f"select * from glob('{spill}/*')"):
         code, out, err = cli("sql", mine, statement)
         assert code == 2 and "refused" in err and "secret" not in err and "theirs" not in out, statement
+
+
+# ---------------------------------------------------------------- 8, 9: network faults
+
+@pytest.fixture
+def parquet_server(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from http_server import TestServer
+
+    root = tmp_path / "srv"
+    root.mkdir()
+    pq.write_table(pa.table({"id": [str(i) for i in range(300)], "text": [f"doc {i} " * 50 for i in range(300)]}),
+                   root / "p.parquet", row_group_size=100)
+    with TestServer(root) as server:
+        yield server
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    monkeypatch.setenv("CORPUSCOPE_HTTP_BACKOFF", "0.01")
+    from inspectors.core import storage
+
+    storage.reset_transfer_stats()
+    yield
+    storage.reset_transfer_stats()
+
+
+def test_one_reset_during_the_footer_read_is_retried(home, cli, parquet_server, fast_retries):
+    url = parquet_server.file_url("p.parquet")
+    parquet_server.fault("p.parquet", "sleep:0", "drop")  # the HEAD passes, the first footer GET is cut short
+    code, out, err = cli("profile", url, "--inspectors", "length", "--workers", "1")
+    assert code == 0, err
+    assert [r["method"] for r in parquet_server.log.requests[:3]] == ["HEAD", "GET", "GET"]
+
+
+def test_persistent_network_faults_exit_1(home, cli, parquet_server, fast_retries, monkeypatch):
+    monkeypatch.setenv("CORPUSCOPE_HTTP_RETRIES", "2")
+    url = parquet_server.file_url("p.parquet")
+    parquet_server.fault("p.parquet", "sleep:0", *["drop"] * 10)
+    code, _, err = cli("profile", url, "--inspectors", "length", "--workers", "1")
+    assert code == 1 and "3 attempts" in err and url in err
+    parquet_server.faults.clear()
+    parquet_server.fault("p.parquet", *["503"] * 10)
+    code, _, err = cli("profile", url, "--inspectors", "length", "--workers", "1")
+    assert code == 1 and "503" in err
+
+
+def test_unreachable_hosts_fail_fast(home, cli, fast_retries, monkeypatch):
+    import socket
+
+    monkeypatch.setenv("CORPUSCOPE_HTTP_BACKOFF", "5")  # a retry would show in the time
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the block ends: connection refused
+    for url, host in ((f"http://127.0.0.1:{port}/x.parquet", "127.0.0.1"),
+                      ("http://no-such-host.invalid/x.parquet", "no-such-host.invalid")):
+        start = time.monotonic()
+        code, _, err = cli("profile", url, "--inspectors", "length", "--workers", "1")
+        assert time.monotonic() - start < 4.5, url
+        assert code == 1 and f"cannot reach {host} (no network?)" in err
+
+
+class _Trickle:
+    """A loopback server that answers HEAD with a size and GET with one byte every 0.2 s."""
+
+    def __init__(self, size: int = 65536):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import threading
+
+        outer = self
+        self.stop = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_HEAD(self):
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+
+            def do_GET(self):
+                self.send_response(206)
+                self.send_header("Content-Length", str(size))
+                self.send_header("Content-Range", f"bytes 0-{size - 1}/{size}")
+                self.end_headers()
+                try:
+                    for _ in range(size):
+                        if outer.stop.is_set():
+                            return
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    return
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize("name", ["t.parquet", "t.jsonl"])
+def test_a_trickling_server_is_cut_off_by_the_request_deadline(home, cli, fast_retries, monkeypatch, name):
+    monkeypatch.setenv("CORPUSCOPE_HTTP_TIMEOUT", "1")
+    monkeypatch.setenv("CORPUSCOPE_HTTP_RETRIES", "1")
+    with _Trickle() as base:
+        start = time.monotonic()
+        code, _, err = cli("profile", f"{base}/{name}", "--inspectors", "length", "--workers", "1")
+        elapsed = time.monotonic() - start
+    assert code == 1, err
+    assert elapsed < 30, elapsed

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from inspectors.core import columns as cols
-from inspectors.core.errors import BadInput, ShardError
+from inspectors.core.errors import BadInput, RuntimeFailure, ShardError
 from inspectors.core.storage import open_binary, stat
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -104,7 +104,7 @@ def schema_paths(shard: Shard) -> set[str]:
         for _, record in zip(range(50), _json_records(shard)):
             paths |= cols.flatten_paths(record)
         return paths
-    except (ShardError, BadInput):
+    except (ShardError, BadInput, RuntimeFailure):  # a network fault is not a bad shard
         raise
     except Exception as error:  # the reader's own message names the problem; we add the shard
         raise ShardError(shard.uri, f"cannot read schema: {error}") from error
@@ -127,7 +127,7 @@ def read_batches(
             yield from _parquet_batches(shard, mapping, fields, limit, batch_rows)
         else:
             yield from _jsonl_batches(shard, mapping, fields, limit, batch_rows)
-    except (ShardError, BadInput):
+    except (ShardError, BadInput, RuntimeFailure):  # a network fault is not a bad shard
         raise
     except Exception as error:
         raise ShardError(shard.uri, f"cannot read: {type(error).__name__}: {error}") from error

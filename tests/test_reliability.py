@@ -525,3 +525,53 @@ def test_a_trickling_server_is_cut_off_by_the_request_deadline(home, cli, fast_r
         elapsed = time.monotonic() - start
     assert code == 1, err
     assert elapsed < 30, elapsed
+
+
+# ---------------------------------------------------------------- 15. concurrent runs
+
+def test_two_concurrent_runs_profile_each_shard_once(home, tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    folder = tmp_path / "c"
+    words = "the quick brown fox jumps over the lazy dog while the court hears the appeal " * 20
+    for i in range(6):
+        _write_jsonl(folder / f"s{i}.jsonl", [f"{words} {j}" for j in range(1500)], f"s{i}-")
+    env = {**os.environ, "CORPUSCOPE_HOME": str(home),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                       os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-c", "from inspectors.cli import main; main()", "profile", str(folder),
+               "--inspectors", "topic,length", "--workers", "1"]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outs = [r.communicate(timeout=300) for r in runs]
+    assert all(r.returncode == 0 for r in runs), outs
+    profiled = [int(re.search(r"(\d+) profiled", out).group(1)) for out, _ in outs]
+    assert sum(profiled) == 6, outs
+
+
+def test_a_lock_left_by_a_killed_process_does_not_block(home, cli, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from inspectors.core import store
+    from inspectors.core.sources import resolve
+
+    shard = _write_jsonl(tmp_path / "c" / "a.jsonl", ["text"] * 3)
+    path = store.attribute_path(resolve(str(shard)).shards[0])
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\nfrom pathlib import Path\nfrom inspectors.core.profile import shard_lock\n"
+        f"with shard_lock(Path({str(path)!r})):\n    print('held', flush=True)\n    time.sleep(300)\n")],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+        start = time.monotonic()
+        assert cli("profile", shard, "--inspectors", "length")[0] == 0
+        assert time.monotonic() - start < 30
+    finally:
+        if holder.poll() is None:
+            holder.kill()

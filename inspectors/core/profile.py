@@ -9,7 +9,9 @@ new or changed, only those run and their columns are merged into the cached file
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
@@ -64,11 +66,37 @@ def profile_shard(
     """Profile one shard with the inspectors named by versioned key; never raises for shard faults."""
     try:
         classes = registry.resolve(inspector_keys)
-        return _profile(shard, classes, overrides or {}, limit, root)
+        with shard_lock(store.attribute_path(shard, root)):
+            return _profile(shard, classes, overrides or {}, limit, root)
     except CorpuscopeError as error:
         return ShardResult(shard.uri, "failed", error=str(error), exit_code=error.exit_code)
     except Exception as error:  # a bug in an inspector must fail its shard, not the run
         return ShardResult(shard.uri, "failed", error=f"shard {shard.uri}: {type(error).__name__}: {error}", exit_code=1)
+
+
+@contextmanager
+def shard_lock(path):
+    """Hold an exclusive lock on ``<attribute shard>.lock`` (local attribute roots, POSIX).
+
+    A second run on the same corpus waits here for the shard the first one is profiling, then finds it
+    cached instead of profiling it again. The lock is ``flock``'s: the kernel drops it when its holder
+    dies, so a lock left by a killed process never blocks. Remote roots and systems without ``fcntl``
+    are not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if fcntl is None or not isinstance(path, Path):
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _profile(shard, classes, overrides, limit, root) -> ShardResult:

@@ -575,3 +575,21 @@ def test_a_lock_left_by_a_killed_process_does_not_block(home, cli, tmp_path):
     finally:
         if holder.poll() is None:
             holder.kill()
+
+
+# ---------------------------------------------------------------- 14. huge row groups
+
+def test_huge_row_groups_are_read_in_slices_with_the_same_rows(tmp_path, monkeypatch):
+    from inspectors.core import shards
+
+    path = tmp_path / "one.parquet"
+    pq.write_table(pa.table({"id": [str(i) for i in range(3000)], "text": [f"text {i} " * 30 for i in range(3000)]}),
+                   path, row_group_size=3000)
+    shard = shards.shard_for(str(path))
+    mapping = shards.detect_columns(shard)
+    whole = pa.Table.from_batches(list(shards.read_batches(shard, mapping)))
+    monkeypatch.setattr(shards, "HUGE_CHUNK", 0)
+    monkeypatch.setattr(shards, "STREAM_BUFFER", 4096)
+    assert shards._huge_chunks(pq.ParquetFile(path).metadata)
+    sliced = pa.Table.from_batches(list(shards.read_batches(shard, mapping)))
+    assert sliced.equals(whole)

@@ -27,6 +27,8 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst"}
 BATCH_ROWS = 1024
+STREAM_BUFFER = 4 * 1024 * 1024  # bytes read at a time from a huge Parquet column chunk
+HUGE_CHUNK = 64 * 1024 * 1024  # a column chunk past this is read in STREAM_BUFFER slices
 # Row-limited Parquet reads fetch only the leading row groups that cover the limit (the planner
 # reads this flag to count bytes the same way the reader fetches them).
 ROW_GROUP_PUSHDOWN = True
@@ -185,10 +187,16 @@ def _parquet_batches(shard, mapping, fields, limit, batch_rows):
     start = 0
     with open_binary(shard.uri) as handle:
         reader = pq.ParquetFile(handle)
+        if _huge_chunks(reader.metadata):
+            # Stream column chunks in slices (``buffer_size``) instead of loading whole chunks
+            # (``pre_buffer``): memory is then bounded by a batch, not by a huge row group
+            # (benchmarks/bench_memory.py). Ordinary files keep one range request per chunk.
+            reader = pq.ParquetFile(handle, buffer_size=STREAM_BUFFER, pre_buffer=False, metadata=reader.metadata)
         if not columns:
             columns = [reader.schema_arrow.names[0]]
         groups = row_groups_for(reader.metadata, limit)
-        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns, row_groups=groups):
+        # one thread: pyarrow's threaded reader decodes whole column chunks at once
+        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns, row_groups=groups, use_threads=False):
             if limit is not None and start + batch.num_rows > limit:
                 batch = batch.slice(0, limit - start)
             values = {name: _get_path(batch, path) for name, path in wanted.items()}
@@ -196,6 +204,16 @@ def _parquet_batches(shard, mapping, fields, limit, batch_rows):
             start += batch.num_rows
             if limit is not None and start >= limit:
                 return
+
+
+def _huge_chunks(metadata) -> bool:
+    """Whether any column chunk holds more than ``HUGE_CHUNK`` bytes (compressed)."""
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        for c in range(group.num_columns):
+            if group.column(c).total_compressed_size > HUGE_CHUNK:
+                return True
+    return False
 
 
 def row_groups_for(metadata, limit: int | None) -> list[int] | None:

@@ -57,8 +57,11 @@ def init_worker(env: str | None, parent: int) -> None:
     die_with_parent(parent)
 
 
-def die_with_parent(parent: int) -> None:
-    """End this process when process ``parent`` exits: a kernel signal on Linux, else a watchdog thread."""
+def die_with_parent(driver: int) -> None:
+    """End this process when its parent or the ``driver`` process exits: a kernel signal on Linux, else
+    a watchdog thread. The parent is the driver, or with ``forkserver`` the server (the driver is then
+    watched by pid)."""
+    parent = os.getppid()
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -68,12 +71,22 @@ def die_with_parent(parent: int) -> None:
             libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):
             pass
-    if os.getppid() != parent:  # the parent died before the signal was armed
+    if os.getppid() != parent or not _exists(driver):  # gone before the signal was armed
         os._exit(1)
 
     def watch():
-        while os.getppid() == parent:
+        while os.getppid() == parent and _exists(driver):
             time.sleep(WATCHDOG_SECONDS)
         os._exit(1)
 
     threading.Thread(target=watch, name="corpuscope-parent-watchdog", daemon=True).start()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True

@@ -336,19 +336,43 @@ def _hostname(authority: str) -> str:
     return (urlsplit(authority).hostname or "").rstrip(".").lower()
 
 
-@lru_cache(maxsize=65536)
+MAX_HOST_CHARS = 253  # DNS's limit on a host name; longer "hosts" are cut to their trailing labels
+
+
 def _host_rules(host: str) -> tuple[dict, str | None, dict, str | None]:
-    """(host rule, host evidence, suffix rule, suffix evidence) of a lower-cased host name."""
+    """(host rule, host evidence, suffix rule, suffix evidence) of a lower-cased host name.
+
+    Linear in the host's length: only the trailing names with at most as many labels as the longest
+    table key are looked up, and a host past DNS's 253 characters is cut to the labels that fit.
+    """
+    if len(host) > MAX_HOST_CHARS:
+        host = host[-MAX_HOST_CHARS - 1:].partition(".")[2]  # drop the label cut in two
+    return _host_rules_of(host)
+
+
+@lru_cache(maxsize=65536)
+def _host_rules_of(host: str) -> tuple[dict, str | None, dict, str | None]:
     t = tables()
     labels = host.split(".") if host else []
     host_rule, host_ev, suffix_rule, suffix_ev = {}, None, {}, None
-    for i in range(len(labels)):
+    for i in range(max(0, len(labels) - _key_labels(t)), len(labels)):
         name = ".".join(labels[i:])
         if name in t.hosts and not host_rule:
             host_rule, host_ev = t.hosts[name], f"host:{name}"
         if name in t.suffixes and not suffix_rule and i > 0:
             suffix_rule, suffix_ev = t.suffixes[name], f"suffix:.{name}"
     return host_rule, host_ev, suffix_rule, suffix_ev
+
+
+_KEY_LABELS: dict[int, int] = {}
+
+
+def _key_labels(t) -> int:
+    """Most labels in any host or suffix key of the tables ``t`` (computed once per tables object)."""
+    if id(t) not in _KEY_LABELS:
+        _KEY_LABELS.clear()
+        _KEY_LABELS[id(t)] = max((k.count(".") + 1 for k in (*t.hosts, *t.suffixes)), default=0)
+    return _KEY_LABELS[id(t)]
 
 
 def _path_rule(path: str) -> tuple[dict, str | None]:

@@ -89,16 +89,21 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
               help="Also write the result here (a slice's finding JSON, or the report table in --format).")
 @click.option("--evidence", "evidence_docs", type=int, default=5, show_default=True,
               help="Evidence documents kept for a slice.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Stop the query's SQL after this many seconds (profiling is not limited; default: no limit).")
 @inspector_module_option
 @column_options
 @plan_options
 @stratified_options
 @workers_option
 @engine_options
-def run(name_or_file, source, pairs, fmt, out, evidence_docs, modules, text_column, url_column, id_column,
+def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, modules, text_column, url_column, id_column,
         source_column, sample_shards, rows_per_shard, seed, stratified, per_stratum, workers, engine, ray_address):
     """Run a saved query over a corpus, profiling what it needs first (cached)."""
+    import duckdb
+
     from inspectors.core import run as runs
+    from inspectors.core import views
     from inspectors.core.findings import describe
 
     check_engine(engine, ray_address)
@@ -106,8 +111,12 @@ def run(name_or_file, source, pairs, fmt, out, evidence_docs, modules, text_colu
     q = queries.find(name_or_file)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     plan = Plan.from_options(sample_shards, rows_per_shard, seed, stratified, per_stratum)
-    options = runs.RunOptions(workers=workers, engine=engine, address=ray_address, evidence_docs=evidence_docs)
-    result = runs.run_query(q, corpus, _params(pairs), plan, options)
+    options = runs.RunOptions(workers=workers, engine=engine, address=ray_address, evidence_docs=evidence_docs,
+                              timeout=timeout)
+    try:
+        result = runs.run_query(q, corpus, _params(pairs), plan, options)
+    except duckdb.Error as error:  # the query's own SQL failed while running: one line, not a traceback
+        raise views.sql_error(error, timeout) from None
     if isinstance(result, runs.Finding):
         text = result.to_json() if fmt == "json" else describe(result, fmt)
         if out:

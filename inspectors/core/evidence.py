@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import time
+
+import regex  # re's syntax (Unicode \b and \w) with a timeout; Apache-2.0, a dependency of tiktoken
 
 from inspectors.core.columns import ColumnMap
+from inspectors.core.errors import BadInput
 from inspectors.core.shards import Shard, detect_columns, read_batches
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d ().-]{7,}\d)(?!\w)")
 SNIPPET_CHARS = 320
+HIGHLIGHT_SECONDS = 0.25  # per snippet: search plus marking
 
 
 def mask(text: str) -> str:
@@ -17,23 +22,44 @@ def mask(text: str) -> str:
     return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
 
 
-def snippet(text: str | None, terms: tuple[str, ...] = (), width: int = SNIPPET_CHARS) -> str:
+def compile_terms(terms: tuple[str, ...]):
+    """One case-insensitive pattern for highlight ``terms`` (``regex`` module: ``re`` syntax, timeouts)."""
+    if not terms:
+        return None
+    try:
+        return regex.compile("|".join(f"(?:{t})" for t in terms), regex.IGNORECASE | regex.V0)
+    except regex.error as error:
+        raise BadInput(f"highlight regex does not compile: {error}") from None
+
+
+def snippet(text: str | None, terms: tuple[str, ...] = (), width: int = SNIPPET_CHARS,
+            budget: float = HIGHLIGHT_SECONDS) -> str:
     """A masked window of ``text`` around the first match of ``terms``, matches wrapped in ``**``.
 
     ``terms`` are regular expressions (case-insensitive); without a match the window starts the text.
+    Matching has a time ``budget`` (seconds): a catastrophic pattern such as ``(\\w+\\s?)+$`` gives up
+    and the window is returned without highlights rather than hanging the run.
     """
     if not text:
         return ""
-    pattern = re.compile("|".join(f"(?:{t})" for t in terms), re.IGNORECASE) if terms else None
+    pattern = compile_terms(terms)
     start = 0
+    deadline = time.monotonic() + budget
     if pattern:
-        found = pattern.search(text)
+        try:
+            found = pattern.search(text, timeout=budget)
+        except TimeoutError:
+            found, pattern = None, None
         if found:
             start = max(0, found.start() - width // 3)
     window = " ".join(text[start : start + width].split())
     window = mask(window)
     if pattern:
-        window = pattern.sub(lambda m: f"**{m.group(0)}**", window)
+        try:
+            window = pattern.sub(lambda m: f"**{m.group(0)}**", window,
+                                 timeout=max(0.01, deadline - time.monotonic()))
+        except TimeoutError:
+            pass
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + width < len(text) else ""
     return prefix + window + suffix

@@ -9,7 +9,9 @@ new or changed, only those run and their columns are merged into the cached file
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
@@ -17,7 +19,7 @@ import pyarrow as pa
 from inspectors.core import executors, registry, store
 from inspectors.core.columns import ColumnMap
 from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
-from inspectors.core.shards import Shard, detect_columns, read_batches
+from inspectors.core.shards import Shard, detect_columns, nfc, read_batches
 from inspectors.core.sources import Corpus
 
 
@@ -64,11 +66,37 @@ def profile_shard(
     """Profile one shard with the inspectors named by versioned key; never raises for shard faults."""
     try:
         classes = registry.resolve(inspector_keys)
-        return _profile(shard, classes, overrides or {}, limit, root)
+        with shard_lock(store.attribute_path(shard, root)):
+            return _profile(shard, classes, overrides or {}, limit, root)
     except CorpuscopeError as error:
         return ShardResult(shard.uri, "failed", error=str(error), exit_code=error.exit_code)
     except Exception as error:  # a bug in an inspector must fail its shard, not the run
         return ShardResult(shard.uri, "failed", error=f"shard {shard.uri}: {type(error).__name__}: {error}", exit_code=1)
+
+
+@contextmanager
+def shard_lock(path):
+    """Hold an exclusive lock on ``<attribute shard>.lock`` (local attribute roots, POSIX).
+
+    A second run on the same corpus waits here for the shard the first one is profiling, then finds it
+    cached instead of profiling it again. The lock is ``flock``'s: the kernel drops it when its holder
+    dies, so a lock left by a killed process never blocks. Remote roots and systems without ``fcntl``
+    are not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if fcntl is None or not isinstance(path, Path):
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _profile(shard, classes, overrides, limit, root) -> ShardResult:
@@ -124,6 +152,7 @@ def _run(shard, mapping, classes, limit, with_keys: bool) -> pa.Table:
     instances = [cls() for cls in classes]
     pieces = []
     for batch in read_batches(shard, mapping, ordered, limit):
+        batch = nfc(batch)
         columns: dict[str, pa.Array] = {}
         if with_keys:
             columns["shard"] = pa.array([shard.uri] * batch.num_rows, pa.string())
@@ -140,9 +169,18 @@ def _run(shard, mapping, classes, limit, with_keys: bool) -> pa.Table:
                 columns[f.name] = pa.array(array, f.type) if not isinstance(array, pa.Array) else array.cast(f.type)
         pieces.append(pa.table(columns))
     registry.release_values()
-    if not pieces:
-        raise CorpuscopeError(f"shard {shard.uri}: no batches read")
+    if not pieces:  # an empty shard is valid: no rows, the same columns
+        return _empty(instances, with_keys)
     return pa.concat_tables(pieces)
+
+
+def _empty(instances, with_keys: bool) -> pa.Table:
+    fields = [pa.field("shard", pa.string()), pa.field("row", pa.int64())] if with_keys else []
+    if with_keys:
+        fields += [pa.field(key, pa.string()) for key in ("id", "url", "source")]
+    for inspector in instances:
+        fields += list(inspector.output_schema)
+    return pa.schema(fields).empty_table()
 
 
 def profile_corpus(
@@ -161,7 +199,9 @@ def profile_corpus(
     ``progress`` gets each ``ShardResult`` as it finishes; when ``cancel()`` turns true the shards not
     yet started are dropped and ``Cancelled`` is raised (finished shards stay cached).
     """
-    keys = [cls.key() for cls in registry.resolve(inspector_names)]
+    classes = registry.resolve(inspector_names)
+    check_settings(classes)
+    keys = [cls.key() for cls in classes]
     todo = shards if shards is not None else corpus.shards
     kwargs = dict(inspector_keys=keys, overrides=corpus.overrides, limit=limit,
                   root=str(store.attribute_root()))
@@ -171,6 +211,18 @@ def profile_corpus(
     order = {s.uri: i for i, s in enumerate(todo)}
     report.results.sort(key=lambda r: order[r.shard])
     return report
+
+
+def check_settings(classes) -> None:
+    """``BadInput`` (exit 2), once and before any shard, when an inspector's setting is not valid
+    (e.g. an unknown ``CORPUSCOPE_LANGUAGE_BACKEND``): otherwise every shard would fail with it."""
+    for cls in classes:
+        try:
+            cls.identity()
+        except CorpuscopeError:
+            raise
+        except (ValueError, KeyError) as error:
+            raise BadInput(f"inspector {cls.key()}: {error}") from None
 
 
 class Cancelled(CorpuscopeError):

@@ -38,6 +38,7 @@ QUERIES_ENV = "CORPUSCOPE_QUERIES"
 KINDS = ("slice", "report")
 TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list}
 _HEADER = re.compile(r"\A\s*--\s*---\s*\n(?P<body>(?:--.*\n)*?)--\s*---\s*\n", re.MULTILINE)
+_NAME = re.compile(r"(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _PARAM_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -149,9 +150,12 @@ def find(name_or_file: str) -> Query:
         if not path.is_file():
             raise BadInput(f"query file {name_or_file} does not exist")
         return load(path)
+    if not _NAME.fullmatch(name_or_file):
+        raise BadInput(f"query name {name_or_file!r} is not a name (letters, digits, '_', '-', '.'; no '/' or '..'); "
+                       "give a file path ending in .sql to run a file")
     for folder in search_dirs():
         candidate = folder / f"{name_or_file}.sql"
-        if candidate.is_file():
+        if candidate.is_file() and candidate.resolve().parent == folder.resolve():
             return load(candidate)
     names = [p.stem for folder in search_dirs() if folder.is_dir() for p in folder.glob("*.sql")]
     import difflib

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -56,6 +57,7 @@ class RunOptions:
     evidence_docs: int = 5
     progress: Callable[[Progress], None] | None = None
     cancel: Callable[[], bool] | None = None
+    timeout: float | None = None  # seconds a query statement may run (None: no limit)
 
 
 @dataclass
@@ -131,12 +133,13 @@ class RunContext:
     def connection(self):
         """The run's one connection: ``documents`` over the profiled shards, attributes only at first."""
         if self._con is None:
-            self._con = views.open_documents(self.chosen, False, self.plan.rows_per_shard, self.done)
+            self._con = views.guard(views.open_documents(self.chosen, False, self.plan.rows_per_shard, self.done),
+                                    self.options.timeout)
         return self._con
 
     def connection_over(self, table: pa.Table):
         """Make the run's connection a view over ``table`` (a stratified scan's tagged sample, with text)."""
-        self._con = views.open_table(table)
+        self._con = views.guard(views.open_table(table), self.options.timeout)
         self._text = True
         return self._con
 
@@ -238,14 +241,23 @@ def run(name_or_path: str | Query, corpus: str | Corpus, params: dict | None = N
     return run_query(query, resolved, params, the_plan, RunOptions(**options))
 
 
-def select(corpus: Corpus, sql: str) -> pa.Table:
-    """One read-only SELECT over the profiled shards of ``corpus`` (the SQL console and ``corpuscope sql``)."""
+def select(corpus: Corpus, sql: str, timeout: float | None = None) -> pa.Table:
+    """One read-only SELECT over the profiled shards of ``corpus`` (the SQL console and ``corpuscope sql``).
+
+    Refuses (``BadInput``) when a shard changed since it was profiled; warns (``views.StaleAttributes``)
+    when cached columns were made by another inspector identity than the one in force (another language
+    backend, say). ``timeout`` (seconds) interrupts a statement that runs longer.
+    """
     views.check_select(sql)
-    con = views.open_documents(corpus.shards)
+    done = views.profiled(corpus.shards)
+    views.check_fresh(done)
+    for line in views.stale_inspectors(done):
+        warnings.warn(views.StaleAttributes(line), stacklevel=2)
+    con = views.open_documents(corpus.shards, done=done)
     try:
         if views.needs_text(con, sql):
-            views.add_text(con, views.profiled(corpus.shards))
-        return coverage.numeric(views.run_select(con, sql))
+            views.add_text(con, done)
+        return coverage.numeric(views.run_select(con, sql, timeout=timeout))
     finally:
         con.close()
 

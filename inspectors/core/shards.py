@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -19,13 +20,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from inspectors.core import columns as cols
-from inspectors.core.errors import BadInput, ShardError
+from inspectors.core.errors import BadInput, RuntimeFailure, ShardError
 from inspectors.core.storage import open_binary, stat
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 COMPRESSIONS = {".gz": "gz", ".zst": "zst", ".zstd": "zst"}
 BATCH_ROWS = 1024
+STREAM_BUFFER = 4 * 1024 * 1024  # bytes read at a time from a huge Parquet column chunk
+HUGE_CHUNK = 64 * 1024 * 1024  # a column chunk past this is read in STREAM_BUFFER slices
 # Row-limited Parquet reads fetch only the leading row groups that cover the limit (the planner
 # reads this flag to count bytes the same way the reader fetches them).
 ROW_GROUP_PUSHDOWN = True
@@ -73,6 +76,10 @@ def shard_for(uri: str, name: str | None = None) -> Shard | None:
 def detect_columns(shard: Shard, overrides: dict[str, str | None] | None = None) -> cols.ColumnMap:
     """Column mapping for ``shard``: auto-detected from its schema, then ``overrides``."""
     paths = schema_paths(shard)
+    if not paths and shard.format == "jsonl":
+        # An empty JSONL file has no records to detect columns from; it is a valid shard of 0 rows.
+        given = {k: v for k, v in (overrides or {}).items() if v}
+        return cols.ColumnMap(**{"text": "text", **given})
     mapping = cols.detect(paths, overrides)
     if mapping.text is None:
         raise BadInput(
@@ -99,7 +106,7 @@ def schema_paths(shard: Shard) -> set[str]:
         for _, record in zip(range(50), _json_records(shard)):
             paths |= cols.flatten_paths(record)
         return paths
-    except (ShardError, BadInput):
+    except (ShardError, BadInput, RuntimeFailure):  # a network fault is not a bad shard
         raise
     except Exception as error:  # the reader's own message names the problem; we add the shard
         raise ShardError(shard.uri, f"cannot read schema: {error}") from error
@@ -122,10 +129,30 @@ def read_batches(
             yield from _parquet_batches(shard, mapping, fields, limit, batch_rows)
         else:
             yield from _jsonl_batches(shard, mapping, fields, limit, batch_rows)
-    except (ShardError, BadInput):
+    except (ShardError, BadInput, RuntimeFailure):  # a network fault is not a bad shard
         raise
     except Exception as error:
         raise ShardError(shard.uri, f"cannot read: {type(error).__name__}: {error}") from error
+
+
+def nfc(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with ``text`` in Unicode NFC, so decomposed (NFD) tone marks do not change a language.
+
+    Cheap where nothing can change: an all-ASCII column is returned as it is, and a column whose
+    strings are all NFC already (``unicodedata.is_normalized``, a fast check) too; only otherwise is the
+    column normalised (``pyarrow.compute.utf8_normalize``).
+    """
+    index = batch.schema.get_field_index("text")
+    if index < 0 or batch.num_rows == 0:
+        return batch
+    text = batch.column(index)
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return batch
+    if pc.all(pc.string_is_ascii(text)).as_py() in (True, None):
+        return batch
+    if all(v is None or unicodedata.is_normalized("NFC", v) for v in text.to_pylist()):
+        return batch
+    return batch.set_column(index, batch.schema.field(index), pc.utf8_normalize(text, form="NFC"))
 
 
 def _standard_batch(shard, start: int, n: int, values: dict[str, pa.Array], fields) -> pa.RecordBatch:
@@ -160,10 +187,16 @@ def _parquet_batches(shard, mapping, fields, limit, batch_rows):
     start = 0
     with open_binary(shard.uri) as handle:
         reader = pq.ParquetFile(handle)
+        if _huge_chunks(reader.metadata):
+            # Stream column chunks in slices (``buffer_size``) instead of loading whole chunks
+            # (``pre_buffer``): memory is then bounded by a batch, not by a huge row group
+            # (benchmarks/bench_memory.py). Ordinary files keep one range request per chunk.
+            reader = pq.ParquetFile(handle, buffer_size=STREAM_BUFFER, pre_buffer=False, metadata=reader.metadata)
         if not columns:
             columns = [reader.schema_arrow.names[0]]
         groups = row_groups_for(reader.metadata, limit)
-        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns, row_groups=groups):
+        # one thread: pyarrow's threaded reader decodes whole column chunks at once
+        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns, row_groups=groups, use_threads=False):
             if limit is not None and start + batch.num_rows > limit:
                 batch = batch.slice(0, limit - start)
             values = {name: _get_path(batch, path) for name, path in wanted.items()}
@@ -171,6 +204,16 @@ def _parquet_batches(shard, mapping, fields, limit, batch_rows):
             start += batch.num_rows
             if limit is not None and start >= limit:
                 return
+
+
+def _huge_chunks(metadata) -> bool:
+    """Whether any column chunk holds more than ``HUGE_CHUNK`` bytes (compressed)."""
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        for c in range(group.num_columns):
+            if group.column(c).total_compressed_size > HUGE_CHUNK:
+                return True
+    return False
 
 
 def row_groups_for(metadata, limit: int | None) -> list[int] | None:

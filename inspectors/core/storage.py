@@ -266,27 +266,96 @@ def _fail_fast(url: str, status: int, what: str) -> BadInput:
     return BadInput(f"{url}: HTTP {status} ({what})")
 
 
+def deadline(nbytes: int | None = None) -> float:
+    """Seconds one request may take in all, ``nbytes`` of body included (not only per socket read).
+
+    ``2 × CORPUSCOPE_HTTP_TIMEOUT`` plus the body at ``CORPUSCOPE_HTTP_MIN_RATE`` bytes/s (default
+    32 KiB/s), at most ``CORPUSCOPE_HTTP_DEADLINE`` seconds (default 300): a server trickling bytes
+    just fast enough to dodge the socket timeout is cut off and retried.
+    """
+    rate = max(1.0, _env_float("CORPUSCOPE_HTTP_MIN_RATE", 32 * 1024))
+    return min(_env_float("CORPUSCOPE_HTTP_DEADLINE", 300.0), 2 * _timeout()[1] + (nbytes or 0) / rate)
+
+
+class TooSlow(OSError):
+    """A request (or a streamed chunk) ran past its ``deadline``."""
+
+
+def _range_size(headers: dict) -> int | None:
+    value = headers.get("Range", "")
+    if value.startswith("bytes=") and "-" in value:
+        first, _, last = value[len("bytes="):].partition("-")
+        if first.isdigit() and last.isdigit():
+            return int(last) - int(first) + 1
+    return None
+
+
+def _read_body(response, started: float, limit: float) -> None:
+    """Read ``response``'s body into it (as ``requests`` would), within ``limit`` seconds of ``started``."""
+    chunks = []
+    raw = response.raw
+    while True:
+        chunk = raw.read1(1024 * 1024, decode_content=True)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if time.monotonic() - started > limit:
+            response.close()
+            raise TooSlow(f"slower than the deadline of {limit:.0f} s")
+    expected = response.headers.get("Content-Length")
+    body = b"".join(chunks)
+    if expected and expected.isdigit() and len(body) < int(expected):
+        raise TooSlow(f"short body: {len(body)} of {expected} bytes") from None
+    response._content = body
+    response._content_consumed = True
+
+
+_UNREACHABLE = ("NameResolutionError", "Failed to resolve", "Name or service not known", "nodename nor servname",
+                "Temporary failure in name resolution", "Connection refused", "[Errno 111]", "Network is unreachable",
+                "No route to host")
+
+
+def unreachable(error: Exception) -> bool:
+    """True when ``error`` says the host cannot be reached at all (DNS, refused, no route): no retry helps."""
+    import requests
+
+    if isinstance(error, requests.Timeout):
+        return False
+    return any(marker in str(error) for marker in _UNREACHABLE)
+
+
 def request(method: str, url: str, headers: dict | None = None, stream: bool = False,
             allow_redirects: bool = True, what: str = "request"):
-    """One HTTP request with retries on timeouts, dropped connections, 429 and 5xx.
+    """One HTTP request with retries on timeouts, dropped connections, short bodies, 429 and 5xx.
 
-    Returns the response (2xx or 3xx when ``allow_redirects`` is false). 401/403/404 and other 4xx
-    raise ``BadInput`` at once; persistent faults raise ``RuntimeFailure`` naming ``url``.
+    Returns the response (2xx or 3xx when ``allow_redirects`` is false); unless ``stream``, its body is
+    read within ``deadline()``. 401/403/404 and other 4xx raise ``BadInput`` at once; a host that
+    cannot be reached (DNS, connection refused) raises ``RuntimeFailure`` at once; persistent faults
+    raise ``RuntimeFailure`` naming ``url``.
     """
     import requests
+    from urllib3.exceptions import HTTPError as Urllib3Error
 
     headers = {"Accept-Encoding": "identity", **(headers or {})}
     attempts = retries() + 1
     last = ""
+    limit = deadline(_range_size(headers))
     for attempt in range(attempts):
         retry_after = None
+        started = time.monotonic()
         try:
-            response = _session().request(method, url, headers=headers, stream=stream,
+            response = _session().request(method, url, headers=headers, stream=True,
                                           allow_redirects=allow_redirects, timeout=_timeout())
-        except (requests.ConnectionError, requests.Timeout) as error:
+            status = response.status_code
+            if status < 400 and not stream and method != "HEAD":
+                _read_body(response, started, limit)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                Urllib3Error, TooSlow) as error:
+            if unreachable(error):
+                host = urlsplit(url).hostname or url
+                raise RuntimeFailure(f"{url}: cannot reach {host} (no network?): {type(error).__name__}") from None
             last = f"{type(error).__name__}: {error}"
         else:
-            status = response.status_code
             if status < 400:
                 return response
             response.close()
@@ -296,7 +365,7 @@ def request(method: str, url: str, headers: dict | None = None, stream: bool = F
             retry_after = response.headers.get("Retry-After")
         if attempt + 1 < attempts:
             time.sleep(_backoff(attempt, retry_after))
-    raise RuntimeFailure(f"{url}: {what} failed after {attempts} attempts ({last}); the server or network "
+    raise RuntimeFailure(f"{url}: {what} failed after {attempts} attempts ({last[:300]}); the server or network "
                          "is failing, try again later or raise CORPUSCOPE_HTTP_RETRIES / CORPUSCOPE_HTTP_TIMEOUT")
 
 
@@ -441,6 +510,8 @@ class RangeFile(io.RawIOBase):
         self._stream = None
         self._stream_pos = 0
         self._stream_end = 0
+        self._stream_deadline = 0.0
+        self._slow = 0
         self._chunk = STREAM_FIRST
         self._whole: bytes | None = None  # a server without range support sent everything once
         self._refreshed = False
@@ -568,10 +639,20 @@ class RangeFile(io.RawIOBase):
         while len(out) < n:
             if self._stream is None or self._stream_pos != self.pos + len(out) or self._stream_pos >= self._stream_end:
                 self._open_stream(self.pos + len(out))
-            want = min(n - len(out), self._stream_end - self._stream_pos)
+            want = min(n - len(out), self._stream_end - self._stream_pos, 1024 * 1024)
             t0 = time.perf_counter()
             try:
-                piece = self._stream.raw.read(want, decode_content=False)
+                if time.monotonic() > self._stream_deadline:
+                    raise TooSlow("slower than its deadline")
+                piece = self._stream.raw.read1(want, decode_content=False)
+            except TooSlow:
+                # progress too slow to finish the chunk in time: resume it, but not for ever
+                self._slow += 1
+                self._close_stream()
+                if self._slow > retries():
+                    raise RuntimeFailure(f"{self.info.url}: the server sent bytes too slowly {self._slow} times "
+                                         f"(under CORPUSCOPE_HTTP_MIN_RATE past the request deadline)") from None
+                continue
             except (requests.RequestException, Urllib3Error, OSError) as error:
                 piece, reason = b"", f"{type(error).__name__}"
             else:
@@ -599,6 +680,7 @@ class RangeFile(io.RawIOBase):
             self._chunk = min(STREAM_MAX, self._chunk * 2)
         end = min(self.size, start + self._chunk)
         t0 = time.perf_counter()
+        self._stream_deadline = time.monotonic() + deadline(end - start)
         response = self._get(start, end - 1, stream=True)
         self.requests += 1
         self.seconds += time.perf_counter() - t0
@@ -631,6 +713,9 @@ class _MemoryResponse:
 class _MemoryRaw(io.BytesIO):
     def read(self, n=-1, decode_content=False):  # noqa: ARG002 (mirrors urllib3)
         return super().read(n)
+
+    def read1(self, n=-1, decode_content=False):  # noqa: ARG002 (mirrors urllib3)
+        return super().read1(n)
 
 
 # ------------------------------------------------------------------------------------- entry points

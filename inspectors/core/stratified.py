@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from inspectors.core import registry, store, views
 from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
-from inspectors.core.shards import Shard, detect_columns, read_batches
+from inspectors.core.shards import Shard, detect_columns, nfc, read_batches
 
 REST = "rest"
 
@@ -36,8 +36,24 @@ def strata_sql(strata: tuple[dict, ...]) -> str:
     for i, stratum in enumerate(strata):
         if not isinstance(stratum, dict) or "name" not in stratum or "when" not in stratum:
             raise BadInput(f"strata[{i}] needs 'name' and 'when' (an SQL condition over text, url, source)")
+        check_when(stratum["when"], f"strata[{i}] ({stratum['name']})")
         cases.append(f"WHEN ({stratum['when']}) THEN '{str(stratum['name']).replace(chr(39), '')}'")
-    return f"CASE {' '.join(cases)} ELSE '{REST}' END"
+    case_sql = f"CASE {' '.join(cases)} ELSE '{REST}' END"
+    views.check_select(prefilter_sql(case_sql), "strata")
+    return case_sql
+
+
+def check_when(when, where: str = "strata") -> None:
+    """``BadInput`` unless ``when`` is one SQL expression: ``SELECT (<when>)`` must be exactly one SELECT
+    (so a ``)`` cannot close the CASE it is pasted into and start another statement)."""
+    if not isinstance(when, str) or not when.strip():
+        raise BadInput(f"{where}: 'when' must be an SQL condition over text, url, source")
+    views.check_select(f"SELECT ({when}) AS stratum", where)
+
+
+def prefilter_sql(case_sql: str) -> str:
+    """Pass 1's statement over one batch of a shard."""
+    return f"SELECT row, {case_sql} AS stratum, coalesce(strlen(text), 0) AS text_bytes FROM _batch"
 
 
 def prefilter_shard(shard: Shard, case_sql: str, params: dict, overrides: dict | None = None) -> dict:
@@ -46,15 +62,15 @@ def prefilter_shard(shard: Shard, case_sql: str, params: dict, overrides: dict |
         # DuckDB wants exactly the parameters a statement uses.
         params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", case_sql)}
         mapping = detect_columns(shard, overrides)
+        sql = prefilter_sql(case_sql)
+        views.check_select(sql, "strata")
         con = views.connect()
         con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
         rows, strata, sizes = [], [], []
         for batch in read_batches(shard, mapping, ("text", "url", "source")):
-            con.register("_batch", batch)
-            result = con.execute(
-                f"SELECT row, {case_sql} AS stratum, coalesce(strlen(text), 0) AS text_bytes FROM _batch",
-                params,
-            ).fetchnumpy()
+            con.register("_batch", nfc(batch))
+            result = con.execute(sql, params).fetchnumpy()
             rows.append(result["row"])
             strata.append(np.asarray(result["stratum"], dtype=object))
             sizes.append(result["text_bytes"])
@@ -105,7 +121,7 @@ def tag_sample(shard: Shard, rows: list[int], inspector_keys: list[str], overrid
         mask = np.isin(row_numbers, wanted)
         if not mask.any():
             continue
-        picked = batch.filter(pa.array(mask))
+        picked = nfc(batch.filter(pa.array(mask)))
         columns = {"shard": pa.array([shard.uri] * picked.num_rows, pa.string())}
         for name in picked.schema.names:
             columns[name] = picked.column(name)

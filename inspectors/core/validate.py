@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from inspectors.core import registry, views
+from inspectors.core import evidence, registry, views
 from inspectors.core.errors import BadInput
 from inspectors.core.queries import Query
 
@@ -68,11 +68,34 @@ def validate_query(query: Query) -> None:
     try:
         con.execute(f"SELECT * FROM ({query.sql}) LIMIT 0", values)
     except duckdb.Error as error:
-        raise BadInput(f"{query.path}: SQL does not prepare: {str(error).splitlines()[0]}") from None
+        raise BadInput(f"{query.path}: SQL does not prepare: {str(error).splitlines()[0][:300]}") from None
     if query.kind == "slice":
         names = [d[0] for d in con.execute(f"SELECT * FROM ({query.sql}) LIMIT 0", values).description]
         if "shard" not in names or "row" not in names:
             raise BadInput(f"{query.path}: a slice must SELECT * FROM documents WHERE … (shard and row kept)")
+    if query.strata:
+        _check_strata(query, con, values)
+    if query.highlight:
+        try:
+            evidence.compile_terms(query.highlight)
+        except BadInput as error:
+            raise BadInput(f"{query.path}: {error}") from None
+
+
+def _check_strata(query: Query, con, values: dict) -> None:
+    """Each ``strata`` condition is one expression that binds over ``text``, ``url`` and ``source``."""
+    from inspectors.core import stratified
+
+    try:
+        case_sql = stratified.strata_sql(query.strata)
+    except BadInput as error:
+        raise BadInput(f"{query.path}: {error}") from None
+    used = {k: v for k, v in values.items() if f"${k}" in case_sql}
+    sql = stratified.prefilter_sql(case_sql).replace("FROM _batch", "FROM documents") + " LIMIT 0"
+    try:
+        con.execute(sql, used or None)
+    except duckdb.Error as error:
+        raise BadInput(f"{query.path}: strata do not prepare: {str(error).splitlines()[0][:300]}") from None
 
 
 def _example(kind: str):

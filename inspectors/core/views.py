@@ -9,6 +9,10 @@ User SQL runs with external file access disabled, the configuration locked, and 
 
 from __future__ import annotations
 
+import os
+import threading
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -20,24 +24,45 @@ from inspectors.core.errors import BadInput
 from inspectors.core.shards import Shard, read_batches
 from inspectors.core.columns import ColumnMap
 
+MEMORY_ENV = "CORPUSCOPE_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "4GB"  # DuckDB's own default is 80% of RAM; a runaway query spills or fails first
 BASE_VIEW = "_attributes"
+
+
+class StaleAttributes(UserWarning):
+    """Cached attribute columns were made by another inspector identity than the one in force."""
+
+
+def memory_limit() -> str:
+    """DuckDB's ``memory_limit`` for corpuscope connections: ``$CORPUSCOPE_MEMORY_LIMIT`` or 4GB."""
+    return os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT
 TEXT_TABLE = "_documents_text"
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB whose home, extension and spill folders live under the cache root."""
+    """An in-memory DuckDB whose home, extension and spill folders live under the cache root.
+
+    Its ``memory_limit`` is ``memory_limit()``; its spill folder is its own (see below).
+    """
     home = paths.home() / "duckdb"
     (home / "tmp").mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(
+    # DuckDB lets user SQL read its temp folder even with external access off: one folder per
+    # connection (DuckDB creates it on the first spill and removes it on close) so a query sees only
+    # its own connection's spill files, never another run's.
+    spill = home / "tmp" / uuid.uuid4().hex
+    con = duckdb.connect(
         config={
             "home_directory": str(home),
             "extension_directory": str(home / "extensions"),
-            "temp_directory": str(home / "tmp"),
+            "temp_directory": str(spill),
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             "threads": 2,
+            "memory_limit": memory_limit(),
         }
     )
+    con.execute("SET enable_progress_bar = false")  # a console bar on stderr is not a one-line error
+    return con
 
 
 Profiled = list[tuple[Shard, Path, store.AttributeInfo]]
@@ -52,6 +77,41 @@ def profiled(shards: list[Shard]) -> Profiled:
         if info is not None:
             out.append((shard, path, info))
     return out
+
+
+def check_fresh(done: Profiled) -> None:
+    """``BadInput`` naming the first shard whose bytes changed since its attribute shard was written.
+
+    A shard rewritten after profiling would otherwise be counted with its old rows, and ``text`` read
+    from the new bytes would be paired with the old documents' attributes.
+    """
+    for shard, _, info in done:
+        if shard.fingerprint() != info.fingerprint:
+            raise BadInput(f"shard {shard.uri} changed since it was profiled; run `corpuscope profile` "
+                           "to profile it again")
+
+
+def stale_inspectors(done: Profiled) -> list[str]:
+    """One line per inspector whose cached columns were made by another identity than the one in force.
+
+    E.g. labels profiled with ``CORPUSCOPE_LANGUAGE_BACKEND=cld2`` read while the default backend is in
+    force. Inspectors that are not registered in this process are not judged.
+    """
+    from inspectors.core import registry
+
+    current = {}
+    for name, cls in registry.latest().items():
+        try:
+            current[name] = cls.identity()
+        except Exception:  # a broken setting is reported by the path that runs the inspector
+            continue
+    seen: dict[str, set[str]] = {}
+    for _, _, info in done:
+        for name, identity in info.inspectors.items():
+            if name in current and identity != current[name]:
+                seen.setdefault(name, set()).add(identity)
+    return [f"{name}: cached columns were made by {', '.join(sorted(found))}, but {current[name]} is in force; "
+            f"run `corpuscope profile` to recompute them" for name, found in sorted(seen.items())]
 
 
 def open_documents(shards: list[Shard], with_text: bool = False, limit: int | None = None,
@@ -75,8 +135,8 @@ def open_documents(shards: list[Shard], with_text: bool = False, limit: int | No
         scan = "_attribute_files"
     else:
         scan = f"read_parquet({_sql_list(files)}, union_by_name = true)"
-        allowed = sorted({str(Path(f).parent) + "/" for f in files})
-        con.execute(f"SET allowed_directories = {_sql_list(allowed)}")
+        # Exactly the corpus's attribute files: not their cache buckets, which hold other corpora's too.
+        con.execute(f"SET allowed_paths = {_sql_list(sorted(set(files)))}")
     con.execute("SET parquet_metadata_cache = true")  # one footer read per file for all of a run's statements
     con.execute(f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM {scan} {row_filter}")
     con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")
@@ -211,7 +271,16 @@ def check_select(sql: str, where: str = "SQL") -> None:
     if len(statements) != 1:
         raise BadInput(f"{where}: give exactly one SQL statement (got {len(statements)})")
     if statements[0].type != duckdb.StatementType.SELECT:
-        raise BadInput(f"{where}: only read-only SELECT queries are allowed (got {statements[0].type.name})")
+        raise BadInput(f"{where}: only read-only SELECT queries are allowed (got {statement_name(statements[0])})")
+
+
+def statement_name(statement) -> str:
+    """The statement's kind as its author wrote it: DuckDB files INSTALL under LOAD, for one."""
+    words = statement.query.split()
+    first = words[0].upper() if words else ""
+    if statement.type == duckdb.StatementType.LOAD and first in ("INSTALL", "FORCE"):
+        return "FORCE INSTALL" if first == "FORCE" else "INSTALL"
+    return statement.type.name
 
 
 def open_table(table: pa.Table) -> duckdb.DuckDBPyConnection:
@@ -225,13 +294,69 @@ def open_table(table: pa.Table) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run_select(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pa.Table:
-    """Run one read-only SELECT with bound ``params``; anything else is refused as bad input."""
+def run_select(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None,
+               timeout: float | None = None) -> pa.Table:
+    """Run one read-only SELECT with bound ``params``; anything else is refused as bad input.
+
+    ``timeout`` (seconds) interrupts the statement when it runs longer. Every DuckDB error comes back
+    as a one-line ``BadInput`` (``RuntimeFailure`` for DuckDB's internal errors).
+    """
     check_select(sql)
+    with deadline(con, timeout):
+        try:
+            return fetch_table(con, sql, params)
+        except duckdb.Error as error:
+            raise sql_error(error, timeout) from None
+
+
+def sql_error(error: Exception, timeout: float | None = None) -> Exception:
+    """A DuckDB error as one line a user can act on (never a traceback, never more than the first line)."""
+    first = (str(error).splitlines() or [type(error).__name__])[0][:300]
+    if isinstance(error, duckdb.InterruptException):
+        limit = f" of {timeout:g} s" if timeout else ""
+        return BadInput(f"query stopped: it ran past the timeout{limit} (raise it with --timeout SECONDS)")
+    if isinstance(error, duckdb.OutOfMemoryException):
+        return BadInput(f"query stopped: it needs more memory than the limit of {memory_limit()} "
+                        f"(set {MEMORY_ENV} to raise it): {first}")
+    if isinstance(error, duckdb.PermissionException):
+        return BadInput(f"refused: {first}; only the corpus views can be read")
+    if isinstance(error, (duckdb.InternalException, duckdb.FatalException)):
+        from inspectors.core.errors import RuntimeFailure
+
+        return RuntimeFailure(f"DuckDB failed: {first}")
+    return BadInput(f"SQL error: {first}")
+
+
+@contextmanager
+def deadline(con: duckdb.DuckDBPyConnection, timeout: float | None):
+    """Interrupt what ``con`` runs once ``timeout`` seconds have passed (no limit when ``None``)."""
+    if not timeout or timeout <= 0:
+        yield
+        return
+    timer = arm(con, timeout)
     try:
-        return fetch_table(con, sql, params)
-    except duckdb.PermissionException as error:
-        raise BadInput(f"refused: {str(error).splitlines()[0]}; only the corpus views can be read") from None
-    except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException,
-            duckdb.InvalidInputException, duckdb.ConversionException) as error:
-        raise BadInput(f"SQL error: {str(error).splitlines()[0]}") from None
+        yield
+    finally:
+        timer.cancel()
+
+
+def guard(con: duckdb.DuckDBPyConnection, timeout: float | None) -> duckdb.DuckDBPyConnection:
+    """``con``, interrupted once ``timeout`` seconds have passed (a run's query phase, all statements)."""
+    if timeout and timeout > 0:
+        arm(con, timeout)
+    return con
+
+
+def arm(con: duckdb.DuckDBPyConnection, timeout: float) -> threading.Timer:
+    """A started daemon timer that interrupts ``con`` after ``timeout`` seconds (``cancel()`` it when done)."""
+
+    def fire():
+        try:
+            con.interrupt()
+        except Exception:  # the connection was closed meanwhile
+            pass
+
+    timer = threading.Timer(timeout, fire)
+    timer.daemon = True
+    timer.start()
+    return timer

@@ -4,11 +4,18 @@ Each worker is handed this process's ``$CORPUSCOPE_INSPECTOR_MODULES`` when it s
 made absolute), so it loads the same user inspectors as the driver whatever the start method: a
 forked worker would inherit it, but a ``forkserver`` or ``spawn`` one starts from a server or an
 interpreter that may predate an ``--inspector-module`` added in this process.
+
+Workers die with their parent: on Linux the kernel sends them SIGKILL when it exits
+(``PR_SET_PDEATHSIG``), and everywhere a watchdog thread ends a worker whose parent is gone, so a
+``kill -9`` or SIGTERM of the driver leaves no worker finishing queued shards or blocked forever.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Iterator
 
@@ -27,8 +34,8 @@ def run_local(func: Callable, shards: list, kwargs: dict, workers: int | None) -
 
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(shards)),
-        initializer=plugins.set_worker_env,
-        initargs=(plugins.worker_env(),),
+        initializer=init_worker,
+        initargs=(plugins.worker_env(), os.getpid()),
     )
     try:
         futures = [pool.submit(func, shard, **kwargs) for shard in shards]
@@ -36,3 +43,50 @@ def run_local(func: Callable, shards: list, kwargs: dict, workers: int | None) -
             yield future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+PR_SET_PDEATHSIG = 1
+WATCHDOG_SECONDS = 1.0
+
+
+def init_worker(env: str | None, parent: int) -> None:
+    """Pool initializer: the inspector modules' environment, then die-with-parent (see the module doc)."""
+    from inspectors.core import plugins
+
+    plugins.set_worker_env(env)
+    die_with_parent(parent)
+
+
+def die_with_parent(driver: int) -> None:
+    """End this process when its parent or the ``driver`` process exits: a kernel signal on Linux, else
+    a watchdog thread. The parent is the driver, or with ``forkserver`` the server (the driver is then
+    watched by pid)."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent or not _exists(driver):  # gone before the signal was armed
+        os._exit(1)
+
+    def watch():
+        while os.getppid() == parent and _exists(driver):
+            time.sleep(WATCHDOG_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="corpuscope-parent-watchdog", daemon=True).start()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True

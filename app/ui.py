@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import altair as alt
@@ -28,6 +29,7 @@ from inspectors.core.sources import Corpus
 SAMPLE = resources.demo_dir()  # the bundled demo corpus: sample_data/demo in a checkout, package data in a wheel
 CORPUS_ENV = "CORPUSCOPE_APP_CORPUS"
 WORKERS_ENV = "CORPUSCOPE_APP_WORKERS"
+APP_TIMEOUT = 60.0  # seconds one statement of a page's query may run (a runaway query must not hold a core)
 AUTO_PROFILE_BYTES = 256 * 2**20  # local corpora smaller than this are profiled when a page opens
 MEASURE_LABELS = {"documents": "Documents", "bytes": "Bytes", "tokens": "Tokens"}
 
@@ -260,7 +262,7 @@ def _with_progress(key: str, label: str, work):
         bar.progress(step.done / max(1, step.total),
                      text=f"{_STAGES.get(step.stage, step.stage)}: {step.done} of {step.total}{detail}")
 
-    options = run.RunOptions(workers=workers(), progress=progress,
+    options = run.RunOptions(workers=workers(), progress=progress, timeout=APP_TIMEOUT,
                              cancel=lambda: bool(st.session_state.get(f"{key}_cancelled")))
     try:
         return work(options)
@@ -714,8 +716,15 @@ def all_inspectors() -> list[str]:
 
 
 def console_select(corpus: Corpus, sql: str):
-    """Run user SQL read-only over the profiled shards (sandboxed by the run layer); an Arrow table."""
-    return run.select(corpus, sql)
+    """Run user SQL read-only over the profiled shards (sandboxed by the run layer, at most
+    ``APP_TIMEOUT`` seconds); an Arrow table. Warnings (labels cached by another inspector identity)
+    are shown above the result."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = run.select(corpus, sql, timeout=APP_TIMEOUT)
+    for warning in caught:
+        st.warning(str(warning.message), icon=":material/warning:")
+    return table
 
 
 # ----------------------------------------------------------------------------------------- evaluations

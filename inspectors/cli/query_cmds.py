@@ -100,10 +100,7 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, modules, text_column, url_column, id_column,
         source_column, sample_shards, rows_per_shard, seed, stratified, per_stratum, workers, engine, ray_address):
     """Run a saved query over a corpus, profiling what it needs first (cached)."""
-    import duckdb
-
     from inspectors.core import run as runs
-    from inspectors.core import views
     from inspectors.core.findings import describe
 
     check_engine(engine, ray_address)
@@ -113,10 +110,7 @@ def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, modules, 
     plan = Plan.from_options(sample_shards, rows_per_shard, seed, stratified, per_stratum)
     options = runs.RunOptions(workers=workers, engine=engine, address=ray_address, evidence_docs=evidence_docs,
                               timeout=timeout)
-    try:
-        result = runs.run_query(q, corpus, _params(pairs), plan, options)
-    except duckdb.Error as error:  # the query's own SQL failed while running: one line, not a traceback
-        raise views.sql_error(error, timeout) from None
+    result = runs.run_query(q, corpus, _params(pairs), plan, options)
     if isinstance(result, runs.Finding):
         text = result.to_json() if fmt == "json" else describe(result, fmt)
         if out:

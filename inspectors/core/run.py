@@ -18,6 +18,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
+import duckdb
 import pyarrow as pa
 
 import inspectors
@@ -204,6 +205,8 @@ def run_query(query: Query, corpus: Corpus, params: dict | None = None, plan: Pl
             ctx.profile(needed_inspectors(query))
             result, docs = coverage.slice_result(ctx, query, values)
         return _finding(query, values, ctx, result, docs)
+    except duckdb.Error as error:  # the query's own SQL failed while running: one line, never a traceback
+        raise views.sql_error(error, options.timeout) from None
     finally:
         ctx.close()
 
@@ -228,6 +231,8 @@ def run_reports(items: list[tuple[Query, dict]], corpus: Corpus, plan: Plan | No
             if options.cancel and options.cancel():
                 raise Cancelled(f"cancelled after {i + 1} of {len(bound)} reports")
         return out
+    except duckdb.Error as error:
+        raise views.sql_error(error, options.timeout) from None
     finally:
         ctx.close()
 

@@ -61,7 +61,7 @@ def test_query_run_reprofiles_a_rewritten_shard(home, tmp_path):
 def test_sql_warns_when_cached_labels_come_from_another_backend(home, cli, tmp_path, monkeypatch):
     shard = _write_jsonl(tmp_path / "c" / "a.jsonl", ["Ceci est un texte en français, assez long pour être reconnu."] * 3)
     monkeypatch.setenv("CORPUSCOPE_LANGUAGE_BACKEND", "py3langid")
-    assert cli("profile", shard, "--inspectors", "language")[0] == 0
+    assert cli("profile", shard, "--inspectors", "language_v1")[0] == 0
     code, _, err = cli("sql", shard, "select count(*) n from documents")
     assert code == 0 and "warning" not in err
     monkeypatch.delenv("CORPUSCOPE_LANGUAGE_BACKEND")
@@ -75,7 +75,7 @@ def test_unknown_language_backend_fails_once_up_front(home, cli, tmp_path, monke
     for i in range(3):
         _write_jsonl(tmp_path / "c" / f"s{i}.jsonl", ["some text"] * 2)
     monkeypatch.setenv("CORPUSCOPE_LANGUAGE_BACKEND", "nosuch")
-    code, out, err = cli("profile", tmp_path / "c", "--inspectors", "language")
+    code, out, err = cli("profile", tmp_path / "c", "--inspectors", "language_v1")
     assert code == 2, (out, err)
     assert err.count("nosuch") == 1 and "and 2 more" not in err
 

@@ -222,7 +222,7 @@ def _parquet_cost(cost: ShardCost, md, mapping, stages, inline: bool) -> None:
         for start, end in _coalesce(ranges):
             if start >= tail_start:
                 continue  # served from the footer already in memory
-            cost.fetch_bytes += end - start  # a range reaching into the footer is fetched whole
+            cost.fetch_bytes += min(end, tail_start) - start  # the part in the footer is held already
             cost.requests += 1
     cost.row_groups = f"{read_groups}/{md.num_row_groups}"
     cost.columns = sorted(columns)

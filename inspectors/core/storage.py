@@ -263,7 +263,9 @@ def _fail_fast(url: str, status: int, what: str) -> BadInput:
             f"{url}: HTTP 404 ({what}): not found. Check the path, the repository name and the revision "
             "(hf://datasets/ORG/NAME@REVISION/path); a private or gated dataset also answers 404 without a token"
         )
-    return BadInput(f"{url}: HTTP {status} ({what})")
+    error = BadInput(f"{url}: HTTP {status} ({what})")
+    error.status = status  # a range read tells a shard that shrank (416) from other refusals
+    return error
 
 
 def deadline(nbytes: int | None = None) -> float:
@@ -580,6 +582,10 @@ class RangeFile(io.RawIOBase):
         cached = _tail_get(self._key, start, end)
         if cached is not None:
             return cached
+        hit = _TAILS.get(self._key)
+        if hit and start < hit[0] < end <= hit[0] + len(hit[1]):
+            # A column range that runs into the footer already held: fetch only the part before it.
+            return self._fetch(start, hit[0]) + hit[1][: end - hit[0]]
         data = self._fetch(start, end)
         if end == self.size:
             _tail_put(self._key, start, data)
@@ -614,14 +620,37 @@ class RangeFile(io.RawIOBase):
         headers = dict(self.info.headers)
         headers["Range"] = f"bytes={first}-{'' if last is None else last}"
         try:
-            return request("GET", self.info.url, headers=headers, stream=stream, what="range read")
-        except BadInput:
+            response = request("GET", self.info.url, headers=headers, stream=stream, what="range read")
+        except BadInput as error:
+            if getattr(error, "status", None) == 416:  # the range no longer exists: the file shrank
+                raise self._changed("its size changed") from None
             # A signed content-host URL expires; ask the hub for a fresh one once.
             if self._refreshed or not self.uri.startswith("hf://"):
                 raise
             self._refreshed = True
             self.info = remote_info(self.uri, refresh=True)
             return self._get(first, last, stream)
+        self._check_same(response)
+        return response
+
+    def _check_same(self, response) -> None:
+        """Fail when ``response`` comes from another version of the file than the read began with, so
+        two versions are never mixed into one result or cached under the first one's fingerprint."""
+        total = response.headers.get("Content-Range", "").rsplit("/", 1)[-1]
+        if response.status_code == 206 and total.isdigit() and int(total) != self.size:
+            response.close()
+            raise self._changed(f"its size went from {self.size} to {total} bytes")
+        # The hub's content host answers with its own validators; its size is what can be compared.
+        if self.uri.startswith("hf://"):
+            return
+        etag = _etag(response.headers)
+        if etag and self.info.etag and etag != self.info.etag:
+            response.close()
+            raise self._changed("its ETag/Last-Modified changed")
+
+    def _changed(self, why: str) -> RuntimeFailure:
+        _INFOS.pop(self.uri, None)  # the next run stats it afresh
+        return RuntimeFailure(f"shard {self.uri} changed while it was read ({why}); re-run")
 
     def _note(self, nbytes: int, seconds: float) -> None:
         self.requests += 1

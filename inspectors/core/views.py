@@ -99,19 +99,25 @@ def stale_inspectors(done: Profiled) -> list[str]:
     """
     from inspectors.core import registry
 
-    current = {}
-    for name, cls in registry.latest().items():
-        try:
-            current[name] = cls.identity()
-        except Exception:  # a broken setting is reported by the path that runs the inspector
-            continue
+    # Judged within one version (language_v1+cld2 against language_v1+<the backend in force>): a column
+    # made by another version is what that version says, and `query run` re-profiles it anyway.
+    known = registry.registered()
+    current: dict[str, str] = {}
     seen: dict[str, set[str]] = {}
     for _, _, info in done:
         for name, identity in info.inspectors.items():
-            if name in current and identity != current[name]:
-                seen.setdefault(name, set()).add(identity)
-    return [f"{name}: cached columns were made by {', '.join(sorted(found))}, but {current[name]} is in force; "
-            f"run `corpuscope profile` to recompute them" for name, found in sorted(seen.items())]
+            key = identity.split("+", 1)[0].split("@", 1)[0]
+            if key not in known:
+                continue
+            if key not in current:
+                try:
+                    current[key] = known[key].identity()
+                except Exception:  # a broken setting is reported by the path that runs the inspector
+                    continue
+            if identity != current[key]:
+                seen.setdefault(key, set()).add(identity)
+    return [f"{known[key].name}: cached columns were made by {', '.join(sorted(found))}, but {current[key]} is in "
+            f"force; run `corpuscope profile` to recompute them" for key, found in sorted(seen.items())]
 
 
 def open_documents(shards: list[Shard], with_text: bool = False, limit: int | None = None,

@@ -670,6 +670,18 @@ SLICE_FIELDS = {"languages": "language", "topics": "topic", "formats": "format",
                 "suffixes": "suffix", "sources": "source"}
 
 
+def label_set_note(columns) -> str:
+    """What a chart of label ``columns`` can show: how many values each closed label set holds, so that
+    0% for a value outside it reads as "cannot tell", not "none"."""
+    closed = registry.label_values()
+    notes = [f"The {column} inspector can name {len(closed[column]) - ('und' in closed[column])} values"
+             + (" (+ und)" if "und" in closed[column] else "")
+             for column in columns if closed.get(column)]
+    if not notes:
+        return ""
+    return "; ".join(notes) + ": 0% for one outside that list means it cannot tell, not that there is none."
+
+
 def slice_choices() -> dict[str, list[str]]:
     """Options for the slice widgets: a label's closed value set from its inspector, else the values
     seen in Overview tables this session, then common choices."""

@@ -305,3 +305,15 @@ def test_app_cli_and_attach_give_byte_identical_findings(home, tmp_path, monkeyp
     block.pop("id")
     from_attach = Finding.from_dict(block).to_json()
     assert from_cli == from_app == from_attach
+
+
+def test_overview_language_chart_says_how_many_languages_can_be_named(home):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    n = len(registry.label_values()["language"]) - 1  # und is not a language
+    captions = " ".join(c.value for c in at.caption)
+    assert f"The language inspector can name {n} values (+ und)" in captions
+    assert "cannot tell, not that there is none" in captions

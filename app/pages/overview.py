@@ -55,7 +55,7 @@ def chart(dimension) -> None:
         st.altair_chart(ui.heatmap(frame, x, y, dimension.label, measure), width="stretch")
     else:
         st.altair_chart(ui.share_bars(frame, dimension.label, measure), width="stretch")
-    st.caption(f"{dimension.caption} {interval_note}".strip())
+    st.caption(f"{dimension.caption} {ui.label_set_note(dimension.columns)} {interval_note}".strip())
 
 
 bars = [d for d in data.dimensions if d.chart != "heatmap"]

@@ -291,14 +291,18 @@ def run_query(query: queries.Query, corpus: Corpus, params: dict, plan: Plan, ke
     return cache[cache_key]
 
 
+def _overview_key(corpus: Corpus, plan: Plan) -> tuple:
+    return ("overview", corpus.source, tuple(sorted(corpus.overrides.items())), plan_key(plan))
+
+
 def cached_overview(corpus: Corpus, plan: Plan) -> overview.Overview | None:
     """The Overview already built this session for ``corpus`` and ``plan``, if any."""
-    return _cache().get(("overview", corpus.source, tuple(sorted(corpus.overrides.items())), plan_key(plan)))
+    return _cache().get(_overview_key(corpus, plan))
 
 
 def get_overview(corpus: Corpus, plan: Plan, key: str) -> overview.Overview:
     """Build the Overview through the run layer (progress, cancel), cached per session by corpus and plan."""
-    cache_key = ("overview", corpus.source, tuple(sorted(corpus.overrides.items())), plan_key(plan))
+    cache_key = _overview_key(corpus, plan)
     cache = _cache()
     if cache_key not in cache:
         cache[cache_key] = _with_progress(key, f"Building the overview of {corpus.name}",

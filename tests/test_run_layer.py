@@ -193,14 +193,16 @@ def test_cached_query_run_reads_each_footer_once_and_probes_no_shard(home, monke
     probes = []
     real = shards_mod.schema_paths
     monkeypatch.setattr(shards_mod, "schema_paths", lambda shard: probes.append(shard.uri) or real(shard))
-    store.FOOTER_READS[0] = 0
+    footers = [0]  # attribute footers read (every reader of attribute metadata goes through read_schema)
+    read_schema = store.read_schema
+    monkeypatch.setattr(store, "read_schema", lambda path: footers.__setitem__(0, footers[0] + 1) or read_schema(path))
     finding = run.run("vietnamese_legal_documents", corpus, workers=1)
     assert finding.shards["read"] == len(corpus.shards)
-    assert store.FOOTER_READS[0] == len(corpus.shards)
+    assert footers[0] == len(corpus.shards)
     assert probes == []
-    store.FOOTER_READS[0] = 0
+    footers[0] = 0
     result = run.run("language_distribution", corpus, plan=Plan("shard_sample", 4, None, 1), workers=1)
-    assert store.FOOTER_READS[0] == 4 and probes == [] and "document_share_ci_low" in result.table.column_names
+    assert footers[0] == 4 and probes == [] and "document_share_ci_low" in result.table.column_names
 
 
 def test_documents_with_text_can_be_scanned_twice(home, cli):

@@ -92,14 +92,14 @@ def slice_evidence(ctx, query, labels: list[str]) -> list[dict]:
     rows = con.execute(f"SELECT shard, row, id, url{''.join(', ' + c for c in labels)} FROM matched "
                        "ORDER BY hash(shard, row) LIMIT $n", {"n": n}).fetchall()
     texts = ctx.texts({(r[0], r[1]) for r in rows})
-    return [evidence_record(query, shard, row, doc_id, url, texts.get((shard, row)), dict(zip(labels, rest)))
+    known = set(registry.label_values())
+    return [evidence_record(query, shard, row, doc_id, url, texts.get((shard, row)), dict(zip(labels, rest)), known)
             for shard, row, doc_id, url, *rest in rows]
 
 
-def evidence_record(query, shard, row, doc_id, url, text, found: dict) -> dict:
-    """One evidence document: its keys, a snippet and why it matched (labels as ``k=v``, then the
-    inspectors' own explanations)."""
-    labels = registry.label_values()
+def evidence_record(query, shard, row, doc_id, url, text, found: dict, labels: set[str]) -> dict:
+    """One evidence document: its keys, a snippet and why it matched (``labels``, the registry's label
+    columns, as ``k=v``; then the inspectors' own explanations)."""
     why = [f"{k}={v}" for k, v in found.items() if v is not None and k in labels]
     why += [str(v) for k, v in found.items() if v is not None and k not in labels]
     return {"id": doc_id, "shard": shard, "row": row, "url": url,
@@ -167,7 +167,8 @@ def _sample_evidence(con, query, labels: list[str], n: int) -> list[dict]:
     rows = con.execute(
         f"SELECT m.shard, m.row, m.id, m.url, s.text{''.join(', m.' + c for c in labels)} FROM matched m "
         f"JOIN {views.BASE_VIEW} s USING (shard, row) ORDER BY hash(m.shard, m.row) LIMIT $n", {"n": n}).fetchall()
-    return [evidence_record(query, shard, row, doc_id, url, text, dict(zip(labels, rest)))
+    known = set(registry.label_values())
+    return [evidence_record(query, shard, row, doc_id, url, text, dict(zip(labels, rest)), known)
             for shard, row, doc_id, url, text, *rest in rows]
 
 

@@ -32,11 +32,12 @@ def share_column(unit: str) -> str:
 
 @dataclass(frozen=True)
 class Dimension:
-    """One distribution the Overview charts: its key (the query name), label, chart kind and key columns."""
+    """One distribution the Overview charts: its key (the query name), label, saved report, chart kind and
+    key columns."""
 
     key: str
     label: str
-    query: str
+    query: queries.Query
     columns: tuple[str, ...]
     chart: str = "bars"
     caption: str = ""
@@ -49,7 +50,7 @@ def dimensions() -> list[Dimension]:
     for query in queries.list_queries():
         spec = query.overview
         if query.kind == "report" and spec:
-            found.append((spec["order"], query.name, Dimension(query.name, spec["label"], query.name,
+            found.append((spec["order"], query.name, Dimension(query.name, spec["label"], query,
                                                                query.dimensions, spec["chart"], spec["caption"],
                                                                spec.get("top"))))
     return [d for _, _, d in sorted(found, key=lambda t: (t[0], t[1]))]
@@ -84,15 +85,6 @@ class Overview:
         return next(d for d in self.dimensions if d.key == key)
 
 
-def required_inspectors(dims: list[Dimension] | None = None) -> list[str]:
-    """Inspector names the given dimensions need that are registered (the Overview's profile)."""
-    known = set(registry.latest())
-    needed = set()
-    for dimension in dims if dims is not None else dimensions():
-        needed |= set(queries.find(dimension.query).requires)
-    return sorted(needed & known)
-
-
 def build_overview(corpus: Corpus, plan: Plan, options=None, dims: list[Dimension] | None = None) -> Overview:
     """Run every dimension's report over ``corpus`` with ``plan`` through the run layer.
 
@@ -105,7 +97,7 @@ def build_overview(corpus: Corpus, plan: Plan, options=None, dims: list[Dimensio
     known = set(registry.latest())
     runnable, skipped = [], {}
     for dimension in dims:
-        query = queries.find(dimension.query)
+        query = dimension.query
         missing = [name for name in query.requires if name not in known]
         if missing:
             skipped[dimension.key] = f"needs the {', '.join(missing)} inspector, which is not installed"

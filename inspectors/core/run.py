@@ -103,33 +103,34 @@ class RunContext:
         if self.options.progress:
             self.options.progress(Progress(stage, done, total, detail, status))
 
-    def profile(self, inspector_names: list[str]) -> None:
-        """Profile the plan's shards with ``inspector_names`` (cached shards cost one footer read)."""
-        total, count = len(self.chosen), [0]
+    def _ticker(self, stage: str, total: int):
+        """A per-shard result callback that reports ``stage`` progress (the shard's name and status)."""
+        count = [0]
 
         def tick(result):
             count[0] += 1
-            self.report("profile", count[0], total, result.shard.rsplit("/", 1)[-1], result.status)
+            shard = result["shard"] if isinstance(result, dict) else result.shard
+            status = "" if isinstance(result, dict) else result.status
+            self.report(stage, count[0], total, shard.rsplit("/", 1)[-1], status)
 
+        return tick
+
+    def profile(self, inspector_names: list[str]) -> None:
+        """Profile the plan's shards with ``inspector_names`` (cached shards cost one footer read)."""
         o = self.options
         report = profile_corpus(self.corpus, inspector_names, self.chosen, self.plan.rows_per_shard, o.workers,
-                                tick, engine=o.engine, address=o.address, cancel=o.cancel)
+                                self._ticker("profile", len(self.chosen)), engine=o.engine, address=o.address,
+                                cancel=o.cancel)
         raise_failures(report)
         by_uri = {r.shard: r for r in report.results}
         self.done = [(s, store.attribute_path(s), by_uri[s.uri].info) for s in self.chosen]
 
     def drive(self, stage: str, func, shards: list, kwargs: dict) -> list:
         """Run a per-shard pass on the run's engine with progress and cancel."""
-        total, count = len(shards), [0]
-
-        def tick(result):
-            count[0] += 1
-            shard = result["shard"] if isinstance(result, dict) else result.shard
-            self.report(stage, count[0], total, shard.rsplit("/", 1)[-1])
-
         o = self.options
         results = executors.run(o.engine, func, shards, kwargs, o.workers, o.address)
-        return executors.drive(results, tick, o.cancel, lambda n: Cancelled.after(n, total))
+        return executors.drive(results, self._ticker(stage, len(shards)), o.cancel,
+                               lambda n: Cancelled.after(n, len(shards)))
 
     def connection(self):
         """The run's one connection: ``documents`` over the profiled shards, attributes only at first."""

@@ -131,12 +131,8 @@ def _fs(path: AttributePath):
     return fsspec.core.url_to_fs(str(path))
 
 
-FOOTER_READS = [0]  # attribute footers read by this process (benchmarks and tests count them)
-
-
 def read_schema(path: AttributePath) -> pa.Schema:
     """The Arrow schema (with metadata) of the attribute shard at ``path``."""
-    FOOTER_READS[0] += 1
     return _read(path, pq.read_schema)
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+# ../shared/data beside the checkout; a git worktree elsewhere names it with $CORPUSCOPE_SHARED_DATA
+SHARED = Path(os.environ.get("CORPUSCOPE_SHARED_DATA") or REPO.parent / "shared" / "data")
 SAMPLE = REPO / "sample_data" / "demo"
 
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="corpuscope-tests-"))

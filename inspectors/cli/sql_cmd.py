@@ -20,8 +20,9 @@ def sql(source, query, fmt, timeout, modules, text_column, url_column, id_column
     """Run one SELECT over SOURCE's ``documents`` view.
 
     Columns: shard, row, id, url, source, text and every attribute (language, language_score,
-    n_bytes, n_chars, host, registered_domain, suffix, topic, format, n_tokens, …). Profile SOURCE
-    first; only the view is visible and files cannot be read or written.
+    n_bytes, n_chars, host, registered_domain, suffix, topic, format, n_tokens, …), plus
+    dolma_<name>_<key> for a Dolma release's own attributes/<name>/ files. Profile SOURCE first; only
+    the view is visible and files cannot be read or written.
     """
     import warnings
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 import pyarrow as pa
 
-from inspectors.core import executors, registry, store
+from inspectors.core import dolma_attributes, executors, registry, store
 from inspectors.core.columns import ColumnMap
 from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
 from inspectors.core.shards import Shard, detect_columns, nfc, read_batches
@@ -116,9 +116,12 @@ def _profile(shard, classes, overrides, limit, root) -> ShardResult:
         and info.columns == mapping.to_dict()
         and (info.complete or (limit is not None and info.rows >= limit))
     )
+    attached = dolma_attributes.attribute_files(shard)
+    joined = dolma_attributes.stamp(attached)
     if reusable:
         todo = [cls for cls in classes if info.inspectors.get(cls.name) != cls.identity()]
-        if not todo and info.overrides == overrides:
+        rejoin = (info.dolma or {}) != joined  # a Dolma attribute file added, removed or re-tagged
+        if not todo and not rejoin and info.overrides == overrides:
             return ShardResult(shard.uri, "cached", rows=_rows_within(info, limit), info=info)
         existing = store.read_table(path)
         if todo:
@@ -127,15 +130,20 @@ def _profile(shard, classes, overrides, limit, root) -> ShardResult:
                 if name in existing.column_names:
                     existing = existing.drop_columns([name])
                 existing = existing.append_column(name, table.column(name))
+        if rejoin:
+            existing = dolma_attributes.join(existing, attached)
         inspectors = {**info.inspectors, **{cls.name: cls.identity() for cls in todo}}
-        new = store.AttributeInfo(fingerprint, mapping.to_dict(), info.rows, info.complete, inspectors, overrides)
+        new = store.AttributeInfo(fingerprint, mapping.to_dict(), info.rows, info.complete, inspectors, overrides,
+                                  dolma=joined or None)
         store.write(path, existing, new)
-        return ShardResult(shard.uri, "updated" if todo else "cached", rows=_rows_within(info, limit),
+        return ShardResult(shard.uri, "updated" if todo or rejoin else "cached", rows=_rows_within(info, limit),
                            info=new.with_schema(existing.schema.remove_metadata()))
     table = _run(shard, mapping, classes, limit, with_keys=True)
+    if attached:
+        table = dolma_attributes.join(table, attached)
     rows = table.num_rows
     complete = limit is None or rows < limit
-    new = store.AttributeInfo(fingerprint, mapping.to_dict(), rows, complete, wanted, overrides)
+    new = store.AttributeInfo(fingerprint, mapping.to_dict(), rows, complete, wanted, overrides, dolma=joined or None)
     store.write(path, table, new)
     return ShardResult(shard.uri, "profiled", rows=rows, info=new.with_schema(table.schema.remove_metadata()))
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 
+from inspectors.core import dolma_attributes
 from inspectors.core.errors import BadInput
 
 DOCUMENT_COLUMNS = ("id", "text", "url", "source")
@@ -115,6 +116,10 @@ def register(cls: type[Inspector]) -> type[Inspector]:
     if unknown:
         raise ValueError(f"inspector {key!r} asks for unknown input columns {sorted(unknown)}")
     outputs = set(cls.output_schema.names)
+    reserved = sorted(c for c in outputs if c.startswith(dolma_attributes.PREFIX))
+    if reserved:  # Dolma's own attribute columns are joined under that prefix
+        raise ValueError(f"inspector {key!r} outputs columns with the reserved prefix "
+                         f"{dolma_attributes.PREFIX}: {reserved}")
     described = (set(cls.measures.values()) | set(cls.labels) | set(cls.evidence_columns)) - outputs
     if described:
         raise ValueError(f"inspector {key!r} describes columns it does not output: {sorted(described)}")

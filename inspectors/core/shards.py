@@ -103,7 +103,7 @@ def schema_paths(shard: Shard) -> set[str]:
                 schema = pq.ParquetFile(handle).schema_arrow
             return _arrow_paths(schema)
         paths: set[str] = set()
-        for _, record in zip(range(50), _json_records(shard)):
+        for _, record in zip(range(50), json_records(shard)):
             paths |= cols.flatten_paths(record)
         return paths
     except (ShardError, BadInput, RuntimeFailure):  # a network fault is not a bad shard
@@ -245,7 +245,7 @@ def _jsonl_batches(shard, mapping, fields, limit, batch_rows):
     start = 0
     buffer: dict[str, list] = {name: [] for name in wanted}
     count = 0
-    for record in _json_records(shard, limit):
+    for record in json_records(shard, limit):
         for name, parts in wanted.items():
             buffer[name].append(_dig(record, parts))
         count += 1
@@ -274,7 +274,8 @@ def _dig(record, parts):
     return value
 
 
-def _json_records(shard: Shard, limit: int | None = None) -> Iterator[dict]:
+def json_records(shard: Shard, limit: int | None = None) -> Iterator[dict]:
+    """The JSON objects of a JSONL shard, one per non-blank line, streamed (``ShardError`` on a bad line)."""
     with open_binary(shard.uri) as raw:
         stream = _decompress(raw, shard.compression)
         text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="\n")

@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -61,16 +61,17 @@ class AttributeInfo:
     inspectors: dict[str, str]  # plain name -> identity (versioned key, variant, data hash)
     overrides: dict | None = None
     schema: pa.Schema | None = field(default=None, compare=False, repr=False)
+    dolma: dict[str, str] | None = None  # Dolma attribute files joined as columns: name -> fingerprint
 
     def to_meta(self) -> dict:
         """The JSON stored in the Parquet metadata (everything but the schema)."""
         return {"fingerprint": self.fingerprint, "columns": self.columns, "rows": self.rows,
-                "complete": self.complete, "inspectors": self.inspectors, "overrides": self.overrides}
+                "complete": self.complete, "inspectors": self.inspectors, "overrides": self.overrides,
+                "dolma": self.dolma}
 
     def with_schema(self, schema: pa.Schema) -> "AttributeInfo":
         """This info with ``schema`` attached."""
-        return AttributeInfo(self.fingerprint, self.columns, self.rows, self.complete, self.inspectors,
-                             self.overrides, schema)
+        return replace(self, schema=schema)
 
 
 def is_remote(path: AttributePath) -> bool:
@@ -158,6 +159,7 @@ def read_info(path: AttributePath) -> AttributeInfo | None:
             inspectors=data["inspectors"],
             overrides=data.get("overrides"),
             schema=schema.remove_metadata(),
+            dolma=data.get("dolma"),
         )
     except (OSError, KeyError, ValueError, pa.ArrowInvalid):
         return None

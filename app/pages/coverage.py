@@ -54,12 +54,13 @@ else:
     params = ui.param_widgets(query, "cov")
 
 plan = ui.plan_picker(corpus, "cov")
+measures = ui.measure_picker("cov")
 if ui.was_cancelled("cov"):
     st.warning("Cancelled; finished shards stay cached. Run again to resume.")
 run = st.button("Run slice", type="primary", icon=":material/play_arrow:", key="cov_run", disabled=query is None)
 if run and query is not None:
     with ui.guard("The slice failed"):
-        finding = ui.run_query(query, corpus, params, plan, "cov")
+        finding = ui.run_query(query, corpus, params, plan, "cov", measures=measures)
         if finding is not None:
             st.session_state["cov_finding"] = finding
             st.session_state["cov_text"] = text

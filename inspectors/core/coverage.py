@@ -17,10 +17,11 @@ KEY_COLUMNS = ("shard", "row", "id", "url")
 BOOTSTRAP = 200
 
 
-def measure_columns(con) -> dict[str, str]:
-    """Every registered measure present in ``documents``, by unit: ``{"bytes": "n_bytes", …}``."""
+def measure_columns(con, choices: dict[str, str] | None = None) -> dict[str, str]:
+    """Every registered measure present in ``documents``, by unit: ``{"bytes": "n_bytes", …}``, each
+    counted by the column ``choices`` picks for it (``registry.measure_columns``)."""
     present = set(views.columns(con, f"SELECT * FROM {views.BASE_VIEW}"))
-    return {unit: column for unit, (_, column) in registry.measure_providers().items() if column in present}
+    return {unit: column for unit, (_, column, _) in registry.measure_columns(choices).items() if column in present}
 
 
 def explaining_columns(query, names: list[str]) -> list[str]:
@@ -57,7 +58,7 @@ def slice_result(ctx, query, values) -> tuple[dict, list[dict]]:
     if views.needs_text(con, query.sql, values, star_reads_text=False):
         ctx.ensure_text()
     names = slice_columns(con, query, values)
-    measures = measure_columns(con)
+    measures = measure_columns(con, ctx.options.measures)
     labels = explaining_columns(query, names)
     kept = [*KEY_COLUMNS, *measures.values(), *labels]
     con.execute(f"CREATE OR REPLACE TEMP TABLE matched AS SELECT {', '.join(kept)} FROM ({query.sql})", values)
@@ -110,7 +111,7 @@ def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], 
     """A stratified scan's estimates from the tagged per-stratum sample (see ``estimate.stratified``)."""
     con = ctx.connection_over(sample)
     names = slice_columns(con, query, values)
-    measures = measure_columns(con)
+    measures = measure_columns(con, ctx.options.measures)
     labels = explaining_columns(query, names)
     kept = [*KEY_COLUMNS, *measures.values(), *labels]
     con.execute(f"CREATE TEMP TABLE matched AS SELECT {', '.join(kept)} FROM ({query.sql})", values)

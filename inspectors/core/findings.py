@@ -89,6 +89,16 @@ class Finding:
         """The estimate for ``unit`` (``documents``, ``bytes``, ``tokens``…), ``None`` if absent."""
         return self.estimates.get(unit)
 
+    def counted_by(self, unit: str) -> str | None:
+        """How ``unit`` was counted, in words: a token share's tokenizer, its file's SHA-256 and whether the
+        counts are exact or estimated (from ``provenance["measures"]``); ``None`` when not recorded."""
+        info = (self.provenance.get("measures") or {}).get(unit) or {}
+        if "name" not in info:
+            return None
+        files = "; ".join(f"{Path(f).name} sha256 {h[:12]}…" for f, h in (info.get("files") or {}).items())
+        return (f"{info['name']}" + (f" [{info['tokenizer']}]" if info.get("tokenizer") else "")
+                + (f", {files}" if files else "") + (f"; counts {info['counts']}" if info.get("counts") else ""))
+
     @property
     def units(self) -> list[str]:
         """Units that carry an estimate, in order."""
@@ -201,6 +211,8 @@ def describe(finding: Finding, fmt: str = "table") -> str:
             matched, _, total = counts_text(finding, unit).partition(" of ")
             lines.append(f"| {unit} | {matched} | {total} | {_pct(est['share'])} "
                          f"| [{_pct(lo)}, {_pct(hi)}] | {est['method']} |")
+        counted = [f"{unit} counted by {finding.counted_by(unit)}" for unit, _ in units if finding.counted_by(unit)]
+        lines += ["", *counted] if counted else []
         if sample_note(finding):
             lines += ["", f"_{sample_note(finding)}._"]
         for doc in finding.evidence:
@@ -212,6 +224,8 @@ def describe(finding: Finding, fmt: str = "table") -> str:
         lo, hi = est["ci95"]
         lines.append(f"{unit:<10} {counts_text(finding, unit):>{width}}  share {_pct(est['share'])}"
                      f"  95% CI [{_pct(lo)}, {_pct(hi)}]  ({est['method']})")
+        if finding.counted_by(unit):
+            lines.append(f"{'':<10} counted by {finding.counted_by(unit)}")
     if sample_note(finding):
         lines.append(f"note: {sample_note(finding)}")
     if finding.evidence:

@@ -61,6 +61,9 @@ class Inspector:
     inputs: ClassVar[tuple[str, ...]] = ("text",)
     output_schema: ClassVar[pa.Schema]
     measures: ClassVar[dict[str, str]] = {}
+    # Other ways to count a measure, by choice (``{"tokens": {"neox20b": "tokens_neox20b", …}}``): a run
+    # may pick one (``RunOptions.measures``); the column in ``measures`` is the default choice.
+    measure_choices: ClassVar[dict[str, dict[str, str]]] = {}
     labels: ClassVar[dict[str, tuple[str, ...] | None]] = {}
     evidence_columns: ClassVar[tuple[str, ...]] = ()
     data_files: ClassVar[tuple[Path, ...]] = ()
@@ -99,6 +102,12 @@ class Inspector:
         variant, data = cls.variant(), cls.data_hash()
         return cls.key() + (f"+{variant}" if variant else "") + (f"@{data}" if data else "")
 
+    @classmethod
+    def describe_measure(cls, measure: str, choice: str) -> dict:
+        """What counted ``measure`` under ``choice`` (a tokenizer's name and file hashes, say), recorded in
+        a finding's provenance. By default: the choice and its column."""
+        return {"choice": choice, "column": cls.measure_choices.get(measure, {}).get(choice, cls.measures[measure])}
+
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Return one array per output column, each as long as ``batch`` and in the same order."""
         raise NotImplementedError
@@ -120,7 +129,8 @@ def register(cls: type[Inspector]) -> type[Inspector]:
     if reserved:  # Dolma's own attribute columns are joined under that prefix
         raise ValueError(f"inspector {key!r} outputs columns with the reserved prefix "
                          f"{dolma_attributes.PREFIX}: {reserved}")
-    described = (set(cls.measures.values()) | set(cls.labels) | set(cls.evidence_columns)) - outputs
+    choices = {c for options in cls.measure_choices.values() for c in options.values()}
+    described = (set(cls.measures.values()) | choices | set(cls.labels) | set(cls.evidence_columns)) - outputs
     if described:
         raise ValueError(f"inspector {key!r} describes columns it does not output: {sorted(described)}")
     _REGISTRY[key] = cls
@@ -177,6 +187,28 @@ def measure_providers() -> dict[str, tuple[type[Inspector], str]]:
     for name, cls in sorted(latest().items()):
         for measure, column in cls.measures.items():
             out.setdefault(measure, (cls, column))
+    return out
+
+
+def measure_columns(choices: dict[str, str] | None = None) -> dict[str, tuple[type[Inspector], str, str]]:
+    """Each measure with its provider, the column that counts it and the choice that names the column:
+    the default (``measures``) unless ``choices`` picks another (``{"tokens": "neox20b"}``); ``BadInput``
+    for a measure or choice no inspector offers."""
+    providers = measure_providers()
+    out = {}
+    for measure, (cls, column) in providers.items():
+        options = cls.measure_choices.get(measure, {})
+        default = next((name for name, c in options.items() if c == column), "default")
+        out[measure] = (cls, column, default)
+    for measure, choice in (choices or {}).items():
+        if measure not in providers:
+            raise BadInput(f"no inspector provides the measure {measure!r}; measures: {', '.join(sorted(providers))}")
+        cls = providers[measure][0]
+        options = cls.measure_choices.get(measure, {})
+        if choice not in options:
+            offered = ", ".join(options) or "none"
+            raise BadInput(f"unknown choice {choice!r} for {measure}; {cls.key()} offers: {offered}")
+        out[measure] = (cls, options[choice], choice)
     return out
 
 

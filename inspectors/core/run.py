@@ -59,6 +59,7 @@ class RunOptions:
     progress: Callable[[Progress], None] | None = None
     cancel: Callable[[], bool] | None = None
     timeout: float | None = None  # seconds a query statement may run (None: no limit)
+    measures: dict[str, str] = field(default_factory=dict)  # a measure's counting choice: {"tokens": "neox20b"}
 
 
 @dataclass
@@ -191,6 +192,7 @@ def run_query(query: Query, corpus: Corpus, params: dict | None = None, plan: Pl
     """Run ``query`` on ``corpus`` with ``plan``: a slice's ``Finding`` or a report's ``ReportResult``."""
     plan, options = plan or Plan(), options or RunOptions()
     check_runnable(query)
+    registry.measure_columns(options.measures)  # an unknown choice fails before any shard is read
     values = query.bind(params)
     ctx = RunContext(corpus, plan, options)
     try:
@@ -309,9 +311,28 @@ def _finding(query: Query, values: dict, ctx: RunContext, result: dict, docs: li
         estimates=result,
         evidence=docs,
         inspectors={name: cls.identity() for name, cls in sorted(registry.latest().items()) if name in needed},
-        provenance={"tool_version": inspectors.__version__, "created": created_now(), "query_sha256": query.sha256},
+        provenance={"tool_version": inspectors.__version__, "created": created_now(), "query_sha256": query.sha256,
+                    "measures": counted_by(ctx.options.measures, result)},
         extra=extra,
     )
+
+
+def measure_choices() -> dict[str, list[str]]:
+    """Measures that can be counted more than one way, with their choices (default first): front ends
+    offer them (a slice's tokens in Pythia's tokenizer, say) and pass one in ``RunOptions.measures``."""
+    out = {}
+    for unit, (cls, _, default) in registry.measure_columns().items():
+        options = list(cls.measure_choices.get(unit, {}))
+        if len(options) > 1:
+            out[unit] = [default, *(o for o in options if o != default)]
+    return out
+
+
+def counted_by(choices: dict[str, str], estimates: dict) -> dict[str, dict]:
+    """What counted each measure that has an estimate (the inspector's own description: a token share's
+    tokenizer, its files and their SHA-256), for a finding's provenance."""
+    return {unit: {"inspector": cls.key(), **cls.describe_measure(unit, choice)}
+            for unit, (cls, _, choice) in registry.measure_columns(choices).items() if estimates.get(unit)}
 
 
 def profile(corpus: Corpus, plan: Plan | None = None, options: RunOptions | None = None,
@@ -359,6 +380,7 @@ def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: 
     is open. Training streams use it to count tokens seen per step over the same matched rows."""
     plan, options = plan or Plan(), options or RunOptions()
     check_runnable(query)
+    registry.measure_columns(options.measures)
     if query.kind != "slice":
         raise BadInput(f"{query.name} is a {query.kind}; this run needs a slice")
     if plan.strategy == "stratified":

@@ -122,6 +122,22 @@ def test_a_slice_on_dolma_columns_runs_through_the_run_layer(home, tmp_path):
     assert finding.estimate("documents")["total"] == 5
 
 
+def test_a_stratified_slice_reads_dolma_columns_in_its_sample(home, tmp_path):
+    from inspectors.core import run
+    from inspectors.core.queries import load
+
+    root = tmp_path / "release"
+    _dolma_tree(root)
+    query_file = tmp_path / "high_quality_vi.sql"
+    query_file.write_text("-- ---\n-- title: Vietnamese, high quality by Dolma's tagger\n-- version: 1\n-- kind: slice\n"
+                          "-- requires: [language]\n-- strata:\n"
+                          "--   - {name: vi_letters, when: \"regexp_matches(text, '[ăâđêôơư]')\"}\n-- ---\n"
+                          "SELECT * FROM documents WHERE dolma_quality_fasttext_hq_v1__lq >= 0.6\n", encoding="utf-8")
+    finding = run.run(load(query_file), str(root), plan={"strategy": "stratified", "per_stratum": 50}, workers=1)
+    assert finding.estimate("documents")["matched"] == 2  # a2 (0.65), a3 (0.95); every document is sampled
+    assert finding.estimate("documents")["total"] == 5
+
+
 def test_a_broken_attribute_line_fails_naming_the_file(cli, home, tmp_path):
     root = tmp_path / "release"
     _dolma_tree(root)

@@ -21,7 +21,7 @@ from collections import defaultdict
 import numpy as np
 import pyarrow as pa
 
-from inspectors.core import registry, store, views
+from inspectors.core import dolma_attributes, registry, store, views
 from inspectors.core.errors import BadInput, CorpuscopeError, RuntimeFailure
 from inspectors.core.shards import Shard, detect_columns, nfc, read_batches
 
@@ -99,9 +99,15 @@ def tag_shard(shard: Shard, picked: dict[str, list[int]], inspector_keys: list[s
         path = store.sample_path(shard, digest, root)
         fingerprint = shard.fingerprint()
         info = store.read_info(path)
-        if info is None or info.fingerprint != fingerprint or info.inspectors != wanted or info.overrides != (overrides or {}):
+        attached = dolma_attributes.attribute_files(shard)
+        joined = dolma_attributes.stamp(attached)
+        if (info is None or info.fingerprint != fingerprint or info.inspectors != wanted
+                or info.overrides != (overrides or {}) or (info.dolma or {}) != joined):
             table = tag_sample(shard, rows, inspector_keys, overrides)
-            store.write(path, table, store.AttributeInfo(fingerprint, {}, table.num_rows, True, wanted, overrides or {}))
+            if attached:
+                table = dolma_attributes.join(table, attached)
+            store.write(path, table, store.AttributeInfo(fingerprint, {}, table.num_rows, True, wanted, overrides or {},
+                                                         dolma=joined or None))
         return {"shard": shard.uri, "path": str(path)}
     except CorpuscopeError as error:
         return {"shard": shard.uri, "error": str(error), "exit_code": error.exit_code}

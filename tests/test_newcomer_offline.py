@@ -35,3 +35,16 @@ def test_failed_listing_is_remembered_until_retry(tmp_path, monkeypatch, home):
     app.button(key="corpus_retry").click().run()
     assert calls == [source, source]  # Retry lists it again
     assert [e.value for e in app.error] == errors
+
+
+def test_an_unreachable_hub_listing_gives_the_same_one_line_hint(cli, home, monkeypatch):
+    """``pile-deduped`` (an hf:// listing through huggingface_hub) fails like a URL read does
+    (``tests/test_reliability.py``): at once, one line, ``cannot reach HOST (no network?)``, exit 1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    code, _, err = cli("sql", "pile-deduped", "SELECT count(*) FROM documents")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 1, err
+    assert len(lines) == 1 and "cannot reach 127.0.0.1 (no network?)" in lines[0], err

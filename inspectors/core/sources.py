@@ -18,11 +18,11 @@ import glob
 import os
 from dataclasses import dataclass, field
 
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 from inspectors.core.errors import BadInput, RuntimeFailure
 from inspectors.core.shards import Shard, shard_for
-from inspectors.core.storage import hf_endpoint, is_remote, local_path, parse_hf, read_bytes
+from inspectors.core.storage import hf_endpoint, is_remote, local_path, parse_hf, read_bytes, unreachable
 
 
 @dataclass
@@ -236,6 +236,9 @@ def _hf_error(uri: str, error: Exception) -> Exception:
                         f"private or gated ({text})")
     if name in ("EntryNotFoundError", "FileNotFoundError", "RemoteEntryNotFoundError"):
         return BadInput(f"{uri}: no such file or folder in the repository at that revision ({text})")
+    if unreachable(error):  # DNS failure or refused connection: the same one line as every other read
+        host = urlsplit(hf_endpoint()).hostname or hf_endpoint()
+        return RuntimeFailure(f"{uri}: cannot reach {host} (no network?): {name}")
     status = getattr(getattr(error, "response", None), "status_code", None)
     if status in (401, 403):
         return BadInput(f"{uri}: HTTP {status}: access denied; check HF_TOKEN and, for a gated dataset, "

@@ -190,3 +190,9 @@ def test_dolma_test_fixtures_release(cli, home):
         too_much = want.get("pii", {}).get("too_much_pii")
         assert row["too_much"] == (None if too_much is None else float(too_much))
     assert sum(r["dup_spans"] > 0 for r in rows) >= 1
+    # the document browser filters on them like on any label column
+    code, out, err = cli("docs", root, "--where", "dolma_toxicity>=0.8", "--format", "json")
+    assert code == 0, err
+    page = json.loads(out)
+    assert page["matched"] == sum(r["dolma_toxicity"] >= 0.8 for r in rows) == 3
+    assert all(d["dolma_toxicity"] >= 0.8 for d in page["documents"])

@@ -102,3 +102,21 @@ def test_app_coverage_page_counts_in_the_chosen_tokenizer(tmp_path, monkeypatch,
     assert finding.provenance["measures"]["tokens"]["tokenizer"] == "neox20b"
     captions = "\n".join(c.value for c in app.caption)
     assert "Tokens counted by EleutherAI/gpt-neox-20b (Pythia) [neox20b]" in captions
+
+
+@needs_olmo
+def test_the_evaluation_report_names_the_tokenizer_of_its_token_shares(cli, home, tmp_path):
+    finding = tmp_path / "vi.json"
+    code, _, err = cli("query", "run", "language_share", "--corpus", SAMPLE, "--param", "language=vi",
+                       "--tokenizer", "neox20b", "--evidence", "0", "--out", finding)
+    assert code == 0, err
+    results = shared("lm_eval_results", "lm-evaluation-harness_v0.3_format_multilingual", "bloom", "bloom-560m",
+                     "bloom-560m_xnli_0-shot.json")
+    annotated = tmp_path / "annotated.json"
+    code, _, err = cli("attach", results, "--finding", finding, "--model-corpus", "bigscience/bloom-560m=demo",
+                       "-o", annotated)
+    assert code == 0, err
+    code, _, err = cli("report", annotated, "-o", tmp_path / "r.md", "--unit", "tokens")
+    assert code == 0, err
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "Tokens counted by EleutherAI/gpt-neox-20b (Pythia) [neox20b]" in text

@@ -107,6 +107,8 @@ def build_report(inputs, unit: str = "documents") -> ReportData:
     sections = [FamilySection(name, sorted(points, key=lambda p: (p.task, p.label)))
                 for name, points in sorted(families.items())]
     notes = _notes(models, unit)
+    counted = sorted({text for f in findings.values() if (text := Finding.from_dict(f).counted_by(unit))})
+    notes += [f"{unit.capitalize()} counted by {text}." for text in counted]
     if missing_unit:
         notes.append(f"{missing_unit} task(s) have findings without a {unit} estimate and are not shown "
                      "(try another --unit).")

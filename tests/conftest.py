@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+# ../shared/data from the main checkout; a worktree one level deeper (wt/N) finds it two levels up.
+SHARED = next((p for p in (REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data")
+               if p.exists()), REPO.parent / "shared" / "data")
 SAMPLE = REPO / "sample_data" / "demo"
 
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="corpuscope-tests-"))

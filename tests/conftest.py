@@ -80,3 +80,14 @@ def app_session(tmp_path, monkeypatch, page: str | None = None):
     if page:
         app.switch_page(page).run()
     return app
+
+
+def write_lm_eval_results(path: Path, task: str, acc: float, stderr: float, model: str = "my-org/my-model") -> Path:
+    """A minimal lm-eval v0.4 results file for one task of ``model``."""
+    import json
+
+    path.write_text(json.dumps({
+        "results": {task: {"alias": task, "acc,none": acc, "acc_stderr,none": stderr}},
+        "configs": {task: {}}, "n-shot": {task: 0}, "versions": {task: 1.0},
+        "config": {"model": "hf", "model_args": f"pretrained={model}"}, "model_name": model}))
+    return path

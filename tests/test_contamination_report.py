@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from conftest import REPO, SAMPLE, shared
+from conftest import REPO, SAMPLE, shared, write_lm_eval_results
 from test_contamination_cli import task_files  # noqa: F401  (a fixture)
 
 
@@ -77,3 +77,51 @@ def test_evaluations_page_shows_clean_vs_dirty(annotated, monkeypatch, tmp_path)
     assert table.loc["gpt3", "share_low"] < 0.3 < table.loc["gpt3", "share_high"]
     assert table.loc["gpt3", "score_dirty"] == 1.0
     assert table.loc["gpt3", "not_found_low"] <= table.loc["gpt3", "score_not_found"] <= table.loc["gpt3", "not_found_high"]
+
+
+def test_scan_writes_a_finding_per_method_with_provenance(cli, home, tmp_path, task_files):  # noqa: F811
+    from inspectors.core import findings
+
+    samples, _ = task_files
+    folder = tmp_path / "findings"
+    code, stdout, stderr = cli("contamination", samples, "--corpus", SAMPLE / "flat", "--workers", "1",
+                               "--findings", folder)
+    assert code == 0, stdout
+    paths = sorted(folder.glob("*.json"))
+    assert [p.name.rsplit("-", 1)[1] for p in paths] == ["contamination_gpt3.json", "contamination_llama2.json",
+                                                         "contamination_palm.json"]
+    gpt3 = findings.load(folder / f"{samples.stem}-contamination_gpt3.json")
+    assert gpt3.params["task"] == "demo_qa" and gpt3.params["stride"] == 13 and gpt3.exact
+    items = gpt3.estimate("items")
+    assert (items["matched"], items["total"]) == (12, 40) and items["ci95"][0] < 0.3 < items["ci95"][1]
+    docs = gpt3.estimate("documents")
+    assert 12 <= docs["matched"] < docs["total"] and docs["method"] == "exact"
+    assert gpt3.corpus["shards_fingerprint"] and gpt3.shards["read"] == gpt3.shards["total"] == 3 and gpt3.shards["read_list"] is None
+    assert gpt3.provenance["tool_version"] and gpt3.provenance["benchmark"]["n_items"] == 40
+    assert gpt3.evidence and gpt3.evidence[0]["shard"].endswith(".parquet") and gpt3.extra["lower_bound"] is True
+    assert len({findings.load(p).id for p in paths}) == 3
+    code, shown, _ = cli("finding", "show", folder / f"{samples.stem}-contamination_gpt3.json")
+    assert code == 0 and "items" in shown and "12 of 40" in shown
+
+    # A shard sample: provenance names the shards read and the documents interval is no longer exact.
+    code, _, _ = cli("contamination", samples, "--corpus", SAMPLE / "dolma", "--sample-shards", "2", "--seed", "1",
+                     "--workers", "1", "--findings", tmp_path / "sampled")
+    assert code == 0
+    sampled = findings.load(next((tmp_path / "sampled").glob("*gpt3.json")))
+    assert sampled.shards["read"] == 2 and len(sampled.shards["read_list"]) == 2 and not sampled.exact
+    assert sampled.plan["sample_shards"] == 2 and sampled.estimate("documents")["method"] != "exact"
+
+
+def test_a_contamination_finding_attaches_to_its_task(cli, home, tmp_path, task_files):  # noqa: F811
+    samples, _ = task_files
+    folder = tmp_path / "findings"
+    assert cli("contamination", samples, "--corpus", SAMPLE / "flat", "--workers", "1", "--findings", folder)[0] == 0
+    results = write_lm_eval_results(tmp_path / "results.json", "demo_qa", 0.55, 0.08)
+    task_map = tmp_path / "map.yaml"
+    task_map.write_text("version: 1\ntasks:\n  demo_qa: {family: demo, query: contamination_gpt3, params: {task: demo_qa}}\n")
+    out = tmp_path / "annotated.json"
+    code, stdout, stderr = cli("attach", results, "--finding", next(folder.glob("*gpt3.json")), "--task-map", task_map,
+                               "--model-corpus", "my-org/my-model=flat", "-o", out)
+    assert code == 0, stderr
+    attached = json.loads(out.read_text())["corpuscope"]["tasks"]["demo_qa"]["findings"]
+    assert [f["query"]["name"] for f in attached] == ["contamination_gpt3"]

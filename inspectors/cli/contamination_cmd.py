@@ -54,11 +54,14 @@ def contamination():
 @engine_options
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="F.json",
               help="Write the full record (every item, both sides, documents) as JSON.")
+@click.option("--findings", "findings_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              metavar="DIR", help="Also write one finding per method (DIR/<bench>-contamination_<method>.json), "
+              "with full provenance, for `finding show`, `attach` and the app.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--show", type=int, default=20, show_default=True, help="Items shown in the table (dirty first).")
 def scan_cmd(bench, source, question_field, answer_field, id_field, split, stride, boilerplate_df, text_column,
              url_column, id_column, source_column, sample_shards, rows_per_shard, seed, workers, engine, ray_address,
-             out, fmt, show):
+             out, findings_dir, fmt, show):
     """Find BENCH's items in the corpus: per item and side, matched n-grams, longest match, documents, verdicts.
 
     BENCH is a JSONL/Parquet file of items, a `datasets` save-to-disk folder, or an lm-eval samples
@@ -83,6 +86,14 @@ def scan_cmd(bench, source, question_field, answer_field, id_field, split, strid
     if out:
         _write(out, record)
     click.echo(dumps(record) if fmt == "json" else describe(record, show))
+    if findings_dir:
+        from inspectors.contamination.findings import to_findings
+
+        findings_dir.mkdir(parents=True, exist_ok=True)
+        for finding in to_findings(record):
+            path = findings_dir / f"{bench.stem}-{finding.name}.json"
+            path.write_text(finding.to_json() + "\n", encoding="utf-8")
+            click.echo(f"wrote {path}", err=True)
 
 
 def _write(path: Path, record: dict) -> None:

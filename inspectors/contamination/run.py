@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import inspectors
@@ -10,7 +9,7 @@ from inspectors.contamination import scan
 from inspectors.contamination.bench import Bench
 from inspectors.core.errors import BadInput
 from inspectors.core.paths import home
-from inspectors.core.run import Corpus, Plan, RunContext, RunOptions
+from inspectors.core.run import Corpus, Plan, RunContext, RunOptions, created_now
 
 DEFAULT_STRIDE = 13
 DEFAULT_BOILERPLATE_DF = 100
@@ -44,10 +43,14 @@ def run_contamination(bench: Bench, corpus: Corpus, plan: Plan | None = None, op
     return {
         "kind": "contamination",
         "version": inspectors.__version__,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "scan_version": scan.VERSION,
+        "created": created_now(),
         "benchmark": {"path": bench.path, "kind": bench.kind, "n_items": len(bench.items), "digest": index.digest},
-        "corpus": {"name": corpus.name, "source": corpus.source, "shards_total": len(corpus.shards),
-                   "shards_read": len(results), "plan": plan.to_dict(), "exact": exact,
+        "corpus": {"name": corpus.name, "source": corpus.source, "version": corpus.version,
+                   "revision": corpus.revision, "shards_fingerprint": corpus.fingerprint(),
+                   "shards_total": len(corpus.shards), "shards_read": len(results),
+                   "read_list": [s.uri for s in ctx.chosen] if len(ctx.chosen) < len(corpus.shards) else None,
+                   "plan": plan.to_dict(), "exact": exact,
                    "documents": sum(r["n_docs"] for r in results), "bytes": n_bytes,
                    "tokens": sum(r["n_tokens"] for r in results)},
         "parameters": {"n": scan.N, "stride": stride, "guaranteed_overlap_tokens": scan.N + stride - 1,
@@ -60,6 +63,7 @@ def run_contamination(bench: Bench, corpus: Corpus, plan: Plan | None = None, op
                                    + (f", at most {plan.rows_per_shard} rows each" if plan.rows_per_shard else "") + "."),
         "summary": scan.summary(agg["items"]),
         "boilerplate": agg["boilerplate"],
+        "shards": agg["shards"],
         "timing": {"seconds": time.perf_counter() - started, "scan_seconds": sum(r["seconds"] for r in fresh),
                    "scan_cpu_seconds": sum(r["cpu_seconds"] for r in fresh),
                    "shards_cached": sum(r["cached"] for r in results)},

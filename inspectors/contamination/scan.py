@@ -282,6 +282,7 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
     bounds = np.searchsorted(arr[:, 1], np.arange(n_sides + 1), "left")
     boiler_arr = np.array(sorted(boiler), dtype=np.uint64)
     items, boiler_report = [], []
+    dirty_docs: dict[str, set[int]] = {m: set() for m in METHODS}
     for i, item in enumerate(bench.items):
         record = item.to_dict()
         for k, side in enumerate(SIDES):
@@ -296,6 +297,9 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
                     boiler_report.append((" ".join(index.side_tokens[s][q:q + N]), df[int(hashes[q])]))
             record[side] = dict(text=getattr(item, side)[:200], **side_stats(
                 s, index, part[:, 0], part[:, 2], part[:, 3], doc_keys, is_boiler))
+            for m, verdict in record[side]["verdicts"].items():
+                if verdict == "dirty":
+                    dirty_docs[m].update(part[:, 0].tolist())
         record["verdicts"] = {m: _item_verdict(record["question"]["verdicts"][m], record["answer"]["verdicts"][m])
                               for m in METHODS}
         items.append(record)
@@ -303,8 +307,16 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
     for text, count in boiler_report:
         seen[text] = max(count, seen.get(text, 0))
     top = sorted(seen.items(), key=lambda kv: -kv[1])[:50]
-    return {"items": items, "boilerplate": {"df_cut": boilerplate_df, "n_ngrams": len(seen),
-                                            "top": [{"ngram": t, "documents": c} for t, c in top]}}
+    shards = [{"uri": r["shard"], "name": r["name"], "documents": r["n_docs"], "dirty_documents": {}} for r in results]
+    at = {r["shard"]: k for k, r in enumerate(results)}
+    for m, docs in dirty_docs.items():
+        for shard in shards:
+            shard["dirty_documents"][m] = 0
+        for d in docs:
+            shards[at[doc_keys[d]["uri"]]]["dirty_documents"][m] += 1
+    return {"items": items, "shards": shards,
+            "boilerplate": {"df_cut": boilerplate_df, "n_ngrams": len(seen),
+                            "top": [{"ngram": t, "documents": c} for t, c in top]}}
 
 
 def _item_verdict(question: str, answer: str) -> str:

@@ -87,8 +87,9 @@ def _worker_index(index: BenchIndex) -> BenchIndex:
     return BenchIndex(index.digest, index.side_tokens, index.table_hash, index.table_side, index.table_pos)
 
 
-def cache_key(fingerprint: str, digest: str, stride: int, limit, overrides, df_cap: int) -> str:
-    payload = json.dumps([VERSION, N, fingerprint, digest, stride, limit, sorted((overrides or {}).items()), df_cap])
+def cache_key(fingerprint: str, digest: str, stride: int, limit, overrides, df_cap: int, steps: bool = False) -> str:
+    payload = json.dumps([VERSION, N, fingerprint, digest, stride, limit, sorted((overrides or {}).items()), df_cap,
+                          steps])
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -101,11 +102,15 @@ def _write_atomic(path: str, data: dict) -> None:
 
 
 def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, overrides: dict | None,
-               df_cap: int, cache_dir: str) -> dict:
-    """Scan one shard (top level, so process pools and Ray can run it); cached per shard."""
+               df_cap: int, cache_dir: str, steps: bool = False) -> dict:
+    """Scan one shard (top level, so process pools and Ray can run it); cached per shard.
+
+    ``steps``: the shard is a training stream's block (``step`` column): each matched document
+    records the optimizer step that consumed it.
+    """
     from inspectors.core.shards import detect_columns, read_batches
 
-    key = cache_key(shard.fingerprint(), index.digest, stride, limit, overrides, df_cap)
+    key = cache_key(shard.fingerprint(), index.digest, stride, limit, overrides, df_cap, steps)
     path = os.path.join(cache_dir, f"{key}.json")
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
@@ -139,6 +144,9 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
                 for h in {h for _, _, _, h in found}:
                     df[h] = df.get(h, 0) + 1
                 pairs += [[d, s, q, p, h] for s, q, p, h in found]
+    if steps and docs:
+        step_of = _step_column(shard)
+        docs = [[row, ident, int(step_of[row])] for row, ident in docs]
     heavy = {h for h, count in df.items() if count > df_cap}
     pairs = [p for p in pairs if p[4] not in heavy]
     out = {"shard": shard.uri, "name": shard.name, "docs": docs, "pairs": [p[:4] for p in pairs],
@@ -148,6 +156,16 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
     _write_atomic(path, out)
     out["cached"] = False
     return out
+
+
+def _step_column(shard):
+    """The ``step`` column of a stream block (one Parquet file we wrote)."""
+    import pyarrow.parquet as pq
+
+    from inspectors.core.storage import open_binary
+
+    with open_binary(shard.uri) as handle:
+        return pq.ParquetFile(handle).read(columns=["step"]).column("step").to_numpy()
 
 
 def _chunks(texts: list[str], budget: int = CHUNK_CHARS):
@@ -219,7 +237,7 @@ def _llama_share(covered: np.ndarray) -> float:
 
 
 def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.ndarray, doc_keys: list,
-               boiler: np.ndarray, max_docs: int = 10) -> dict:
+               boiler: np.ndarray, max_docs: int = 10, steps: bool = False) -> dict:
     """Statistics and verdicts of side ``s`` from its verified pairs (boilerplate already removed)."""
     n_tokens = len(index.side_tokens[s])
     n_ngrams = max(0, n_tokens - N + 1)
@@ -242,17 +260,46 @@ def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.
     documents = [dict(doc_keys[d], n_matched=c, longest_match_tokens=lt) for d, (c, lt) in top]
     frac = len(matched) / n_ngrams if n_ngrams else 0.0
     llama = _llama_share(covered)
+    verdicts = {
+        "gpt3": "too short" if n_tokens < GPT3_N else ("dirty" if longest_tokens >= GPT3_N else "not found"),
+        "palm": "too short" if n_ngrams == 0 else ("dirty" if frac >= PALM_CUT else "not found"),
+        "llama2": "too short" if n_tokens < LLAMA_MIN else ("dirty" if llama >= LLAMA_CUT else "not found"),
+    }
+    first = _first_steps(n_tokens, n_ngrams, doc, q, runs, doc_keys, verdicts) if steps else {}
     return {
         "n_tokens": n_tokens, "n_ngrams": n_ngrams, "n_matched": int(len(matched)),
         "n_boilerplate": int(boiler.sum()) if len(boiler) else 0, "frac_matched": frac,
         "longest_match": {"tokens": int(longest_tokens), "chars": longest_chars},
-        "llama2_share": llama, "n_documents": len(per_doc), "documents": documents,
-        "verdicts": {
-            "gpt3": "too short" if n_tokens < GPT3_N else ("dirty" if longest_tokens >= GPT3_N else "not found"),
-            "palm": "too short" if n_ngrams == 0 else ("dirty" if frac >= PALM_CUT else "not found"),
-            "llama2": "too short" if n_tokens < LLAMA_MIN else ("dirty" if llama >= LLAMA_CUT else "not found"),
-        },
+        "llama2_share": llama, "n_documents": len(per_doc), "documents": documents, "verdicts": verdicts,
+        **first,
     }
+
+
+def _first_steps(n_tokens: int, n_ngrams: int, doc: np.ndarray, q: np.ndarray, runs: list, doc_keys: list,
+                 verdicts: dict) -> dict:
+    """On a training stream: the first step with a verified match (``first_seen_step``) and, per method,
+    the first step by which the side was dirty (``first_dirty_step``; ``None`` when it never was)."""
+    if not len(doc):
+        return {"first_seen_step": None, "first_dirty_step": {m: None for m in verdicts}}
+    step = np.array([doc_keys[d]["step"] for d in doc.tolist()], dtype=np.int64)
+    long_runs = [doc_keys[d]["step"] for d, a, b in runs if b - a + N >= GPT3_N]
+    out = {"gpt3": min(long_runs) if long_runs else None, "palm": None, "llama2": None}
+    pending = {m for m in ("palm", "llama2") if verdicts[m] == "dirty"}
+    for t in np.unique(step).tolist():  # the corpus as the model had seen it by step t
+        if not pending:
+            break
+        seen = np.unique(q[step <= t])
+        if "palm" in pending and len(seen) / n_ngrams >= PALM_CUT:
+            out["palm"] = t
+            pending.discard("palm")
+        if "llama2" in pending:
+            covered = np.zeros(n_tokens, bool)
+            for start in seen.tolist():
+                covered[start:start + N] = True
+            if _llama_share(covered) >= LLAMA_CUT:
+                out["llama2"] = t
+                pending.discard("llama2")
+    return {"first_seen_step": int(step.min()), "first_dirty_step": out}
 
 
 METHODS = {
@@ -263,8 +310,8 @@ METHODS = {
 }
 
 
-def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_df: int) -> dict:
-    """Per-item records from the per-shard results."""
+def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_df: int, steps: bool = False) -> dict:
+    """Per-item records from the per-shard results (``steps``: with first steps, on a training stream)."""
     df: dict[int, int] = {}
     for r in results:
         for h, c in r["df"].items():
@@ -273,7 +320,8 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
     doc_keys, rows = [], []
     for r in results:
         base = len(doc_keys)
-        doc_keys += [{"shard": r["name"], "uri": r["shard"], "row": row, "id": ident} for row, ident in r["docs"]]
+        doc_keys += [{"shard": r["name"], "uri": r["shard"], "row": d[0], "id": d[1],
+                      **({"step": d[2]} if len(d) > 2 else {})} for d in r["docs"]]
         rows += [(base + d, s, q, p) for d, s, q, p in r["pairs"]]
     arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
     order = np.argsort(arr[:, 1], kind="stable")
@@ -296,12 +344,16 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
                 for q in np.flatnonzero(is_boiler).tolist():
                     boiler_report.append((" ".join(index.side_tokens[s][q:q + N]), df[int(hashes[q])]))
             record[side] = dict(text=getattr(item, side)[:200], **side_stats(
-                s, index, part[:, 0], part[:, 2], part[:, 3], doc_keys, is_boiler))
+                s, index, part[:, 0], part[:, 2], part[:, 3], doc_keys, is_boiler, steps=steps))
             for m, verdict in record[side]["verdicts"].items():
                 if verdict == "dirty":
                     dirty_docs[m].update(part[:, 0].tolist())
         record["verdicts"] = {m: _item_verdict(record["question"]["verdicts"][m], record["answer"]["verdicts"][m])
                               for m in METHODS}
+        if steps:
+            sides = (record["question"], record["answer"])
+            record["first_seen_step"] = _earliest(s["first_seen_step"] for s in sides)
+            record["first_dirty_step"] = {m: _earliest(s["first_dirty_step"][m] for s in sides) for m in METHODS}
         items.append(record)
     seen = {}
     for text, count in boiler_report:
@@ -317,6 +369,11 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
     return {"items": items, "shards": shards,
             "boilerplate": {"df_cut": boilerplate_df, "n_ngrams": len(seen),
                             "top": [{"ngram": t, "documents": c} for t, c in top]}}
+
+
+def _earliest(steps) -> int | None:
+    known = [t for t in steps if t is not None]
+    return min(known) if known else None
 
 
 def _item_verdict(question: str, answer: str) -> str:

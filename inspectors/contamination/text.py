@@ -109,17 +109,37 @@ def _build_nfc() -> np.ndarray:
     return np.stack([suspect.astype(np.uint8), ccc])
 
 
-def _nfc_flagged(cp: np.ndarray) -> np.ndarray:
-    """Indices (into ``SEPARATOR``-joined texts) of the texts that NFC might change."""
-    high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
-    if not len(high):
-        return high
+@lru_cache(maxsize=1)
+def _mark_table() -> np.ndarray:
+    """Per code point: NFC-suspect or a combining mark (``ccc > 0``): the only places NFC can act."""
     suspect, ccc = _nfc_tables()
-    classes = ccc[cp[high]]
-    following = np.zeros(len(high), np.uint8)  # class of the next code point, when it is also high
-    adjacent = np.flatnonzero(np.diff(high) == 1)
+    return suspect | (ccc > 0)
+
+
+def _nfc_flagged(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
+    """Indices (into ``SEPARATOR``-joined texts) of the texts that NFC might change.
+
+    ``changed`` (sorted positions): the text was NFC before those code points were replaced one for
+    one (case folding), so only a flag whose segment (the starter before it through the next code
+    point) holds a changed position can mean a change; the rest are the flags already cleared.
+    """
+    high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
+    idx = high[_mark_table()[cp[high]]]  # marks are rare even in Devanagari or Vietnamese
+    if not len(idx):
+        return idx
+    suspect, ccc = _nfc_tables()
+    points = cp[idx]
+    classes = ccc[points]
+    following = np.zeros(len(idx), np.uint8)  # class of the next code point, when it is also a mark
+    adjacent = np.flatnonzero(np.diff(idx) == 1)
     following[adjacent] = classes[adjacent + 1]
-    flagged = high[suspect[cp[high]] | ((classes > following) & (following > 0))]
+    hit = suspect[points] | ((classes > following) & (following > 0))
+    flagged = idx[hit]
+    if changed is not None and len(flagged):
+        runs = idx[np.concatenate(([0], np.flatnonzero(np.diff(idx) != 1) + 1))]  # first mark of each run
+        first = runs[np.searchsorted(runs, flagged, "right") - 1] - 1  # the starter the run follows
+        near = np.searchsorted(changed, flagged + 1, "right") - np.searchsorted(changed, first, "left")
+        flagged = flagged[near > 0]
     if not len(flagged):
         return flagged
     return np.unique(np.searchsorted(np.flatnonzero(cp == 0), flagged))
@@ -128,8 +148,8 @@ def _nfc_flagged(cp: np.ndarray) -> np.ndarray:
 def _nfc_texts(text: str, docs: np.ndarray) -> str:
     parts = text.split(SEPARATOR)
     for d in docs.tolist():
-        if not unicodedata.is_normalized("NFC", parts[d]):
-            parts[d] = unicodedata.normalize("NFC", parts[d])
+        # normalize returns an NFC text as it is, after the same work is_normalized would do
+        parts[d] = unicodedata.normalize("NFC", parts[d])
     return SEPARATOR.join(parts)
 
 
@@ -171,12 +191,18 @@ def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
         text = _nfc_texts(text, docs)
         cp = _codepoints(text)
     folded = _fold_table()[cp]
-    if (folded == _MULTI).any():
+    multi = folded == _MULTI
+    if multi.any():
+        # Texts without a multi-code-point folding fold by the table; only they can skip a recheck.
+        one_for_one = np.where(multi, cp, folded)
+        may_change = np.union1d(_nfc_flagged(one_for_one, np.flatnonzero(one_for_one != cp)),
+                                np.searchsorted(np.flatnonzero(cp == 0), np.flatnonzero(multi)))
         text = text.casefold()
         folded = _codepoints(text)
+        docs = np.intersect1d(_nfc_flagged(folded), may_change)
     else:
         text = None
-    docs = _nfc_flagged(folded)
+        docs = _nfc_flagged(folded, np.flatnonzero(folded != cp))
     if len(docs):
         text = _nfc_texts(text if text is not None else folded.tobytes().decode("utf-32-le"), docs)
         folded = _codepoints(text)

@@ -84,7 +84,8 @@ def run_contamination(bench: Bench, corpus, plan: Plan | None = None, options: R
         "parameters": {"n": scan.N, "stride": stride, "guaranteed_overlap_tokens": scan.N + stride - 1,
                        "boilerplate_df": boilerplate_df, "skip_budget": scan.SKIP_BUDGET,
                        "normalisation": "NFC + Unicode case folding (diacritics and tones kept); "
-                                        "Unicode words, CJK characters one token each"},
+                                        "Unicode words; CJK, Thai, Lao, Khmer and Myanmar one character "
+                                        "(with its marks) per token"},
         "methods": scan.METHODS,
         "lower_bound": True,
         "honesty": scan.HONESTY + ("" if exact else f" Read {len(results)} of {len(corpus.shards)} shards"

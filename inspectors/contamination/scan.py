@@ -32,11 +32,12 @@ import numpy as np
 import pyarrow.compute as pc
 
 from inspectors.contamination.bench import Bench
-from inspectors.contamination.text import Tokens, ngram_hashes, tokenize
+from inspectors.contamination.text import Tokens, character_tokens, ngram_hashes, tokenize
 
 N = 8
-VERSION = 2
+VERSION = 3  # 3: Thai, Lao, Khmer and Myanmar tokenised by character
 GPT3_N = 13
+GPT3_CHARS = 50  # the GPT-3 rule where tokens are characters (CJK, Thai…): a 50-character run, as Data Portraits
 PALM_CUT = 0.70
 LLAMA_MIN = 11  # "more than 10 tokens"
 LLAMA_CUT = 0.80
@@ -59,6 +60,7 @@ class BenchIndex:
     table_pos: np.ndarray  # int32
     side_hashes: list[np.ndarray] = field(repr=False, default_factory=list)
     side_chars: list[tuple[np.ndarray, np.ndarray]] = field(repr=False, default_factory=list)
+    side_charwise: list[bool] = field(repr=False, default_factory=list)  # most tokens are single characters
 
 
 def index_bench(bench: Bench) -> BenchIndex:
@@ -70,7 +72,8 @@ def index_bench(bench: Bench) -> BenchIndex:
     first = np.searchsorted(tk.doc, np.arange(len(texts)), "left")
     local = (pos - first[side]).astype(np.int32)
     order = np.argsort(hashes, kind="stable")
-    side_tokens, side_hashes, side_chars = [], [], []
+    side_tokens, side_hashes, side_chars, side_charwise = [], [], [], []
+    single = character_tokens(tk)
     bounds = np.searchsorted(tk.doc, np.arange(len(texts) + 1), "left")
     by_side = np.searchsorted(side, np.arange(len(texts) + 1), "left")
     for s in range(len(texts)):
@@ -79,7 +82,9 @@ def index_bench(bench: Bench) -> BenchIndex:
         side_hashes.append(hashes[by_side[s]:by_side[s + 1]])
         off = tk.offsets[s]
         side_chars.append((tk.starts[lo:hi] - off, tk.ends[lo:hi] - off))
-    return BenchIndex(bench.digest(), side_tokens, hashes[order], side[order], local[order], side_hashes, side_chars)
+        side_charwise.append(bool(hi > lo and 2 * single[lo:hi].sum() > hi - lo))
+    return BenchIndex(bench.digest(), side_tokens, hashes[order], side[order], local[order], side_hashes, side_chars,
+                      side_charwise)
 
 
 def _worker_index(index: BenchIndex) -> BenchIndex:
@@ -250,6 +255,12 @@ def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.
     longest_tokens = (best[2] - best[1] + N) if best else 0
     starts, ends = index.side_chars[s]
     longest_chars = int(ends[best[2] + N - 1] - starts[best[1]]) if best else 0
+    charwise = bool(index.side_charwise) and index.side_charwise[s]
+    if charwise:  # tokens are characters: runs are judged by their length in characters
+        longest_chars = max((int(ends[b + N - 1] - starts[a]) for _, a, b in runs), default=0)
+        gpt3_short, gpt3_dirty = (not n_tokens or int(ends[-1] - starts[0]) < GPT3_CHARS), longest_chars >= GPT3_CHARS
+    else:
+        gpt3_short, gpt3_dirty = n_tokens < GPT3_N, longest_tokens >= GPT3_N
     per_doc: dict[int, list] = {}
     for d, a, b in runs:
         entry = per_doc.setdefault(d, [0, 0])
@@ -261,11 +272,13 @@ def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.
     frac = len(matched) / n_ngrams if n_ngrams else 0.0
     llama = _llama_share(covered)
     verdicts = {
-        "gpt3": "too short" if n_tokens < GPT3_N else ("dirty" if longest_tokens >= GPT3_N else "not found"),
+        "gpt3": "too short" if gpt3_short else ("dirty" if gpt3_dirty else "not found"),
         "palm": "too short" if n_ngrams == 0 else ("dirty" if frac >= PALM_CUT else "not found"),
         "llama2": "too short" if n_tokens < LLAMA_MIN else ("dirty" if llama >= LLAMA_CUT else "not found"),
     }
-    first = _first_steps(n_tokens, n_ngrams, doc, q, runs, doc_keys, verdicts) if steps else {}
+    long_run = ((lambda a, b: ends[b + N - 1] - starts[a] >= GPT3_CHARS) if charwise
+                else (lambda a, b: b - a + N >= GPT3_N))
+    first = _first_steps(n_tokens, n_ngrams, doc, q, runs, doc_keys, verdicts, long_run) if steps else {}
     return {
         "n_tokens": n_tokens, "n_ngrams": n_ngrams, "n_matched": int(len(matched)),
         "n_boilerplate": int(boiler.sum()) if len(boiler) else 0, "frac_matched": frac,
@@ -276,13 +289,13 @@ def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.
 
 
 def _first_steps(n_tokens: int, n_ngrams: int, doc: np.ndarray, q: np.ndarray, runs: list, doc_keys: list,
-                 verdicts: dict) -> dict:
+                 verdicts: dict, long_run) -> dict:
     """On a training stream: the first step with a verified match (``first_seen_step``) and, per method,
     the first step by which the side was dirty (``first_dirty_step``; ``None`` when it never was)."""
     if not len(doc):
         return {"first_seen_step": None, "first_dirty_step": {m: None for m in verdicts}}
     step = np.array([doc_keys[d]["step"] for d in doc.tolist()], dtype=np.int64)
-    long_runs = [doc_keys[d]["step"] for d, a, b in runs if b - a + N >= GPT3_N]
+    long_runs = [doc_keys[d]["step"] for d, a, b in runs if long_run(a, b)]
     out = {"gpt3": min(long_runs) if long_runs else None, "palm": None, "llama2": None}
     pending = {m for m in ("palm", "llama2") if verdicts[m] == "dirty"}
     for t in np.unique(step).tolist():  # the corpus as the model had seen it by step t
@@ -303,7 +316,8 @@ def _first_steps(n_tokens: int, n_ngrams: int, doc: np.ndarray, q: np.ndarray, r
 
 
 METHODS = {
-    "gpt3": f"dirty if the side shares any {GPT3_N}-token run with one document (GPT-3)",
+    "gpt3": (f"dirty if the side shares any {GPT3_N}-token run with one document (GPT-3); in text tokenised by "
+             f"character (CJK, Thai, Lao, Khmer, Myanmar) any {GPT3_CHARS}-character run"),
     "palm": f"dirty if at least {PALM_CUT:.0%} of the side's {N}-grams occur in the corpus (PaLM)",
     "llama2": (f"dirty if at least {LLAMA_CUT:.0%} of the side's tokens lie in matches of more than 10 tokens, "
                f"gaps of up to {SKIP_BUDGET} tokens bridged (Llama 2)"),

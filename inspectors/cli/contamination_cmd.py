@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,11 +66,13 @@ def contamination():
 @click.option("--findings", "findings_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR", help="Also write one finding per method (DIR/<bench>-contamination_<method>.json), "
               "with full provenance, for `finding show`, `attach` and the app.")
+@click.option("--dry-run", is_flag=True, help="Only estimate the scan: text bytes from footers, core-hours at the "
+              "measured rate, and the cost of 1 TB; reads no data page (a stream's chosen blocks are decoded first).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--show", type=int, default=20, show_default=True, help="Items shown in the table (dirty first).")
 def scan_cmd(bench, source, up_to_step, block_steps, tokenizer, window, world_size, batch, question_field, answer_field, id_field, split, stride, boilerplate_df, text_column,
              url_column, id_column, source_column, sample_shards, rows_per_shard, seed, workers, engine, ray_address,
-             out, findings_dir, fmt, show):
+             out, findings_dir, dry_run, fmt, show):
     """Find BENCH's items in the corpus: per item and side, matched n-grams, longest match, documents, verdicts.
 
     BENCH is a JSONL/Parquet file of items, a `datasets` save-to-disk folder, or an lm-eval samples
@@ -96,6 +99,12 @@ def scan_cmd(bench, source, up_to_step, block_steps, tokenizer, window, world_si
             raise BadInput(f"--up-to-step/--block-steps need a training stream; --corpus {source} is not one")
         corpus = corpus_from(source, text_column, url_column, id_column, source_column)
         shards = corpus.shards
+    if dry_run:
+        from inspectors.contamination import cost
+
+        estimate = cost.estimate(getattr(corpus, "corpus", corpus), plan, workers or os.cpu_count() or 1)
+        click.echo(dumps(estimate) if fmt == "json" else "\n".join(describe_cost(estimate)))
+        return
     total = len(plan.choose(shards))
     with click.progressbar(length=total, label=f"scanning {source}", file=sys.stderr, show_pos=True) as bar:
         record = run_contamination(items, corpus, plan, RunOptions(workers=workers, engine=engine, address=ray_address,
@@ -112,6 +121,25 @@ def scan_cmd(bench, source, up_to_step, block_steps, tokenizer, window, world_si
             path = findings_dir / f"{bench.stem}-{finding.name}.json"
             path.write_text(finding.to_json() + "\n", encoding="utf-8")
             click.echo(f"wrote {path}", err=True)
+
+
+def describe_cost(cost: dict) -> list[str]:
+    """A scan's estimate (``contamination.cost.estimate``) as lines for the terminal."""
+    from inspectors.cli.plan_cmd import _duration, _size
+
+    approx = "" if cost["exact"] else "≤ "
+    hours = lambda h: _duration(h * 3600)  # noqa: E731
+    lines = [f"contamination scan: {cost['shards_read']} of {cost['shards_total']} shards, {approx}"
+             f"{_size(cost['text_bytes_read'])} of text: {hours(cost['core_hours'])} of one core "
+             f"({hours(cost['wall_hours'])} on {cost['workers']} worker(s)) at "
+             f"{cost['rate_bytes_per_core_second'] / 1e6:.1f} MB/s per core, {cost['rate_source']}"]
+    if cost["shards_read"] < cost["shards_total"]:
+        lines.append(f"  whole corpus: about {_size(cost['text_bytes_corpus'])} of text, "
+                     f"{hours(cost['core_hours_whole_corpus'])} of one core")
+    lines.append(f"  1 TB of text: {cost['core_hours_per_tb']:.1f} core-hours at this rate "
+                 f"({hours(cost['core_hours_per_tb'] / 64)} on 64 cores); verifying candidate documents "
+                 "adds to it when many documents match the benchmark")
+    return lines
 
 
 def _write(path: Path, record: dict) -> None:

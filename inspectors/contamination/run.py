@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import inspectors
-from inspectors.contamination import scan
+from inspectors.contamination import cost, scan
 from inspectors.contamination.bench import Bench
 from inspectors.core.errors import BadInput
 from inspectors.core.paths import home
@@ -68,6 +68,7 @@ def run_contamination(bench: Bench, corpus, plan: Plan | None = None, options: R
     exact = plan.is_exact(len(corpus.shards))
     n_bytes = sum(r["n_bytes"] for r in results)
     fresh = [r for r in results if not r["cached"]]
+    cost.record_rate(sum(r["n_bytes"] for r in fresh), sum(r["cpu_seconds"] for r in fresh))
     record = {
         "kind": "contamination",
         "version": inspectors.__version__,

@@ -98,7 +98,8 @@ def cache_key(fingerprint: str, digest: str, stride: int, limit, overrides, df_c
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-def _write_atomic(path: str, data: dict) -> None:
+def write_atomic(path: str, data: dict) -> None:
+    """Write ``data`` as JSON to ``path`` so a reader never sees half a file."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -158,7 +159,7 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
            "df": {str(h): c for h, c in df.items()}, "n_docs": n_docs, "n_bytes": n_bytes,
            "n_tokens": n_tokens, "seconds": time.perf_counter() - started,
            "cpu_seconds": time.process_time() - cpu}
-    _write_atomic(path, out)
+    write_atomic(path, out)
     out["cached"] = False
     return out
 

@@ -848,6 +848,13 @@ def scores_table(results, model_corpus: dict[str, str] | None = None) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def contamination_table(results, model_corpus: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per model, task and method of the contamination joins attached to ``results`` (may be empty)."""
+    from inspectors.evals.contamination import rows
+
+    return pd.DataFrame([r for result in results for r in rows(result, model_name(result, model_corpus))])
+
+
 def join_evals(results, finding_list: list[Finding], model_corpus: dict[str, str] | None = None, unit: str = "documents"):
     """Attach ``finding_list`` to each results file and build the report.
 

@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 
 from inspectors.contamination.bench import load_bench  # noqa: E402
 from inspectors.contamination.scan import N  # noqa: E402
+import inspectors.contamination.text  # noqa: E402,F401  (the kernel timed below)
 from inspectors.contamination.text import ngram_hashes, tokenize  # noqa: E402
 
 SWAPS = {"the": "a", "a": "the", "is": "was", "was": "is", "of": "from", "and": "as well as", "to": "towards",
@@ -136,6 +137,16 @@ def insert(doc: str, piece: str, rng: random.Random) -> str:
     return doc[:cut] + " " + piece + " " + doc[cut:]
 
 
+def _load_text(path: str):
+    """A text.py of another version as its own module (its tables are built under its own cache names)."""
+    spec = importlib.util.spec_from_file_location("baseline_contamination_text", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    module.tokenize(["warm up: ạ"])
+    return module
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=3)
@@ -144,6 +155,9 @@ def main() -> None:
     ap.add_argument("--shards", type=int, default=6)
     ap.add_argument("--sources", choices=("all", "english"), default="all",
                     help="all: the multilingual mix; english: C4 and DCLM only")
+    ap.add_argument("--baseline-text", default=None, metavar="TEXT.py",
+                    help="Another version's inspectors/contamination/text.py: its kernel is timed against this "
+                         "one in interleaved rounds of the same process (before/after on the same load)")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -208,13 +222,19 @@ def main() -> None:
               f"{dirty['gpt3']['unplanted']}/{k} | {rate:.1f} CPU ({rate_wall:.1f} wall; run {wall:.1f} s) |")
     from inspectors.contamination.scan import _chunks
 
-    best = float("inf")
-    for _ in range(3):  # the kernel alone: normalise, tokenise, strided 8-gram hashes (no I/O, no lookup)
-        started = time.process_time()
-        for lo, hi in _chunks(docs):
-            ngram_hashes(tokenize(docs[lo:hi]), N, 13)
-        best = min(best, time.process_time() - started)
-    print(f"\nkernel alone (normalise + tokenise + stride-13 hashes, best of 3, CPU time): {mb / best:.1f} MB/s per core")
+    kernels = {"this version": sys.modules["inspectors.contamination.text"]}
+    if args.baseline_text:
+        kernels["baseline"] = _load_text(args.baseline_text)
+    best = dict.fromkeys(kernels, float("inf"))
+    for _ in range(5):  # the kernel alone: normalise, tokenise, strided 8-gram hashes (no I/O, no lookup)
+        for name, module in kernels.items():  # interleaved, so both see the same machine load
+            started = time.process_time()
+            for lo, hi in _chunks(docs):
+                module.ngram_hashes(module.tokenize(docs[lo:hi]), N, 13)
+            best[name] = min(best[name], time.process_time() - started)
+    print("\nkernel alone (normalise + tokenise + stride-13 hashes, best of 5, CPU time): "
+          + ", ".join(f"{name} {mb / t:.1f} MB/s per core" for name, t in best.items())
+          + (f"; this version / baseline = {best['baseline'] / best['this version']:.2f}x" if args.baseline_text else ""))
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d', time.gmtime())}")
 

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# ../shared/data beside the checkout; a git worktree elsewhere names it with $CORPUSCOPE_SHARED_DATA
-SHARED = Path(os.environ.get("CORPUSCOPE_SHARED_DATA") or REPO.parent / "shared" / "data")
+# ../shared/data beside the checkout; $CORPUSCOPE_SHARED_DATA names it elsewhere, and a git worktree
+# one level deeper (wt/N) finds it two levels up.
+SHARED = Path(os.environ.get("CORPUSCOPE_SHARED_DATA") or next(
+    (p for p in (REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data") if p.exists()),
+    REPO.parent / "shared" / "data"))
 SAMPLE = REPO / "sample_data" / "demo"
 
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="corpuscope-tests-"))
@@ -79,3 +82,14 @@ def app_session(tmp_path, monkeypatch, page: str | None = None):
     if page:
         app.switch_page(page).run()
     return app
+
+
+def write_lm_eval_results(path: Path, task: str, acc: float, stderr: float, model: str = "my-org/my-model") -> Path:
+    """A minimal lm-eval v0.4 results file for one task of ``model``."""
+    import json
+
+    path.write_text(json.dumps({
+        "results": {task: {"alias": task, "acc,none": acc, "acc_stderr,none": stderr}},
+        "configs": {task: {}}, "n-shot": {task: 0}, "versions": {task: 1.0},
+        "config": {"model": "hf", "model_args": f"pretrained={model}"}, "model_name": model}))
+    return path

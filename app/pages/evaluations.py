@@ -7,6 +7,7 @@ import ui
 st.title("Evaluations")
 st.caption("Upload (or pick) lm-evaluation-harness result files and corpuscope findings: each task's score is "
            "joined with how much matching text the model's training corpus held, with its 95% interval. "
+           "Files annotated by `corpuscope contamination join` also show clean-vs-dirty accuracy per task. "
            "The original scores are never altered.")
 
 evals = ui.evals_module()
@@ -46,6 +47,20 @@ with ui.guard("The model → corpus mapping is not valid"):
 st.subheader("Scores")
 st.dataframe(ui.scores_table(results, mapping), hide_index=True, width="stretch")
 st.caption("One row per model and task: the task's primary metric and its standard error as reported by the harness.")
+
+dirty = None
+with ui.guard("Could not read a contamination join"):
+    dirty = ui.contamination_table(results, mapping)
+if dirty is not None and len(dirty):
+    from inspectors.evals.contamination import CAVEAT  # noqa: E402
+
+    st.subheader("Contamination per item")
+    st.warning(CAVEAT, icon=":material/info:")
+    st.dataframe(dirty, hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(format="percent") for c in ("share_dirty", "share_low", "share_high")})
+    st.caption("From `corpuscope contamination join --results`: per task and method (GPT-3 13-gram, PaLM 70% of "
+               "8-grams, Llama-2 token share), the share of items found dirty and the score on dirty vs not-found "
+               "items, each with its 95% bootstrap interval over items.")
 
 if not loaded_findings:
     st.info("Add findings to join each task with the coverage of its language or domain.")

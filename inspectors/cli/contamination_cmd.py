@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pyarrow as pa
 
 from inspectors.cli.options import (check_engine, column_options, corpus_from, engine_options, plan_options,
                                     workers_option)
+from inspectors.cli.exposure_cmd import stream_options
 from inspectors.cli.output import dumps, render_table
 from inspectors.core.errors import BadInput
 
@@ -39,7 +41,14 @@ def contamination():
 @contamination.command("scan")
 @click.argument("bench", type=click.Path(path_type=Path))
 @click.option("--corpus", "source", required=True, metavar="SOURCE",
-              help="The corpus: files, folder or glob of shards, a URL, an hf:// path or a catalogue name.")
+              help="The corpus: files, folder or glob of shards, a URL, an hf:// path, a catalogue name, or a "
+                   "training stream as `exposure` names them (olmo:CONFIG.yaml, pythia:PATH, amber:PATH, "
+                   "a name from `corpuscope exposure list`) with --up-to-step.")
+@click.option("--up-to-step", type=int, default=None,
+              help="With a training stream: the checkpoint (steps trained on); each item gets the first step it was seen.")
+@click.option("--block-steps", type=int, default=None,
+              help="With a training stream: steps per block (a sampled plan draws whole blocks; default about 100 blocks).")
+@stream_options
 @click.option("--question-field", default=None, metavar="PATH", help="Field of the question side (auto: question, query, prompt…).")
 @click.option("--answer-field", default=None, metavar="PATH", help="Field of the answer side (auto: answer, target, label…; an index into choices becomes its text).")
 @click.option("--id-field", default=None, metavar="PATH", help="Field of the item id (auto: id, doc_id, idx…; else the row number).")
@@ -54,11 +63,16 @@ def contamination():
 @engine_options
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, metavar="F.json",
               help="Write the full record (every item, both sides, documents) as JSON.")
+@click.option("--findings", "findings_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              metavar="DIR", help="Also write one finding per method (DIR/<bench>-contamination_<method>.json), "
+              "with full provenance, for `finding show`, `attach` and the app.")
+@click.option("--dry-run", is_flag=True, help="Only estimate the scan: text bytes from footers, core-hours at the "
+              "measured rate, and the cost of 1 TB; reads no data page (a stream's chosen blocks are decoded first).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--show", type=int, default=20, show_default=True, help="Items shown in the table (dirty first).")
-def scan_cmd(bench, source, question_field, answer_field, id_field, split, stride, boilerplate_df, text_column,
+def scan_cmd(bench, source, up_to_step, block_steps, tokenizer, window, world_size, batch, question_field, answer_field, id_field, split, stride, boilerplate_df, text_column,
              url_column, id_column, source_column, sample_shards, rows_per_shard, seed, workers, engine, ray_address,
-             out, fmt, show):
+             out, findings_dir, dry_run, fmt, show):
     """Find BENCH's items in the corpus: per item and side, matched n-grams, longest match, documents, verdicts.
 
     BENCH is a JSONL/Parquet file of items, a `datasets` save-to-disk folder, or an lm-eval samples
@@ -67,22 +81,65 @@ def scan_cmd(bench, source, question_field, answer_field, id_field, split, strid
     shard sample or a row limit finds a lower bound.
     """
     from inspectors.contamination.bench import load_bench
-    from inspectors.contamination.run import run_contamination
+    from inspectors.contamination.run import is_stream, run_contamination, stream_source
     from inspectors.core.plan import Plan
     from inspectors.core.run import RunOptions
 
     check_engine(engine, ray_address)
     items = load_bench(bench, question_field, answer_field, id_field, split)
-    corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     plan = Plan.from_options(sample_shards, rows_per_shard, seed)
-    total = len(plan.choose(corpus.shards))
-    with click.progressbar(length=total, label=f"scanning {corpus.name}", file=sys.stderr, show_pos=True) as bar:
+    if is_stream(source):
+        if up_to_step is None:
+            raise BadInput(f"--corpus {source} is a training stream: give --up-to-step K (the checkpoint)")
+        corpus = stream_source(source, up_to_step, plan, block_steps, tokenizer=tokenizer, window=window,
+                               world_size=world_size, batch=batch)
+        shards = corpus.corpus.shards
+    else:
+        if up_to_step is not None or block_steps is not None:
+            raise BadInput(f"--up-to-step/--block-steps need a training stream; --corpus {source} is not one")
+        corpus = corpus_from(source, text_column, url_column, id_column, source_column)
+        shards = corpus.shards
+    if dry_run:
+        from inspectors.contamination import cost
+
+        estimate = cost.estimate(getattr(corpus, "corpus", corpus), plan, workers or os.cpu_count() or 1)
+        click.echo(dumps(estimate) if fmt == "json" else "\n".join(describe_cost(estimate)))
+        return
+    total = len(plan.choose(shards))
+    with click.progressbar(length=total, label=f"scanning {source}", file=sys.stderr, show_pos=True) as bar:
         record = run_contamination(items, corpus, plan, RunOptions(workers=workers, engine=engine, address=ray_address,
                                                                    progress=lambda p: bar.update(1)),
                                    stride=stride, boilerplate_df=boilerplate_df)
     if out:
         _write(out, record)
     click.echo(dumps(record) if fmt == "json" else describe(record, show))
+    if findings_dir:
+        from inspectors.contamination.findings import to_findings
+
+        findings_dir.mkdir(parents=True, exist_ok=True)
+        for finding in to_findings(record):
+            path = findings_dir / f"{bench.stem}-{finding.name}.json"
+            path.write_text(finding.to_json() + "\n", encoding="utf-8")
+            click.echo(f"wrote {path}", err=True)
+
+
+def describe_cost(cost: dict) -> list[str]:
+    """A scan's estimate (``contamination.cost.estimate``) as lines for the terminal."""
+    from inspectors.cli.plan_cmd import _duration, _size
+
+    approx = "" if cost["exact"] else "≤ "
+    hours = lambda h: _duration(h * 3600)  # noqa: E731
+    lines = [f"contamination scan: {cost['shards_read']} of {cost['shards_total']} shards, {approx}"
+             f"{_size(cost['text_bytes_read'])} of text: {hours(cost['core_hours'])} of one core "
+             f"({hours(cost['wall_hours'])} on {cost['workers']} worker(s)) at "
+             f"{cost['rate_bytes_per_core_second'] / 1e6:.1f} MB/s per core, {cost['rate_source']}"]
+    if cost["shards_read"] < cost["shards_total"]:
+        lines.append(f"  whole corpus: about {_size(cost['text_bytes_corpus'])} of text, "
+                     f"{hours(cost['core_hours_whole_corpus'])} of one core")
+    lines.append(f"  1 TB of text: {cost['core_hours_per_tb']:.1f} core-hours at this rate "
+                 f"({hours(cost['core_hours_per_tb'] / 64)} on 64 cores); verifying candidate documents "
+                 "adds to it when many documents match the benchmark")
+    return lines
 
 
 def _write(path: Path, record: dict) -> None:
@@ -98,6 +155,10 @@ def describe(record: dict, show: int = 20) -> str:
     lines = [f"{record['benchmark']['n_items']} items of {record['benchmark']['path']} against {c['name']}: "
              f"{c['shards_read']} of {c['shards_total']} shards, {c['documents']:,} documents, {c['bytes'] / 1e6:.1f} MB; "
              f"stride {p['stride']} (overlaps of {p['guaranteed_overlap_tokens']}+ tokens always found)"]
+    if record.get("stream"):
+        st = record["stream"]
+        lines.append(f"  training stream {st['spec']} up to step {st['up_to_step']} (blocks of {st['block_steps']} "
+                     "steps): each item's first step seen and first step dirty per method are in the record")
     for m, s in record["summary"].items():
         lines.append(f"  {m:7s} dirty items: {s['dirty_items']} (questions {s['dirty_questions']}, answers "
                      f"{s['dirty_answers']}; too short {s['too_short']})  - {record['methods'][m]}")
@@ -117,7 +178,9 @@ def describe(record: dict, show: int = 20) -> str:
                          "frac": round(s["frac_matched"], 3), "longest_tok": s["longest_match"]["tokens"],
                          "longest_chars": s["longest_match"]["chars"], **{m: s["verdicts"][m] for m in METHOD_NAMES},
                          "docs": s["n_documents"],
-                         "first_doc": (f"{s['documents'][0]['shard']}:{s['documents'][0]['row']}" if s["documents"] else "")})
+                         "first_doc": (f"{s['documents'][0]['shard']}:{s['documents'][0]['row']}" if s["documents"] else ""),
+                         **({"first_seen_step": s["first_seen_step"], "gpt3_dirty_step": s["first_dirty_step"]["gpt3"]}
+                            if "first_seen_step" in s else {})})
     if rows:
         lines += ["", render_table(pa.Table.from_pylist(rows), "table")]
     lines += ["", "Note: " + record["honesty"]]

@@ -91,6 +91,8 @@ def report(annotated, out, unit):
 
     Each family gets a table and a chart (score ± 1.96·stderr against share with its 95% interval),
     each point linked to its finding, and a note on what the comparison does and does not show.
+    Files annotated by `contamination join --results` add, per task and method, the share of dirty
+    items and the score on dirty vs not-found items, each with its 95% interval.
 
     \b
     corpuscope report pythia-annotated.json olmo-annotated.json -o report.html
@@ -101,4 +103,5 @@ def report(annotated, out, unit):
     for path in write_report(data, out):
         click.echo(f"wrote {path}")
     points = sum(len(s.points) for s in data.families)
-    click.echo(f"{len(data.models)} model(s), {len(data.families)} task family(ies), {points} point(s)")
+    click.echo(f"{len(data.models)} model(s), {len(data.families)} task family(ies), {points} point(s)"
+               + (f", {len(data.contamination)} contamination row(s) (task x method)" if data.contamination else ""))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from inspectors.cli.options import add_modules, column_options, corpus_from, inspector_module_option, plan_options, workers_option
@@ -35,12 +37,14 @@ def _duration(seconds: float | None) -> str:
               help="Plan for `query run Q`: the inspectors it needs (and text, if its SQL reads text).")
 @click.option("--inspectors", "inspector_names", default=None, metavar="A,B",
               help="Plan for `profile --inspectors A,B` (default: every inspector, as `profile` runs).")
+@click.option("--contamination", "contamination", is_flag=True,
+              help="Also estimate `contamination SOURCE` (core-hours at the measured rate, and per TB).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @inspector_module_option
 @column_options
 @plan_options
 @workers_option
-def plan(source, query_name, inspector_names, fmt, modules, text_column, url_column, id_column, source_column,
+def plan(source, query_name, inspector_names, contamination, fmt, modules, text_column, url_column, id_column, source_column,
          sample_shards, rows_per_shard, seed, workers):
     """Show what a run over SOURCE would read: shards, bytes fetched and a time estimate.
 
@@ -56,8 +60,13 @@ def plan(source, query_name, inspector_names, fmt, modules, text_column, url_col
     query = queries.find(query_name) if query_name else None
     names = [n.strip() for n in inspector_names.split(",")] if inspector_names else None
     result = costplan.plan_cost(corpus, the_plan, names, query, workers)
+    scan_cost = None
+    if contamination:
+        from inspectors.contamination import cost
+
+        scan_cost = cost.estimate(corpus, the_plan, workers or os.cpu_count() or 1)
     if fmt == "json":
-        click.echo(dumps(result.to_dict()))
+        click.echo(dumps({**result.to_dict(), **({"contamination": scan_cost} if scan_cost else {})}))
         return
     chosen = len(result.shards)
     click.echo(f"plan for {corpus.name}: {chosen} of {result.shards_total} shards"
@@ -90,6 +99,11 @@ def plan(source, query_name, inspector_names, fmt, modules, text_column, url_col
                    f"({t['source']}; host {t['host']})")
     else:
         click.echo(f"throughput: {t['source']}")
+    if scan_cost:
+        from inspectors.cli.contamination_cmd import describe_cost
+
+        for line in describe_cost(scan_cost):
+            click.echo(line)
     failed = [c for c in result.shards if c.status == "failed"]
     if failed:
         click.echo(f"{len(failed)} shard(s) could not be planned; the run would fail them.", err=True)

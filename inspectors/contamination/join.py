@@ -76,6 +76,12 @@ def _interval(values: np.ndarray, mask: np.ndarray, idx: np.ndarray) -> dict | N
             "high": float(np.percentile(boot, 97.5)), "n": int(mask.sum())}
 
 
+def _share_interval(mask: np.ndarray, idx: np.ndarray) -> list[float]:
+    """95% percentile bootstrap interval of the share of ``mask`` items (the same draws as the scores)."""
+    boot = mask[idx].mean(1)
+    return [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))]
+
+
 def _difference(values, dirty, rest, idx) -> dict | None:
     if not dirty.any() or not rest.any():
         return None
@@ -113,6 +119,7 @@ def join(contamination: dict, samples: list[dict], seed: int = 0, n_boot: int = 
                     "n_dirty": int(dirty.sum()), "n_not_found": int(rest.sum()),
                     "n_too_short": int((verdicts == "too short").sum()),
                     "share_dirty": float(dirty.sum() / len(values)),
+                    "share_dirty_ci95": _share_interval(dirty, idx),
                     "score_dirty": _interval(values, dirty, idx), "score_not_found": _interval(values, rest, idx),
                     "difference": _difference(values, dirty, rest, idx)}
         tasks[s["task"]] = block

@@ -32,11 +32,12 @@ import numpy as np
 import pyarrow.compute as pc
 
 from inspectors.contamination.bench import Bench
-from inspectors.contamination.text import Tokens, ngram_hashes, tokenize
+from inspectors.contamination.text import Tokens, character_tokens, ngram_hashes, tokenize
 
 N = 8
-VERSION = 2
+VERSION = 3  # 3: Thai, Lao, Khmer and Myanmar tokenised by character
 GPT3_N = 13
+GPT3_CHARS = 50  # the GPT-3 rule where tokens are characters (CJK, Thai…): a 50-character run, as Data Portraits
 PALM_CUT = 0.70
 LLAMA_MIN = 11  # "more than 10 tokens"
 LLAMA_CUT = 0.80
@@ -59,6 +60,7 @@ class BenchIndex:
     table_pos: np.ndarray  # int32
     side_hashes: list[np.ndarray] = field(repr=False, default_factory=list)
     side_chars: list[tuple[np.ndarray, np.ndarray]] = field(repr=False, default_factory=list)
+    side_charwise: list[bool] = field(repr=False, default_factory=list)  # most tokens are single characters
 
 
 def index_bench(bench: Bench) -> BenchIndex:
@@ -70,7 +72,8 @@ def index_bench(bench: Bench) -> BenchIndex:
     first = np.searchsorted(tk.doc, np.arange(len(texts)), "left")
     local = (pos - first[side]).astype(np.int32)
     order = np.argsort(hashes, kind="stable")
-    side_tokens, side_hashes, side_chars = [], [], []
+    side_tokens, side_hashes, side_chars, side_charwise = [], [], [], []
+    single = character_tokens(tk)
     bounds = np.searchsorted(tk.doc, np.arange(len(texts) + 1), "left")
     by_side = np.searchsorted(side, np.arange(len(texts) + 1), "left")
     for s in range(len(texts)):
@@ -79,7 +82,9 @@ def index_bench(bench: Bench) -> BenchIndex:
         side_hashes.append(hashes[by_side[s]:by_side[s + 1]])
         off = tk.offsets[s]
         side_chars.append((tk.starts[lo:hi] - off, tk.ends[lo:hi] - off))
-    return BenchIndex(bench.digest(), side_tokens, hashes[order], side[order], local[order], side_hashes, side_chars)
+        side_charwise.append(bool(hi > lo and 2 * single[lo:hi].sum() > hi - lo))
+    return BenchIndex(bench.digest(), side_tokens, hashes[order], side[order], local[order], side_hashes, side_chars,
+                      side_charwise)
 
 
 def _worker_index(index: BenchIndex) -> BenchIndex:
@@ -87,12 +92,14 @@ def _worker_index(index: BenchIndex) -> BenchIndex:
     return BenchIndex(index.digest, index.side_tokens, index.table_hash, index.table_side, index.table_pos)
 
 
-def cache_key(fingerprint: str, digest: str, stride: int, limit, overrides, df_cap: int) -> str:
-    payload = json.dumps([VERSION, N, fingerprint, digest, stride, limit, sorted((overrides or {}).items()), df_cap])
+def cache_key(fingerprint: str, digest: str, stride: int, limit, overrides, df_cap: int, steps: bool = False) -> str:
+    payload = json.dumps([VERSION, N, fingerprint, digest, stride, limit, sorted((overrides or {}).items()), df_cap,
+                          steps])
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-def _write_atomic(path: str, data: dict) -> None:
+def write_atomic(path: str, data: dict) -> None:
+    """Write ``data`` as JSON to ``path`` so a reader never sees half a file."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -101,11 +108,15 @@ def _write_atomic(path: str, data: dict) -> None:
 
 
 def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, overrides: dict | None,
-               df_cap: int, cache_dir: str) -> dict:
-    """Scan one shard (top level, so process pools and Ray can run it); cached per shard."""
+               df_cap: int, cache_dir: str, steps: bool = False) -> dict:
+    """Scan one shard (top level, so process pools and Ray can run it); cached per shard.
+
+    ``steps``: the shard is a training stream's block (``step`` column): each matched document
+    records the optimizer step that consumed it.
+    """
     from inspectors.core.shards import detect_columns, read_batches
 
-    key = cache_key(shard.fingerprint(), index.digest, stride, limit, overrides, df_cap)
+    key = cache_key(shard.fingerprint(), index.digest, stride, limit, overrides, df_cap, steps)
     path = os.path.join(cache_dir, f"{key}.json")
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
@@ -139,15 +150,28 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
                 for h in {h for _, _, _, h in found}:
                     df[h] = df.get(h, 0) + 1
                 pairs += [[d, s, q, p, h] for s, q, p, h in found]
+    if steps and docs:
+        step_of = _step_column(shard)
+        docs = [[row, ident, int(step_of[row])] for row, ident in docs]
     heavy = {h for h, count in df.items() if count > df_cap}
     pairs = [p for p in pairs if p[4] not in heavy]
     out = {"shard": shard.uri, "name": shard.name, "docs": docs, "pairs": [p[:4] for p in pairs],
            "df": {str(h): c for h, c in df.items()}, "n_docs": n_docs, "n_bytes": n_bytes,
            "n_tokens": n_tokens, "seconds": time.perf_counter() - started,
            "cpu_seconds": time.process_time() - cpu}
-    _write_atomic(path, out)
+    write_atomic(path, out)
     out["cached"] = False
     return out
+
+
+def _step_column(shard):
+    """The ``step`` column of a stream block (one Parquet file we wrote)."""
+    import pyarrow.parquet as pq
+
+    from inspectors.core.storage import open_binary
+
+    with open_binary(shard.uri) as handle:
+        return pq.ParquetFile(handle).read(columns=["step"]).column("step").to_numpy()
 
 
 def _chunks(texts: list[str], budget: int = CHUNK_CHARS):
@@ -219,7 +243,7 @@ def _llama_share(covered: np.ndarray) -> float:
 
 
 def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.ndarray, doc_keys: list,
-               boiler: np.ndarray, max_docs: int = 10) -> dict:
+               boiler: np.ndarray, max_docs: int = 10, steps: bool = False) -> dict:
     """Statistics and verdicts of side ``s`` from its verified pairs (boilerplate already removed)."""
     n_tokens = len(index.side_tokens[s])
     n_ngrams = max(0, n_tokens - N + 1)
@@ -232,6 +256,12 @@ def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.
     longest_tokens = (best[2] - best[1] + N) if best else 0
     starts, ends = index.side_chars[s]
     longest_chars = int(ends[best[2] + N - 1] - starts[best[1]]) if best else 0
+    charwise = bool(index.side_charwise) and index.side_charwise[s]
+    if charwise:  # tokens are characters: runs are judged by their length in characters
+        longest_chars = max((int(ends[b + N - 1] - starts[a]) for _, a, b in runs), default=0)
+        gpt3_short, gpt3_dirty = (not n_tokens or int(ends[-1] - starts[0]) < GPT3_CHARS), longest_chars >= GPT3_CHARS
+    else:
+        gpt3_short, gpt3_dirty = n_tokens < GPT3_N, longest_tokens >= GPT3_N
     per_doc: dict[int, list] = {}
     for d, a, b in runs:
         entry = per_doc.setdefault(d, [0, 0])
@@ -242,29 +272,61 @@ def side_stats(s: int, index: BenchIndex, doc: np.ndarray, q: np.ndarray, p: np.
     documents = [dict(doc_keys[d], n_matched=c, longest_match_tokens=lt) for d, (c, lt) in top]
     frac = len(matched) / n_ngrams if n_ngrams else 0.0
     llama = _llama_share(covered)
+    verdicts = {
+        "gpt3": "too short" if gpt3_short else ("dirty" if gpt3_dirty else "not found"),
+        "palm": "too short" if n_ngrams == 0 else ("dirty" if frac >= PALM_CUT else "not found"),
+        "llama2": "too short" if n_tokens < LLAMA_MIN else ("dirty" if llama >= LLAMA_CUT else "not found"),
+    }
+    long_run = ((lambda a, b: ends[b + N - 1] - starts[a] >= GPT3_CHARS) if charwise
+                else (lambda a, b: b - a + N >= GPT3_N))
+    first = _first_steps(n_tokens, n_ngrams, doc, q, runs, doc_keys, verdicts, long_run) if steps else {}
     return {
         "n_tokens": n_tokens, "n_ngrams": n_ngrams, "n_matched": int(len(matched)),
         "n_boilerplate": int(boiler.sum()) if len(boiler) else 0, "frac_matched": frac,
         "longest_match": {"tokens": int(longest_tokens), "chars": longest_chars},
-        "llama2_share": llama, "n_documents": len(per_doc), "documents": documents,
-        "verdicts": {
-            "gpt3": "too short" if n_tokens < GPT3_N else ("dirty" if longest_tokens >= GPT3_N else "not found"),
-            "palm": "too short" if n_ngrams == 0 else ("dirty" if frac >= PALM_CUT else "not found"),
-            "llama2": "too short" if n_tokens < LLAMA_MIN else ("dirty" if llama >= LLAMA_CUT else "not found"),
-        },
+        "llama2_share": llama, "n_documents": len(per_doc), "documents": documents, "verdicts": verdicts,
+        **first,
     }
 
 
+def _first_steps(n_tokens: int, n_ngrams: int, doc: np.ndarray, q: np.ndarray, runs: list, doc_keys: list,
+                 verdicts: dict, long_run) -> dict:
+    """On a training stream: the first step with a verified match (``first_seen_step``) and, per method,
+    the first step by which the side was dirty (``first_dirty_step``; ``None`` when it never was)."""
+    if not len(doc):
+        return {"first_seen_step": None, "first_dirty_step": {m: None for m in verdicts}}
+    step = np.array([doc_keys[d]["step"] for d in doc.tolist()], dtype=np.int64)
+    long_runs = [doc_keys[d]["step"] for d, a, b in runs if long_run(a, b)]
+    out = {"gpt3": min(long_runs) if long_runs else None, "palm": None, "llama2": None}
+    pending = {m for m in ("palm", "llama2") if verdicts[m] == "dirty"}
+    for t in np.unique(step).tolist():  # the corpus as the model had seen it by step t
+        if not pending:
+            break
+        seen = np.unique(q[step <= t])
+        if "palm" in pending and len(seen) / n_ngrams >= PALM_CUT:
+            out["palm"] = t
+            pending.discard("palm")
+        if "llama2" in pending:
+            covered = np.zeros(n_tokens, bool)
+            for start in seen.tolist():
+                covered[start:start + N] = True
+            if _llama_share(covered) >= LLAMA_CUT:
+                out["llama2"] = t
+                pending.discard("llama2")
+    return {"first_seen_step": int(step.min()), "first_dirty_step": out}
+
+
 METHODS = {
-    "gpt3": f"dirty if the side shares any {GPT3_N}-token run with one document (GPT-3)",
+    "gpt3": (f"dirty if the side shares any {GPT3_N}-token run with one document (GPT-3); in text tokenised by "
+             f"character (CJK, Thai, Lao, Khmer, Myanmar) any {GPT3_CHARS}-character run"),
     "palm": f"dirty if at least {PALM_CUT:.0%} of the side's {N}-grams occur in the corpus (PaLM)",
     "llama2": (f"dirty if at least {LLAMA_CUT:.0%} of the side's tokens lie in matches of more than 10 tokens, "
                f"gaps of up to {SKIP_BUDGET} tokens bridged (Llama 2)"),
 }
 
 
-def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_df: int) -> dict:
-    """Per-item records from the per-shard results."""
+def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_df: int, steps: bool = False) -> dict:
+    """Per-item records from the per-shard results (``steps``: with first steps, on a training stream)."""
     df: dict[int, int] = {}
     for r in results:
         for h, c in r["df"].items():
@@ -273,7 +335,8 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
     doc_keys, rows = [], []
     for r in results:
         base = len(doc_keys)
-        doc_keys += [{"shard": r["name"], "uri": r["shard"], "row": row, "id": ident} for row, ident in r["docs"]]
+        doc_keys += [{"shard": r["name"], "uri": r["shard"], "row": d[0], "id": d[1],
+                      **({"step": d[2]} if len(d) > 2 else {})} for d in r["docs"]]
         rows += [(base + d, s, q, p) for d, s, q, p in r["pairs"]]
     arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
     order = np.argsort(arr[:, 1], kind="stable")
@@ -282,6 +345,7 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
     bounds = np.searchsorted(arr[:, 1], np.arange(n_sides + 1), "left")
     boiler_arr = np.array(sorted(boiler), dtype=np.uint64)
     items, boiler_report = [], []
+    dirty_docs: dict[str, set[int]] = {m: set() for m in METHODS}
     for i, item in enumerate(bench.items):
         record = item.to_dict()
         for k, side in enumerate(SIDES):
@@ -295,16 +359,36 @@ def aggregate(bench: Bench, index: BenchIndex, results: list[dict], boilerplate_
                 for q in np.flatnonzero(is_boiler).tolist():
                     boiler_report.append((" ".join(index.side_tokens[s][q:q + N]), df[int(hashes[q])]))
             record[side] = dict(text=getattr(item, side)[:200], **side_stats(
-                s, index, part[:, 0], part[:, 2], part[:, 3], doc_keys, is_boiler))
+                s, index, part[:, 0], part[:, 2], part[:, 3], doc_keys, is_boiler, steps=steps))
+            for m, verdict in record[side]["verdicts"].items():
+                if verdict == "dirty":
+                    dirty_docs[m].update(part[:, 0].tolist())
         record["verdicts"] = {m: _item_verdict(record["question"]["verdicts"][m], record["answer"]["verdicts"][m])
                               for m in METHODS}
+        if steps:
+            sides = (record["question"], record["answer"])
+            record["first_seen_step"] = _earliest(s["first_seen_step"] for s in sides)
+            record["first_dirty_step"] = {m: _earliest(s["first_dirty_step"][m] for s in sides) for m in METHODS}
         items.append(record)
     seen = {}
     for text, count in boiler_report:
         seen[text] = max(count, seen.get(text, 0))
     top = sorted(seen.items(), key=lambda kv: -kv[1])[:50]
-    return {"items": items, "boilerplate": {"df_cut": boilerplate_df, "n_ngrams": len(seen),
-                                            "top": [{"ngram": t, "documents": c} for t, c in top]}}
+    shards = [{"uri": r["shard"], "name": r["name"], "documents": r["n_docs"], "dirty_documents": {}} for r in results]
+    at = {r["shard"]: k for k, r in enumerate(results)}
+    for m, docs in dirty_docs.items():
+        for shard in shards:
+            shard["dirty_documents"][m] = 0
+        for d in docs:
+            shards[at[doc_keys[d]["uri"]]]["dirty_documents"][m] += 1
+    return {"items": items, "shards": shards,
+            "boilerplate": {"df_cut": boilerplate_df, "n_ngrams": len(seen),
+                            "top": [{"ngram": t, "documents": c} for t, c in top]}}
+
+
+def _earliest(steps) -> int | None:
+    known = [t for t in steps if t is not None]
+    return min(known) if known else None
 
 
 def _item_verdict(question: str, answer: str) -> str:

@@ -5,8 +5,12 @@ Diacritics are kept: Vietnamese "ma", "má", "mà", "mã", "mả", "mạ" stay s
 (datatrove's default normalisation strips them; lm-eval's janitor lower-cases ASCII only).
 
 A token is a maximal run of word characters (letters, digits, ``_`` and combining marks, so an
-NFD input folds to the same tokens as its NFC form) or a single CJK ideograph / kana. Vietnamese
-is written one syllable per space-separated word, so a Vietnamese n-gram is n syllables.
+NFD input folds to the same tokens as its NFC form) or, in scripts written without spaces between
+words, one character with the combining marks that follow it: CJK ideographs and kana, Thai, Lao,
+Khmer and Myanmar. Word n-grams fail there (a "word" would be a whole phrase or line), so their
+n-grams are n characters, as for Chinese. Vietnamese is written one syllable per space-separated
+word, so a Vietnamese n-gram is n syllables. Other unsegmented scripts (Tai Tham, Javanese,
+Balinese) are still read as space-separated runs.
 
 Hashes are uint64: a token's hash is a polynomial over its code points (mod 2**64, odd base, then a
 splitmix64 finaliser); an n-gram's hash is a polynomial over its tokens' hashes. Hashes only pick
@@ -25,6 +29,9 @@ SEPARATOR = "\x00"
 _P = 0x100000001B3  # odd, so invertible mod 2**64
 _Q = 0x9E3779B97F4A7C15
 _MASK = (1 << 64) - 1
+# Scripts without spaces between words: one token per character (plus its marks).
+_CHARACTER_SCRIPTS = ((0x0E00, 0x0E7F), (0x0E80, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x19E0, 0x19FF),
+                      (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F))  # Thai, Lao, Myanmar, Khmer (+ symbols, extensions)
 _CJK = ((0x2E80, 0x2FDF), (0x3040, 0x30FF), (0x3100, 0x312F), (0x31A0, 0x31FF), (0x3400, 0x4DBF),
         (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF), (0x30000, 0x323AF))
 _TABLE_END = 0x323B0  # code points above are unassigned or private use: separators
@@ -63,19 +70,22 @@ def _cached_table(name: str, build):
 
 @lru_cache(maxsize=1)
 def _classes() -> np.ndarray:
-    """Per code point: 0 separator, 1 word character, 2 a CJK character (one token each)."""
-    return _cached_table("classes", _build_classes)
+    """Per code point: 0 separator, 1 word character, 2 a character that is a token by itself (CJK, Thai,
+    Lao, Khmer, Myanmar), 3 a combining mark of those scripts (it joins the character before it)."""
+    return _cached_table("classes-v2", _build_classes)
 
 
 def _build_classes() -> np.ndarray:
-    """Per code point: 0 separator, 1 word character, 2 a CJK character (one token each)."""
+    """The table ``_classes`` loads (see there)."""
     table = np.zeros(0x110000, dtype=np.uint8)
     word = [i for i in range(_TABLE_END) if not 0xD800 <= i < 0xE000
             and (chr(i).isalnum() or unicodedata.category(chr(i)).startswith("M"))]
     table[np.array(word)] = 1
     table[ord("_")] = 1
-    for lo, hi in _CJK:
-        table[lo:hi + 1] = np.where(table[lo:hi + 1] == 1, 2, table[lo:hi + 1])
+    for lo, hi in _CJK + _CHARACTER_SCRIPTS:
+        for i in range(lo, hi + 1):
+            if table[i] == 1:
+                table[i] = 3 if unicodedata.category(chr(i)).startswith("M") else 2
     return table
 
 
@@ -109,17 +119,37 @@ def _build_nfc() -> np.ndarray:
     return np.stack([suspect.astype(np.uint8), ccc])
 
 
-def _nfc_flagged(cp: np.ndarray) -> np.ndarray:
-    """Indices (into ``SEPARATOR``-joined texts) of the texts that NFC might change."""
-    high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
-    if not len(high):
-        return high
+@lru_cache(maxsize=1)
+def _mark_table() -> np.ndarray:
+    """Per code point: NFC-suspect or a combining mark (``ccc > 0``): the only places NFC can act."""
     suspect, ccc = _nfc_tables()
-    classes = ccc[cp[high]]
-    following = np.zeros(len(high), np.uint8)  # class of the next code point, when it is also high
-    adjacent = np.flatnonzero(np.diff(high) == 1)
+    return suspect | (ccc > 0)
+
+
+def _nfc_flagged(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
+    """Indices (into ``SEPARATOR``-joined texts) of the texts that NFC might change.
+
+    ``changed`` (sorted positions): the text was NFC before those code points were replaced one for
+    one (case folding), so only a flag whose segment (the starter before it through the next code
+    point) holds a changed position can mean a change; the rest are the flags already cleared.
+    """
+    high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
+    idx = high[_mark_table()[cp[high]]]  # marks are rare even in Devanagari or Vietnamese
+    if not len(idx):
+        return idx
+    suspect, ccc = _nfc_tables()
+    points = cp[idx]
+    classes = ccc[points]
+    following = np.zeros(len(idx), np.uint8)  # class of the next code point, when it is also a mark
+    adjacent = np.flatnonzero(np.diff(idx) == 1)
     following[adjacent] = classes[adjacent + 1]
-    flagged = high[suspect[cp[high]] | ((classes > following) & (following > 0))]
+    hit = suspect[points] | ((classes > following) & (following > 0))
+    flagged = idx[hit]
+    if changed is not None and len(flagged):
+        runs = idx[np.concatenate(([0], np.flatnonzero(np.diff(idx) != 1) + 1))]  # first mark of each run
+        first = runs[np.searchsorted(runs, flagged, "right") - 1] - 1  # the starter the run follows
+        near = np.searchsorted(changed, flagged + 1, "right") - np.searchsorted(changed, first, "left")
+        flagged = flagged[near > 0]
     if not len(flagged):
         return flagged
     return np.unique(np.searchsorted(np.flatnonzero(cp == 0), flagged))
@@ -128,8 +158,8 @@ def _nfc_flagged(cp: np.ndarray) -> np.ndarray:
 def _nfc_texts(text: str, docs: np.ndarray) -> str:
     parts = text.split(SEPARATOR)
     for d in docs.tolist():
-        if not unicodedata.is_normalized("NFC", parts[d]):
-            parts[d] = unicodedata.normalize("NFC", parts[d])
+        # normalize returns an NFC text as it is, after the same work is_normalized would do
+        parts[d] = unicodedata.normalize("NFC", parts[d])
     return SEPARATOR.join(parts)
 
 
@@ -171,12 +201,18 @@ def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
         text = _nfc_texts(text, docs)
         cp = _codepoints(text)
     folded = _fold_table()[cp]
-    if (folded == _MULTI).any():
+    multi = folded == _MULTI
+    if multi.any():
+        # Texts without a multi-code-point folding fold by the table; only they can skip a recheck.
+        one_for_one = np.where(multi, cp, folded)
+        may_change = np.union1d(_nfc_flagged(one_for_one, np.flatnonzero(one_for_one != cp)),
+                                np.searchsorted(np.flatnonzero(cp == 0), np.flatnonzero(multi)))
         text = text.casefold()
         folded = _codepoints(text)
+        docs = np.intersect1d(_nfc_flagged(folded), may_change)
     else:
         text = None
-    docs = _nfc_flagged(folded)
+        docs = _nfc_flagged(folded, np.flatnonzero(folded != cp))
     if len(docs):
         text = _nfc_texts(text if text is not None else folded.tobytes().decode("utf-32-le"), docs)
         folded = _codepoints(text)
@@ -260,19 +296,21 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     else:
         joined, cp = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
     cls = _classes()[cp]
-    if cls.max(initial=0) < 2:  # no CJK: tokens are the runs of word characters
+    if cls.max(initial=0) < 2:  # only spaced scripts: tokens are the runs of word characters
         edges = np.diff(cls.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)
     else:
-        word = cls == 1
-        prev = np.empty_like(word)
-        prev[0], prev[1:] = False, word[:-1]
-        nxt = np.empty_like(word)
-        nxt[-1:], nxt[:-1] = False, word[1:]
-        single = cls == 2
-        starts = np.flatnonzero((word & ~prev) | single)
-        ends = np.flatnonzero((word & ~nxt) | single) + 1
+        prev = np.empty_like(cls)
+        prev[0], prev[1:] = 0, cls[:-1]
+        # a token starts at a character-script character, at a word character not after one, and at
+        # a mark after a separator; marks (3) continue any token, word characters continue words
+        start = (cls == 2) | ((cls == 1) & (prev != 1)) | ((cls == 3) & (prev == 0))
+        inside = cls != 0
+        last = np.empty_like(inside)
+        last[-1:], last[:-1] = True, ~inside[1:] | start[1:]
+        starts = np.flatnonzero(start)
+        ends = np.flatnonzero(inside & last) + 1
     seps = np.flatnonzero(cp == 0)
     fwd, inv = _powers(len(cp) + 1)
     with np.errstate(over="ignore"):
@@ -282,6 +320,11 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
         raw = (prefix[ends] - prefix[starts]) * inv[starts]
         hashes = _mix(raw + (ends - starts).astype(np.uint64))
     return Tokens(joined, cp, starts.astype(np.int64), ends.astype(np.int64), seps.astype(np.int64), hashes)
+
+
+def character_tokens(tokens: Tokens) -> np.ndarray:
+    """Per token: is it one character of a script written without spaces (CJK, Thai, Lao, Khmer, Myanmar)?"""
+    return _classes()[tokens.cp[tokens.starts]] == 2
 
 
 def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:

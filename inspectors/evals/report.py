@@ -2,7 +2,8 @@
 
 Input is results files annotated by ``attach``. Each point is one (model, task): the harness score
 (with ±1.96·stderr when reported) against the share of the model's training corpus the task's finding
-measured (with its 95% interval), linked to that finding.
+measured (with its 95% interval), linked to that finding. Files annotated by ``contamination join``
+add a section per task and method: share of dirty items, score dirty vs not found, with intervals.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from inspectors.core.errors import BadInput
 from inspectors.core.findings import Finding
+from inspectors.evals import contamination
 from inspectors.evals.results import ATTACH_KEY, EvalResult, load_results
 
 UNITS = ("documents", "bytes", "tokens")
@@ -75,6 +77,7 @@ class ReportData:
     models: list[dict]
     notes: list[str]
     sources: list[str] = field(default_factory=list)
+    contamination: list[dict] = field(default_factory=list)  # rows of ``evals.contamination.rows``
 
 
 def build_report(inputs, unit: str = "documents") -> ReportData:
@@ -88,15 +91,19 @@ def build_report(inputs, unit: str = "documents") -> ReportData:
     findings: dict[str, dict] = {}
     models: dict[str, dict] = {}
     missing_unit = 0
+    dirty_rows: list[dict] = []
     for result in results:
         block = result.attachment
-        if not block or not isinstance(block.get("tasks"), dict):
+        joined = contamination.record_of(result)
+        if not block or (not isinstance(block.get("tasks"), dict) and joined is None):
             raise BadInput(f"{result.path} has no '{ATTACH_KEY}' key: expected results annotated by "
-                           "corpuscope attach (run: corpuscope attach RESULTS --finding F -o OUT)")
+                           "corpuscope attach (run: corpuscope attach RESULTS --finding F -o OUT) "
+                           "or by corpuscope contamination join --results")
         model = block.get("model") or {}
         label = model.get("label") or result.model_label
         models.setdefault(label, model)
-        for task, entry in block["tasks"].items():
+        dirty_rows += contamination.rows(result, label)
+        for task, entry in (block.get("tasks") or {}).items():
             chosen = _best(entry.get("findings") or [], unit)
             if chosen is None:
                 missing_unit += bool(entry.get("findings"))
@@ -112,8 +119,10 @@ def build_report(inputs, unit: str = "documents") -> ReportData:
     if missing_unit:
         notes.append(f"{missing_unit} task(s) have findings without a {unit} estimate and are not shown "
                      "(try another --unit).")
+    if dirty_rows:
+        notes.append(contamination.CAVEAT)
     return ReportData(unit, sections, findings, [{"label": k, **v} for k, v in models.items()],
-                      notes, [str(r.path) for r in results])
+                      notes, [str(r.path) for r in results], dirty_rows)
 
 
 def _best(candidates: list[dict], unit: str) -> Finding | None:
@@ -349,6 +358,7 @@ def render_html(data: ReportData) -> str:
              *[f"<li>{esc(n)}</li>" for n in data.notes], "</ul></div>"]
     if not data.families:
         parts.append("<p>No task in these files has an attached finding.</p>")
+    parts.append(contamination.html_section(data.contamination))
     for section in data.families:
         parts.append(f'<h2 id="family-{_slug(section.family)}">{esc(section.family)}</h2>')
         parts.append(render_svg(section, data.unit))
@@ -438,6 +448,7 @@ def render_markdown(data: ReportData, chart_names: dict[str, str] | None = None)
                          f"{_score_text(p)} | {_pct(p.share)} | [{_pct(p.ci95[0])}, {_pct(p.ci95[1])}] | "
                          f"[`{p.finding_id}`](#finding-{p.finding_id}) |")
         lines.append("")
+    lines += contamination.markdown_section(data.contamination)
     lines += ["## Findings", ""]
     for fid, finding in data.findings.items():
         q, c = finding.get("query") or {}, finding.get("corpus") or {}

@@ -60,12 +60,13 @@ class AmberStream(StreamBase):
                 "sequence_length": SEQ, "eos": EOS, "tokenizer": self.tokenizer, "step": "one chunk",
                 "files": [{"path": self.chunk_uri(k)} for k in range(min(self.chunks, 3))]}
 
-    def rows(self, cluster: Cluster) -> dict[str, list]:
+    def pieces(self, cluster: Cluster) -> list[dict]:
+        """The cluster's document occurrences in chunk and line order, with their token ``ids``."""
         pieces = []
         first = max(cluster.first, 0)
         for k in range(first, cluster.last + 1):
             pieces += self._chunk(k)
-        return self._emit(pieces)
+        return pieces
 
     def _chunk(self, k: int) -> list[dict]:
         uri = self.chunk_uri(k)
@@ -91,12 +92,13 @@ class AmberStream(StreamBase):
             end = pos + 1
             if end <= start:
                 continue
-            key = open_key if (start == 0 and open_key) else f"{k}:{line_no}:{start}"
+            continued = bool(start == 0 and open_key)
+            key = open_key if continued else f"{k}:{line_no}:{start}"
             body = ids[start:end]
             pieces.append({"ids": body[:-1] if body[-1] == EOS else body, "id": f"{self.name}:{k}:{line_no}:{start}",
                            "doc_key": key, "exposure_key": key, "step": k, "epoch": 0, "instance": line_no,
                            "offset": start, "tokens_seen": end - start, "source": source, "url": None,
-                           "open": ids[end - 1] != EOS})
+                           "open": ids[end - 1] != EOS, "exposure_start": not continued})
             start = end
         return pieces
 

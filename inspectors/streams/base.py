@@ -29,12 +29,15 @@ ROW_SCHEMA = pa.schema([
     ("url", pa.string()),           # provenance location (OLMo: source file + line); null otherwise
     ("doc_key", pa.string()),       # the document's identity: the same across up-sampled copies and epochs
     ("exposure_key", pa.string()),  # one training exposure of the document (copy and epoch)
+    ("exposure_start", pa.bool_()),  # the occurrence holds its exposure's first token: exposures count here, once
     ("step", pa.int64()),           # 1-based optimizer step that consumed the instance (Amber: chunk)
     ("epoch", pa.int32()),
     ("instance", pa.int64()),       # global instance id (OLMo), item index (Pythia), line (Amber)
     ("offset", pa.int32()),         # first token of the occurrence within the instance
     ("tokens_seen", pa.int64()),    # tokens of the occurrence the model saw (EOS included)
 ])
+
+ROWS_LAYOUT = 2  # 2: exposure_start added
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,17 @@ class StreamBase:
 
     @property
     def config_hash(self) -> str:
-        return config_hash(self.identity())
+        """Hash of the stream's identity and of the derived rows' layout (a new layout, a new cache)."""
+        return config_hash({**self.identity(), "rows_layout": ROWS_LAYOUT})
+
+    def pieces(self, cluster: Cluster) -> list[dict]:
+        """The cluster's occurrences in training order: ``ROW_SCHEMA`` fields but ``text``, the token
+        ``ids`` instead, and ``exposure_start`` (the piece holding its exposure's first token)."""
+        raise NotImplementedError
+
+    def rows(self, cluster: Cluster) -> dict[str, list]:
+        """The cluster's rows (``ROW_SCHEMA`` columns), decoded in one batch."""
+        return self._emit(self.pieces(cluster))
 
     def _emit(self, pieces: list[dict]) -> dict[str, list]:
         """Rows of ``pieces`` (each with its token ``ids``), decoded in one batch."""

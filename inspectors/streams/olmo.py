@@ -130,14 +130,9 @@ class OlmoStream(StreamBase):
                           for p, s, c in zip(self.paths, self.sizes, self.counts)]}
 
     # order
-    @lru_cache(maxsize=4)
     def order(self, epoch: int) -> np.ndarray:
         """Instance ids of ``epoch`` in training order (truncated to a multiple of the world size)."""
-        indices = np.arange(self.N, dtype=np.uint32)
-        np.random.Generator(np.random.PCG64(self.seed + epoch)).shuffle(indices)
-        if self.T > self.N:
-            indices = np.resize(indices, self.T)  # repeats from the start, as the padding does
-        return indices[: self.T]
+        return _order(self.N, self.T, self.seed + epoch)
 
     def positions(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(step, epoch, instance)`` of every instance the cluster's steps read, in order."""
@@ -168,7 +163,8 @@ class OlmoStream(StreamBase):
         return _provenance(self.provenance_uri(k))
 
     # rows
-    def rows(self, cluster: Cluster) -> dict[str, list]:
+    def pieces(self, cluster: Cluster) -> list[dict]:
+        """The cluster's document occurrences in training order, with their token ``ids`` (not decoded)."""
         steps, epochs, instances = self.positions(cluster)
         pieces = []  # (position, row fields with ids), decoded in one batch
         by_file: dict[int, list[int]] = {}
@@ -188,7 +184,7 @@ class OlmoStream(StreamBase):
                         seg["id"] = f"{self.name}:{seg['instance']}:{seg['offset']}:e{seg['epoch']}"
                         pieces.append((n, seg))
         pieces.sort(key=lambda p: (p[0], p[1]["offset"]))  # training order
-        return self._emit([seg for _, seg in pieces])
+        return [seg for _, seg in pieces]
 
     def _segments(self, k: int, j: int, ids: np.ndarray, prov) -> list[dict]:
         lo, hi = j * self.L, (j + 1) * self.L
@@ -203,7 +199,8 @@ class OlmoStream(StreamBase):
                     src = srcs[r]
                     out.append({"ids": self._strip(ids[a - lo: b - lo]), "tokens_seen": b - a, "offset": a - lo,
                                 "doc_key": f"{src}|{doc_ids[r]}", "exposure_key": f"{k}:{int(starts[r])}",
-                                "source": _source_name(src), "url": f"{src}#L{locs[r]}"})
+                                "source": _source_name(src), "url": f"{src}#L{locs[r]}",
+                                "exposure_start": bool(starts[r] >= lo)})
                 r += 1
             return out
         # No provenance: documents end at EOS; one that began in an earlier instance keeps a key from here.
@@ -212,11 +209,22 @@ class OlmoStream(StreamBase):
             if b > a:
                 out.append({"ids": self._strip(ids[a:b]), "tokens_seen": b - a, "offset": a,
                             "doc_key": f"{self.paths[k]}@{lo + a}", "exposure_key": f"{k}:{lo + a}",
-                            "source": None, "url": None})
+                            "source": None, "url": None, "exposure_start": True})
         return out
 
     def _strip(self, ids: np.ndarray) -> np.ndarray:
         return ids[:-1] if len(ids) and ids[-1] == self.eos else ids
+
+
+@lru_cache(maxsize=4)
+def _order(n: int, length: int, seed: int) -> np.ndarray:
+    """``arange(n, uint32)`` shuffled by PCG64(seed), repeated from its start up to ``length`` if longer,
+    truncated to ``length``. Cached by value, so a worker handed a fresh copy of the stream reuses it."""
+    indices = np.arange(n, dtype=np.uint32)
+    np.random.Generator(np.random.PCG64(seed)).shuffle(indices)
+    if length > n:
+        indices = np.resize(indices, length)  # repeats from the start, as the padding does
+    return indices[:length]
 
 
 def _source_name(src: str) -> str:

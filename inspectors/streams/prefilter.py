@@ -68,3 +68,7 @@ def candidate_windows(tokens: np.ndarray, window: int, table: np.ndarray) -> np.
     if n < len(tokens):
         hits = np.append(hits, table[tokens[n:]].any())
     return hits
+
+
+# Prefilters a stratified exposure run can use, by name: a function of the tokenizer name giving the table.
+PREFILTERS = {"vietnamese": vietnamese_table}

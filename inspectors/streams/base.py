@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from inspectors.core.errors import BadInput
@@ -163,8 +164,19 @@ def _tokenizer(path: str):
 
 
 def tokenizer_sha(name: str) -> str | None:
+    """Short SHA-256 of tokenizer ``name``'s file (``None`` when it is not on this machine)."""
     path = tokenizer_file(name)
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path else None
+    if path is None:
+        return None
+    info = path.stat()
+    return _file_sha(str(path), info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _file_sha(path: str, size: int, mtime_ns: int) -> str:
+    # Keyed by size and mtime as well, so a replaced file is hashed again; a stream's config hash
+    # asks for it on every block, and hashing a 2 MB tokenizer each time cost ~10 ms.
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def decoder(name: str):
@@ -206,6 +218,17 @@ class StreamBase:
         """The cluster's occurrences in training order: ``ROW_SCHEMA`` fields but ``text``, the token
         ``ids`` instead, and ``exposure_start`` (the piece holding its exposure's first token)."""
         raise NotImplementedError
+
+    def token_pieces(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(ids, lengths, tokens_seen, exposure_start)`` of ``pieces(cluster)`` as flat arrays: the ids
+        of every piece end to end and each piece's length, what a token-id prefilter needs."""
+        pieces = self.pieces(cluster)
+        n = len(pieces)
+        lengths = np.fromiter((len(p["ids"]) for p in pieces), np.int64, n)
+        ids = (np.concatenate([np.asarray(p["ids"], dtype=np.int64) for p in pieces]) if lengths.sum()
+               else np.zeros(0, np.int64))
+        return (ids, lengths, np.fromiter((p["tokens_seen"] for p in pieces), np.int64, n),
+                np.fromiter((p["exposure_start"] for p in pieces), bool, n))
 
     def rows(self, cluster: Cluster) -> dict[str, list]:
         """The cluster's rows (``ROW_SCHEMA`` columns), decoded in one batch."""

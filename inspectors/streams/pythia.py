@@ -126,5 +126,17 @@ class PythiaStream(StreamBase):
                                "exposure_start": True})
         return pieces
 
+    def token_pieces(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``pieces`` as flat arrays without building a row per window (pass 1 of a stratified run)."""
+        a, b = self.items(cluster)
+        tokens = self.read_items(a, b)
+        lengths = []
+        for item in tokens:
+            full, tail = divmod(len(item), self.window)
+            lengths += [self.window] * full + ([tail] if tail else [])
+        lengths = np.array(lengths, dtype=np.int64)
+        ids = np.concatenate(tokens) if tokens else np.zeros(0, self.dtype)
+        return ids, lengths, lengths.copy(), np.ones(len(lengths), bool)
+
     def instance_bytes(self) -> int:
         return self.seq_len * self.dtype.itemsize

@@ -35,13 +35,11 @@ EXACT_UNITS = {"tokens_seen": "tokens_seen", "exposures": "exposure_start"}
 STREAM_FIELDS = ("step", "epoch", "instance", "offset", "doc_key", "exposure_key")
 
 
-def marked(pieces: list[dict], table: np.ndarray) -> np.ndarray:
-    """For each piece, whether its ids hold an id the prefilter ``table`` marks (one vectorised lookup)."""
-    lengths = np.fromiter((len(p["ids"]) for p in pieces), np.int64, len(pieces))
-    if not len(pieces) or not lengths.sum():
-        return np.zeros(len(pieces), bool)
-    flat = np.concatenate([np.asarray(p["ids"], dtype=np.int64) for p in pieces])
-    counts = np.concatenate([[0], np.cumsum(table[flat])])
+def marked(ids: np.ndarray, lengths: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """For pieces laid end to end in ``ids`` (``lengths`` each), whether each holds an id ``table`` marks."""
+    if not len(lengths):
+        return np.zeros(0, bool)
+    counts = np.concatenate([[0], np.cumsum(table[ids], dtype=np.int64)])
     ends = np.cumsum(lengths)
     return counts[ends] - counts[ends - lengths] > 0
 
@@ -49,12 +47,11 @@ def marked(pieces: list[dict], table: np.ndarray) -> np.ndarray:
 def prefilter_block(shard: Shard, stream, clusters: dict, prefilter: str = "vietnamese") -> dict:
     """Pass 1 over one block: ``row``, ``stratum``, ``tokens_seen``, ``exposure_start``; or ``{"error"}``."""
     try:
-        pieces = stream.pieces(block_of(shard, clusters))
-        hit = marked(pieces, PREFILTERS[prefilter](stream.tokenizer))
-        return {"shard": shard.uri, "row": np.arange(len(pieces), dtype=np.int64),
+        ids, lengths, tokens_seen, starts = stream.token_pieces(block_of(shard, clusters))
+        hit = marked(ids, lengths, PREFILTERS[prefilter](stream.tokenizer))
+        return {"shard": shard.uri, "row": np.arange(len(lengths), dtype=np.int64),
                 "stratum": np.where(hit, CANDIDATE, REST).astype(object),
-                "tokens_seen": np.fromiter((p["tokens_seen"] for p in pieces), np.int64, len(pieces)),
-                "exposure_start": np.fromiter((p["exposure_start"] for p in pieces), np.int64, len(pieces))}
+                "tokens_seen": tokens_seen, "exposure_start": starts.astype(np.int64)}
     except CorpuscopeError as error:
         return {"shard": shard.uri, "error": f"{shard.name}: {error}", "exit_code": error.exit_code}
     except Exception as error:  # a reader's fault fails its block, named

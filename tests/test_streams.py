@@ -193,3 +193,16 @@ def test_olmo_decodes_with_the_tokenizer_its_config_names(tmp_path):
     config["tokenizer"] = {"identifier": "someone/unknown-tokenizer"}
     built["config"].write_text(yaml.safe_dump(config))
     assert OlmoStream(str(built["config"])).tokenizer == "gpt-neox-20b"  # by dtype, as before
+
+
+def test_prefilter_reads_sentencepiece_pieces_and_byte_fallback():
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+
+    from inspectors.streams.prefilter import MARKERS, SPLIT_LEADS, token_bytes
+
+    vocab = {"<unk>": 0, "<0xE1>": 1, "<0xBB>": 2, "\u2581Vi\u1ec7t": 3, "\u2581the": 4, "<0x0A>": 5}
+    pieces = token_bytes(Tokenizer(WordLevel(vocab, unk_token="<unk>")))
+    assert pieces[1] == b"\xe1" and pieces[2] == b"\xbb" and pieces[5] == b"\n"
+    assert pieces[3] == " Việt".encode() and pieces[4] == b" the"
+    assert pieces[1].endswith(SPLIT_LEADS) and any(m in pieces[3] for m in MARKERS)

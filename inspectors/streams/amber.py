@@ -6,8 +6,10 @@ tokens and ``</s>`` (id 2) closes each document; the checkpoint numbered k has s
 "step" is a chunk (``--up-to-step K`` = chunks 0..K) and each row is one document's occurrence in one
 line. A document that runs on into the next line keeps its key (the line where it began).
 
-Decoding needs the LLaMA tokenizer, which no installed package ships: give ``--tokenizer FILE`` (a
-``tokenizer.json``) or put it at ``$CORPUSCOPE_TOKENIZER_DIR/llama.json``. JSONL chunks cannot be
+Decoding needs the LLaMA tokenizer, which no installed package ships (and no PyPI wheel we know of
+ships under a permissive licence; LLaMA's is under Meta's licence): give ``--tokenizer FILE`` (a
+``tokenizer.json``, e.g. the one in the LLM360/Amber model repository) or put it at
+``$CORPUSCOPE_TOKENIZER_DIR/llama.json``. JSONL chunks cannot be
 range-read by instance, so a cluster streams its chunks line by line (sampling draws chunks).
 """
 

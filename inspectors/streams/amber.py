@@ -8,7 +8,7 @@ line. A document that runs on into the next line keeps its key (the line where i
 
 Decoding needs the LLaMA tokenizer, which no installed package ships (and no PyPI wheel we know of
 ships under a permissive licence; LLaMA's is under Meta's licence): give ``--tokenizer FILE`` (a
-``tokenizer.json``, e.g. the one in the LLM360/Amber model repository) or put it at
+``tokenizer.json`` of LLaMA's 32,000-piece vocabulary) or put it at
 ``$CORPUSCOPE_TOKENIZER_DIR/llama.json``. JSONL chunks cannot be
 range-read by instance, so a cluster streams its chunks line by line (sampling draws chunks).
 """

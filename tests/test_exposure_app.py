@@ -16,12 +16,18 @@ def _ok(at):
     return at
 
 
-def test_exposure_page_runs_a_slice_on_a_stream(tmp_path, home, monkeypatch):
+def _page(tmp_path, monkeypatch):
+    """The page open on a small Pythia stream with one planted sequence at step 2."""
     monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
     built = build_pythia(tmp_path / "pythia", steps=4, B=8, planted_steps=(2,))
     at = AppTest.from_file(str(MAIN), default_timeout=180)
     _ok(at.run())
     _ok(at.switch_page("pages/exposure.py").run())
+    return at, built
+
+
+def test_exposure_page_runs_a_slice_on_a_stream(tmp_path, home, monkeypatch):
+    at, built = _page(tmp_path, monkeypatch)
     assert at.title[0].value == "Training exposure" and at.caption
     at.text_input(key="exp_spec").set_value(f"pythia:{built['prefix']}")
     at.number_input(key="exp_batch").set_value(8)
@@ -38,11 +44,7 @@ def test_exposure_page_runs_a_slice_on_a_stream(tmp_path, home, monkeypatch):
 
 
 def test_exposure_page_runs_a_stratified_plan(tmp_path, home, monkeypatch):
-    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
-    built = build_pythia(tmp_path / "pythia", steps=4, B=8, planted_steps=(2,))
-    at = AppTest.from_file(str(MAIN), default_timeout=180)
-    _ok(at.run())
-    _ok(at.switch_page("pages/exposure.py").run())
+    at, built = _page(tmp_path, monkeypatch)
     at.text_input(key="exp_spec").set_value(f"pythia:{built['prefix']}")
     at.number_input(key="exp_batch").set_value(8)
     _ok(at.run())

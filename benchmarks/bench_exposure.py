@@ -12,6 +12,12 @@ Run: ``python benchmarks/bench_exposure.py [--trials 200] [--skip-bytes] [--skip
    whether the tokens-seen 95% interval (and each curve point's) holds the truth.
 3. **Prefilter** — the token-id prefilter (``inspectors.streams.prefilter``) over 256 MB of token data
    on one core.
+4. **Stratified** — one local stream (``--strat-steps`` steps x 16 sequences, windows of 512 tokens,
+   Vietnamese statutes planted in 30% of blocks): end-to-end MB/s of token data of the full pass
+   (every window decoded and profiled) and of the stratified plan (the prefilter over every window,
+   ``--per-stratum`` decoded per stratum), both in this run with one worker, in blocks of
+   ``--strat-block-steps`` steps; then the stratified
+   95% interval's coverage of the full pass's share over ``--strat-trials`` seeds.
 """
 
 from __future__ import annotations
@@ -167,23 +173,11 @@ def bench_coverage(en, vi, trials: int, ks=(20, 50)) -> dict:
 
     steps, B = 200, 16
     folder = Path(tempfile.mkdtemp(prefix="bench-exposure-stream-"))
-    rng = np.random.default_rng(11)
-    block_rate = np.where(rng.random(steps) < 0.3, rng.beta(2, 5, steps), 0.01)  # hot blocks and a thin background
-    seqs, pe, pv = [], 0, 0
-    for item in range(steps * B):
-        if rng.random() < block_rate[item // B]:
-            seqs.append(vi[(pv + np.arange(SEQ)) % len(vi)])
-            pv += SEQ
-        else:
-            seqs.append(en[(pe + np.arange(SEQ)) % len(en)])
-            pe += SEQ
-    write_megatron(folder / "document", seqs)
+    prefix = planted_stream(en, vi, steps, B, folder)
     query_file = folder / "vi_letters.sql"
-    query_file.write_text("-- ---\n-- title: Vietnamese letters\n-- description: windows with Vietnamese letters\n"
-                          "-- version: 1\n-- kind: slice\n-- requires: [length, tokens]\n-- ---\n"
-                          "SELECT * FROM documents WHERE regexp_matches(text, '[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệịọỏốồổỗộớờởỡợụủứừửữự]')\n")
+    query_file.write_text(VI_LETTERS)
     query = find(str(query_file))
-    stream = open_stream(f"pythia:{folder / 'document'}", batch=B)
+    stream = open_stream(f"pythia:{prefix}", batch=B)
     options = RunOptions(workers=2, evidence_docs=0)
     full = exposure.run(query, stream_corpus(stream, steps, 1), options=options, curve=5)
     truth = full.estimates["tokens_seen"]["share"]
@@ -204,6 +198,88 @@ def bench_coverage(en, vi, trials: int, ks=(20, 50)) -> dict:
         out[k] = {"coverage": hits / trials, "curve_coverage": curve_hits / max(1, curve_n), "curve_points": curve_n,
                   "mean_width": float(np.mean(widths)), "seconds_per_trial": (time.perf_counter() - t0) / trials}
     return out
+
+
+VI_LETTERS = ("-- ---\n-- title: Vietnamese letters\n-- description: windows with Vietnamese letters\n"
+              "-- version: 1\n-- kind: slice\n-- requires: [length, tokens]\n-- ---\n"
+              "SELECT * FROM documents WHERE regexp_matches(text, '[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệịọỏốồổỗộớờởỡợụủứừửữự]')\n")
+
+
+def planted_stream(en, vi, steps: int, B: int, folder: Path, hot: float = 0.3, seed: int = 11) -> Path:
+    """A Pythia-layout stream of ``steps`` x ``B`` sequences: English web text, Vietnamese statutes in a
+    share of sequences that varies by block (``hot`` of the blocks at a Beta(2, 5) rate, 1% elsewhere)."""
+    rng = np.random.default_rng(seed)
+    block_rate = np.where(rng.random(steps) < hot, rng.beta(2, 5, steps), 0.01)
+    seqs, pe, pv = [], 0, 0
+    for item in range(steps * B):
+        if rng.random() < block_rate[item // B]:
+            seqs.append(vi[(pv + np.arange(SEQ)) % len(vi)])
+            pv += SEQ
+        else:
+            seqs.append(en[(pe + np.arange(SEQ)) % len(en)])
+            pe += SEQ
+    write_megatron(folder / "document", seqs)
+    return folder / "document"
+
+
+def bench_stratified(en, vi, steps: int, trials: int, per_stratum: int, block_steps: int = 10) -> dict:
+    from inspectors.core.plan import Plan
+    from inspectors.core.queries import find
+    from inspectors.core.run import RunOptions, run_exposure
+    from inspectors.streams import open_stream
+
+    B, window = 16, 512
+    folder = Path(tempfile.mkdtemp(prefix="bench-exposure-strat-"))
+    prefix = planted_stream(en, vi, steps, B, folder)
+    (folder / "vi_letters.sql").write_text(VI_LETTERS)
+    query = find(str(folder / "vi_letters.sql"))
+    stream = open_stream(f"pythia:{prefix}", batch=B, window=window)
+    options = RunOptions(workers=1, evidence_docs=0)
+    token_mb = steps * B * SEQ * 2 / 1e6
+    out = {"token_mb": token_mb, "windows": steps * B * -(-SEQ // window), "blocks": -(-steps // block_steps)}
+    for name, plan in (("full", Plan()), ("stratified", Plan("stratified", per_stratum=per_stratum, seed=0))):
+        t0, c0 = time.perf_counter(), time.process_time()
+        f = run_exposure(query, stream, steps, plan=plan, options=options, block_steps=block_steps, curve=5)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        out[name] = {"seconds": wall, "cpu_seconds": cpu, "mb_per_s": token_mb / wall, "mb_per_cpu_s": token_mb / cpu,
+                     "share": f.estimates["tokens_seen"]["share"], "ci95": f.estimates["tokens_seen"]["ci95"]}
+        if name == "stratified":
+            out[name]["strata"] = f.extra["strata"]
+    out["speedup"] = out["full"]["seconds"] / out["stratified"]["seconds"]
+    truth = out["full"]["share"]
+    hits, widths, t0 = 0, [], time.perf_counter()
+    for seed in range(1, trials + 1):
+        plan = Plan("stratified", per_stratum=per_stratum, seed=seed)
+        lo, hi = run_exposure(query, stream, steps, plan=plan, options=options, block_steps=block_steps,
+                              curve=1).estimates["tokens_seen"]["ci95"]
+        hits += lo <= truth <= hi
+        widths.append(hi - lo)
+    out["coverage"] = {"trials": trials, "coverage": hits / max(1, trials), "mean_width": float(np.mean(widths or [0])),
+                       "seconds_per_trial": (time.perf_counter() - t0) / max(1, trials)}
+    return out
+
+
+def bench_pass1(en, vi, steps: int, block_steps: int = 10) -> dict:
+    """Pass 1 of a stratified run alone (read the block's ids, the prefilter, the strata), on one core."""
+    from inspectors.streams import open_stream, stream_corpus
+    from inspectors.streams.stratify import prefilter_block
+
+    B = 16
+    folder = Path(tempfile.mkdtemp(prefix="bench-exposure-pass1-"))
+    stream = open_stream(f"pythia:{planted_stream(en, vi, steps, B, folder)}", batch=B, window=512)
+    from inspectors.core.plan import Plan
+
+    sc = stream_corpus(stream, steps, block_steps, Plan("stratified"))
+    clusters = {s.uri: (c.first, c.last) for s, c in zip(sc.corpus.shards, sc.clusters)}
+    prefilter_block(sc.corpus.shards[0], stream, clusters)  # the table and the page cache, once
+    best = None
+    for _ in range(3):
+        t0 = time.process_time()
+        rows = sum(len(prefilter_block(shard, stream, clusters)["row"]) for shard in sc.corpus.shards)
+        cpu = time.process_time() - t0
+        best = cpu if best is None else min(best, cpu)
+    mb = steps * B * SEQ * 2 / 1e6
+    return {"token_mb": mb, "windows": rows, "cpu_seconds": best, "mb_per_cpu_s": mb / best}
 
 
 def bench_prefilter(en, vi, megabytes: int = 256) -> dict:
@@ -227,8 +303,23 @@ def main() -> None:
     parser.add_argument("--skip-bytes", action="store_true")
     parser.add_argument("--skip-coverage", action="store_true")
     parser.add_argument("--blocks", type=int, default=10, help="One-step blocks the bytes run samples.")
+    parser.add_argument("--skip-stratified", action="store_true")
+    parser.add_argument("--only-stratified", action="store_true")
+    parser.add_argument("--only-pass1", action="store_true")
+    parser.add_argument("--strat-steps", type=int, default=200)
+    parser.add_argument("--strat-trials", type=int, default=100)
+    parser.add_argument("--per-stratum", type=int, default=200)
+    parser.add_argument("--strat-block-steps", type=int, default=10, help="Steps per block (16 sequences each).")
     args = parser.parse_args()
     en, vi = pools()
+    if args.only_pass1:
+        print("pass 1:", bench_pass1(en, vi, args.strat_steps, args.strat_block_steps), flush=True)
+        return
+    if not args.skip_stratified:
+        print("stratified:", bench_stratified(en, vi, args.strat_steps, args.strat_trials, args.per_stratum,
+                                                         args.strat_block_steps), flush=True)
+    if args.only_stratified:
+        return
     print("prefilter:", bench_prefilter(en, vi), flush=True)
     if not args.skip_bytes:
         print("bytes:", bench_bytes(en, vi, args.blocks), flush=True)

@@ -16,12 +16,18 @@ def _ok(at):
     return at
 
 
-def test_exposure_page_runs_a_slice_on_a_stream(tmp_path, home, monkeypatch):
+def _page(tmp_path, monkeypatch):
+    """The page open on a small Pythia stream with one planted sequence at step 2."""
     monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
     built = build_pythia(tmp_path / "pythia", steps=4, B=8, planted_steps=(2,))
     at = AppTest.from_file(str(MAIN), default_timeout=180)
     _ok(at.run())
     _ok(at.switch_page("pages/exposure.py").run())
+    return at, built
+
+
+def test_exposure_page_runs_a_slice_on_a_stream(tmp_path, home, monkeypatch):
+    at, built = _page(tmp_path, monkeypatch)
     assert at.title[0].value == "Training exposure" and at.caption
     at.text_input(key="exp_spec").set_value(f"pythia:{built['prefix']}")
     at.number_input(key="exp_batch").set_value(8)
@@ -35,3 +41,21 @@ def test_exposure_page_runs_a_slice_on_a_stream(tmp_path, home, monkeypatch):
     assert "of tokens seen by step 4" in text
     assert [m for m in at.metric if m.label == "tokens seen"][0].value == "2,049"
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_exposure_page_runs_a_stratified_plan(tmp_path, home, monkeypatch):
+    at, built = _page(tmp_path, monkeypatch)
+    at.text_input(key="exp_spec").set_value(f"pythia:{built['prefix']}")
+    at.number_input(key="exp_batch").set_value(8)
+    _ok(at.run())
+    at.number_input(key="exp_step").set_value(4)
+    at.number_input(key="exp_block").set_value(1)
+    at.toggle(key="exp_strat").set_value(True)
+    _ok(at.run())
+    at.number_input(key="exp_per").set_value(10)
+    at.button(key="exp_run").click()
+    _ok(at.run())
+    finding = at.session_state["exp_finding"]
+    assert finding.plan["strategy"] == "stratified"
+    assert all(s["sampled"] == min(s["documents"], 10) for s in finding.extra["strata"])
+    assert "of tokens seen by step 4" in "\n".join(m.value for m in at.markdown)

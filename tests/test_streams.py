@@ -180,3 +180,29 @@ def test_olmo_partial_last_instance_when_asked(tmp_path):
     step = int(steps[list(instances).index(last)])
     rows = rounded.rows(Cluster(step, step))
     assert sum(n for n, i in zip(rows["tokens_seen"], rows["instance"]) if i == last) == (size % 128) // 2
+
+
+def test_olmo_decodes_with_the_tokenizer_its_config_names(tmp_path):
+    import yaml
+
+    built = build_olmo(tmp_path / "olmo")
+    config = yaml.safe_load(built["config"].read_text())
+    config["tokenizer"] = {"identifier": "tokenizers/allenai_gpt-neox-olmo-dolma-v1_5.json"}  # as OLMo 1.7's
+    built["config"].write_text(yaml.safe_dump(config))
+    assert OlmoStream(str(built["config"])).tokenizer == "olmo1"
+    config["tokenizer"] = {"identifier": "someone/unknown-tokenizer"}
+    built["config"].write_text(yaml.safe_dump(config))
+    assert OlmoStream(str(built["config"])).tokenizer == "gpt-neox-20b"  # by dtype, as before
+
+
+def test_prefilter_reads_sentencepiece_pieces_and_byte_fallback():
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+
+    from inspectors.streams.prefilter import MARKERS, SPLIT_LEADS, token_bytes
+
+    vocab = {"<unk>": 0, "<0xE1>": 1, "<0xBB>": 2, "\u2581Vi\u1ec7t": 3, "\u2581the": 4, "<0x0A>": 5}
+    pieces = token_bytes(Tokenizer(WordLevel(vocab, unk_token="<unk>")))
+    assert pieces[1] == b"\xe1" and pieces[2] == b"\xbb" and pieces[5] == b"\n"
+    assert pieces[3] == " Việt".encode() and pieces[4] == b" the"
+    assert pieces[1].endswith(SPLIT_LEADS) and any(m in pieces[3] for m in MARKERS)

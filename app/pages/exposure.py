@@ -62,6 +62,11 @@ if sampled:
     k = k1.number_input(f"Blocks to read (of {blocks})", 1, blocks, min(blocks, 20), key="exp_k")
     seed = k2.number_input("Seed", 0, 2**31 - 1, 0, key="exp_seed")
     plan = Plan("shard_sample", int(k), None, int(seed))
+stratify = st.toggle("Stratify by token ids: the Vietnamese-letter prefilter reads every occurrence's ids, "
+                     "only a sample per stratum is decoded and profiled", value=False, key="exp_strat")
+if stratify:
+    per = st.number_input("Occurrences decoded per stratum", 10, 10**6, 200, key="exp_per")
+    plan = Plan("stratified", plan.sample_shards, None, plan.seed, int(per))
 
 if st.button("Measure exposure", type="primary", icon=":material/play_arrow:", key="exp_run"):
     with ui.guard("The exposure run failed"):

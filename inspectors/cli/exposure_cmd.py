@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from inspectors.cli.options import plan_options, workers_option
+from inspectors.cli.options import check_engine, engine_options, plan_options, stratified_options, workers_option
 from inspectors.core.errors import BadInput
 
 STREAM_HELP = "olmo:CONFIG.yaml, pythia:PATH_OR_URL (.idx/.bin prefix), amber:PATH_OR_URL (folder of train_K.jsonl) or a name from `corpuscope exposure list`."
@@ -78,31 +78,46 @@ def show(stream, tokenizer, window, world_size, batch):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the finding JSON here.")
 @click.option("--evidence", "evidence_docs", type=int, default=5, show_default=True)
+@click.option("--prefilter", default="vietnamese", show_default=True,
+              help="Token-id prefilter that makes the strata of --stratified (candidate / rest).")
 @stream_options
 @plan_options
+@stratified_options
+@engine_options
 @workers_option
-def run(name_or_file, spec, up_to_step, checkpoint, block_steps, curve, pairs, fmt, out, evidence_docs, tokenizer,
-        window, world_size, batch, sample_shards, rows_per_shard, seed, workers):
-    """Run a saved slice over STREAM up to a checkpoint: tokens seen, exposures, a curve over checkpoints."""
+def run(name_or_file, spec, up_to_step, checkpoint, block_steps, curve, pairs, fmt, out, evidence_docs, prefilter,
+        tokenizer, window, world_size, batch, sample_shards, rows_per_shard, seed, stratified, per_stratum, engine,
+        ray_address, workers):
+    """Run a saved slice over STREAM up to a checkpoint: tokens seen, exposures, a curve over checkpoints.
+
+    With --stratified, the token-id --prefilter puts every occurrence of the blocks read in a stratum
+    (candidate or rest) from its ids alone, and only --per-stratum seeded occurrences of each are
+    decoded and profiled. Blocks are read on --engine (a local process pool, or Ray tasks).
+    """
     from inspectors.cli.query_cmds import _params
     from inspectors.core import queries
     from inspectors.core.findings import describe
     from inspectors.core.plan import Plan
-    from inspectors.core.run import RunOptions
-    from inspectors.streams import exposure as exp, open_stream, stream_corpus
+    from inspectors.core.run import RunOptions, run_exposure
+    from inspectors.streams import exposure as exp, open_stream
 
     if (up_to_step is None) == (checkpoint is None):
         raise BadInput("give one of --up-to-step K or --checkpoint NAME")
     step = up_to_step if up_to_step is not None else checkpoint_step(checkpoint)
+    check_engine(engine, ray_address)
+    if stratified and rows_per_shard:
+        raise BadInput("--rows-per-shard does not apply to --stratified (blocks are read whole)")
     q = queries.find(name_or_file)
-    plan = Plan.from_options(sample_shards, rows_per_shard, seed)
+    plan = Plan.from_options(sample_shards, rows_per_shard, seed, stratified, per_stratum)
     s = open_stream(spec, tokenizer=tokenizer, window=window, world_size=world_size, batch=batch)
 
-    def progress(done, total, label):
-        click.echo(f"read {label} ({done}/{total})", err=True)
+    def progress(p):
+        if p.stage == "read":
+            click.echo(f"read {p.detail.removesuffix('.parquet')} ({p.done}/{p.total})", err=True)
 
-    sc = stream_corpus(s, step, block_steps, plan, progress)
-    finding = exp.run(q, sc, _params(pairs), plan, RunOptions(workers=workers, evidence_docs=evidence_docs), curve)
+    options = RunOptions(workers=workers, evidence_docs=evidence_docs, engine=engine, address=ray_address,
+                         progress=progress)
+    finding = run_exposure(q, s, step, _params(pairs), plan, options, block_steps, curve, prefilter)
     if out:
         Path(out).write_text(finding.to_json() + "\n", encoding="utf-8")
     click.echo(finding.to_json() if fmt == "json" else describe(finding) + "\n" + exp.describe(finding))

@@ -107,11 +107,16 @@ def evidence_record(query, shard, row, doc_id, url, text, found: dict, labels: s
             "snippet": evidence.snippet(text, query.highlight), "evidence": "; ".join(why) or None}
 
 
-def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], sizes: dict) -> tuple[dict, list[dict]]:
-    """A stratified scan's estimates from the tagged per-stratum sample (see ``estimate.stratified``)."""
+def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], sizes: dict,
+                      exact_units: dict[str, str] | None = None) -> tuple[dict, list[dict]]:
+    """A stratified scan's estimates from the tagged per-stratum sample (see ``estimate.stratified``).
+
+    ``exact_units`` maps further units to a column of ``sample`` whose stratum totals the passes
+    counted exactly (``sizes[stratum][unit]``), e.g. a training stream's tokens seen.
+    """
     con = ctx.connection_over(sample)
     names = slice_columns(con, query, values)
-    measures = measure_columns(con, ctx.options.measures)
+    measures = {**measure_columns(con, ctx.options.measures), **(exact_units or {})}
     labels = explaining_columns(query, names)
     kept = [*KEY_COLUMNS, *measures.values(), *labels]
     con.execute(f"CREATE TEMP TABLE matched AS SELECT {', '.join(kept)} FROM ({query.sql})", values)
@@ -129,8 +134,9 @@ def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], 
         by_stratum[stratum_of[(shard, row)]].append((shard_index[shard], bool(hit), [float(a) for a in amounts]))
     sampled_shards = len(ctx.chosen) < len(ctx.corpus.shards)
     units = ["documents", *measures]
-    # The prefilter counted every scanned document and its UTF-8 bytes (the ``bytes`` measure) exactly;
-    # other measures are known only in the sample, so their stratum totals are expanded from it.
+    # The prefilter counted every scanned document, its UTF-8 bytes (the ``bytes`` measure) when it read
+    # text, and the exact units exactly; other measures are known only in the sample, so their stratum
+    # totals are expanded from it.
     result = {}
     for u, unit in enumerate(units):
         strata = []
@@ -142,7 +148,8 @@ def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], 
                                                      name=name))
                 continue
             x = [d[2][u - 1] for d in docs]
-            x_total = info["bytes"] if unit == "bytes" else (info["N"] * sum(x) / len(x) if x else 0.0)
+            known = info.get(unit) if unit in (exact_units or {}) or unit == "bytes" else None
+            x_total = known if known is not None else (info["N"] * sum(x) / len(x) if x else 0.0)
             strata.append(estimate.StratumSample(N=info["N"], y=[xi * d[1] for xi, d in zip(x, docs)], x=x,
                                                  x_total=x_total, shard=shard_ids, name=name))
         if unit != "documents" and not any(s.x_total for s in strata):
@@ -154,8 +161,9 @@ def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], 
     for unit in registry.measure_providers():
         result.setdefault(unit, None)
     hits = {name: sum(d[1] for d in docs) for name, docs in by_stratum.items()}
-    extra = {"strata": [{"name": name, "documents": info["N"], "bytes": info["bytes"], "sampled": info["n"],
-                         "matched_in_sample": hits[name]} for name, info in sizes.items()]}
+    extra = {"strata": [{"name": name, "documents": info["N"], "bytes": info.get("bytes"), "sampled": info["n"],
+                         "matched_in_sample": hits[name], **{u: info[u] for u in exact_units or {} if u in info}}
+                        for name, info in sizes.items()]}
     scanned = sum(info["N"] for info in sizes.values())
     extra["inspected_share"] = sum(info["n"] for info in sizes.values()) / scanned if scanned else 0.0
     docs = _sample_evidence(con, query, labels, ctx.options.evidence_docs)

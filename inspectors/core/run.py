@@ -106,15 +106,7 @@ class RunContext:
 
     def _ticker(self, stage: str, total: int):
         """A per-shard result callback that reports ``stage`` progress (the shard's name and status)."""
-        count = [0]
-
-        def tick(result):
-            count[0] += 1
-            shard = result["shard"] if isinstance(result, dict) else result.shard
-            status = "" if isinstance(result, dict) else result.status
-            self.report(stage, count[0], total, shard.rsplit("/", 1)[-1], status)
-
-        return tick
+        return _ticker(self.options, stage, total)
 
     def profile(self, inspector_names: list[str]) -> None:
         """Profile the plan's shards with ``inspector_names`` (cached shards cost one footer read)."""
@@ -128,10 +120,7 @@ class RunContext:
 
     def drive(self, stage: str, func, shards: list, kwargs: dict) -> list:
         """Run a per-shard pass on the run's engine with progress and cancel."""
-        o = self.options
-        results = executors.run(o.engine, func, shards, kwargs, o.workers, o.address)
-        return executors.drive(results, self._ticker(stage, len(shards)), o.cancel,
-                               lambda n: Cancelled.after(n, len(shards)))
+        return drive_shards(stage, func, shards, kwargs, self.options)
 
     def connection(self):
         """The run's one connection: ``documents`` over the profiled shards, attributes only at first."""
@@ -142,6 +131,7 @@ class RunContext:
 
     def connection_over(self, table: pa.Table):
         """Make the run's connection a view over ``table`` (a stratified scan's tagged sample, with text)."""
+        self.close()
         self._con = views.guard(views.open_table(table), self.options.timeout)
         self._text = True
         return self._con
@@ -174,6 +164,30 @@ class RunContext:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+
+def _ticker(options: RunOptions, stage: str, total: int):
+    """A per-shard result callback that reports ``stage`` progress (the shard's name and status)."""
+    count = [0]
+
+    def tick(result):
+        count[0] += 1
+        shard = result["shard"] if isinstance(result, dict) else result.shard
+        status = "" if isinstance(result, dict) else result.status
+        if options.progress:
+            options.progress(Progress(stage, count[0], total, shard.rsplit("/", 1)[-1], status))
+
+    return tick
+
+
+def drive_shards(stage: str, func, shards: list, kwargs: dict, options: RunOptions | None = None) -> list:
+    """``func(shard, **kwargs)`` for every shard on the options' engine (local pool or Ray), with
+    ``stage`` progress and cancel; the results in finishing order. Per-shard work outside a query
+    (a training stream writing its step blocks) goes through here too."""
+    o = options or RunOptions()
+    results = executors.run(o.engine, func, shards, kwargs, o.workers, o.address)
+    return executors.drive(results, _ticker(o, stage, len(shards)), o.cancel,
+                           lambda n: Cancelled.after(n, len(shards)))
 
 
 def needed_inspectors(query: Query) -> list[str]:
@@ -272,20 +286,35 @@ def select(corpus: Corpus, sql: str, timeout: float | None = None) -> pa.Table:
 
 def _stratified(ctx: RunContext, query: Query, values: dict) -> tuple[dict, list[dict]]:
     """Stratified targeted scan: prefilter every document, tag a seeded sample per stratum, combine."""
-    corpus, plan = ctx.corpus, ctx.plan
+    corpus = ctx.corpus
     case_sql = stratified.strata_sql(query.strata)
-    passes = stratified.collect(ctx.drive("prefilter", stratified.prefilter_shard, ctx.chosen,
-                                          {"case_sql": case_sql, "params": values, "overrides": corpus.overrides}),
-                                ctx.chosen)
-    sizes, picked = stratified.draw(passes, plan.per_stratum or 200, plan.seed)
+    return _stratified_scan(ctx, query, values,
+                            (stratified.prefilter_shard,
+                             {"case_sql": case_sql, "params": values, "overrides": corpus.overrides}),
+                            (stratified.tag_shard, {"overrides": corpus.overrides}))[:2]
+
+
+def _stratified_scan(ctx: RunContext, query: Query, values: dict, prefilter: tuple, tag: tuple,
+                     exact_units: dict[str, str] | None = None) -> tuple[dict, list[dict], dict]:
+    """The two per-shard passes of a stratified scan on the run's engine, then the estimates.
+
+    ``prefilter = (func, kwargs)``: ``func(shard, **kwargs)`` returns ``row``/``stratum`` arrays (and the
+    ``exact_units`` amounts); ``tag = (func, kwargs)``: ``func(shard, picked=…, inspector_keys=…, root=…,
+    **kwargs)`` returns ``{"shard", "path"}`` of the tagged sample rows. Returns the estimates, the
+    evidence and the design (``sample``, ``passes``, ``sizes``) for callers that add to the finding.
+    """
+    plan = ctx.plan
+    passes = stratified.collect(ctx.drive("prefilter", prefilter[0], ctx.chosen, prefilter[1]), ctx.chosen)
+    sizes, picked = stratified.draw(passes, plan.per_stratum or 200, plan.seed, exact_units)
     keys = [cls.key() for cls in registry.resolve(needed_inspectors(query))]
     todo = [s for s in ctx.chosen if picked.get(s.uri)]
-    tagged = stratified.collect(ctx.drive("tag", stratified.tag_shard, todo,
-                                          {"picked": picked, "inspector_keys": keys, "overrides": corpus.overrides,
-                                           "root": str(store.attribute_root())}), todo)
+    tagged = stratified.collect(ctx.drive("tag", tag[0], todo,
+                                          {"picked": picked, "inspector_keys": keys,
+                                           "root": str(store.attribute_root()), **tag[1]}), todo)
     sample = pa.concat_tables([store.read_table(t["path"]).replace_schema_metadata(None) for t in tagged],
                               promote_options="default")
-    return coverage.stratified_result(ctx, query, values, sample, passes, sizes)
+    result, docs = coverage.stratified_result(ctx, query, values, sample, passes, sizes, exact_units)
+    return result, docs, {"sample": sample, "passes": passes, "sizes": sizes, "picked": picked}
 
 
 def created_now() -> str:
@@ -397,6 +426,32 @@ def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: 
         ctx.close()
 
 
+def run_stratified_extended(query: Query, corpus: Corpus, params: dict | None, plan: Plan,
+                            options: RunOptions | None, prefilter: tuple, tag: tuple,
+                            exact_units: dict[str, str] | None,
+                            extend: Callable[[RunContext, dict, dict], dict]) -> Finding:
+    """A slice by a stratified scan whose two per-shard passes the caller gives (see ``_stratified_scan``),
+    then ``extend(ctx, values, design)`` adds keys to the finding's ``extra`` while the connection over
+    the tagged sample is open. Training streams use it: the prefilter reads token ids, never text."""
+    options = options or RunOptions()
+    check_runnable(query)
+    if query.kind != "slice":
+        raise BadInput(f"{query.name} is a {query.kind}; this run needs a slice")
+    if plan.strategy != "stratified":
+        raise BadInput("this run needs a stratified plan")
+    values = query.bind(params)
+    ctx = RunContext(corpus, plan, options)
+    try:
+        result, docs, design = _stratified_scan(ctx, query, values, prefilter, tag, exact_units)
+        finding = _finding(query, values, ctx, result, docs)
+        finding.extra.update(extend(ctx, values, design))
+        return finding
+    except duckdb.Error as error:
+        raise views.sql_error(error, options.timeout) from None
+    finally:
+        ctx.close()
+
+
 def stream_catalogue() -> dict[str, dict]:
     """The official training streams (``inspectors/data/streams.yaml``), for front ends."""
     from inspectors.streams import catalogue
@@ -412,9 +467,15 @@ def open_stream(spec: str, **options):
 
 
 def run_exposure(query: Query, stream, up_to_step: int, params: dict | None = None, plan: Plan | None = None,
-                 options: RunOptions | None = None, block_steps: int | None = None, curve: int = 10) -> Finding:
-    """A slice on a training stream up to ``up_to_step``: tokens seen, exposures, the curve (``inspectors.streams``)."""
+                 options: RunOptions | None = None, block_steps: int | None = None, curve: int = 10,
+                 prefilter: str = "vietnamese") -> Finding:
+    """A slice on a training stream up to ``up_to_step``: tokens seen, exposures, the curve (``inspectors.streams``).
+
+    Step blocks are read on the options' engine (stage ``read``); a ``stratified`` plan stratifies
+    every occurrence by the token-id ``prefilter`` and decodes only its sample.
+    """
     from inspectors.streams import exposure, stream_corpus
 
     plan = plan or Plan()
-    return exposure.run(query, stream_corpus(stream, up_to_step, block_steps, plan), params, plan, options, curve)
+    sc = stream_corpus(stream, up_to_step, block_steps, plan, options=options)
+    return exposure.run(query, sc, params, plan, options, curve, prefilter)

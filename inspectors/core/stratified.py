@@ -118,42 +118,70 @@ def tag_shard(shard: Shard, picked: dict[str, list[int]], inspector_keys: list[s
 def tag_sample(shard: Shard, rows: list[int], inspector_keys: list[str], overrides: dict | None = None) -> pa.Table:
     """The given rows of one shard with their text and the inspectors' columns."""
     mapping = detect_columns(shard, overrides)
-    classes = registry.resolve(inspector_keys)
-    instances = [cls() for cls in classes]
+    instances = [cls() for cls in registry.resolve(inspector_keys)]
     wanted = np.array(sorted(rows), dtype=np.int64)
     pieces = []
     for batch in read_batches(shard, mapping, ("id", "text", "url", "source"), int(wanted.max()) + 1):
         row_numbers = batch.column(0).to_numpy()
         mask = np.isin(row_numbers, wanted)
-        if not mask.any():
-            continue
-        picked = nfc(batch.filter(pa.array(mask)))
-        columns = {"shard": pa.array([shard.uri] * picked.num_rows, pa.string())}
-        for name in picked.schema.names:
-            columns[name] = picked.column(name)
-        for inspector in instances:
-            out = inspector.inspect(picked)
-            for f in inspector.output_schema:
-                columns[f.name] = pa.array(out[f.name]).cast(f.type) if not isinstance(out[f.name], pa.Array) else out[f.name].cast(f.type)
-        pieces.append(pa.table(columns))
+        if mask.any():
+            pieces.append(tag_batch(batch.filter(pa.array(mask)), instances, shard.uri))
     return pa.concat_tables(pieces, promote_options="default")
 
 
-def draw(prefiltered: list[dict], per_stratum: int, seed: int) -> tuple[dict, dict[str, list[int]]]:
-    """Stratum sizes and the seeded sample: ``({stratum: {N, bytes}}, {shard: [rows]})``."""
+def tag_batch(batch: pa.RecordBatch, instances: list, shard_uri: str) -> pa.Table:
+    """A batch of ``row`` and the standard fields, text in NFC, with ``shard`` and the columns of the
+    given inspector ``instances``."""
+    picked = nfc(batch)
+    columns = {"shard": pa.array([shard_uri] * picked.num_rows, pa.string())}
+    for name in picked.schema.names:
+        columns[name] = picked.column(name)
+    for inspector in instances:
+        out = inspector.inspect(picked)
+        for f in inspector.output_schema:
+            columns[f.name] = pa.array(out[f.name]).cast(f.type) if not isinstance(out[f.name], pa.Array) else out[f.name].cast(f.type)
+    return pa.table(columns)
+
+
+def draw(prefiltered: list[dict], per_stratum: int, seed: int,
+         totals: dict[str, str] | None = None) -> tuple[dict, dict[str, list[int]]]:
+    """Stratum sizes and the seeded sample: ``({stratum: {N, bytes, n, *totals}}, {shard: [rows]})``.
+
+    ``totals`` maps further units to per-row arrays of the passes (amounts known exactly for every
+    document, such as a training stream's tokens); their stratum sums join the sizes under the unit.
+    """
     stratum = np.concatenate([p["stratum"] for p in prefiltered])
     shard_index = np.concatenate([np.full(len(p["row"]), i) for i, p in enumerate(prefiltered)])
     rows = np.concatenate([p["row"] for p in prefiltered])
-    sizes = np.concatenate([p["text_bytes"] for p in prefiltered])
     rng = np.random.default_rng(seed)
-    info, picked = {}, defaultdict(list)
+    picked = defaultdict(list)
     for name in sorted(set(stratum.tolist())):
         members = np.flatnonzero(stratum == name)
         chosen = members if len(members) <= per_stratum else rng.choice(members, per_stratum, replace=False)
-        info[name] = {"N": int(len(members)), "bytes": int(sizes[members].sum()), "n": int(len(chosen))}
         for i in chosen:
             picked[prefiltered[shard_index[i]]["shard"]].append(int(rows[i]))
-    return info, dict(picked)
+    return stratum_sizes(prefiltered, picked, totals), dict(picked)
+
+
+def stratum_sizes(prefiltered: list[dict], picked: dict[str, list[int]], totals: dict[str, str] | None = None) -> dict:
+    """``{stratum: {N, bytes, n, *totals}}`` of the given passes, ``n`` counting their ``picked`` rows.
+
+    Called on a subset of the passes (a domain, e.g. the steps up to a checkpoint), it gives that
+    domain's sizes; a stratified sample restricted to a domain is, given its size there, a simple
+    random sample of the domain's stratum.
+    """
+    stratum = np.concatenate([p["stratum"] for p in prefiltered])
+    sampled = np.concatenate([np.isin(p["row"], picked.get(p["shard"], [])) for p in prefiltered])
+    amounts = {unit: np.concatenate([np.asarray(p[key]) for p in prefiltered]) for unit, key in (totals or {}).items()}
+    if all("text_bytes" in p for p in prefiltered):
+        amounts["bytes"] = np.concatenate([p["text_bytes"] for p in prefiltered])
+    info = {}
+    for name in sorted(set(stratum.tolist())):
+        members = stratum == name
+        info[name] = {"N": int(members.sum()), "n": int(sampled[members].sum()),
+                      **{key: float(a[members].sum()) if a.dtype.kind == "f" else int(a[members].sum())
+                         for key, a in amounts.items()}}
+    return info
 
 
 def collect(results: list, shards: list[Shard]) -> list[dict]:

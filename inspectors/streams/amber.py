@@ -6,8 +6,10 @@ tokens and ``</s>`` (id 2) closes each document; the checkpoint numbered k has s
 "step" is a chunk (``--up-to-step K`` = chunks 0..K) and each row is one document's occurrence in one
 line. A document that runs on into the next line keeps its key (the line where it began).
 
-Decoding needs the LLaMA tokenizer, which no installed package ships: give ``--tokenizer FILE`` (a
-``tokenizer.json``) or put it at ``$CORPUSCOPE_TOKENIZER_DIR/llama.json``. JSONL chunks cannot be
+Decoding needs the LLaMA tokenizer, which no installed package ships (and no PyPI wheel we know of
+ships under a permissive licence; LLaMA's is under Meta's licence): give ``--tokenizer FILE`` (a
+``tokenizer.json`` of LLaMA's 32,000-piece vocabulary) or put it at
+``$CORPUSCOPE_TOKENIZER_DIR/llama.json``. JSONL chunks cannot be
 range-read by instance, so a cluster streams its chunks line by line (sampling draws chunks).
 """
 
@@ -60,12 +62,13 @@ class AmberStream(StreamBase):
                 "sequence_length": SEQ, "eos": EOS, "tokenizer": self.tokenizer, "step": "one chunk",
                 "files": [{"path": self.chunk_uri(k)} for k in range(min(self.chunks, 3))]}
 
-    def rows(self, cluster: Cluster) -> dict[str, list]:
+    def pieces(self, cluster: Cluster) -> list[dict]:
+        """The cluster's document occurrences in chunk and line order, with their token ``ids``."""
         pieces = []
         first = max(cluster.first, 0)
         for k in range(first, cluster.last + 1):
             pieces += self._chunk(k)
-        return self._emit(pieces)
+        return pieces
 
     def _chunk(self, k: int) -> list[dict]:
         uri = self.chunk_uri(k)
@@ -91,12 +94,13 @@ class AmberStream(StreamBase):
             end = pos + 1
             if end <= start:
                 continue
-            key = open_key if (start == 0 and open_key) else f"{k}:{line_no}:{start}"
+            continued = bool(start == 0 and open_key)
+            key = open_key if continued else f"{k}:{line_no}:{start}"
             body = ids[start:end]
             pieces.append({"ids": body[:-1] if body[-1] == EOS else body, "id": f"{self.name}:{k}:{line_no}:{start}",
                            "doc_key": key, "exposure_key": key, "step": k, "epoch": 0, "instance": line_no,
                            "offset": start, "tokens_seen": end - start, "source": source, "url": None,
-                           "open": ids[end - 1] != EOS})
+                           "open": ids[end - 1] != EOS, "exposure_start": not continued})
             start = end
         return pieces
 

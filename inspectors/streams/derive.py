@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow.parquet as pq
 
 from inspectors.core import paths
+from inspectors.core.errors import BadInput, CorpuscopeError
 from inspectors.core.plan import Plan
 from inspectors.core.shards import Shard
 from inspectors.core.sources import Corpus
@@ -55,13 +56,9 @@ def shard_path(stream, cluster: Cluster) -> str:
     return str(paths.home() / "streams" / stream.config_hash / f"{stream.kind}-{cluster.label}.parquet")
 
 
-def materialize(stream, cluster: Cluster) -> str:
-    """Write the cluster's rows once (atomically) and return the Parquet path."""
-    path = shard_path(stream, cluster)
-    if os.path.exists(path):
-        return path
+def write_atomic(path: str, table) -> None:
+    """Write ``table`` as zstd Parquet at ``path`` through a temporary file (no half-written shard)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    table = rows_table(stream.rows(cluster))
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     os.close(fd)
     try:
@@ -70,14 +67,44 @@ def materialize(stream, cluster: Cluster) -> str:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def materialize(stream, cluster: Cluster) -> str:
+    """Write the cluster's rows once (atomically) and return the Parquet path."""
+    path = shard_path(stream, cluster)
+    if not os.path.exists(path):
+        write_atomic(path, rows_table(stream.rows(cluster)))
     return path
 
 
-def stream_corpus(stream, up_to_step: int, block_steps: int | None = None, plan: Plan | None = None,
-                  progress=None) -> StreamCorpus:
-    """The stream up to ``up_to_step`` as a corpus; only the plan's chosen clusters are read and written."""
-    from inspectors.core.errors import BadInput
+def block_of(shard: Shard, clusters: dict[str, tuple[int, int]]) -> Cluster:
+    """The step block a derived shard stands for."""
+    return Cluster(*clusters[shard.uri])
 
+
+def materialize_shard(shard: Shard, stream, clusters: dict[str, tuple[int, int]]) -> dict:
+    """One step block -> its derived shard, as a pool or Ray task: ``{"shard"}`` or ``{"shard", "error"}``."""
+    try:
+        materialize(stream, block_of(shard, clusters))
+        return {"shard": shard.uri}
+    except CorpuscopeError as error:
+        return {"shard": shard.uri, "error": f"{shard.name}: {error}", "exit_code": error.exit_code}
+    except Exception as error:  # a reader's fault fails its block, named
+        return {"shard": shard.uri, "error": f"{shard.name}: {type(error).__name__}: {error}", "exit_code": 1}
+
+
+def stream_corpus(stream, up_to_step: int, block_steps: int | None = None, plan: Plan | None = None,
+                  progress=None, options=None) -> StreamCorpus:
+    """The stream up to ``up_to_step`` as a corpus; only the plan's chosen clusters are read and written.
+
+    The chosen blocks are written on the engine of ``options`` (a ``RunOptions``: local process pool by
+    default, Ray with ``engine="ray"``), one task per block, like profiling. A stratified plan writes
+    none: its passes read token ids and decode only the sampled occurrences (``stratify``).
+    ``progress(done, total, label)`` hears of each block written.
+    """
+    from inspectors.core import run as runs, stratified
+
+    plan = plan or Plan()
     first = first_step(stream)
     total = stream.total_steps
     if up_to_step < first:
@@ -88,12 +115,13 @@ def stream_corpus(stream, up_to_step: int, block_steps: int | None = None, plan:
     clusters = step_blocks(first, up_to_step, block)
     shards = [Shard(uri=shard_path(stream, c), name=f"{stream.kind}-{c.label}.parquet", format="parquet")
               for c in clusters]
-    chosen = set(s.uri for s in (plan or Plan()).choose(shards))
-    todo = [(c, s) for c, s in zip(clusters, shards) if s.uri in chosen]
-    for n, (cluster, _) in enumerate(todo):
-        materialize(stream, cluster)
+    if plan.strategy != "stratified":
+        todo = [s for s in plan.choose(shards) if not os.path.exists(s.uri)]
+        options = options or runs.RunOptions()
         if progress:
-            progress(n + 1, len(todo), cluster.label)
+            options = replace(options, progress=lambda p: progress(p.done, p.total, p.detail.removesuffix(".parquet")))
+        kwargs = {"stream": stream, "clusters": {s.uri: (c.first, c.last) for s, c in zip(shards, clusters)}}
+        stratified.collect(runs.drive_shards("read", materialize_shard, todo, kwargs, options), todo)
     corpus = Corpus(name=f"{stream.name}@step{up_to_step}", source=stream.spec, shards=shards,
                     version=stream.config_hash,
                     revision=f"steps {first}-{up_to_step}; seed {stream.seed}; blocks of {block}")

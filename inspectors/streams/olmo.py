@@ -9,6 +9,9 @@ Layout (allenai/OLMo ``olmo/data/memmap_dataset.py``, ``iterable_dataset.py``; d
   versions of ``memmap_dataset.py`` round up instead (the short tail is an instance);
   ``corpuscope.partial_last_instance: true`` in the config selects that;
 * instance ids are cumulative over ``data.paths`` in listed order, a path listed twice counting twice;
+* with ``data.instance_filter`` set, an instance holding a short n-gram repeated ``repetition_max_count``
+  times is read at its step but masked from the loss (``instance_filter``); its occurrences are left
+  out of the rows, so ids and steps stay OLMo's and only trained tokens are counted;
 * beside ``X.npy`` a header-less ``X.csv.gz`` with rows ``start,end,id,src,loc`` (token offsets in
   the file, end exclusive; source document id; source file; 1-based line);
 * order per epoch e: ``indices = arange(N, dtype=uint32)`` shuffled in place by
@@ -30,6 +33,7 @@ import csv
 import gzip
 import io
 import posixpath
+from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,7 +42,9 @@ import yaml
 
 from inspectors.core.errors import BadInput
 from inspectors.core.storage import local_path
-from inspectors.streams.base import Cluster, Reader, StreamBase, join, read_whole, size_of, tokenizer_sha
+from inspectors.streams.instance_filter import InstanceFilter
+from inspectors.streams.base import (Cluster, Reader, StreamBase, join, packaged_name, read_whole, size_of,
+                                     tokenizer_sha)
 
 EOS = {"uint16": 50279, "uint32": 100257}
 TOKENIZERS = {"uint16": "gpt-neox-20b", "uint32": "dolma2"}
@@ -79,7 +85,8 @@ class OlmoStream(StreamBase):
         self.eos = int(_get(config, "model.eos_token_id", EOS[self.dtype]))
         self.world_size = int(world_size or _get(config, "corpuscope.world_size", 1) or 1)
         self.first_epoch = int(first_epoch if first_epoch is not None else _get(config, "corpuscope.first_epoch", 0))
-        self.tokenizer = tokenizer or _get(config, "corpuscope.tokenizer") or TOKENIZERS[self.dtype]
+        self.tokenizer = (tokenizer or _get(config, "corpuscope.tokenizer")
+                          or packaged_name(_get(config, "tokenizer.identifier")) or TOKENIZERS[self.dtype])
         if base is None:
             base = (posixpath.dirname(config_uri) + "/" if "://" in config_uri
                     else str(Path(local_path(config_uri)).resolve().parent))
@@ -104,6 +111,9 @@ class OlmoStream(StreamBase):
         if self.steps_per_epoch < 1:
             raise BadInput(f"{config_uri}: {self.N} instances are fewer than one batch of {self.B}")
         self.max_epochs = int(_get(config, "corpuscope.epochs", 0) or 0) or None
+        # Instances the repetition filter masks are read at their step but give no token to the loss.
+        self.instance_filter = InstanceFilter.from_config(_get(config, "data.instance_filter"),
+                                                          f"{config_uri}: data.instance_filter")
 
     # identity and description
     def identity(self) -> dict:
@@ -111,11 +121,17 @@ class OlmoStream(StreamBase):
                 "seed": self.seed, "dtype": self.dtype, "world_size": self.world_size, "drop_last": self.drop_last,
                 "partial_tail": self.partial_tail,
                 "first_epoch": self.first_epoch, "tokenizer": self.tokenizer,
-                "tokenizer_sha": tokenizer_sha(self.tokenizer)}
+                "tokenizer_sha": tokenizer_sha(self.tokenizer),
+                **({"instance_filter": asdict(self.instance_filter)} if self.instance_filter else {})}
 
     @property
     def tokens_per_step(self) -> int:
         return self.B * self.L
+
+    @property
+    def known_tokens_per_step(self) -> int | None:
+        """Trained tokens per step, when every step trains on the same number (not with a filter)."""
+        return None if self.instance_filter else self.tokens_per_step
 
     @property
     def total_steps(self) -> int | None:
@@ -126,18 +142,14 @@ class OlmoStream(StreamBase):
                 "sequence_length": self.L, "batch_instances": self.B, "tokens_per_step": self.tokens_per_step,
                 "dtype": self.dtype, "eos": self.eos, "world_size": self.world_size, "instances": self.N,
                 "steps_per_epoch": self.steps_per_epoch, "tokenizer": self.tokenizer,
+                "instance_filter": asdict(self.instance_filter) if self.instance_filter else None,
                 "files": [{"path": p, "bytes": s, "instances": int(c)}
                           for p, s, c in zip(self.paths, self.sizes, self.counts)]}
 
     # order
-    @lru_cache(maxsize=4)
     def order(self, epoch: int) -> np.ndarray:
         """Instance ids of ``epoch`` in training order (truncated to a multiple of the world size)."""
-        indices = np.arange(self.N, dtype=np.uint32)
-        np.random.Generator(np.random.PCG64(self.seed + epoch)).shuffle(indices)
-        if self.T > self.N:
-            indices = np.resize(indices, self.T)  # repeats from the start, as the padding does
-        return indices[: self.T]
+        return _order(self.N, self.T, self.seed + epoch)
 
     def positions(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(step, epoch, instance)`` of every instance the cluster's steps read, in order."""
@@ -168,7 +180,8 @@ class OlmoStream(StreamBase):
         return _provenance(self.provenance_uri(k))
 
     # rows
-    def rows(self, cluster: Cluster) -> dict[str, list]:
+    def pieces(self, cluster: Cluster) -> list[dict]:
+        """The cluster's document occurrences in training order, with their token ``ids`` (not decoded)."""
         steps, epochs, instances = self.positions(cluster)
         pieces = []  # (position, row fields with ids), decoded in one batch
         by_file: dict[int, list[int]] = {}
@@ -182,13 +195,15 @@ class OlmoStream(StreamBase):
                     _, j = self.locate(int(instances[n]))
                     end = min((j + 1) * width, self.sizes[k])  # a partial last instance is shorter
                     ids = np.frombuffer(reader.read(j * width, end), dtype=self.np_dtype)
+                    if self.instance_filter and self.instance_filter.masks(ids):
+                        continue
                     for seg in self._segments(k, j, ids, prov):
                         seg.update(step=int(steps[n]), epoch=int(epochs[n]), instance=int(instances[n]))
                         seg["exposure_key"] += f":e{int(epochs[n])}"
                         seg["id"] = f"{self.name}:{seg['instance']}:{seg['offset']}:e{seg['epoch']}"
                         pieces.append((n, seg))
         pieces.sort(key=lambda p: (p[0], p[1]["offset"]))  # training order
-        return self._emit([seg for _, seg in pieces])
+        return [seg for _, seg in pieces]
 
     def _segments(self, k: int, j: int, ids: np.ndarray, prov) -> list[dict]:
         lo, hi = j * self.L, (j + 1) * self.L
@@ -203,7 +218,8 @@ class OlmoStream(StreamBase):
                     src = srcs[r]
                     out.append({"ids": self._strip(ids[a - lo: b - lo]), "tokens_seen": b - a, "offset": a - lo,
                                 "doc_key": f"{src}|{doc_ids[r]}", "exposure_key": f"{k}:{int(starts[r])}",
-                                "source": _source_name(src), "url": f"{src}#L{locs[r]}"})
+                                "source": _source_name(src), "url": f"{src}#L{locs[r]}",
+                                "exposure_start": bool(starts[r] >= lo)})
                 r += 1
             return out
         # No provenance: documents end at EOS; one that began in an earlier instance keeps a key from here.
@@ -212,11 +228,22 @@ class OlmoStream(StreamBase):
             if b > a:
                 out.append({"ids": self._strip(ids[a:b]), "tokens_seen": b - a, "offset": a,
                             "doc_key": f"{self.paths[k]}@{lo + a}", "exposure_key": f"{k}:{lo + a}",
-                            "source": None, "url": None})
+                            "source": None, "url": None, "exposure_start": True})
         return out
 
     def _strip(self, ids: np.ndarray) -> np.ndarray:
         return ids[:-1] if len(ids) and ids[-1] == self.eos else ids
+
+
+@lru_cache(maxsize=4)
+def _order(n: int, length: int, seed: int) -> np.ndarray:
+    """``arange(n, uint32)`` shuffled by PCG64(seed), repeated from its start up to ``length`` if longer,
+    truncated to ``length``. Cached by value, so a worker handed a fresh copy of the stream reuses it."""
+    indices = np.arange(n, dtype=np.uint32)
+    np.random.Generator(np.random.PCG64(seed)).shuffle(indices)
+    if length > n:
+        indices = np.resize(indices, length)  # repeats from the start, as the padding does
+    return indices[:length]
 
 
 def _source_name(src: str) -> str:

@@ -36,16 +36,31 @@ def _byte_decoder() -> dict[str, int]:
 
 
 def token_bytes(tok) -> list[bytes]:
-    """The byte string of every id of a byte-level BPE tokenizer (special tokens as their UTF-8)."""
+    """The byte string of every id: byte-level BPE pieces through GPT-2's table; SentencePiece pieces
+    (a vocabulary with byte-fallback ``<0xHH>`` tokens, like LLaMA's) as their UTF-8 with ``▁`` a space
+    and ``<0xHH>`` the byte itself; special tokens as their UTF-8."""
     table = _byte_decoder()
+    sentencepiece = tok.token_to_id("<0x00>") is not None or tok.token_to_id("<0xE1>") is not None
     out = []
     for i in range(tok.get_vocab_size()):
         piece = tok.id_to_token(i) or ""
+        if sentencepiece:
+            out.append(_sentencepiece_bytes(piece))
+            continue
         try:
             out.append(bytes(table[ch] for ch in piece))
         except KeyError:  # an added/special token, stored as plain text
             out.append(piece.encode("utf-8"))
     return out
+
+
+def _sentencepiece_bytes(piece: str) -> bytes:
+    if len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
+        try:
+            return bytes([int(piece[3:5], 16)])
+        except ValueError:
+            pass
+    return piece.replace("\u2581", " ").encode("utf-8")
 
 
 @lru_cache(maxsize=4)
@@ -68,3 +83,7 @@ def candidate_windows(tokens: np.ndarray, window: int, table: np.ndarray) -> np.
     if n < len(tokens):
         hits = np.append(hits, table[tokens[n:]].any())
     return hits
+
+
+# Prefilters a stratified exposure run can use, by name: a function of the tokenizer name giving the table.
+PREFILTERS = {"vietnamese": vietnamese_table}

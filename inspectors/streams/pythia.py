@@ -112,7 +112,8 @@ class PythiaStream(StreamBase):
                 out = [np.frombuffer(data.read(int(p), int(e)), self.dtype) for p, e in zip(pointers, ends)]
         return out
 
-    def rows(self, cluster: Cluster) -> dict[str, list]:
+    def pieces(self, cluster: Cluster) -> list[dict]:
+        """The cluster's text windows in training order, with their token ``ids`` (not decoded)."""
         a, b = self.items(cluster)
         pieces = []
         for item, tokens in zip(range(a, b), self.read_items(a, b)):
@@ -121,8 +122,21 @@ class PythiaStream(StreamBase):
                 ids = tokens[start: start + self.window]
                 pieces.append({"ids": ids, "id": f"{self.name}:{item}:{w}", "doc_key": f"{item}:{w}",
                                "exposure_key": f"{item}:{w}", "step": step, "epoch": 0, "instance": item,
-                               "offset": start, "tokens_seen": len(ids), "source": None, "url": None})
-        return self._emit(pieces)
+                               "offset": start, "tokens_seen": len(ids), "source": None, "url": None,
+                               "exposure_start": True})
+        return pieces
+
+    def token_pieces(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``pieces`` as flat arrays without building a row per window (pass 1 of a stratified run)."""
+        a, b = self.items(cluster)
+        tokens = self.read_items(a, b)
+        lengths = []
+        for item in tokens:
+            full, tail = divmod(len(item), self.window)
+            lengths += [self.window] * full + ([tail] if tail else [])
+        lengths = np.array(lengths, dtype=np.int64)
+        ids = np.concatenate(tokens) if tokens else np.zeros(0, self.dtype)
+        return ids, lengths, lengths.copy(), np.ones(len(lengths), bool)
 
     def instance_bytes(self) -> int:
         return self.seq_len * self.dtype.itemsize

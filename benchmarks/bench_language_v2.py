@@ -61,7 +61,7 @@ def method_v2(texts):
 def method_v2_without_udhr(texts):
     """The cascade as it was before the UDHR model (issue 13's "before" column), same run."""
     kept = v2._long_tail
-    v2._long_tail = lambda code, text: None
+    v2._long_tail = lambda code, text, script: None
     try:
         return method_v2(texts)
     finally:

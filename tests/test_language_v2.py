@@ -115,19 +115,23 @@ def _scores(texts, langs):
 def test_longtail_documents_floor():
     # 20 pseudo-documents per language (of up to 60); measured on all in benchmarks/RESULTS.md.
     acc, macro, emitted, claimed = _scores(*_longtail("documents", 20))
-    # Measured on this subsample: macro 0.705, 146 languages emitted, 0.966 over them.
-    assert macro >= 0.67, macro
-    assert emitted >= 140, emitted
-    assert claimed >= 0.94, claimed
+    # Measured on this subsample: macro 0.805, 173 languages emitted, 0.931 over them (before the
+    # UDHR model: 0.705, 146, 0.966).
+    assert macro >= 0.77, macro
+    assert emitted >= 166, emitted
+    assert claimed >= 0.90, claimed
     assert acc["vi"] >= 0.99 and acc["sn"] >= 0.9 and acc["zu"] >= 0.8 and acc["id"] >= 0.9
+    # languages only the UDHR model can name
+    assert acc["fur"] >= 0.8 and acc["ee"] >= 0.8 and acc["fon"] >= 0.8 and acc["lus"] >= 0.8
 
 
 def test_longtail_sentences_floor():
     acc, macro, emitted, claimed = _scores(*_longtail("sentences", 40))
-    # Measured on this subsample: macro 0.676, 156 languages emitted, 0.876 over them.
-    assert macro >= 0.64, macro
-    assert emitted >= 150, emitted
-    assert claimed >= 0.85, claimed
+    # Measured on this subsample: macro 0.760, 180 languages emitted, 0.853 over them (before the
+    # UDHR model: 0.676, 156, 0.876).
+    assert macro >= 0.72, macro
+    assert emitted >= 172, emitted
+    assert claimed >= 0.82, claimed
     assert acc["vi"] >= 0.99
 
 
@@ -178,7 +182,8 @@ def test_udhr_normalize_keeps_letters_and_marks_only():
 ])
 def test_long_tail_override_rule(monkeypatch, cascade, ranked, want):
     monkeypatch.setattr(v2.udhr, "predict", lambda text, k=2: ranked)
-    assert v2._long_tail(cascade, "some text") == want
+    assert v2._long_tail(cascade, "some text", "Latn") == want
+    assert v2._long_tail(cascade, "some text", "Hans") is None  # Han text never asks
 
 
 def test_udhr_build_reads_a_package(tmp_path):

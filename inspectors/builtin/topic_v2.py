@@ -102,7 +102,7 @@ def _words_view(window: str, raw: bytes, ascii_only: bool) -> bytes:
 
 
 def _analyse(raw: bytes, words: bytes, t):
-    """Term counts and first ends, stopword counts, and rule counts of one window.
+    """(match count per pattern id, end of its first match, count per rule) of one window.
 
     Two views of the window, each scanned once by one Hyperscan database holding all its patterns:
     the words view for every lexicon term and function word, and the raw window for every
@@ -130,24 +130,12 @@ def _analyse(raw: bytes, words: bytes, t):
         rule_end[rid] = end
 
     rule_db.scan(raw, match_event_handler=on_rule)
-    meta = t.meta
-    cols: dict[int, float] = {}
-    term_hits: dict[int, list] = {}  # pattern id -> [count, byte offset of the first match in the words view]
-    stop = [0] * len(t.langs)
-    for pid, count in counts.items():
-        kind, payload, n_term = meta[pid]
-        if kind == KIND_TERM:
-            term_hits[pid] = [count, firsts[pid] - n_term - 2]
-            for col, weight in payload:
-                cols[col] = cols.get(col, 0.0) + weight * count
-        else:
-            stop[payload] += 1
-    return cols, term_hits, stop, rule_count
+    return counts, firsts, rule_count
 
 
-def _offset(view: bytes, byte_offset: int, cut: int) -> int:
+def _offset(view: bytes, byte_offset: int, cut: int, ascii_only: bool = False) -> int:
     """Character offset in the document of a byte offset in the words view (one leading space)."""
-    chars = len(view[1 : max(byte_offset, 0) + 1].decode("utf-8", "ignore"))
+    chars = max(byte_offset, 0) if ascii_only else len(view[1 : max(byte_offset, 0) + 1].decode("utf-8", "ignore"))
     if cut >= 0 and chars > HEAD_CHARS:
         return cut + chars - HEAD_CHARS - 1
     return chars
@@ -203,21 +191,23 @@ def _source_rule(source: str | None):
 
 
 # The numbers measured on each document, in the column order of ``Measured.values``.
-VALUES = ("n_words", "newlines", "first_person", "legal_score", "code_lines", "clauses", "numbered", "question",
-          "citations", "law_terms", "law_strong_terms", "dateline", "title_listicle", "source_format",
-          "source_topic", "source_fixed", "host_format", "host_topic", "path_format", "path_topic", "suffix_topic")
+VALUES = ("n_words", "newlines", "dateline", "title_listicle", "cjk_lang", "source_format", "source_topic",
+          "source_fixed", "host_format", "host_topic", "path_format", "path_topic", "suffix_topic")
 
 
 class Measured:
-    """Everything the batch decision reads (numbers, one row per document) and what evidence quotes."""
+    """What one scan of each document gave (numbers per document, every match as flat columns), and
+    what evidence quotes; ``columns`` turns it into the arrays the batch decision reads."""
 
-    __slots__ = ("topic_scores", "format_scores", "values", "rule_count", "kinds", "contexts")
+    __slots__ = ("values", "rule_count", "hit_doc", "hit_pid", "hit_count", "hit_end", "kinds", "contexts")
 
     def __init__(self):
-        self.topic_scores: list[list[float]] = []
-        self.format_scores: list[list[float]] = []
         self.values: list[tuple] = []
         self.rule_count: list[list[int]] = []
+        self.hit_doc: list[int] = []  # one entry per (document, pattern) that matched
+        self.hit_pid: list[int] = []
+        self.hit_count: list[int] = []
+        self.hit_end: list[int] = []  # end of the first match in the words view
         self.kinds: list[str | None] = []  # None: measured; else why there is nothing to measure
         self.contexts: list[tuple] = []  # per measured document, for evidence only
 
@@ -229,7 +219,6 @@ def _label_index(labels, rule: dict, key: str) -> int:
 
 def _measure(text: str, url: str | None, source: str | None, t, out: Measured) -> None:
     """Scan one document and append its numbers (or why it has none) to ``out``."""
-    th = t.thresholds
     window, cut = _window(text)
     data = window.encode("utf-8")
     ascii_only = window.isascii()
@@ -238,86 +227,41 @@ def _measure(text: str, url: str | None, source: str | None, t, out: Measured) -
         window = unicodedata.normalize("NFC", window)
         data = window.encode("utf-8")
     words = _words_view(window, data, ascii_only)
-    cols, term_hits, stop, rule_count = _analyse(data, words, t)
+    counts, firsts, rule_count = _analyse(data, words, t)
     # Words: spaces and line breaks (plus one), counted without splitting: a list of every word
     # costs more than the whole scan.
     newlines = data.count(b"\n") + 1
     n_words = float(data.count(b" ") + newlines) if data.strip() else 0.0
-    rule = t.rule_index
-    if rule_count[rule["cjk"]]:
+    cjk_lang = -1
+    if rule_count[t.rule_index["cjk"]]:
         n_chars = len(window)
         cjk_chars = len(_CJK_CHAR.findall(window))
         if n_words < 0.1 * n_chars + 3:
             n_words += cjk_chars / 1.5
-        cjk_led = len(_CJK_CHAR.findall(window[:2000])) > 0.2 * min(n_chars, 2000)
-    else:
-        cjk_led = False
+        if len(_CJK_CHAR.findall(window[:2000])) > 0.2 * min(n_chars, 2000):
+            cjk_lang = t.langs.index("ja" if _KANA.search(window[:2000]) else "zh")
     if n_words == 0:
         out.kinds.append("binary_or_no_words")
         return
-    n_langs, n_topics = len(t.langs), len(t.topics)
-    en = t.langs.index("en")
-    # The language whose lexicon counts: most different function words; else most lexicon points.
-    if cjk_led:
-        lang = t.langs.index("ja" if _KANA.search(window[:2000]) else "zh")
-    else:
-        # Ties (short texts share a word or two with several languages) go to the most lexicon points.
-        lexical = [0.0] * n_langs
-        for col, w in cols.items():
-            if col < t.format_base:
-                lexical[col % n_langs] += w
-        most = max(stop)
-        lang = max(range(n_langs), key=lambda i: (stop[i] == most, lexical[i], i == en))
-        if most == 0 and lexical[lang] == 0:
-            lang = en
-    topic_scores = [cols.get(i * n_langs + lang, 0.0) for i in range(n_topics)]
-    mixed = lang != en and stop[en] >= th["mixed_english_share"] * max(stop[lang], 1)
-    if mixed:
-        for i in range(n_topics):  # code-mixed text: English terms count less
-            topic_scores[i] += th["mixed_english_weight"] * cols.get(i * n_langs + en, 0.0)
-    law = t.topics.index("law")
-    citations = rule_count[rule["citations"]]
-    topic_scores[law] += th["citation_weight"] * min(citations, th["citation_cap"])
-    # Law corroboration counts: different law terms, and those of them that are strong.
-    law_terms = strong = 0
-    strong_weight = th["law_strong_weight"]
-    law_weights = t.law_weights
-    for pid in term_hits:
-        by_lang = law_weights.get(pid)
-        if by_lang is not None:
-            w = by_lang[lang]
-            if w is None and mixed:
-                w = by_lang[en]
-            if w is not None:
-                law_terms += 1
-                strong += w >= strong_weight
-    legal_score, legal_fired = 0.0, []
-    for i in t.legal_rules:
-        r = t.rules[i]
-        if rule_count[i] >= r.min:
-            points = r.points + (1 if rule_count[i] >= 4 * r.min else 0)
-            legal_score += points
-            legal_fired.append((r.name, points, i))
-    first_person = sum(words.count(w) for w in t.first_person[lang])
     src_rule, src_ev = _source_rule(source)
     host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev = _url_rules(url)
     opening_re, opening_chars = t.openings["dateline"]
     title_re, title_chars = t.openings["title_listicle"]
     F, T = t.formats, t.topics
+    doc = len(out.values)
     out.kinds.append(None)
-    out.topic_scores.append(topic_scores)
-    out.format_scores.append([cols.get(t.format_base + i, 0.0) for i in range(len(F))])
+    out.hit_doc.extend([doc] * len(counts))
+    out.hit_pid.extend(counts)
+    out.hit_count.extend(counts.values())
+    out.hit_end.extend(firsts.values())  # same keys, same order: both are set at a pattern's first match
     out.rule_count.append(rule_count)
     out.values.append((
-        n_words, newlines, first_person, legal_score, rule_count[rule["code"]],
-        rule_count[rule["numbered"]] + rule_count[rule["lettered"]], rule_count[rule["numbered"]],
-        rule_count[rule["question"]], citations, law_terms, strong,
-        bool(opening_re.match(window[:opening_chars])), bool(title_re.match(window[:title_chars])),
-        _label_index(F, src_rule, "format"), _label_index(T, src_rule, "topic"), bool(src_rule.get("fixed")),
+        n_words, newlines, bool(opening_re.match(window[:opening_chars])), bool(title_re.match(window[:title_chars])),
+        cjk_lang, _label_index(F, src_rule, "format"), _label_index(T, src_rule, "topic"), bool(src_rule.get("fixed")),
         _label_index(F, host_rule, "format"), _label_index(T, host_rule, "topic"),
         _label_index(F, path_rule, "format"), _label_index(T, path_rule, "topic"), _label_index(T, suffix_rule, "topic"),
     ))  # fmt: skip
-    out.contexts.append((lang, mixed, term_hits, words, window, cut, legal_fired,
+    out.contexts.append((ascii_only, None, words, window, cut,
                          {"@source": src_ev, "@host": host_ev, "@path": path_ev, "@suffix": suffix_ev}))
 
 

@@ -77,7 +77,7 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
         "law_terms": np.bincount(doc, weights=listed, minlength=k), "law_strong_terms": np.bincount(doc, weights=strong, minlength=k),
         "code_lines": R[:, rule["code"]].astype(float), "numbered": R[:, rule["numbered"]].astype(float),
         "clauses": (R[:, rule["numbered"]] + R[:, rule["lettered"]]).astype(float),
-        "question": R[:, rule["question"]].astype(float),
+        "question": R[:, rule["question"]].astype(float), "asks": R[:, rule["asks"]].astype(float),
     })  # fmt: skip
     return v
 
@@ -157,7 +157,7 @@ def _format_cues(t, th, v, feats, scores):
     return s, best, strong
 
 
-def _lexicon_topic(t, th, v, feats, topic_scores):
+def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
     """Topic by lexicon scores with URL priors, law corroboration and law share, per row.
 
     Returns (scores after priors, best index, whether it clears the floors, law uncorroborated, its score)."""
@@ -176,8 +176,14 @@ def _lexicon_topic(t, th, v, feats, topic_scores):
     cited = np.minimum(v["citations"], th["citation_cap"])
     need_terms = np.minimum(th["law_min_terms"], np.maximum(th["law_min_terms_short"], n_words / th["law_words_per_term"]))
     need_strong = np.where(n_words >= th["law_strong_words"], th["law_min_strong_terms"], 0)
-    law_ok = ((s[:, law] > 0) & (v["law_terms"] + cited >= need_terms) & (v["law_strong_terms"] + cited >= need_strong)
-              & (feats["law_density"] >= th["law_min_density"]))
+    dense = (s[:, law] > 0) & (feats["law_density"] >= th["law_min_density"])
+    law_ok = dense & (v["law_terms"] + cited >= need_terms) & (v["law_strong_terms"] + cited >= need_strong)
+    # Someone asking about their own legal trouble names few legal terms ("my landlord", "sue"): a
+    # first-person text with a question needs fewer, as long as one is strong.
+    asking = dense & ~law_ok & (v["asks"] > 0) & (v["law_strong_terms"] + cited >= th["law_question_strong"]) \
+        & (v["law_terms"] + cited >= th["law_question_terms"])
+    asking[asking] = first_person[asking] > 0
+    law_ok |= asking
     uncorroborated = ~law_ok & (s[:, law] > 0)
     dropped = s[:, law].copy()
     s[uncorroborated, law] = 0.0
@@ -190,14 +196,14 @@ def _lexicon_topic(t, th, v, feats, topic_scores):
     return s, best, enough, uncorroborated, dropped
 
 
-def _first_person_rate(t, m: Measured, rows: np.ndarray, langs: list, denom: np.ndarray) -> np.ndarray:
-    """First-person words of the document's language per word, counted only on ``rows`` (the
-    documents that no step or cue decided: the only ones whose format it settles)."""
-    rate = np.zeros(len(rows))
+def _first_person_count(t, m: Measured, rows: np.ndarray, langs: list) -> np.ndarray:
+    """First-person words of the document's language, counted only on ``rows`` (counting costs:
+    only the documents whose label the count can change)."""
+    found = np.zeros(len(rows))
     for r in np.flatnonzero(rows).tolist():
         view = m.contexts[r][2]
-        rate[r] = sum(view.count(w) for w in t.first_person[langs[r]]) / denom[r]
-    return rate
+        found[r] = sum(view.count(w) for w in t.first_person[langs[r]])
+    return found
 
 
 def _runner_up(scores: np.ndarray, chosen: np.ndarray, denom: np.ndarray):
@@ -308,13 +314,13 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
     cue_scores, cue_best, cue_strong = _format_cues(t, th, v, feats, Fs)
     by_cues = fmt == -1
     fmt[by_cues & cue_strong] = cue_best[by_cues & cue_strong]
-    first_rate = _first_person_rate(t, m, by_cues & ~cue_strong, v["_lang"].tolist(), denom)
+    first_rate = _first_person_count(t, m, by_cues & ~cue_strong, v["_lang"].tolist()) / denom
     blog = by_cues & ~cue_strong & (first_rate > th["first_person_blog"])
     fmt[blog] = t.formats.index("personal_blog")
     fmt[by_cues & ~cue_strong & ~blog] = t.formats.index("knowledge_article")
     feats["format_legal_document"] = fmt == t.formats.index("legal_document")
     _cascade(t.topic_cascade, feats, t.topics, meta_t, topic, topic_step, k, "topic")
-    lex_scores, lex_best, lex_enough, uncorroborated, dropped = _lexicon_topic(t, th, v, feats, T)
+    lex_scores, lex_best, lex_enough, uncorroborated, dropped = _lexicon_topic(t, th, v, feats, T, _first_person_count(t, m, v["asks"] > 0, v["_lang"].tolist()))
     by_lexicon = topic == -1
     topic[by_lexicon] = np.where(lex_enough[by_lexicon], lex_best[by_lexicon], UNKNOWN)
     topic_runner, topic_margin = _runner_up(np.where(by_lexicon[:, None], lex_scores, T), topic, denom)

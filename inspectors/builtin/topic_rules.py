@@ -432,7 +432,7 @@ def _lexicon_arrays(t: Tables) -> None:
             w = cols.get(t.topic_col(law, lang))
             if w is not None:
                 weight[pid, lang] = w
-    t.law_listed = ~np.isnan(weight)
+    t.law_listed = np.nan_to_num(weight) > 0  # a negative term (tennis court) is no law term
     t.law_strong = t.law_listed & (np.nan_to_num(weight) >= strong_weight)
     t.law_listed_mixed = t.law_listed | t.law_listed[:, [en]]
     t.law_strong_mixed = np.where(t.law_listed, t.law_strong, t.law_strong[:, [en]])

@@ -58,10 +58,10 @@ THRESHOLDS_USED = (
     "legal_structure_cue_density", "notice_share", "notice_min", "notice_density", "listicle_per_line",
     "listicle_lines_cap", "listicle_title", "faq_per_question", "faq_questions_cap", "listing_min_lines",
     "listing_words_per_line", "listing_per_line", "path_topic_prior", "suffix_prior", "suffix_prior_share",
-    "first_person_blog", "law_min_terms", "law_words_per_term", "law_min_strong_terms", "law_strong_weight",
+    "first_person_blog", "law_question_terms", "law_question_strong", "law_min_terms", "law_words_per_term", "law_min_strong_terms", "law_strong_weight",
     "law_strong_words", "law_min_density", "legal_cue_structure_min", "legal_cue_structure_words", "law_min_terms_short",
 )  # fmt: skip
-LINE_RULES_USED = ("code", "numbered", "lettered", "citations", "question", "cjk")
+LINE_RULES_USED = ("code", "numbered", "lettered", "citations", "question", "asks", "cjk")
 
 EVIDENCE_TYPE = pa.list_(pa.struct([
     ("for", pa.string()), ("rule", pa.string()), ("weight", pa.float64()), ("offset", pa.int64()),

@@ -3,9 +3,10 @@
 Same taxonomy as topic_v1 (``inspectors/data/topic_v2/taxonomy.yaml``). Every lexicon term, function
 word, structural rule, host, source, threshold and the ordered decision cascade live in
 ``inspectors/data/topic_v2/``; they are validated on load (errors name file and key). Per document the
-window (first 8 KB and 4 KB from the middle) is scanned once for all patterns; the features below
-are computed from the matches, the format cascade and then the topic cascade of ``decision.yaml``
-are tried in order, and the lexicon scores decide what no step decided.
+window (first 8 KB and 4 KB from the middle) is scanned once for all patterns (this module); the
+matches of the whole batch then become arrays, and the format cascade and then the topic cascade of
+``decision.yaml`` are evaluated as masks over the batch, first step that holds wins, the lexicon scores
+deciding what no step decided (``topic_decide``).
 
 Outputs: ``topic``, ``format``; ``evidence``, a list of ``{for, rule, weight, offset}`` (the step that
 decided each label first, then the rules, terms or features behind it with their weight and the
@@ -25,7 +26,7 @@ import pyarrow as pa
 
 from inspectors.builtin import topic_rules
 from inspectors.builtin.topic import _as_text
-from inspectors.builtin.topic_rules import KIND_STOP, KIND_TERM, tables
+from inspectors.builtin.topic_rules import tables
 from inspectors.builtin.web_domain import split_authority
 from inspectors.core.registry import Inspector, column_values, register
 

@@ -265,8 +265,8 @@ def test_cap_opinions():
 def test_legalbench_floor():
     texts = pq.read_table(shared("en_legal_legalbench_train", "legalbench_train_rows.parquet"), columns=["text"])
     out = classify_many(texts.column("text").to_pylist())
-    # measured 0.823 (v1: 0.850; held-out tasks 0.823): v2 asks more of a lexicon-decided `law` (see benchmarks/RESULTS.md)
-    assert rate(out, lambda t, f: t == "law" or f in ("legal_document", "legal_notices")) >= 0.79
+    # measured 0.838 (v1: 0.850; held-out tasks 0.839): v2 asks more of a lexicon-decided `law` (see benchmarks/RESULTS.md)
+    assert rate(out, lambda t, f: t == "law" or f in ("legal_document", "legal_notices")) >= 0.80
 
 
 def test_c4_law_and_legal_document_shares():
@@ -274,4 +274,4 @@ def test_c4_law_and_legal_document_shares():
     rows = [json.loads(line) for line in gzip.open(path, "rt")]
     out = run([r["text"] for r in rows], [r["url"] for r in rows])
     assert sum(f == "legal_document" for f in out["format"]) / len(rows) <= 0.02
-    assert sum(t == "law" for t in out["topic"]) / len(rows) <= 0.05  # measured 0.032 (v1: 0.082)
+    assert sum(t == "law" for t in out["topic"]) / len(rows) <= 0.05  # measured 0.036 (v1: 0.082)

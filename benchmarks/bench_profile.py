@@ -39,7 +39,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# ../shared/data beside the repository; a git worktree one level deeper (wt/N) finds it one level up.
+SHARED = next((p / "shared" / "data" for p in Path(__file__).resolve().parents[2:4] if (p / "shared" / "data").is_dir()),
+              Path(__file__).resolve().parents[2] / "shared" / "data")
 TARGET = 4096
 
 
@@ -170,11 +172,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=8000)
     parser.add_argument("--topic-v1", action="store_true", help="also time the profile with topic_v1")
+    parser.add_argument("--topic-v2", action="store_true", help="also time the profile with topic_v2")
     args = parser.parse_args()
     from inspectors.core import registry
 
     latest = registry.latest()
-    with_v1 = ",".join(sorted(cls.key() for name, cls in latest.items() if name != "topic") + ["topic_v1"])
+    others = sorted(cls.key() for name, cls in latest.items() if name != "topic")
+    alternatives = [key for key, wanted in (("topic_v1", args.topic_v1), ("topic_v2", args.topic_v2)) if wanted]
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
           f"topic = {latest['topic'].key()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for mix, statutes in (("web", False), ("legal", True)):
@@ -199,11 +203,11 @@ def main() -> None:
             print(f"profile / kernel                : {profile / kernel:.2f}x")
             print(f"profile / language-only profile : {profile / language_profile:.2f}x")
             print(f"profile / naive                 : {profile / naive:.1f}x")
-            if args.topic_v1:
-                _, v1_seconds, _ = time_profile(small, warmup, tmp / "home4", with_v1)
-                print(f"profile with topic_v1 (1 core)  : {args.docs / v1_seconds:8,.0f} docs/s  "
-                      f"({args.docs / v1_seconds / language_profile:.2f}x language-only, "
-                      f"{args.docs / v1_seconds / naive:.1f}x naive)")
+            for key in alternatives:
+                _, alt_seconds, _ = time_profile(small, warmup, tmp / f"home-{key}", ",".join(others + [key]))
+                print(f"profile with {key} (1 core)  : {args.docs / alt_seconds:8,.0f} docs/s  "
+                      f"({args.docs / alt_seconds / language_profile:.2f}x language-only, "
+                      f"{args.docs / alt_seconds / naive:.1f}x naive)")
             costs = inspector_costs(small)
             print("per inspector, us/doc        : " + ", ".join(f"{k} {v:.1f}" for k, v in costs.items()))
             print(f"one-time start (imports, models, tables, 300-doc warm-up shard): {warm:.2f} s")

@@ -19,7 +19,9 @@ import pyarrow.parquet as pq
 
 from inspectors.core.registry import registered
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# ../shared/data beside the repository; a git worktree one level deeper (wt/N) finds it one level up.
+SHARED = next((p / "shared" / "data" for p in Path(__file__).resolve().parents[2:4] if (p / "shared" / "data").is_dir()),
+              Path(__file__).resolve().parents[2] / "shared" / "data")
 DOC_CHARS, BATCH = 4000, 1024
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED
 
 from inspectors.cli.catalogue_cmds import corpus, models
 from inspectors.core.catalogue import OPENNESS_FIELDS, add_corpus, find_model, load_catalogue
 from inspectors.core.errors import BadInput
 
-LM_EVAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "lm_eval_results"
+LM_EVAL = SHARED / "lm_eval_results"
 PYTHIA_SIZES = ["14m", "31m", "70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b"]
 REQUIRED_CORPORA = {"dolma": {"v1.5", "v1.6", "v1.7"}, "olmo-mix-1124": set(), "pile": set(), "pile-deduped": set(),
                     "amber-datasets": set(), "fineweb": set(), "fineweb-edu": set(), "fineweb-2": set(),

@@ -120,6 +120,38 @@ def test_a_few_legal_words_do_not_make_law():
     assert classify(news)[:2] == ("law", "knowledge_article") or classify(news)[0] == "law"
 
 
+def test_a_legal_advice_question_is_law_and_a_sports_court_is_not():
+    story = "It was a long and difficult month for all of us, and nobody had much time to talk about it. " * 9
+    question = (f"My landlord kept my whole deposit after I moved out. {story}"
+                "Can I sue him over it, or do I need a lawyer first? I live in Ohio.")
+    topic, _, evidence, *_ = classify(question)
+    assert topic == "law" and "law_uncorroborated" not in rules_of(evidence, "topic")
+    # the same words without the question: three law terms in 200 words do not make law
+    topic, _, evidence, *_ = classify(question.replace("?", "."))
+    assert topic != "law" and "law_uncorroborated" in rules_of(evidence, "topic")
+    bocce = ("The bocce court behind the library is busy again this summer. Teams meet on the bocce court every "
+             "Tuesday, and the new tennis court next to it opens in June. Who will win the league this year? ") * 3
+    assert classify(bocce)[0] != "law"
+
+
+def test_bill_summaries_are_legal_documents():
+    bill = ("To amend title XVIII of the Social Security Act to require the Secretary of Health and Human Services "
+            "to negotiate prices of prescription drugs, and for other purposes. This bill requires the Centers for "
+            "Medicare & Medicaid Services to negotiate prices of covered drugs. The Secretary shall publish the "
+            "prices each year, and the drug manufacturer must pay a penalty for each violation.")
+    assert classify(bill)[:2] == ("law", "legal_document")
+
+
+def test_a_batch_decides_as_each_document_alone():
+    # The decision runs over the whole batch as arrays: no document may change another's label.
+    texts = ["The COURT ruled.", None, "", "def main():\n    return 1;\n" * 6, "Điều 1. Phạm vi\nĐiều 2. Đối tượng\nĐiều 3.",
+             "Our chef serves fresh pasta, pizza and wine in the restaurant's new dining room. " * 4,
+             "\ufffd" * 50, "我们的餐厅提供新鲜的面条和米饭。"]
+    urls = [None, None, None, None, None, "https://example.com/menu", None, None]
+    together = classify_many(texts, urls)
+    assert together == [classify(text, url) for text, url in zip(texts, urls)]
+
+
 def test_words_match_at_boundaries_only_and_in_any_case():
     assert classify("The COURT ruled.")[0] == "law"
     # "court" inside "courtyard", "sue" inside "issue": no law
@@ -233,8 +265,8 @@ def test_cap_opinions():
 def test_legalbench_floor():
     texts = pq.read_table(shared("en_legal_legalbench_train", "legalbench_train_rows.parquet"), columns=["text"])
     out = classify_many(texts.column("text").to_pylist())
-    # measured 0.796 (v1: 0.850): v2 asks more of a lexicon-decided `law` (see benchmarks/RESULTS.md)
-    assert rate(out, lambda t, f: t == "law" or f in ("legal_document", "legal_notices")) >= 0.77
+    # measured 0.838 (v1: 0.850; held-out tasks 0.839): v2 asks more of a lexicon-decided `law` (see benchmarks/RESULTS.md)
+    assert rate(out, lambda t, f: t == "law" or f in ("legal_document", "legal_notices")) >= 0.80
 
 
 def test_c4_law_and_legal_document_shares():
@@ -242,4 +274,4 @@ def test_c4_law_and_legal_document_shares():
     rows = [json.loads(line) for line in gzip.open(path, "rt")]
     out = run([r["text"] for r in rows], [r["url"] for r in rows])
     assert sum(f == "legal_document" for f in out["format"]) / len(rows) <= 0.02
-    assert sum(t == "law" for t in out["topic"]) / len(rows) <= 0.06  # measured 0.035 (v1: 0.082)
+    assert sum(t == "law" for t in out["topic"]) / len(rows) <= 0.05  # measured 0.036 (v1: 0.082)

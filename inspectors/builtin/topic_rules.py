@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from inspectors.builtin.topic import _tone_regex as tone_regex  # noqa: F401 - shared with v1
@@ -23,7 +24,7 @@ from inspectors.core.errors import BadInput
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "topic_v2"
 FILES = ("taxonomy.yaml", "lexicons.yaml", "rules.yaml", "decision.yaml", "hosts.yaml", "sources.yaml")
 CJK_LANGS = ("zh", "ja")
-KIND_TERM, KIND_STOP, KIND_FIRST_PERSON, KIND_RULE = 0, 1, 2, 3
+KIND_TERM, KIND_STOP = 0, 1
 
 # Separators allowed between the words of a term: whitespace and ASCII punctuation.
 _SEP = r"[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]+"
@@ -62,7 +63,7 @@ class Rule:
 @dataclass
 class Step:
     name: str
-    when: object  # compiled condition: callable(features, thresholds) -> bool
+    when: object  # compiled condition: callable(features) -> boolean mask over the batch
     names: tuple[str, ...]  # features named in `when`, for evidence
     format: str | None
     topic: str | None
@@ -96,6 +97,21 @@ class Tables:
     rule_patterns: list[bytes] = field(default_factory=list)  # matched on the raw window
     rule_flags: list[int] = field(default_factory=list)
     rule_res: list[re.Pattern] = field(default_factory=list)  # the same rules in Python, for offsets
+    term_cols: list[dict] = field(default_factory=list)  # pattern id -> {column: weight} ({} for a stopword)
+    first_person: list[tuple[bytes, ...]] = field(default_factory=list)  # language -> its words, as in the words view
+    legal_rules: tuple[int, ...] = ()  # indices of the rules of group legal
+    # The lexicon as arrays, for the batch decision: pattern id -> its (column, weight) pairs in CSR form,
+    # the language of a function word (-1: a term), and per language whether a law term is listed / strong
+    # (the ``_mixed`` pair: for code-mixed text, where an English law term counts too).
+    w_indptr: object = None
+    w_cols: object = None
+    w_weights: object = None
+    stop_lang: object = None
+    term_bytes: object = None  # pattern id -> byte length of the term without its spaces
+    law_listed: object = None
+    law_strong: object = None
+    law_listed_mixed: object = None
+    law_strong_mixed: object = None
 
     def topic_col(self, topic: int, lang: int) -> int:
         return topic * len(self.langs) + lang
@@ -135,14 +151,25 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?$")
 
 
 def _compile_condition(file, key, cond, features, thresholds, depth=0):
-    """A ``when`` item as (callable(features) -> bool, feature names)."""
+    """A ``when`` item as (callable(features) -> boolean mask, feature names).
+
+    Features are numpy arrays over a batch (one value per document), so a step is evaluated for
+    every document of the batch at once; plain numbers work too (a batch of one)."""
     if isinstance(cond, list):
         parts = [_compile_condition(file, f"{key}[{i}]", c, features, thresholds, depth + 1) for i, c in enumerate(cond)]
         fns = [p[0] for p in parts]
         names = tuple(n for p in parts for n in p[1])
-        if depth % 2 == 0:  # the top level and every second level: all must hold
-            return (lambda f, fns=fns: all(fn(f) for fn in fns)), names
-        return (lambda f, fns=fns: any(fn(f) for fn in fns)), names
+        # The top level and every second level: all must hold; the levels between: any.
+        combine = np.logical_and if depth % 2 == 0 else np.logical_or
+        neutral = depth % 2 == 0
+
+        def joined(f, fns=fns, combine=combine, neutral=neutral):
+            mask = np.asarray(neutral)
+            for fn in fns:
+                mask = combine(mask, fn(f))
+            return mask
+
+        return joined, names
     if not isinstance(cond, str):
         _fail(file, key, f"condition {cond!r} must be a string or a list")
     words = cond.split()
@@ -151,8 +178,8 @@ def _compile_condition(file, key, cond, features, thresholds, depth=0):
         if name not in features:
             _fail(file, key, f"unknown feature {name!r} (known: {', '.join(sorted(features))})")
         if len(words) == 2:
-            return (lambda f, n=name: not f[n]), (name,)
-        return (lambda f, n=name: bool(f[n])), (name,)
+            return (lambda f, n=name: ~np.asarray(f[n], bool)), (name,)
+        return (lambda f, n=name: np.asarray(f[n], bool)), (name,)
     if len(words) not in (3, 5) or words[1] not in _OPS:
         _fail(file, key, f"condition {cond!r} is not 'A OP B', 'A OP K * B', 'feature' or 'not feature'")
     lhs, op = words[0], _OPS[words[1]]
@@ -322,6 +349,7 @@ def tables() -> Tables:
                rules, rule_index, openings, format_cascade, topic_cascade, hosts, suffixes, paths,
                re.compile("|".join(f"(?:{p.pattern})" for p, _ in paths)) if paths else None, sources)
     t.rule_res = rule_res
+    t.legal_rules = tuple(i for i, r in enumerate(rules) if r.group == "legal")
     t.format_base = len(topics) * len(langs)
     _build_patterns(t, lex)
     return t
@@ -360,31 +388,60 @@ def _build_patterns(t: Tables, lex: dict) -> None:
     for key, ((spelling, cjk), cols) in enumerate(sorted(terms.items())):
         pattern = _term_regex(spelling, cjk)
         t.patterns.append(pattern)
-        t.flags.append(base | (0 if pattern.isascii() else hs.HS_FLAG_CASELESS))
+        t.flags.append(base)
         t.meta.append((KIND_TERM, tuple(cols.items()), len(pattern.strip(b" ")) if not cjk else len(pattern) - 1))
+        t.term_cols.append(dict(cols))
         t.term_names.append(names[(spelling, cjk)])
-    for kind, section in ((KIND_STOP, "stopwords"), (KIND_FIRST_PERSON, "first_person")):
-        for lang, raw_terms in lex[section].items():
-            for raw in raw_terms:
-                spelling = " ".join(str(raw).lower().split())
-                cjk = lang in CJK_LANGS
-                pattern = _term_regex(spelling, cjk)
-                t.patterns.append(pattern)
-                # Function words count once per document (how many different ones occur): it picks the
-                # language as well as a count would, with a match report per word instead of per token.
-                t.flags.append(base | (0 if pattern.isascii() else hs.HS_FLAG_CASELESS)
-                               | (hs.HS_FLAG_SINGLEMATCH if kind == KIND_STOP else 0))
-                t.meta.append((kind, t.langs.index(lang), 0))
-                t.term_names.append(f"{spelling}({lang})")
+    for lang, raw_terms in lex["stopwords"].items():
+        for raw in raw_terms:
+            spelling = " ".join(str(raw).lower().split())
+            t.patterns.append(_term_regex(spelling, lang in CJK_LANGS))
+            # Function words count once per document (how many different ones occur): it picks the
+            # language as well as a count would, with a match report per word instead of per token.
+            t.flags.append(base | hs.HS_FLAG_SINGLEMATCH)
+            t.meta.append((KIND_STOP, t.langs.index(lang), 0))
+            t.term_cols.append({})
+            t.term_names.append(f"{spelling}({lang})")
+    _lexicon_arrays(t)
+    # First-person words are counted for the chosen language only, with bytes.count on the words view:
+    # they are frequent, and a match report costs more than a count.
+    by_lang = {lang: words for lang, words in lex["first_person"].items()}
+    for lang in by_lang:
+        if lang not in t.langs:
+            _fail("lexicons.yaml", f"first_person.{lang}", "no stopwords or lexicon for this language")
+    t.first_person = [tuple(_term_regex(" ".join(str(w).lower().split()), lang in CJK_LANGS).replace(b"\\", b"")
+                            for w in by_lang.get(lang) or ()) for lang in t.langs]
     for rule in t.rules:
         t.rule_patterns.append(rule.regex.encode())
         t.rule_flags.append(base | (hs.HS_FLAG_CASELESS if rule.caseless else 0))
 
 
-# The words of a term are matched on a normalised view of the window with the same byte layout:
-# ASCII letters lower-cased, every ASCII character that is not a letter or digit (and the general
-# punctuation block U+2010-U+203F: dashes, quotes, ellipses) turned into spaces, with a space on each end; terms with non-ASCII letters
-# match in any case (Hyperscan's caseless UTF-8 mode). A term is then the literal " w1 w2 ... ": word boundaries are spaces,
+def _lexicon_arrays(t: Tables) -> None:
+    """The lexicon as numpy arrays (see ``Tables``) for the batch decision of topic_v2."""
+    n_langs, en = len(t.langs), t.langs.index("en")
+    sizes = [len(cols) for cols in t.term_cols]
+    t.w_indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    t.w_cols = np.array([c for cols in t.term_cols for c in cols], np.int64)
+    t.w_weights = np.array([w for cols in t.term_cols for w in cols.values()], np.float64)
+    t.term_bytes = np.array([n for _, _, n in t.meta], np.int64)
+    t.stop_lang = np.array([payload if kind == KIND_STOP else -1 for kind, payload, _ in t.meta], np.int64)
+    law, strong_weight = t.topics.index("law"), t.thresholds["law_strong_weight"]
+    weight = np.full((len(t.term_cols), n_langs), np.nan)
+    for pid, cols in enumerate(t.term_cols):
+        for lang in range(n_langs):
+            w = cols.get(t.topic_col(law, lang))
+            if w is not None:
+                weight[pid, lang] = w
+    t.law_listed = np.nan_to_num(weight) > 0  # a negative term (tennis court) is no law term
+    t.law_strong = t.law_listed & (np.nan_to_num(weight) >= strong_weight)
+    t.law_listed_mixed = t.law_listed | t.law_listed[:, [en]]
+    t.law_strong_mixed = np.where(t.law_listed, t.law_strong, t.law_strong[:, [en]])
+
+
+# The words of a term are matched on a normalised view of the window: the window lower-cased
+# (Python's str.lower, one character for one), every ASCII character that is not a letter or digit (and the general
+# punctuation block U+2010-U+203F: dashes, quotes, ellipses) turned into spaces, with a space on each end;
+# every pattern is then a case-sensitive literal, which Hyperscan scans far faster than caseless UTF-8. A term is then the literal " w1 w2 ... ": word boundaries are spaces,
 # and the words of a phrase must be separated by one space or one punctuation mark ("non-exclusive"
 # is "non exclusive"; "court, of" is not "court of"). zh/ja terms are plain substrings.
 NORMALISE = bytes(b if (48 <= b <= 57 or 97 <= b <= 122 or b >= 128) else (b + 32 if 65 <= b <= 90 else 32)

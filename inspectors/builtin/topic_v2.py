@@ -3,9 +3,10 @@
 Same taxonomy as topic_v1 (``inspectors/data/topic_v2/taxonomy.yaml``). Every lexicon term, function
 word, structural rule, host, source, threshold and the ordered decision cascade live in
 ``inspectors/data/topic_v2/``; they are validated on load (errors name file and key). Per document the
-window (first 8 KB and 4 KB from the middle) is scanned once for all patterns; the features below
-are computed from the matches, the format cascade and then the topic cascade of ``decision.yaml``
-are tried in order, and the lexicon scores decide what no step decided.
+window (first 8 KB and 4 KB from the middle) is scanned once for all patterns (this module); the
+matches of the whole batch then become arrays, and the format cascade and then the topic cascade of
+``decision.yaml`` are evaluated as masks over the batch, first step that holds wins, the lexicon scores
+deciding what no step decided (``topic_decide``).
 
 Outputs: ``topic``, ``format``; ``evidence``, a list of ``{for, rule, weight, offset}`` (the step that
 decided each label first, then the rules, terms or features behind it with their weight and the
@@ -25,7 +26,7 @@ import pyarrow as pa
 
 from inspectors.builtin import topic_rules
 from inspectors.builtin.topic import _as_text
-from inspectors.builtin.topic_rules import KIND_STOP, KIND_TERM, tables
+from inspectors.builtin.topic_rules import tables
 from inspectors.builtin.web_domain import split_authority
 from inspectors.core.registry import Inspector, column_values, register
 
@@ -58,10 +59,10 @@ THRESHOLDS_USED = (
     "legal_structure_cue_density", "notice_share", "notice_min", "notice_density", "listicle_per_line",
     "listicle_lines_cap", "listicle_title", "faq_per_question", "faq_questions_cap", "listing_min_lines",
     "listing_words_per_line", "listing_per_line", "path_topic_prior", "suffix_prior", "suffix_prior_share",
-    "first_person_blog", "law_min_terms", "law_words_per_term", "law_min_strong_terms", "law_strong_weight",
+    "first_person_blog", "law_question_terms", "law_question_strong", "law_min_terms", "law_words_per_term", "law_min_strong_terms", "law_strong_weight",
     "law_strong_words", "law_min_density", "legal_cue_structure_min", "legal_cue_structure_words", "law_min_terms_short",
 )  # fmt: skip
-LINE_RULES_USED = ("code", "numbered", "lettered", "citations", "question", "cjk")
+LINE_RULES_USED = ("code", "numbered", "lettered", "citations", "question", "asks", "cjk")
 
 EVIDENCE_TYPE = pa.list_(pa.struct([
     ("for", pa.string()), ("rule", pa.string()), ("weight", pa.float64()), ("offset", pa.int64()),
@@ -91,16 +92,22 @@ def _window(text: str) -> tuple[str, int]:
 _MARKS = re.compile(rb"\xe2\x80[\x90-\xbf]")
 
 
-def _analyse(raw: bytes, ascii_only: bool, t):
-    """Term counts and first ends, stopword and first-person counts, and rule counts of one window.
+def _words_view(window: str, raw: bytes, ascii_only: bool) -> bytes:
+    """The window lower-cased, punctuation as spaces, one space each end (see topic_rules.NORMALISE)."""
+    if ascii_only:
+        return (b" " + raw + b" ").translate(topic_rules.NORMALISE)
+    low = window.lower()
+    if len(low) != len(window):  # a few letters lower-case to two characters (İ): keep one for one
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in window)
+    return _MARKS.sub(b"   ", b" " + low.encode("utf-8") + b" ").translate(topic_rules.NORMALISE)
+
+
+def _analyse(raw: bytes, words: bytes, t):
+    """(match count per pattern id, end of its first match, count per rule) of one window.
 
     Two views of the window, each scanned once by one Hyperscan database holding all its patterns:
-    the words view (ASCII lower-cased, punctuation as spaces, same byte layout as the window) for
-    every lexicon term and function word, and the raw window for every structural rule."""
-    words = b" " + raw + b" "
-    if not ascii_only:
-        words = _MARKS.sub(b"   ", words)
-    words = words.translate(topic_rules.NORMALISE)
+    the words view for every lexicon term and function word, and the raw window for every
+    structural rule."""
     word_db, rule_db = topic_rules.databases()
     counts: dict[int, int] = {}
     firsts: dict[int, int] = {}
@@ -124,27 +131,12 @@ def _analyse(raw: bytes, ascii_only: bool, t):
         rule_end[rid] = end
 
     rule_db.scan(raw, match_event_handler=on_rule)
-    meta = t.meta
-    cols: dict[int, float] = {}
-    term_hits: dict[int, list] = {}  # pattern id -> [count, byte offset of the first match in `raw`]
-    stop = [0] * len(t.langs)
-    first_person = 0
-    for pid, count in counts.items():
-        kind, payload, n_term = meta[pid]
-        if kind == KIND_TERM:
-            term_hits[pid] = [count, firsts[pid] - n_term - 2]
-            for col, weight in payload:
-                cols[col] = cols.get(col, 0.0) + weight * count
-        elif kind == KIND_STOP:
-            stop[payload] += 1
-        else:
-            first_person += count
-    return cols, term_hits, stop, first_person, rule_count
+    return counts, firsts, rule_count
 
 
-def _offset(raw: bytes, byte_offset: int, cut: int) -> int:
-    """Character offset in the document of a byte offset in the window."""
-    chars = len(raw[: max(byte_offset, 0)].decode("utf-8", "ignore"))
+def _offset(view: bytes, byte_offset: int, cut: int, ascii_only: bool = False) -> int:
+    """Character offset in the document of a byte offset in the words view (one leading space)."""
+    chars = max(byte_offset, 0) if ascii_only else len(view[1 : max(byte_offset, 0) + 1].decode("utf-8", "ignore"))
     if cut >= 0 and chars > HEAD_CHARS:
         return cut + chars - HEAD_CHARS - 1
     return chars
@@ -199,24 +191,35 @@ def _source_rule(source: str | None):
     return (rules[best], f"source:{source}") if best else ({}, None)
 
 
-def _entry(label, rule, weight=None, offset=None) -> dict:
-    return {"for": label, "rule": rule, "weight": None if weight is None else float(weight), "offset": offset}
+# The numbers measured on each document, in the column order of ``Measured.values``.
+VALUES = ("n_words", "newlines", "dateline", "title_listicle", "cjk_lang", "source_format", "source_topic",
+          "source_fixed", "host_format", "host_topic", "path_format", "path_topic", "suffix_topic")
 
 
-def _runner_up(scores: list[float], chosen: int | None, names, denom: float):
-    """(best other label, chosen score minus its score per 1000 words)."""
-    best, best_score = None, 0.0
-    for i, s in enumerate(scores):
-        if i != chosen and s > best_score:
-            best, best_score = i, s
-    mine = scores[chosen] if chosen is not None else 0.0
-    return (names[best] if best is not None else None), (mine - best_score) / denom * 1000
+class Measured:
+    """What one scan of each document gave (numbers per document, every match as flat columns), and
+    what evidence quotes; ``columns`` turns it into the arrays the batch decision reads."""
+
+    __slots__ = ("values", "rule_count", "hit_doc", "hit_pid", "hit_count", "hit_end", "kinds", "contexts")
+
+    def __init__(self):
+        self.values: list[tuple] = []
+        self.rule_count: list[list[int]] = []
+        self.hit_doc: list[int] = []  # one entry per (document, pattern) that matched
+        self.hit_pid: list[int] = []
+        self.hit_count: list[int] = []
+        self.hit_end: list[int] = []  # end of the first match in the words view
+        self.kinds: list[str | None] = []  # None: measured; else why there is nothing to measure
+        self.contexts: list[tuple] = []  # per measured document, for evidence only
 
 
-def classify_one(text: str, url: str | None, source: str | None) -> tuple:
-    """(topic, format, evidence, topic_runner_up, topic_margin, format_runner_up, format_margin)."""
-    t = tables()
-    th = t.thresholds
+def _label_index(labels, rule: dict, key: str) -> int:
+    value = rule.get(key)
+    return labels.index(value) if value else -1
+
+
+def _measure(text: str, url: str | None, source: str | None, t, out: Measured) -> None:
+    """Scan one document and append its numbers (or why it has none) to ``out``."""
     window, cut = _window(text)
     data = window.encode("utf-8")
     ascii_only = window.isascii()
@@ -224,262 +227,81 @@ def classify_one(text: str, url: str | None, source: str | None) -> tuple:
         # Combining marks (U+0300-U+036F: decomposed Vietnamese tones): compose, as the terms are.
         window = unicodedata.normalize("NFC", window)
         data = window.encode("utf-8")
-    cols, term_hits, stop, first_person, rule_count = _analyse(data, ascii_only, t)
+    words = _words_view(window, data, ascii_only)
+    counts, firsts, rule_count = _analyse(data, words, t)
     # Words: spaces and line breaks (plus one), counted without splitting: a list of every word
     # costs more than the whole scan.
     newlines = data.count(b"\n") + 1
     n_words = float(data.count(b" ") + newlines) if data.strip() else 0.0
-    rule = t.rule_index
-    if rule_count[rule["cjk"]]:
+    cjk_lang = -1
+    if rule_count[t.rule_index["cjk"]]:
         n_chars = len(window)
         cjk_chars = len(_CJK_CHAR.findall(window))
         if n_words < 0.1 * n_chars + 3:
             n_words += cjk_chars / 1.5
-        head = window[:2000]
-        cjk_led = len(_CJK_CHAR.findall(head)) > 0.2 * min(n_chars, 2000)
-    else:
-        cjk_led = False
+        if len(_CJK_CHAR.findall(window[:2000])) > 0.2 * min(n_chars, 2000):
+            cjk_lang = t.langs.index("ja" if _KANA.search(window[:2000]) else "zh")
     if n_words == 0:
-        e = [_entry("topic", "binary_or_no_words"), _entry("format", "binary_or_no_words")]
-        return t.unknown, t.unknown, e, None, None, None, None
-    n_langs, n_topics = len(t.langs), len(t.topics)
-    en = t.langs.index("en")
-    # The language whose lexicon counts: most different function words; else most lexicon points.
-    if cjk_led:
-        lang = t.langs.index("ja" if _KANA.search(window[:2000]) else "zh")
-    else:
-        # Ties (short texts share a word or two with several languages) go to the most lexicon points.
-        lexical = [0.0] * n_langs
-        for col, w in cols.items():
-            if col < t.format_base:
-                lexical[col % n_langs] += w
-        most = max(stop)
-        lang = max(range(n_langs), key=lambda i: (stop[i] == most, lexical[i], i == en))
-        if most == 0 and lexical[lang] == 0:
-            lang = en
-    topic_scores = [cols.get(i * n_langs + lang, 0.0) for i in range(n_topics)]
-    mixed = lang != en and stop[en] >= th["mixed_english_share"] * max(stop[lang], 1)
-    if mixed:
-        for i in range(n_topics):  # code-mixed text: English terms count less
-            topic_scores[i] += th["mixed_english_weight"] * cols.get(i * n_langs + en, 0.0)
-    law = t.topics.index("law")
-    citations = rule_count[rule["citations"]]
-    topic_scores[law] += th["citation_weight"] * min(citations, th["citation_cap"])
-    fmt_scores = [cols.get(t.format_base + i, 0.0) for i in range(len(t.formats))]
-
-    denom = max(n_words, 50.0)
-    legal_score, legal_fired = 0.0, []
-    for i, r in enumerate(t.rules):
-        if r.group == "legal" and rule_count[i] >= r.min:
-            points = r.points + (1 if rule_count[i] >= 4 * r.min else 0)
-            legal_score += points
-            legal_fired.append((r.name, points, i))
-    code_lines = rule_count[rule["code"]]
+        out.kinds.append("binary_or_no_words")
+        return
     src_rule, src_ev = _source_rule(source)
     host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev = _url_rules(url)
     opening_re, opening_chars = t.openings["dateline"]
-    feats = {
-        "legal_score": legal_score,
-        "law_density": topic_scores[law] / denom * 1000,
-        "clauses": rule_count[rule["numbered"]] + rule_count[rule["lettered"]],
-        "code_lines": code_lines,
-        "code_share": code_lines / newlines,
-        "n_words": n_words,
-        "source_fixed_format": bool(src_rule.get("format") and src_rule.get("fixed")),
-        "source_fixed_topic": bool(src_rule.get("topic") and src_rule.get("fixed")),
-        "source_format": bool(src_rule.get("format")),
-        "source_topic": bool(src_rule.get("topic")),
-        "host_format": bool(host_rule.get("format")),
-        "host_topic": bool(host_rule.get("topic")),
-        "host_format_legal_document": host_rule.get("format") == "legal_document",
-        "path_format": bool(path_rule.get("format")),
-        "path_format_notice_or_faq": path_rule.get("format") in ("legal_notices", "faq"),
-        "dateline": bool(opening_re.match(window[:opening_chars])),
-        "format_legal_document": False,
-    }
-    meta_of = {"@source": (src_rule, src_ev), "@host": (host_rule, host_ev), "@path": (path_rule, path_ev)}
-    evidence: list[dict] = []
-
-    def step_evidence(label, step, value):
-        evidence.append(_entry(label, f"step:{step.name}"))
-        if step.evidence == "legal_rules":
-            for name, points, i in legal_fired:
-                evidence.append(_entry(label, name, points, _rule_offset(t, i, window, cut)))
-        elif step.evidence == "metadata":
-            evidence.append(_entry(label, meta_of[value][1] if value in meta_of else value))
-        else:
-            for name in step.names:
-                evidence.append(_entry(label, f"feature:{name}", float(feats[name])))
-
-    def resolve(value, label):
-        return meta_of[value][0].get(label) if value in meta_of else value
-
-    fmt = topic = None
-    for step in t.format_cascade:
-        if step.when(feats):
-            fmt = resolve(step.format, "format")
-            step_evidence("format", step, step.format)
-            if step.topic:
-                topic = resolve(step.topic, "topic")
-                step_evidence("topic", step, step.topic)
-            break
-    term_names = t.term_names
-    if fmt is None:
-        fmt = _format_by_cues(t, th, window, fmt_scores, rule_count, rule, newlines, n_words, denom,
-                              legal_score, feats, topic_scores, law, first_person, term_hits, data, cut, evidence)
-    f_index = t.formats.index(fmt) if fmt in t.formats else None
-    format_runner, format_margin = _runner_up(fmt_scores, f_index, t.formats, denom)
-
-    feats["format_legal_document"] = fmt == "legal_document"
-    if topic is None:
-        for step in t.topic_cascade:
-            if step.when(feats):
-                topic = resolve(step.topic, "topic")
-                step_evidence("topic", step, step.topic)
-                break
-    scores = list(topic_scores)
-    if topic is None:
-        best_text = max(scores)
-        priors = []
-        if path_rule.get("topic"):
-            scores[t.topics.index(path_rule["topic"])] += th["path_topic_prior"]
-            priors.append((path_ev, th["path_topic_prior"]))
-        if suffix_rule.get("topic") and best_text > 0:
-            add = th["suffix_prior"] + th["suffix_prior_share"] * best_text
-            scores[t.topics.index(suffix_rule["topic"])] += add
-            priors.append((suffix_ev, add))
-        law_ok = scores[law] > 0 and _law_corroborated(t, th, term_hits, law * n_langs + lang,
-                                                      law * n_langs + en if mixed else -1, citations, n_words,
-                                                      feats["law_density"])
-        if not law_ok and scores[law] > 0:
-            # One or two legal words ("lease", "verdict", "contract") do not make a page about law.
-            evidence.append(_entry("topic", "law_uncorroborated", scores[law]))
-            scores[law] = 0.0
-        best = scores.index(max(scores))
-        if best != law and law_ok and scores[law] >= th["law_share"] * scores[best]:
-            best = law  # law is cross-cutting: a strong legal share wins over the subject it is about
-        density = scores[best] / denom * 1000
-        least = min(th["min_topic_score"], max(0.3, n_words / th["short_text_words"]))
-        if scores[best] >= least and density >= th["min_topic_density"]:
-            topic = t.topics[best]
-            evidence.append(_entry("topic", "step:lexicon", density))
-            _top_terms(t, "topic", best * n_langs + lang, term_hits, data, cut, evidence, extra=best * n_langs + en)
-            if citations and best == law:
-                evidence.append(_entry("topic", "citations", th["citation_weight"] * min(citations, th["citation_cap"]),
-                                       _rule_offset(t, rule["citations"], window, cut)))
-            for name, weight in priors:
-                evidence.append(_entry("topic", name, weight))
-        else:
-            topic = t.unknown
-            evidence.append(_entry("topic", f"no_signal:best={t.topics[best]}", scores[best]))
-    t_index = t.topics.index(topic) if topic in t.topics else None
-    topic_runner, topic_margin = _runner_up(scores, t_index, t.topics, denom)
-    return topic, fmt, evidence, topic_runner, topic_margin, format_runner, format_margin
-
-
-def _law_corroborated(t, th, term_hits, col, en_col, citations, n_words, density) -> bool:
-    """Whether law lexicon points come from enough different terms, enough of them strong, densely.
-
-    A text of n words needs min(law_min_terms, max(law_min_terms_short, n / law_words_per_term))
-    different law terms, law_min_strong_terms (none below law_strong_words words) of weight
-    law_strong_weight or more,
-    and law_min_density points per 1000 words; each citation counts as a strong term."""
-    distinct = strong = 0
-    for pid in term_hits:
-        for c, w in t.meta[pid][1]:
-            if c == col or c == en_col:
-                distinct += 1
-                strong += w >= th["law_strong_weight"]
-                break
-    cited = min(citations, th["citation_cap"])
-    distinct, strong = distinct + cited, strong + cited
-    need_terms = min(th["law_min_terms"], max(th["law_min_terms_short"], n_words / th["law_words_per_term"]))
-    need_strong = th["law_min_strong_terms"] if n_words >= th["law_strong_words"] else 0
-    return distinct >= need_terms and strong >= need_strong and density >= th["law_min_density"]
-
-
-def _rule_offset(t, i: int, window: str, cut: int) -> int | None:
-    """Document offset of rule ``i``'s first match (Python ``re`` on the window, for evidence only)."""
-    found = t.rule_res[i].search(window)
-    if found is None:
-        return None
-    start = found.start()
-    return cut + start - HEAD_CHARS - 1 if cut >= 0 and start > HEAD_CHARS else start
-
-
-def _top_terms(t, label, col, term_hits, data, cut, evidence, extra=None, limit=3):
-    """The terms that gave column ``col`` most points, with their first offsets."""
-    found = []
-    for pid, (count, first) in term_hits.items():
-        for c, w in t.meta[pid][1]:
-            if c == col or (extra is not None and c == extra):
-                found.append((count * w, first, pid))
-    found.sort(key=lambda x: (-x[0], x[1]))
-    for weight, first, pid in found[:limit]:
-        evidence.append(_entry(label, f"term:{t.term_names[pid]}", weight, _offset(data, first, cut)))
-
-
-def _format_by_cues(t, th, window, fmt_scores, rule_count, rule, newlines, n_words, denom, legal_score, feats,
-                    topic_scores, law, first_person, term_hits, data, cut, evidence) -> str:
-    """Format from word cues and line counts, when no cascade step decided (thresholds in decision.yaml)."""
-    F = t.formats.index
-    listicle, faq, listing, legal, notice = F("listicle"), F("faq"), F("content_listing"), F("legal_document"), F("legal_notices")
-    numbered = rule_count[rule["numbered"]]
     title_re, title_chars = t.openings["title_listicle"]
-    fmt_scores[listicle] += th["listicle_per_line"] * min(numbered, th["listicle_lines_cap"]) + (
-        th["listicle_title"] if title_re.match(window[:title_chars]) else 0)
-    fmt_scores[faq] += th["faq_per_question"] * min(rule_count[rule["question"]], th["faq_questions_cap"])
-    if newlines >= th["listing_min_lines"] and n_words < th["listing_words_per_line"] * newlines:
-        fmt_scores[listing] += th["listing_per_line"] * newlines  # many short lines: menus, link lists
-    if legal_score >= th["legal_structure_cue_min"] and feats["law_density"] >= th["legal_structure_cue_density"]:
-        fmt_scores[legal] += 2 * legal_score
-    law_score = topic_scores[law]
-    if (fmt_scores[legal] < max(th["legal_cue_min"], th["legal_cue_density"] * denom) or law_score < th["legal_cue_law_min"]
-            or (legal_score < th["legal_cue_structure_min"] and n_words >= th["legal_cue_structure_words"])
-            or (n_words > th["law_share_min_words"] and law_score < th["law_share"] * max(topic_scores))):
-        fmt_scores[legal] = 0.0  # drafting words alone ("shall", "the parties") are common on the web
-    elif fmt_scores[notice] >= th["notice_share"] * fmt_scores[legal]:
-        fmt_scores[notice] += fmt_scores[legal]  # terms of use are drafted like contracts but are notices
-        fmt_scores[legal] = 0.0
-    if fmt_scores[notice] < max(th["notice_min"], th["notice_density"] * denom):
-        fmt_scores[notice] = 0.0
-    best = fmt_scores.index(max(fmt_scores))
-    if fmt_scores[best] >= max(th["min_format_score"], th["format_cue_density"] * denom):
-        evidence.append(_entry("format", "step:cues", fmt_scores[best]))
-        _top_terms(t, "format", t.format_base + best, term_hits, data, cut, evidence)
-        return t.formats[best]
-    rate = first_person / denom
-    if rate > th["first_person_blog"]:
-        evidence.append(_entry("format", "step:first_person", rate * 1000))
-        return "personal_blog"
-    evidence.append(_entry("format", "step:third_person", rate * 1000))
-    return "knowledge_article"
+    F, T = t.formats, t.topics
+    doc = len(out.values)
+    out.kinds.append(None)
+    out.hit_doc.extend([doc] * len(counts))
+    out.hit_pid.extend(counts)
+    out.hit_count.extend(counts.values())
+    out.hit_end.extend(firsts.values())  # same keys, same order: both are set at a pattern's first match
+    out.rule_count.append(rule_count)
+    out.values.append((
+        n_words, newlines, bool(opening_re.match(window[:opening_chars])), bool(title_re.match(window[:title_chars])),
+        cjk_lang, _label_index(F, src_rule, "format"), _label_index(T, src_rule, "topic"), bool(src_rule.get("fixed")),
+        _label_index(F, host_rule, "format"), _label_index(T, host_rule, "topic"),
+        _label_index(F, path_rule, "format"), _label_index(T, path_rule, "topic"), _label_index(T, suffix_rule, "topic"),
+    ))  # fmt: skip
+    out.contexts.append((ascii_only, None, words, window, cut,
+                         {"@source": src_ev, "@host": host_ev, "@path": path_ev, "@suffix": suffix_ev}))
 
 
-def classify_many(texts, urls=None, sources=None) -> list[tuple]:
-    """One result tuple (see ``classify_one``) per document; null text gives null labels."""
+def measure_many(texts, urls=None, sources=None) -> Measured:
+    """Scan every document once; null, empty and binary text are marked, not measured."""
     n = len(texts)
     urls = urls if urls is not None else [None] * n
     sources = sources if sources is not None else [None] * n
     t = tables()
-    out = []
+    out = Measured()
     for i, value in enumerate(texts):
         text = _as_text(value)
         if not text or not text.strip():
-            why = "no_text" if value is None else "empty_text"
-            out.append((None, None, [_entry("topic", why), _entry("format", why)], None, None, None, None))
+            out.kinds.append("no_text" if value is None else "empty_text")
             continue
         head = text[:WINDOW_LIMIT]
         if ("\ufffd" in head or "\x00" in head) and head.count("\ufffd") + head.count("\x00") > 0.05 * len(head):
-            e = [_entry("topic", "binary_or_no_words"), _entry("format", "binary_or_no_words")]
-            out.append((t.unknown, t.unknown, e, None, None, None, None))
+            out.kinds.append("binary_or_no_words")
             continue
-        out.append(classify_one(text, _as_text(urls[i]), _as_text(sources[i])))
+        _measure(text, _as_text(urls[i]), _as_text(sources[i]), t, out)
     return out
 
 
+def classify_batch(texts, urls=None, sources=None) -> dict[str, pa.Array]:
+    """The output columns (``OUTPUT_SCHEMA``) of a batch of documents."""
+    from inspectors.builtin.topic_decide import decide
+
+    return decide(tables(), measure_many(texts, urls, sources))
+
+
+def classify_many(texts, urls=None, sources=None) -> list[tuple]:
+    """(topic, format, evidence, topic_runner_up, topic_margin, format_runner_up, format_margin) per
+    document, evidence as a list of dicts; null text gives null labels."""
+    columns = classify_batch(texts, urls, sources)
+    return list(zip(*(columns[name].to_pylist() for name in OUTPUT_SCHEMA.names)))
+
+
 def classify(text, url=None, source=None) -> tuple:
-    """Result tuple of one document (see ``classify_one``)."""
+    """Result tuple of one document (see ``classify_many``)."""
     return classify_many([text], [url], [source])[0]
 
 
@@ -517,9 +339,4 @@ class TopicInspectorV2(Inspector):
         texts = column_values(batch, "text")
         if texts is None:
             texts = [None] * batch.num_rows
-        results = classify_many(texts, column_values(batch, "url"), column_values(batch, "source"))
-        columns = list(zip(*results)) if results else [()] * 7
-        return {
-            field.name: pa.array(list(values), field.type)
-            for field, values in zip(OUTPUT_SCHEMA, columns)
-        }
+        return classify_batch(texts, column_values(batch, "url"), column_values(batch, "source"))

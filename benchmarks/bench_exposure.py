@@ -246,6 +246,8 @@ def bench_stratified(en, vi, steps: int, trials: int, per_stratum: int, block_st
         if name == "stratified":
             out[name]["strata"] = f.extra["strata"]
     out["speedup"] = out["full"]["seconds"] / out["stratified"]["seconds"]
+    out["cpu_speedup"] = out["full"]["cpu_seconds"] / out["stratified"]["cpu_seconds"]
+    print("stratified vs full:", out, flush=True)
     truth = out["full"]["share"]
     hits, widths, t0 = 0, [], time.perf_counter()
     for seed in range(1, trials + 1):

@@ -222,7 +222,8 @@ def planted_stream(en, vi, steps: int, B: int, folder: Path, hot: float = 0.3, s
     return folder / "document"
 
 
-def bench_stratified(en, vi, steps: int, trials: int, per_stratum: int, block_steps: int = 10) -> dict:
+def bench_stratified(en, vi, steps: int, trials: int, per_stratum: int, block_steps: int = 10,
+                     first_seed: int = 1) -> dict:
     from inspectors.core.plan import Plan
     from inspectors.core.queries import find
     from inspectors.core.run import RunOptions, run_exposure
@@ -246,9 +247,11 @@ def bench_stratified(en, vi, steps: int, trials: int, per_stratum: int, block_st
         if name == "stratified":
             out[name]["strata"] = f.extra["strata"]
     out["speedup"] = out["full"]["seconds"] / out["stratified"]["seconds"]
+    out["cpu_speedup"] = out["full"]["cpu_seconds"] / out["stratified"]["cpu_seconds"]
+    print("stratified vs full:", out, flush=True)
     truth = out["full"]["share"]
     hits, widths, t0 = 0, [], time.perf_counter()
-    for seed in range(1, trials + 1):
+    for seed in range(first_seed, first_seed + trials):
         plan = Plan("stratified", per_stratum=per_stratum, seed=seed)
         lo, hi = run_exposure(query, stream, steps, plan=plan, options=options, block_steps=block_steps,
                               curve=1).estimates["tokens_seen"]["ci95"]
@@ -309,6 +312,7 @@ def main() -> None:
     parser.add_argument("--strat-steps", type=int, default=200)
     parser.add_argument("--strat-trials", type=int, default=100)
     parser.add_argument("--per-stratum", type=int, default=200)
+    parser.add_argument("--strat-first-seed", type=int, default=1, help="Seed of the first coverage trial.")
     parser.add_argument("--strat-block-steps", type=int, default=10, help="Steps per block (16 sequences each).")
     args = parser.parse_args()
     en, vi = pools()
@@ -317,7 +321,7 @@ def main() -> None:
         return
     if not args.skip_stratified:
         print("stratified:", bench_stratified(en, vi, args.strat_steps, args.strat_trials, args.per_stratum,
-                                                         args.strat_block_steps), flush=True)
+                                                         args.strat_block_steps, args.strat_first_seed), flush=True)
     if args.only_stratified:
         return
     print("prefilter:", bench_prefilter(en, vi), flush=True)

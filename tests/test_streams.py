@@ -206,3 +206,15 @@ def test_prefilter_reads_sentencepiece_pieces_and_byte_fallback():
     assert pieces[1] == b"\xe1" and pieces[2] == b"\xbb" and pieces[5] == b"\n"
     assert pieces[3] == " Việt".encode() and pieces[4] == b" the"
     assert pieces[1].endswith(SPLIT_LEADS) and any(m in pieces[3] for m in MARKERS)
+
+
+def test_pythia_pieces_at_reads_the_same_windows(tmp_path):
+    built = build_pythia(tmp_path / "pythia", steps=3, B=4)
+    stream = PythiaStream(str(built["prefix"]), batch=4, window=300)
+    cluster = Cluster(2, 3)
+    every = stream.pieces(cluster)
+    rows = [0, 6, 7, 13, len(every) - 1]
+    for got, want in zip(stream.pieces_at(cluster, rows), [every[r] for r in rows]):
+        assert np.array_equal(got.pop("ids"), want.pop("ids")) and got == want
+    ids, lengths, seen, starts = stream.token_pieces(cluster)
+    assert lengths.tolist() == [len(p["ids"]) for p in stream.pieces(cluster)] and seen.sum() == 2 * 4 * 2049

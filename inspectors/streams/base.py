@@ -232,6 +232,11 @@ class StreamBase:
         ``ids`` instead, and ``exposure_start`` (the piece holding its exposure's first token)."""
         raise NotImplementedError
 
+    def pieces_at(self, cluster: Cluster, rows: list[int]) -> list[dict]:
+        """The pieces numbered ``rows`` (in order) of ``pieces(cluster)``; readers may read only those."""
+        pieces = self.pieces(cluster)
+        return [pieces[r] for r in rows]
+
     def token_pieces(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(ids, lengths, tokens_seen, exposure_start)`` of ``pieces(cluster)`` as flat arrays: the ids
         of every piece end to end and each piece's length, what a token-id prefilter needs."""

@@ -115,16 +115,27 @@ class PythiaStream(StreamBase):
     def pieces(self, cluster: Cluster) -> list[dict]:
         """The cluster's text windows in training order, with their token ``ids`` (not decoded)."""
         a, b = self.items(cluster)
-        pieces = []
-        for item, tokens in zip(range(a, b), self.read_items(a, b)):
-            step = item // self.B + 1
-            for w, start in enumerate(range(0, len(tokens), self.window)):
-                ids = tokens[start: start + self.window]
-                pieces.append({"ids": ids, "id": f"{self.name}:{item}:{w}", "doc_key": f"{item}:{w}",
-                               "exposure_key": f"{item}:{w}", "step": step, "epoch": 0, "instance": item,
-                               "offset": start, "tokens_seen": len(ids), "source": None, "url": None,
-                               "exposure_start": True})
-        return pieces
+        return [self._window(item, w, tokens) for item, tokens in zip(range(a, b), self.read_items(a, b))
+                for w in range(-(-len(tokens) // self.window))]
+
+    def pieces_at(self, cluster: Cluster, rows: list[int]) -> list[dict]:
+        """Windows ``rows`` of the cluster, reading only the items that hold them."""
+        a, b = self.items(cluster)
+        with Reader(self.idx_uri) as idx:
+            sizes = np.frombuffer(idx.read(HEADER + 4 * a, HEADER + 4 * b), "<i4").astype(np.int64)
+        first = np.concatenate([[0], np.cumsum(-(-sizes // self.window))])  # first window of each item
+        out = []
+        for r in rows:
+            i = int(np.searchsorted(first, r, side="right") - 1)
+            out.append(self._window(a + i, int(r - first[i]), self.read_items(a + i, a + i + 1)[0]))
+        return out
+
+    def _window(self, item: int, w: int, tokens: np.ndarray) -> dict:
+        start = w * self.window
+        ids = tokens[start: start + self.window]
+        return {"ids": ids, "id": f"{self.name}:{item}:{w}", "doc_key": f"{item}:{w}", "exposure_key": f"{item}:{w}",
+                "step": item // self.B + 1, "epoch": 0, "instance": item, "offset": start, "tokens_seen": len(ids),
+                "source": None, "url": None, "exposure_start": True}
 
     def token_pieces(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``pieces`` as flat arrays without building a row per window (pass 1 of a stratified run)."""

@@ -39,6 +39,8 @@ def marked(ids: np.ndarray, lengths: np.ndarray, table: np.ndarray) -> np.ndarra
     """For pieces laid end to end in ``ids`` (``lengths`` each), whether each holds an id ``table`` marks."""
     if not len(lengths):
         return np.zeros(0, bool)
+    if lengths.min() > 0:  # the common case: one reduction, no running sum
+        return np.logical_or.reduceat(table[ids], np.concatenate([[0], np.cumsum(lengths)[:-1]]))
     counts = np.concatenate([[0], np.cumsum(table[ids], dtype=np.int64)])
     ends = np.cumsum(lengths)
     return counts[ends] - counts[ends - lengths] > 0
@@ -61,7 +63,11 @@ def prefilter_block(shard: Shard, stream, clusters: dict, prefilter: str = "viet
 
 def tag_block(shard: Shard, stream, clusters: dict, picked: dict[str, list[int]], inspector_keys: list[str],
               root: str | None = None) -> dict:
-    """Pass 2 over one block: decode and tag its sampled occurrences; ``{"shard", "path"}`` or ``{"error"}``."""
+    """Pass 2 over one block: decode and tag its sampled occurrences; ``{"shard", "path"}`` or ``{"error"}``.
+
+    The sample is cached beside the stream's blocks (``root``, the attribute root the run layer passes
+    to every tag pass, is not needed: it holds attribute shards of files, and a block is no file).
+    """
     rows = sorted(picked[shard.uri])
     try:
         classes = registry.resolve(inspector_keys)
@@ -81,8 +87,7 @@ def tag_block(shard: Shard, stream, clusters: dict, picked: dict[str, list[int]]
 
 def sample_table(shard: Shard, stream, cluster, rows: list[int], instances: list) -> pa.Table:
     """The block's occurrences ``rows``, decoded and tagged, keyed by the block's shard and row number."""
-    pieces = stream.pieces(cluster)
-    chosen = [pieces[r] for r in rows]
+    chosen = stream.pieces_at(cluster, rows)
     starts = [int(p["exposure_start"]) for p in chosen]
     decoded = rows_table(stream._emit(chosen)).combine_chunks()
     batch = pa.record_batch({"row": pa.array(rows, pa.int64()),

@@ -107,33 +107,36 @@ def test_retagged_or_removed_attribute_files_are_joined_again(cli, home, tmp_pat
     assert not any(c.startswith("dolma_toxicity_0") for c in columns)
 
 
+def _slice(path, title, where, header=""):
+    """A saved slice on the release's documents (requiring language), loaded."""
+    from inspectors.core.queries import load
+
+    path.write_text(f"-- ---\n-- title: {title}\n-- version: 1\n-- kind: slice\n-- requires: [language]\n"
+                    f"{header}-- ---\nSELECT * FROM documents WHERE {where}\n", encoding="utf-8")
+    return load(path)
+
+
 def test_a_slice_on_dolma_columns_runs_through_the_run_layer(home, tmp_path):
     from inspectors.core import run
-    from inspectors.core.queries import load
 
     root = tmp_path / "release"
     _dolma_tree(root)
-    query_file = tmp_path / "high_quality.sql"
-    query_file.write_text("-- ---\n-- title: High quality (Dolma's own tagger)\n-- version: 1\n-- kind: slice\n"
-                          "-- requires: [language]\n-- ---\n"
-                          "SELECT * FROM documents WHERE dolma_quality_fasttext_hq_v1__hq >= 0.6\n", encoding="utf-8")
-    finding = run.run(load(query_file), str(root), workers=1)
+    query = _slice(tmp_path / "high_quality.sql", "High quality (Dolma's own tagger)",
+                   "dolma_quality_fasttext_hq_v1__hq >= 0.6")
+    finding = run.run(query, str(root), workers=1)
     assert finding.estimate("documents")["matched"] == 3  # a1, b1, b2
     assert finding.estimate("documents")["total"] == 5
 
 
 def test_a_stratified_slice_reads_dolma_columns_in_its_sample(home, tmp_path):
     from inspectors.core import run
-    from inspectors.core.queries import load
 
     root = tmp_path / "release"
     _dolma_tree(root)
-    query_file = tmp_path / "high_quality_vi.sql"
-    query_file.write_text("-- ---\n-- title: Vietnamese, high quality by Dolma's tagger\n-- version: 1\n-- kind: slice\n"
-                          "-- requires: [language]\n-- strata:\n"
-                          "--   - {name: vi_letters, when: \"regexp_matches(text, '[ăâđêôơư]')\"}\n-- ---\n"
-                          "SELECT * FROM documents WHERE dolma_quality_fasttext_hq_v1__lq >= 0.6\n", encoding="utf-8")
-    finding = run.run(load(query_file), str(root), plan={"strategy": "stratified", "per_stratum": 50}, workers=1)
+    query = _slice(tmp_path / "high_quality_vi.sql", "Vietnamese, high quality by Dolma's tagger",
+                   "dolma_quality_fasttext_hq_v1__lq >= 0.6",
+                   "-- strata:\n--   - {name: vi_letters, when: \"regexp_matches(text, '[ăâđêôơư]')\"}\n")
+    finding = run.run(query, str(root), plan={"strategy": "stratified", "per_stratum": 50}, workers=1)
     assert finding.estimate("documents")["matched"] == 2  # a2 (0.65), a3 (0.95); every document is sampled
     assert finding.estimate("documents")["total"] == 5
 

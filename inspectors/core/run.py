@@ -104,15 +104,11 @@ class RunContext:
         if self.options.progress:
             self.options.progress(Progress(stage, done, total, detail, status))
 
-    def _ticker(self, stage: str, total: int):
-        """A per-shard result callback that reports ``stage`` progress (the shard's name and status)."""
-        return _ticker(self.options, stage, total)
-
     def profile(self, inspector_names: list[str]) -> None:
         """Profile the plan's shards with ``inspector_names`` (cached shards cost one footer read)."""
         o = self.options
         report = profile_corpus(self.corpus, inspector_names, self.chosen, self.plan.rows_per_shard, o.workers,
-                                self._ticker("profile", len(self.chosen)), engine=o.engine, address=o.address,
+                                _ticker(o, "profile", len(self.chosen)), engine=o.engine, address=o.address,
                                 cancel=o.cancel)
         raise_failures(report)
         by_uri = {r.shard: r for r in report.results}
@@ -408,10 +404,7 @@ def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: 
     the finding's ``extra`` while the run's connection (with its ``matched`` table of ``shard, row``)
     is open. Training streams use it to count tokens seen per step over the same matched rows."""
     plan, options = plan or Plan(), options or RunOptions()
-    check_runnable(query)
-    registry.measure_columns(options.measures)
-    if query.kind != "slice":
-        raise BadInput(f"{query.name} is a {query.kind}; this run needs a slice")
+    _check_slice(query, options)
     if plan.strategy == "stratified":
         raise BadInput("--stratified is not available here; use a full or shard-sample plan")
     values = query.bind(params)
@@ -422,8 +415,19 @@ def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: 
         finding = _finding(query, values, ctx, result, docs)
         finding.extra.update(extend(ctx, values))
         return finding
+    except duckdb.Error as error:
+        raise views.sql_error(error, options.timeout) from None
     finally:
         ctx.close()
+
+
+def _check_slice(query: Query, options: RunOptions) -> None:
+    """Refuse, before any shard is read, a query an extended slice run cannot run or an unknown
+    measure choice."""
+    check_runnable(query)
+    registry.measure_columns(options.measures)
+    if query.kind != "slice":
+        raise BadInput(f"{query.name} is a {query.kind}; this run needs a slice")
 
 
 def run_stratified_extended(query: Query, corpus: Corpus, params: dict | None, plan: Plan,
@@ -434,9 +438,7 @@ def run_stratified_extended(query: Query, corpus: Corpus, params: dict | None, p
     then ``extend(ctx, values, design)`` adds keys to the finding's ``extra`` while the connection over
     the tagged sample is open. Training streams use it: the prefilter reads token ids, never text."""
     options = options or RunOptions()
-    check_runnable(query)
-    if query.kind != "slice":
-        raise BadInput(f"{query.name} is a {query.kind}; this run needs a slice")
+    _check_slice(query, options)
     if plan.strategy != "stratified":
         raise BadInput("this run needs a stratified plan")
     values = query.bind(params)

@@ -189,12 +189,6 @@ def describe(finding) -> str:
     s = x.get("stream") or {}
     lines = [f"stream: {s.get('spec')} (config {s.get('config_hash')}, seed {s.get('seed') if s.get('seed') is not None else 'none (fixed order)'}, steps "
              f"{s.get('first_step')}-{s.get('up_to_step')}, blocks of {s.get('block_steps')})"]
-    for unit in ("tokens_seen", "exposures"):
-        e = x.get(unit)
-        if e:
-            lo, hi = e["ci95"]
-            lines.append(f"{unit:<12} {e['matched']:>14,.0f} of {e['total']:>14,.0f}  share {100 * e['share']:.4g}%"
-                         f"  95% CI [{100 * lo:.4g}%, {100 * hi:.4g}%]  ({e['method']})")
     u = x.get("unique_documents")
     if u:
         lines.append(f"unique docs  {u['matched']:>14,} of {u['total']:>14,}  ({u['scope']})")

@@ -102,7 +102,7 @@ def test_saved_query_with_sample_plan_shows_interval(app):
     app.number_input(key="sq_k").set_value(4)
     app.number_input(key="sq_seed").set_value(3)
     ok(app.button(key="sq_run").click().run())
-    finding = app.session_state["sq_result"][2]
+    finding = app.session_state["sq_result"][-1]
     assert finding.shards == {**finding.shards, "read": 4, "total": 6}
     assert "4 of 6 shards read" in markdown(app)
     low, high = finding.estimate("documents")["ci95"]

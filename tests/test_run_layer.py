@@ -289,7 +289,7 @@ def test_app_cli_and_attach_give_byte_identical_findings(home, tmp_path, monkeyp
     at.text_input(key="sq_language_share_language").set_value("vi")
     at.button(key="sq_run").click().run()
     assert not at.exception
-    from_app = at.session_state["sq_result"][2].to_json()
+    from_app = at.session_state["sq_result"][-1].to_json()
     # attach --auto
     task_map = tmp_path / "tasks.yaml"
     task_map.write_text("version: 1\ntasks:\n  xnli_vi: {family: xnli, language: vi, query: language_share, "

@@ -120,3 +120,46 @@ def test_the_evaluation_report_names_the_tokenizer_of_its_token_shares(cli, home
     assert code == 0, err
     text = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert "Tokens counted by EleutherAI/gpt-neox-20b (Pythia) [neox20b]" in text
+
+
+@needs_olmo
+def test_a_report_sums_tokens_in_the_chosen_tokenizer(cli, home):
+    """Saved reports sum ``n_tokens`` by name: ``--tokenizer`` makes that column count the chosen tokenizer."""
+    def report(*extra):
+        code, out, err = cli("query", "run", "language_distribution", "--corpus", SAMPLE, "--format", "json", *extra)
+        assert code == 0, err
+        return {row["language"]: row for row in json.loads(out)}
+
+    default, pythia = report(), report("--tokenizer", "neox20b")
+    code, out, _ = cli("sql", SAMPLE, "SELECT language, sum(n_tokens) AS olmo2, sum(tokens_neox20b) AS neox20b, "
+                                      "count(*) AS documents FROM documents GROUP BY language", "--format", "json")
+    sums = {row["language"]: row for row in json.loads(out)}
+    assert set(default) == set(pythia) == set(sums)
+    for language, row in sums.items():
+        assert default[language]["tokens"] == row["olmo2"]
+        assert pythia[language]["tokens"] == row["neox20b"]
+        assert pythia[language]["documents"] == default[language]["documents"] == row["documents"]
+    assert any(pythia[k]["tokens"] != default[k]["tokens"] for k in sums)
+    # bytes and document shares do not move; token shares are the chosen tokenizer's
+    assert all(pythia[k]["byte_share"] == default[k]["byte_share"] for k in sums)
+
+
+@needs_olmo
+def test_a_sampled_report_bootstraps_in_the_chosen_tokenizer(cli, home):
+    code, out, err = cli("query", "run", "language_distribution", "--corpus", SAMPLE, "--sample-shards", "4",
+                         "--seed", "3", "--tokenizer", "neox20b", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert all(r["token_share_ci_low"] <= r["token_share"] <= r["token_share_ci_high"] for r in rows)
+
+
+@needs_olmo
+def test_app_saved_report_counts_in_the_chosen_tokenizer(tmp_path, monkeypatch, home, cli):
+    app = app_session(tmp_path, monkeypatch, "pages/saved_queries.py")
+    app.selectbox(key="sq_query").set_value("language_distribution").run()
+    app.selectbox(key="sq_measure_tokens").set_value("neox20b").run()
+    app.button(key="sq_run").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    table = app.session_state["sq_result"][-1].table.to_pylist()
+    code, out, _ = cli("sql", SAMPLE, "SELECT sum(tokens_neox20b) AS neox20b FROM documents", "--format", "json")
+    assert sum(row["tokens"] for row in table) == json.loads(out)[0]["neox20b"]

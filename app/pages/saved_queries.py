@@ -30,17 +30,18 @@ corpus = ui.current_corpus()
 st.markdown(f"Runs on **{corpus.name}** ({len(corpus.shards)} shards; change it in the sidebar).")
 params = ui.param_widgets(query, "sq")
 plan = ui.plan_picker(corpus, "sq", allow_stratified=query.kind == "slice")
+measures = ui.measure_picker("sq")
 if ui.was_cancelled("sq"):
     st.warning("Cancelled; finished shards stay cached. Run again to resume.")
 if st.button("Run query", type="primary", icon=":material/play_arrow:", key="sq_run"):
     with ui.guard(f"{query.name} failed"):
-        result = ui.run_query(query, corpus, params, plan, "sq")
+        result = ui.run_query(query, corpus, params, plan, "sq", measures=measures)
         if result is not None:
-            st.session_state["sq_result"] = (query.name, corpus.source, result)
+            st.session_state["sq_result"] = (query.name, corpus.source, measures, result)
 
 stored = st.session_state.get("sq_result")
-if stored and stored[0] == query.name and stored[1] == corpus.source:
-    result = stored[2]
+if stored and stored[:3] == (query.name, corpus.source, measures):
+    result = stored[3]
     st.divider()
     if isinstance(result, ui.Finding):
         ui.show_finding(result, "sq")

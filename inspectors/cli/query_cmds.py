@@ -92,7 +92,7 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Stop the query's SQL after this many seconds (profiling is not limited; default: no limit).")
 @click.option("--tokenizer", default=None, metavar="NAME",
-              help="Count a slice's tokens in this tokenizer: olmo2 (default), olmo1, neox20b (Pythia's "
+              help="Count tokens (a slice's share, a report's n_tokens sums) in this tokenizer: olmo2 (default), olmo1, neox20b (Pythia's "
                    "GPT-NeoX-20B), gpt2 or cl100k; the finding names it and its file's SHA-256.")
 @inspector_module_option
 @column_options

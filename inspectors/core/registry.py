@@ -212,6 +212,15 @@ def measure_columns(choices: dict[str, str] | None = None) -> dict[str, tuple[ty
     return out
 
 
+def measure_renames(choices: dict[str, str] | None) -> dict[str, str]:
+    """``{default column: chosen column}`` for each measure ``choices`` counts another way than its
+    default (``{"n_tokens": "tokens_neox20b"}``): a report's SQL sums the default column by name."""
+    if not choices:
+        return {}
+    defaults, chosen = measure_columns(), measure_columns(choices)
+    return {defaults[m][1]: chosen[m][1] for m in chosen if chosen[m][1] != defaults[m][1]}
+
+
 def label_values() -> dict[str, tuple[str, ...] | None]:
     """Every label column of the latest inspectors with its closed value set (``None``: open)."""
     out: dict[str, tuple[str, ...] | None] = {}

@@ -93,6 +93,7 @@ class RunContext:
         self.done: views.Profiled = []
         self._con = None
         self._text = False
+        self.counted_as = registry.measure_renames(self.options.measures)
 
     @property
     def exact(self) -> bool:
@@ -121,21 +122,22 @@ class RunContext:
     def connection(self):
         """The run's one connection: ``documents`` over the profiled shards, attributes only at first."""
         if self._con is None:
-            self._con = views.guard(views.open_documents(self.chosen, False, self.plan.rows_per_shard, self.done),
+            self._con = views.guard(views.open_documents(self.chosen, False, self.plan.rows_per_shard, self.done,
+                                                       self.counted_as),
                                     self.options.timeout)
         return self._con
 
     def connection_over(self, table: pa.Table):
         """Make the run's connection a view over ``table`` (a stratified scan's tagged sample, with text)."""
         self.close()
-        self._con = views.guard(views.open_table(table), self.options.timeout)
+        self._con = views.guard(views.open_table(table, self.counted_as), self.options.timeout)
         self._text = True
         return self._con
 
     def ensure_text(self) -> None:
         """Give ``documents`` its ``text`` column (read once from the shards)."""
         if not self._text:
-            views.add_text(self.connection(), self.done, self.plan.rows_per_shard)
+            views.add_text(self.connection(), self.done, self.plan.rows_per_shard, self.counted_as)
             self._text = True
 
     def texts(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], str | None]:

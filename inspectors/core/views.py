@@ -121,13 +121,15 @@ def stale_inspectors(done: Profiled) -> list[str]:
 
 
 def open_documents(shards: list[Shard], with_text: bool = False, limit: int | None = None,
-                   done: Profiled | None = None) -> duckdb.DuckDBPyConnection:
+                   done: Profiled | None = None, counted_as: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     """A connection with the ``documents`` view over the profiled ``shards``, locked for user SQL.
 
     ``limit`` keeps at most that many rows per shard (a row-limited sample profiled earlier may hold
     more). ``done`` is ``profiled(shards)`` when the caller has it already (each info carries its
     schema, so no footer is read again). ``with_text`` adds ``text`` (see ``add_text``). Raises
-    ``BadInput`` when none of the shards has been profiled.
+    ``BadInput`` when none of the shards has been profiled. ``counted_as`` (``{"n_tokens":
+    "tokens_neox20b"}``) shows a measure's default column with another column's values, so saved SQL that
+    sums the default counts in the tokenizer the user chose (``registry.measure_renames``).
     """
     done = profiled(shards) if done is None else done
     if not done:
@@ -145,15 +147,37 @@ def open_documents(shards: list[Shard], with_text: bool = False, limit: int | No
         con.execute(f"SET allowed_paths = {_sql_list(sorted(set(files)))}")
     con.execute("SET parquet_metadata_cache = true")  # one footer read per file for all of a run's statements
     con.execute(f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM {scan} {row_filter}")
+    counted_as = _counted_as(con, counted_as) if counted_as else None
+    if counted_as:
+        con.execute(f"CREATE OR REPLACE VIEW {BASE_VIEW} AS SELECT *{_replace(counted_as)} FROM {scan} {row_filter}")
     con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     if with_text:
-        add_text(con, done, limit)
+        add_text(con, done, limit, counted_as)
     return con
 
 
-def add_text(con: duckdb.DuckDBPyConnection, done: Profiled, limit: int | None = None) -> None:
+def _replace(counted_as: dict[str, str] | None) -> str:
+    """`` REPLACE (chosen AS default, …)`` for ``counted_as``, or nothing."""
+    if not counted_as:
+        return ""
+    return " REPLACE (" + ", ".join(f'"{chosen}" AS "{default}"' for default, chosen in counted_as.items()) + ")"
+
+
+def _counted_as(con: duckdb.DuckDBPyConnection, counted_as: dict[str, str], relation: str = BASE_VIEW) -> dict[str, str]:
+    """The pairs of ``counted_as`` whose default column ``relation`` has; ``BadInput`` when it lacks the
+    chosen column for one (counting the default instead would be silently wrong)."""
+    present = set(columns(con, f"SELECT * FROM {relation}"))
+    missing = sorted(chosen for default, chosen in counted_as.items() if default in present and chosen not in present)
+    if missing:
+        raise BadInput(f"the cached attributes have no {', '.join(missing)} column; profile the corpus again "
+                       "with the current inspectors (`corpuscope profile SOURCE`)")
+    return {default: chosen for default, chosen in counted_as.items() if default in present}
+
+
+def add_text(con: duckdb.DuckDBPyConnection, done: Profiled, limit: int | None = None,
+             counted_as: dict[str, str] | None = None) -> None:
     """Give ``documents`` a ``text`` column, read once from the shards beside the cached attributes.
 
     The rows land in a temporary table (DuckDB spills it to the cache's ``duckdb/tmp`` when it outgrows
@@ -165,7 +189,8 @@ def add_text(con: duckdb.DuckDBPyConnection, done: Profiled, limit: int | None =
     con.register("_documents_stream", reader)
     con.execute(f"CREATE TEMP TABLE {TEXT_TABLE} AS SELECT * FROM _documents_stream")
     con.unregister("_documents_stream")
-    con.execute(f"CREATE OR REPLACE VIEW documents AS SELECT * FROM {TEXT_TABLE}")
+    counted_as = _counted_as(con, counted_as, TEXT_TABLE) if counted_as else None
+    con.execute(f"CREATE OR REPLACE VIEW documents AS SELECT *{_replace(counted_as)} FROM {TEXT_TABLE}")
 
 
 def has_text(con: duckdb.DuckDBPyConnection) -> bool:
@@ -289,11 +314,14 @@ def statement_name(statement) -> str:
     return statement.type.name
 
 
-def open_table(table: pa.Table) -> duckdb.DuckDBPyConnection:
+def open_table(table: pa.Table, counted_as: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     """A locked connection whose ``documents`` view is ``table`` (a stratified scan's tagged sample)."""
     con = connect()
     con.register("_table", table)
     con.execute(f"CREATE VIEW {BASE_VIEW} AS SELECT * FROM _table")
+    counted_as = _counted_as(con, counted_as) if counted_as else None
+    if counted_as:
+        con.execute(f"CREATE OR REPLACE VIEW {BASE_VIEW} AS SELECT *{_replace(counted_as)} FROM _table")
     con.execute(f"CREATE VIEW documents AS SELECT * FROM {BASE_VIEW}")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")

@@ -199,3 +199,27 @@ def test_dolma_test_fixtures_release(cli, home):
     page = json.loads(out)
     assert page["matched"] == sum(r["dolma_toxicity"] >= 0.8 for r in rows) == 3
     assert all(d["dolma_toxicity"] >= 0.8 for d in page["documents"])
+
+
+def test_a_hub_release_joins_its_attribute_files(cli, home, tmp_path, monkeypatch):
+    """The same release on a hub (the stand-in on 127.0.0.1): attributes/ is listed, not read as documents,
+    and its values are the local release's."""
+    from http_server import TestServer, dataset_repo
+
+    root = shared("dolma_test_fixtures", "provided")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("CORPUSCOPE_HTTP_RETRIES", "1")
+    sql = ("SELECT id, dolma_toxicity, dolma_pii_email_spans AS email_spans, "
+           "dolma_sample_random_number_v1__random AS random FROM documents ORDER BY id")
+    assert cli("profile", root)[0] == 0
+    local = _rows(cli, root, sql)
+    with TestServer(tmp_path, repos=[dataset_repo("org/dolma-release", root)]) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        source = "hf://datasets/org/dolma-release"
+        code, out, err = cli("profile", source, "--workers", "1")
+        assert code == 0, err
+        assert "10 documents" in out  # the attribute files are not documents
+        remote = _rows(cli, source, sql)
+    assert len(remote) == 10 and remote == local
+    assert any(r["dolma_toxicity"] is not None for r in remote)

@@ -18,11 +18,14 @@ it, so repeated ids stay paired in order); its values land in the attribute shar
 ``sample__random_number_v1__random`` in ``attributes/sample/`` gives ``dolma_sample_random_number_v1__random``;
 a key equal to ``<name>`` gives ``dolma_<name>``; characters other than letters, digits and ``_``
 become ``_``. The files' fingerprints are recorded in the attribute shard, so a re-tagged file is
-joined again on the next profile. Only local corpora are searched for attribute files.
+joined again on the next profile. Local folders and ``hf://`` repositories are searched for attribute
+files (the hub lists ``attributes/`` once per process); plain HTTP has no listing, so an ``http(s)://``
+shard has none.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -31,7 +34,8 @@ import pyarrow as pa
 
 from inspectors.core.errors import ShardError
 from inspectors.core.shards import Shard, json_records, shard_for
-from inspectors.core.storage import is_remote, local_path
+from inspectors.core.sources import hf_errors
+from inspectors.core.storage import hf_endpoint, is_remote, local_path, parse_hf
 
 PREFIX = "dolma_"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -40,15 +44,15 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 def attribute_files(shard: Shard) -> dict[str, Shard]:
     """``{name: attribute shard}`` for each ``attributes/<name>/<path>`` beside ``shard``'s
     ``documents/<path>`` (the innermost ``documents`` folder of its path); empty when there is none."""
+    if shard.uri.startswith("hf://"):
+        return _hf_attribute_files(shard)
     if is_remote(shard.uri):
         return {}
-    path = os.path.abspath(local_path(shard.uri))
-    parts = path.split(os.sep)
-    if "documents" not in parts[:-1]:
+    split = split_documents_path(os.path.abspath(local_path(shard.uri)).replace(os.sep, "/"))
+    if split is None:
         return {}
-    at = max(i for i, part in enumerate(parts[:-1]) if part == "documents")
-    base, relative = os.sep.join(parts[:at]) or os.sep, os.path.join(*parts[at + 1:])
-    folder = os.path.join(base, "attributes")
+    base, relative = split
+    folder = os.path.join(base or os.sep, "attributes")
     if not os.path.isdir(folder):
         return {}
     found = {}
@@ -59,6 +63,46 @@ def attribute_files(shard: Shard) -> dict[str, Shard]:
             if attribute is not None:
                 found[name] = attribute
     return found
+
+
+def split_documents_path(path: str) -> tuple[str, str] | None:
+    """``(base, relative)`` of a ``/``-separated ``…/documents/<relative>`` path (the innermost
+    ``documents`` folder), or ``None`` when no folder of the path is called ``documents``."""
+    parts = path.split("/")
+    if "documents" not in parts[:-1]:
+        return None
+    at = max(i for i, part in enumerate(parts[:-1]) if part == "documents")
+    return "/".join(parts[:at]), "/".join(parts[at + 1:])
+
+
+def _hf_attribute_files(shard: Shard) -> dict[str, Shard]:
+    hf = parse_hf(shard.uri)
+    split = split_documents_path(hf.path)
+    if split is None:
+        return {}
+    base, relative = split
+    folder = f"{base}/attributes" if base else "attributes"
+    listed = _hf_listing(hf_endpoint(), hf.root, folder)
+    found = {}
+    for name in sorted({p.split("/", 1)[0] for p in listed if "/" in p}):
+        if f"{name}/{relative}" in listed:
+            attribute = shard_for(f"{hf.root}/{folder}/{name}/{relative}", f"attributes/{name}/{relative}")
+            if attribute is not None:
+                found[name] = attribute
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _hf_listing(endpoint: str, root: str, folder: str) -> frozenset[str]:
+    """Every file under ``root/folder`` of a hub repository, relative to ``folder`` (empty: no folder)."""
+    from huggingface_hub import HfFileSystem
+
+    inner = f"{root[len('hf://'):]}/{folder}"
+    with hf_errors(f"{root}/{folder}"):
+        fs = HfFileSystem(endpoint=endpoint)
+        if not fs.isdir(inner):
+            return frozenset()
+        return frozenset(p[len(inner) + 1:] for p in fs.find(inner))
 
 
 def stamp(files: dict[str, Shard]) -> dict[str, str]:

@@ -177,10 +177,17 @@ def _is_dolma_attributes(root: str, folder: str) -> bool:
     return os.path.isdir(os.path.join(base, "documents"))
 
 
+def _without_dolma_attributes(uris: list[str]) -> list[str]:
+    """``uris`` less the files under an ``attributes/`` folder that has a ``documents/`` sibling."""
+    prefixes = {u[: u.index("/documents/") + 1] for u in uris if "/documents/" in u}
+    return [u for u in uris if not any(u.startswith(p + "attributes/") for p in prefixes)]
+
+
 def _remote_shards(source: str) -> tuple[list[Shard], str | None]:
     """Shards of an ``http(s)://`` URL (one file or a URL list) or an ``hf://`` path or glob."""
     if source.startswith("hf://"):
         uris, revision = hf_list(source)
+        uris = _without_dolma_attributes(uris)
         shards = [s for s in (shard_for(u, _hf_name(u)) for u in uris) if s]
     elif source.startswith(("http://", "https://")):
         revision = None
@@ -350,7 +357,7 @@ def catalogue_shards(entry) -> tuple[list[Shard], str | None]:
         uris, commit = [], None
         for pattern in patterns:
             found, commit = hf_list(f"{root}/{pattern}".rstrip("/"))
-            uris += [u for u in found if u not in uris]
+            uris += [u for u in _without_dolma_attributes(found) if u not in uris]
         return _shards_from_uris(label, uris, fmt, compression), commit
     if spec.get("url_list"):
         lists = spec["url_list"] if isinstance(spec["url_list"], list) else [spec["url_list"]]

@@ -448,11 +448,17 @@ def show_finding(finding: Finding, key: str) -> None:
     s = finding.shards
     rows = finding_rows(finding)
     shards_badge(s["read"], s["total"], finding.exact)
-    docs = finding.estimate("documents")
-    lo, hi = docs["ci95"]
-    st.markdown(f"#### {html.escape(finding.title)}: **{pct(docs['share'])}** of documents "
-                f"<span style='color:gray'>(95% CI {pct(lo)} – {pct(hi)})</span>", unsafe_allow_html=True)
-    cols = st.columns(len(rows))
+    # A contamination finding over a benchmark whose items matched no document has items but no documents.
+    unit = "documents" if finding.estimate("documents") else next(iter(finding.units), None)
+    if unit is None:
+        st.markdown(f"#### {html.escape(finding.title)}")
+        st.info("This finding holds no estimate (nothing was counted in the shards read).")
+    else:
+        head = finding.estimate(unit)
+        lo, hi = head["ci95"]
+        st.markdown(f"#### {html.escape(finding.title)}: **{pct(head['share'])}** of {html.escape(unit)} "
+                    f"<span style='color:gray'>(95% CI {pct(lo)} – {pct(hi)})</span>", unsafe_allow_html=True)
+    cols = st.columns(max(1, len(rows)))
     for col, row in zip(cols, rows.itertuples()):
         matched, _, total = findings.counts_text(finding, row.unit).partition(" of ")
         col.metric(f"{row.unit} matched" + ("" if finding.exact else " (estimate)"), matched.split(" (")[0],
@@ -463,11 +469,12 @@ def show_finding(finding: Finding, key: str) -> None:
             st.caption(f":material/tag: {unit.capitalize()} counted by {finding.counted_by(unit)}.")
     if findings.sample_note(finding):
         st.caption(f":material/info: {findings.sample_note(finding).capitalize()}.")
-    chart_rows = rows.rename(columns={"unit": "measure"})
-    st.altair_chart(estimate_chart(chart_rows, "Share of the corpus with its 95% interval", label="measure"),
-                    width="stretch")
-    st.caption("Points are the estimated share of the corpus in the slice; red bars are 95% intervals "
-               "(a full scan is exact, so its bar has no width). Method: " + docs.get("method", ""))
+    if unit is not None:
+        chart_rows = rows.rename(columns={"unit": "measure"})
+        st.altair_chart(estimate_chart(chart_rows, "Share of the corpus with its 95% interval", label="measure"),
+                        width="stretch")
+        st.caption("Points are the estimated share of the corpus in the slice; red bars are 95% intervals "
+                   "(a full scan is exact, so its bar has no width). Method: " + head.get("method", ""))
     show_evidence(finding.evidence)
     name = f"{finding.name}-{finding.corpus_name}"
     c1, c2 = st.columns(2)
@@ -849,7 +856,7 @@ def scores_table(results, model_corpus: dict[str, str] | None = None) -> pd.Data
 
 
 def contamination_table(results, model_corpus: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per model, task and method of the contamination joins attached to ``results`` (may be empty)."""
+    """One row per model, benchmark, task and method of the contamination joins attached to ``results`` (may be empty)."""
     from inspectors.evals.contamination import rows
 
     return pd.DataFrame([r for result in results for r in rows(result, model_name(result, model_corpus))])

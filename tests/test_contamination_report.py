@@ -13,13 +13,16 @@ from test_contamination_cli import task_files  # noqa: F401  (a fixture)
 @pytest.fixture
 def annotated(cli, home, tmp_path, task_files):  # noqa: F811
     """A real lm-eval results file annotated by `contamination join --results` (12 of 40 items dirty)."""
-    samples, _ = task_files
-    record = tmp_path / "contamination.json"
-    code, stdout, _ = cli("contamination", samples, "--corpus", SAMPLE / "flat", "--workers", "1", "--out", record)
-    assert code == 0, stdout
     results = tmp_path / "results_2024-06-03T01-50-28.099832.json"
     shutil.copy(next(shared("lm_eval_results", "lm-evaluation-harness_v0.4_format").rglob("results_*.json")), results)
-    out = tmp_path / "annotated.json"
+    return _scan_and_join(cli, task_files[0], SAMPLE / "flat", results, tmp_path / "annotated.json")
+
+
+def _scan_and_join(cli, samples, corpus, results, out):
+    """Scan ``samples`` against ``corpus`` and join the scan to ``results`` as ``out`` (bootstrap seed 2)."""
+    record = out.with_suffix(".scan.json")
+    code, stdout, _ = cli("contamination", samples, "--corpus", corpus, "--workers", "1", "--out", record)
+    assert code == 0, stdout
     code, stdout, _ = cli("contamination", "join", record, samples, "--results", results, "--out", out, "--seed", "2")
     assert code == 0, stdout
     return out
@@ -56,7 +59,8 @@ def test_report_refuses_a_broken_contamination_key(cli, annotated, tmp_path):
     assert code == 2 and str(broken) in stderr and stderr.count("\n") == 1
 
 
-def test_evaluations_page_shows_clean_vs_dirty(annotated, monkeypatch, tmp_path):
+def _evaluations_page(monkeypatch, tmp_path, results):
+    """The app's Evaluations page after typing ``results``'s path (no exception, no error shown)."""
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path / "queries"))
@@ -64,9 +68,14 @@ def test_evaluations_page_shows_clean_vs_dirty(annotated, monkeypatch, tmp_path)
     app = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=120)
     app.run()
     app.switch_page("pages/evaluations.py").run()
-    app.text_input(key="ev_paths").set_value(str(annotated))
+    app.text_input(key="ev_paths").set_value(str(results))
     app.run()
     assert not app.exception and not app.error, [e.value for e in [*app.exception, *app.error]]
+    return app
+
+
+def test_evaluations_page_shows_clean_vs_dirty(annotated, monkeypatch, tmp_path):
+    app = _evaluations_page(monkeypatch, tmp_path, annotated)
     assert any(s.value == "Contamination per item" for s in app.subheader)
     assert any("never claimed on a sample" in w.value for w in app.warning)
     frames = [df.value for df in app.dataframe if "share_dirty" in df.value.columns]
@@ -125,3 +134,77 @@ def test_a_contamination_finding_attaches_to_its_task(cli, home, tmp_path, task_
     assert code == 0, stderr
     attached = json.loads(out.read_text())["corpuscope"]["tasks"]["demo_qa"]["findings"]
     assert [f["query"]["name"] for f in attached] == ["contamination_gpt3"]
+
+
+@pytest.fixture
+def two_joins(cli, annotated, tmp_path, task_files):  # noqa: F811
+    """``annotated`` joined again with a scan of another corpus (the dolma sample): two joins in one file."""
+    return _scan_and_join(cli, task_files[0], SAMPLE / "dolma", annotated, tmp_path / "annotated-twice.json")
+
+
+def test_a_second_join_keeps_the_first(two_joins):
+    from inspectors.evals.contamination import join_key
+
+    block = json.loads(two_joins.read_text())["corpuscope"]
+    joins = block["contamination_joins"]
+    assert len(joins) == 2 and {j["corpus"]["name"] for j in joins.values()} == {"flat", "dolma"}
+    assert block["contamination"]["corpus"]["name"] == "dolma"  # the latest join stays where the contract put it
+    assert all(join_key(j) == k for k, j in joins.items())
+    assert joins[join_key({**block["contamination"], "corpus": {"name": "flat"}})]["tasks"]["demo_qa"]["methods"][
+        "gpt3"]["n_dirty"] == 12
+
+
+def test_rejoining_the_same_scan_replaces_it(cli, two_joins, tmp_path, task_files):  # noqa: F811
+    samples, _ = task_files
+    record = tmp_path / "annotated-twice.scan.json"
+    out = tmp_path / "annotated-thrice.json"
+    code, stdout, _ = cli("contamination", "join", record, samples, "--results", two_joins, "--out", out, "--seed", "5")
+    assert code == 0, stdout
+    joins = json.loads(out.read_text())["corpuscope"]["contamination_joins"]
+    assert len(joins) == 2 and {j["interval"]["seed"] for j in joins.values()} == {2, 5}
+
+
+def test_report_and_app_show_every_join(cli, two_joins, tmp_path, monkeypatch):
+    out = tmp_path / "report.md"
+    code, stdout, _ = cli("report", two_joins, "-o", out)
+    assert code == 0, stdout
+    assert "6 contamination row(s)" in stdout  # two corpora x one task x three methods
+    text = out.read_text()
+    assert "12 of 40" in text and "| flat (3 of 3 shards) |" in text and "| dolma (" in text
+    app = _evaluations_page(monkeypatch, tmp_path, two_joins)
+    table = next(df.value for df in app.dataframe if "share_dirty" in df.value.columns)
+    assert len(table) == 6 and set(table["corpus"]) == {"flat", "dolma"}
+    assert set(table["benchmark"]) == {"samples_demo_qa_2024-06-03T01-50-28.099832"}
+
+
+def _finding_view(path: str, app_dir: str) -> None:
+    import sys
+
+    sys.path.insert(0, app_dir)
+    import ui
+
+    from inspectors.core import findings
+
+    ui.show_finding(findings.load(path), "t")
+
+
+def test_finding_view_without_documents(cli, home, tmp_path, task_files):  # noqa: F811
+    """A contamination finding over a corpus that held no document (no documents estimate) still shows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from streamlit.testing.v1 import AppTest
+
+    _, user = task_files
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), empty / "e-0.parquet")
+    folder = tmp_path / "findings"
+    code, stdout, _ = cli("contamination", user, "--corpus", empty, "--workers", "1", "--findings", folder)
+    assert code == 0, stdout
+    path = sorted(folder.glob("*.json"))[0]
+    data = json.loads(path.read_text())
+    assert data["documents"] is None and data["items"]["matched"] == 0
+    app = AppTest.from_function(_finding_view, args=(str(path), str(REPO / "app")), default_timeout=60)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("0%" in m.value and "of items" in m.value for m in app.markdown)

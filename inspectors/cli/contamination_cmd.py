@@ -191,7 +191,7 @@ def describe(record: dict, show: int = 20) -> str:
 @click.argument("contamination_file", metavar="CONTAMINATION.json", type=click.Path(path_type=Path))
 @click.argument("samples", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--results", "results", type=click.Path(path_type=Path), default=None, metavar="RESULTS.json",
-              help="An lm-eval results file to attach the join to, under corpuscope.contamination (needs --out).")
+              help="An lm-eval results file to attach the join to: corpuscope.contamination (latest) and corpuscope.contamination_joins (every benchmark x corpus kept; needs --out).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="With --results: the annotated results file; without: the join record as JSON.")
 @click.option("--metric", default=None, help="Metric of the samples files (default: acc, exact_match, … the first present).")

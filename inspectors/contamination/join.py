@@ -20,7 +20,6 @@ from inspectors.contamination.bench import samples_task
 from inspectors.contamination.scan import METHODS
 from inspectors.core.errors import BadInput
 
-SUBKEY = "contamination"
 PREFERRED_METRICS = ("acc", "exact_match", "acc_norm", "em", "f1")
 
 
@@ -127,6 +126,7 @@ def join(contamination: dict, samples: list[dict], seed: int = 0, n_boot: int = 
         "kind": "contamination_join", "tool_version": inspectors.__version__,
         "benchmark": contamination["benchmark"], "corpus": contamination["corpus"],
         "parameters": contamination["parameters"], "methods": METHODS,
+        **({"stream": contamination["stream"]} if contamination.get("stream") else {}),
         "interval": {"level": 0.95, "method": "percentile bootstrap over items", "replicates": n_boot, "seed": seed},
         "lower_bound": True,
         "honesty": contamination["honesty"] + " 'score_not_found' is over items not found dirty, not over clean items.",
@@ -135,8 +135,10 @@ def join(contamination: dict, samples: list[dict], seed: int = 0, n_boot: int = 
 
 
 def attach_join(results_path: str | Path, record: dict, out: str | Path) -> Path:
-    """Write ``results_path`` with ``record`` under ``corpuscope.contamination``; other keys untouched."""
+    """Write ``results_path`` with ``record`` as ``corpuscope.contamination`` (the latest join) and under its
+    key in ``corpuscope.contamination_joins`` (joins of other benchmarks or corpora kept); other keys untouched."""
     from inspectors.evals.attach import write_json
+    from inspectors.evals.contamination import store
     from inspectors.evals.results import ATTACH_KEY, load_results
 
     load_results(results_path)  # a readable lm-eval results file, or a one-line error naming it
@@ -146,6 +148,9 @@ def attach_join(results_path: str | Path, record: dict, out: str | Path) -> Path
         block = data[ATTACH_KEY] = {}
     if not isinstance(block, dict):
         raise BadInput(f"{results_path}: its {ATTACH_KEY!r} key is not an object")
-    block[SUBKEY] = record
+    try:
+        store(block, record)
+    except BadInput as error:
+        raise BadInput(f"{results_path}: {error}") from None
     write_json(Path(out), data)
     return Path(out)

@@ -94,8 +94,8 @@ def build_report(inputs, unit: str = "documents") -> ReportData:
     dirty_rows: list[dict] = []
     for result in results:
         block = result.attachment
-        joined = contamination.record_of(result)
-        if not block or (not isinstance(block.get("tasks"), dict) and joined is None):
+        joined = contamination.records_of(result)
+        if not block or (not isinstance(block.get("tasks"), dict) and not joined):
             raise BadInput(f"{result.path} has no '{ATTACH_KEY}' key: expected results annotated by "
                            "corpuscope attach (run: corpuscope attach RESULTS --finding F -o OUT) "
                            "or by corpuscope contamination join --results")

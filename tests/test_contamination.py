@@ -58,6 +58,26 @@ def test_fast_normalisation_is_normalize(text):
     assert tk.joined == normalize(text) + "\x00x"
 
 
+def test_fast_normalisation_on_shared_multilingual_texts():
+    """The vectorised path equals ``normalize`` on real multilingual text, NFD, upper-cased and with
+    code points that fold to several planted (the benchmark's check, on a sample of its texts)."""
+    import importlib.util
+
+    from conftest import REPO, shared
+
+    spec = importlib.util.spec_from_file_location("bench_contamination", REPO / "benchmarks" / "bench_contamination.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    texts = []
+    for name, path in (("vi_legal_vlc2021", "vlc2021_laws.parquet"), ("langid_xquad_paragraphs", "xquad_paragraphs.parquet"),
+                       ("langid_ud_masakhane", "documents.parquet")):
+        column = pq.read_table(shared(name, path), columns=["text"]).column("text").to_pylist()
+        texts += [t[:3000] for t in column[::max(1, len(column) // 150)] if t]
+    variants = bench.normalisation_variants(texts)
+    assert sum("ß" in t or "ΐ" in t for t in variants["multi-fold"]) > 10
+    assert {name: bench.normalisation_mismatches(v) for name, v in variants.items()} == dict.fromkeys(variants, 0)
+
+
 def test_syllables_and_cjk_characters_are_tokens():
     assert tokens_of("Bộ luật Dân sự") == ["bộ", "luật", "dân", "sự"]
     assert tokens_of("北京大学, 東京。") == ["北", "京", "大", "学", "東", "京"]

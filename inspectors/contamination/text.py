@@ -186,11 +186,38 @@ def _build_fold() -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def _expansions() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The code points that fold to several (sorted), their foldings (padded rows) and lengths."""
+    points = np.flatnonzero(_fold_table() == _MULTI)
+    foldings = [chr(i).casefold() for i in points.tolist()]
+    rows = np.zeros((len(points), max(map(len, foldings))), np.uint32)
+    for r, f in enumerate(foldings):
+        rows[r, :len(f)] = [ord(c) for c in f]
+    return points.astype(np.uint32), rows, np.array([len(f) for f in foldings], np.int64)
+
+
+def _expand(folded: np.ndarray, multi: np.ndarray, cp: np.ndarray) -> np.ndarray:
+    """``folded`` with each ``multi`` position replaced by its several-code-point folding (e.g. "ß" -> "ss")."""
+    points, rows, lengths = _expansions()
+    where = np.flatnonzero(multi)
+    which = np.searchsorted(points, cp[where])
+    size = np.ones(len(folded), np.int64)
+    size[where] = lengths[which]
+    start = np.cumsum(size) - size
+    out = folded[np.repeat(np.arange(len(folded)), size)]  # every slot of an expansion first holds its marker
+    for j in range(rows.shape[1]):
+        has = lengths[which] > j
+        out[start[where[has]] + j] = rows[which[has], j]
+    return out
+
+
 def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
     """``normalize`` of a ``SEPARATOR``-joined text as code points (and the text, when at hand).
 
-    Case folding is a table lookup (Python's ``casefold`` is per code point, without context) unless
-    a code point folds to several; NFC runs only on the texts a vectorised quick check flags.
+    Case folding is a table lookup (Python's ``casefold`` is per code point, without context); a
+    code point that folds to several is expanded from a second table. NFC runs only on the texts a
+    vectorised quick check flags.
     """
     if text.isascii():
         text = text.lower()
@@ -203,20 +230,18 @@ def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
     folded = _fold_table()[cp]
     multi = folded == _MULTI
     if multi.any():
-        # Texts without a multi-code-point folding fold by the table; only they can skip a recheck.
+        # Texts without a multi-code-point folding fold one for one; only they can skip a full recheck.
         one_for_one = np.where(multi, cp, folded)
         may_change = np.union1d(_nfc_flagged(one_for_one, np.flatnonzero(one_for_one != cp)),
                                 np.searchsorted(np.flatnonzero(cp == 0), np.flatnonzero(multi)))
-        text = text.casefold()
-        folded = _codepoints(text)
+        folded = _expand(folded, multi, cp)
         docs = np.intersect1d(_nfc_flagged(folded), may_change)
     else:
-        text = None
         docs = _nfc_flagged(folded, np.flatnonzero(folded != cp))
-    if len(docs):
-        text = _nfc_texts(text if text is not None else folded.tobytes().decode("utf-32-le"), docs)
-        folded = _codepoints(text)
-    return text, folded
+    if not len(docs):
+        return None, folded
+    text = _nfc_texts(folded.tobytes().decode("utf-32-le"), docs)
+    return text, _codepoints(text)
 
 
 _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]

@@ -127,6 +127,8 @@ def test_checksum_mismatch_names_the_source(tmp_path, served, cli):
     fake = tarball(tmp_path / "fake.tgz", version="1.2.2")
     with pytest.raises(BadInput, match=f"{fake}: integrity sha512-.* does not match .*{llama_vocab.NPM_INTEGRITY[:20]}"):
         llama_vocab.fetch(str(fake), tmp_path / "y.json")
+    with pytest.raises(BadInput, match="expected sha512-"):
+        llama_vocab.fetch(url, tmp_path / "y.json", integrity="md5-abc")
     good = llama_vocab.integrity_of((tmp_path / "llt.tgz").read_bytes())
     assert llama_vocab.fetch(url, tmp_path / "z.json", integrity=good)["verified"]
 
@@ -135,6 +137,8 @@ def test_checksum_mismatch_names_the_source(tmp_path, served, cli):
     (lambda p: p.write_bytes(p.read_bytes()[:200]), "not a readable llama-tokenizer-js tarball"),
     (lambda p: p.write_bytes(b"<html>not found</html>"), "not a readable llama-tokenizer-js tarball"),
     (lambda p: tarball(p, script="export default {}\n"), "has no `const llama_vocab_base64"),
+    (lambda p: tarball(p, script='const llama_vocab_base64 = "//79"\nconst llama_merges_binary = ""'),
+     "llama_vocab_base64 is not UTF-8"),
     (lambda p: tarball(p, pieces=PIECES[:100] + PIECES[101:], merges=[]), "lacks the byte pieces"),
     (lambda p: tarball(p, pieces=PIECES[:-2], merges=MERGES[:3]), "not in the vocabulary"),
 ])

@@ -76,7 +76,10 @@ def parse_tarball(data: bytes, source: str) -> tuple[dict, list[str], list[tuple
             meta = json.loads(tar.extractfile("package/package.json").read()) if "package/package.json" in names else {}
     except (tarfile.TarError, EOFError, OSError, UnicodeDecodeError, ValueError) as error:
         raise BadInput(f"{source}: not a readable {PACKAGE} tarball ({type(error).__name__}: {error})") from None
-    pieces = _decode(_VOCAB, script, source, "llama_vocab_base64").decode("utf-8", errors="strict").split("\n")
+    try:
+        pieces = _decode(_VOCAB, script, source, "llama_vocab_base64").decode("utf-8").split("\n")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{source}: llama_vocab_base64 is not UTF-8 text ({error})") from None
     raw = _decode(_MERGES, script, source, "llama_merges_binary")
     if len(raw) % 4:
         raise BadInput(f"{source}: llama_merges_binary is {len(raw)} bytes, not whole uint16 pairs")
@@ -146,6 +149,8 @@ def fetch(source: str | None = None, out: str | os.PathLike | None = None, integ
     """
     source = source or NPM_URL
     data = read_source(source)
+    if integrity is not None and not integrity.startswith("sha512-"):
+        raise BadInput(f"--integrity {integrity!r}: expected sha512-<base64>, as npm's dist.integrity")
     expected = integrity or (NPM_INTEGRITY if source == NPM_URL else None)
     if expected:
         _verify(data, expected, source)
@@ -158,6 +163,6 @@ def fetch(source: str | None = None, out: str | os.PathLike | None = None, integ
     tmp = path.with_name(path.name + ".tmp")
     build(pieces, merges).save(str(tmp))
     os.replace(tmp, path)
-    return {"path": str(path), "source": source, "package": f"{meta.get('name')}@{meta.get('version')}",
+    return {"path": str(path), "source": source, "package": f"{meta.get('name', '?')}@{meta.get('version', '?')}",
             "integrity": integrity_of(data), "verified": bool(expected), "pieces": len(pieces), "merges": len(merges),
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from test_streams_build import build_amber, build_olmo, build_pythia, olmo_truth
+from test_streams_build import amber_tokenizer, build_amber, build_olmo, build_pythia, olmo_truth
 
 from inspectors.core.findings import Finding
 from inspectors.core.plan import Plan
@@ -88,12 +88,8 @@ def test_a_saved_query_runs_on_a_pythia_stream(tmp_path, home):
 
 
 def test_amber_stream_by_source(tmp_path, home):
-    from inspectors.streams.base import tokenizer_file
-
     built = build_amber(tmp_path / "amber")
-    path = tokenizer_file("gpt-neox-20b")
-    if path is None:
-        pytest.skip("needs a stand-in tokenizer file")
+    path = amber_tokenizer(tmp_path)
     q = tmp_path / "code.sql"
     q.write_text(PLANTED.replace("vi_law", "starcoderdata").replace("Planted law", "Code"))
     stream = open_stream(f"amber:{built['base']}", tokenizer=str(path))
@@ -167,11 +163,7 @@ def test_olmo_over_http_reads_named_instances_and_provenance(tmp_path, home, pla
 def test_amber_over_http_streams_only_the_chunks_up_to_k(tmp_path, home):
     from http_server import TestServer
 
-    from inspectors.streams.base import tokenizer_file
-
-    path = tokenizer_file("gpt-neox-20b")
-    if path is None:
-        pytest.skip("needs a stand-in tokenizer file")
+    path = amber_tokenizer(tmp_path)
     built = build_amber(tmp_path / "amber")
     with TestServer(tmp_path / "amber") as srv:
         stream = open_stream(f"amber:{srv.url}/files", tokenizer=str(path))

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from test_streams_build import build_amber, build_olmo, build_pythia, neox, olmo_truth
+from test_streams_build import amber_tokenizer, build_amber, build_olmo, build_pythia, neox, olmo_truth
 
 from inspectors.core.errors import BadInput
 from inspectors.streams.base import Cluster, rows_table
@@ -104,11 +104,7 @@ def test_pythia_rejects_a_non_megatron_index(tmp_path):
 
 def test_amber_documents_split_at_eos_per_chunk(tmp_path):
     built = build_amber(tmp_path / "amber")
-    from inspectors.streams.base import tokenizer_file
-
-    if tokenizer_file("gpt-neox-20b") is None:
-        pytest.skip("needs a tokenizer file to decode (stand-in for LLaMA's)")
-    stream = AmberStream(str(built["base"]), tokenizer=str(tokenizer_file("gpt-neox-20b")))
+    stream = AmberStream(str(built["base"]), tokenizer=amber_tokenizer(tmp_path))
     assert stream.chunks == 4 and stream.total_steps == 3
     rows = stream.rows(Cluster(0, 1))
     assert set(rows["step"]) == {0, 1}

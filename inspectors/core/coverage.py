@@ -8,10 +8,11 @@ from the inspectors' own descriptions, never from names written here.
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 
 from inspectors.core import estimate, evidence, registry, views
-from inspectors.core.errors import BadInput
+from inspectors.core.errors import BadInput, RuntimeFailure
 
 KEY_COLUMNS = ("shard", "row", "id", "url")
 BOOTSTRAP = 200
@@ -124,10 +125,7 @@ def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], 
     # In shard and row order, so that the float sums (and so the finding) are the same on every run.
     rows = con.execute(f"SELECT s.shard, s.row, m.row IS NOT NULL{measure_sql} FROM {views.BASE_VIEW} s "
                        "LEFT JOIN matched m USING (shard, row) ORDER BY s.shard, s.row").fetchall()
-    stratum_of = {}
-    for p in passes:
-        for row, name in zip(p["row"].tolist(), p["stratum"].tolist()):
-            stratum_of[(p["shard"], row)] = name
+    stratum_of = sample_strata(passes, rows)
     shard_index = {s.uri: i for i, s in enumerate(ctx.chosen)}
     by_stratum: dict[str, list] = {name: [] for name in sizes}
     for shard, row, hit, *amounts in rows:
@@ -168,6 +166,28 @@ def stratified_result(ctx, query, values, sample: pa.Table, passes: list[dict], 
     extra["inspected_share"] = sum(info["n"] for info in sizes.values()) / scanned if scanned else 0.0
     docs = _sample_evidence(con, query, labels, ctx.options.evidence_docs)
     return {**result, **extra}, docs
+
+
+def sample_strata(passes: list[dict], rows: list[tuple]) -> dict[tuple[str, int], str]:
+    """The stratum of each sampled ``(shard, row, ...)`` in ``rows``, looked up in pass 1's per-shard columns.
+
+    Only the sample is looked up (a pass over a stream has millions of rows and a sample thousands).
+    """
+    wanted: dict[str, list[int]] = {}
+    for shard, row, *_ in rows:
+        wanted.setdefault(shard, []).append(row)
+    out = {}
+    for p in passes:
+        want = wanted.get(p["shard"])
+        if not want:
+            continue
+        pass_rows, want = np.asarray(p["row"]), np.asarray(want, dtype=np.int64)
+        order = np.argsort(pass_rows, kind="stable")
+        at = order[np.minimum(np.searchsorted(pass_rows, want, sorter=order), len(order) - 1)]
+        if not np.array_equal(pass_rows[at], want):
+            raise RuntimeFailure(f"{p['shard']}: the tagged sample holds rows that pass 1 did not see")
+        out.update(zip(zip([p["shard"]] * len(want), want.tolist()), np.asarray(p["stratum"])[at].tolist()))
+    return out
 
 
 def _sample_evidence(con, query, labels: list[str], n: int) -> list[dict]:

@@ -163,25 +163,45 @@ def draw(prefiltered: list[dict], per_stratum: int, seed: int,
     return stratum_sizes(prefiltered, picked, totals), dict(picked)
 
 
-def stratum_sizes(prefiltered: list[dict], picked: dict[str, list[int]], totals: dict[str, str] | None = None) -> dict:
+def stratum_sizes(prefiltered: list[dict], picked: dict[str, list[int]], totals: dict[str, str] | None = None,
+                  cache: dict | None = None) -> dict:
     """``{stratum: {N, bytes, n, *totals}}`` of the given passes, ``n`` counting their ``picked`` rows.
 
     Called on a subset of the passes (a domain, e.g. the steps up to a checkpoint), it gives that
     domain's sizes; a stratified sample restricted to a domain is, given its size there, a simple
-    random sample of the domain's stratum.
+    random sample of the domain's stratum. ``cache`` (a dict the caller keeps, for one ``picked``)
+    holds each pass's own sizes, so many domains over the same passes read each pass once.
     """
-    stratum = np.concatenate([p["stratum"] for p in prefiltered])
-    sampled = np.concatenate([np.isin(p["row"], picked.get(p["shard"], [])) for p in prefiltered])
-    amounts = {unit: np.concatenate([np.asarray(p[key]) for p in prefiltered]) for unit, key in (totals or {}).items()}
-    if all("text_bytes" in p for p in prefiltered):
-        amounts["bytes"] = np.concatenate([p["text_bytes"] for p in prefiltered])
-    info = {}
-    for name in sorted(set(stratum.tolist())):
+    with_bytes = all("text_bytes" in p for p in prefiltered)
+    info: dict[str, dict] = {}
+    for p in prefiltered:
+        own = cache.get(p["shard"]) if cache is not None else None
+        if own is None:
+            own = _pass_sizes(p, picked.get(p["shard"], []), totals or {})
+            if cache is not None:
+                cache[p["shard"]] = own
+        for name, sizes in own.items():
+            into = info.setdefault(name, {})
+            for key, value in sizes.items():
+                if key != "bytes" or with_bytes:
+                    into[key] = into.get(key, 0) + value
+    return dict(sorted(info.items()))
+
+
+def _pass_sizes(p: dict, picked: list[int], totals: dict[str, str]) -> dict:
+    """One pass's ``{stratum: {N, n, *totals, bytes}}``."""
+    stratum = np.asarray(p["stratum"])
+    sampled = np.isin(p["row"], picked)
+    amounts = {unit: np.asarray(p[key]) for unit, key in totals.items()}
+    if "text_bytes" in p:
+        amounts["bytes"] = np.asarray(p["text_bytes"])
+    out = {}
+    for name in set(stratum.tolist()):
         members = stratum == name
-        info[name] = {"N": int(members.sum()), "n": int(sampled[members].sum()),
-                      **{key: float(a[members].sum()) if a.dtype.kind == "f" else int(a[members].sum())
-                         for key, a in amounts.items()}}
-    return info
+        out[name] = {"N": int(members.sum()), "n": int(sampled[members].sum()),
+                     **{key: float(a[members].sum()) if a.dtype.kind == "f" else int(a[members].sum())
+                        for key, a in amounts.items()}}
+    return out
 
 
 def collect(results: list, shards: list[Shard]) -> list[dict]:

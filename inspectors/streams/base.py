@@ -205,7 +205,12 @@ def decoder(name: str):
             hint += f", or build it with `corpuscope exposure tokenizer fetch {name}`"
         raise BadInput(f"tokenizer {name!r} is not on this machine ({hint}); corpuscope never downloads it unasked")
     tok = _tokenizer(str(path))
-    return lambda batch: tok.decode_batch([list(map(int, ids)) for ids in batch], skip_special_tokens=False)
+    return lambda batch: tok.decode_batch([_id_list(ids) for ids in batch], skip_special_tokens=False)
+
+
+def _id_list(ids) -> list[int]:
+    """Token ids as the list of Python ints a tokenizer takes (``ndarray.tolist`` is the fast way)."""
+    return ids.tolist() if isinstance(ids, np.ndarray) else [int(i) for i in ids]
 
 
 def rows_table(rows: dict[str, list]) -> pa.Table:

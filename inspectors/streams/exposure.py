@@ -102,7 +102,7 @@ def stratified_measure(ctx, sc: StreamCorpus, query: Query, values: dict, design
     index = {s.uri: i for i, s in enumerate(sc.corpus.shards)}
     sample, passes, picked = design["sample"], design["passes"], design["picked"]
     K = len(sc.clusters)
-    curve = []
+    curve, sizes_cache = [], {}
     for c in sorted({int(round(x)) for x in np.linspace(0, K - 1, max(1, min(curve_points, K)))}):
         domain = [p for p in passes if index[p["shard"]] <= c]
         point = {"step": sc.clusters[c].last, "clusters_read": len(domain), "clusters_total": c + 1, "tokens_seen": None}
@@ -113,7 +113,7 @@ def stratified_measure(ctx, sc: StreamCorpus, query: Query, values: dict, design
                               replace(ctx.options, evidence_docs=0))
             dctx.chosen = [s for s in ctx.chosen if index[s.uri] <= c]
             try:
-                sizes = stratified.stratum_sizes(domain, picked, EXACT_UNITS)
+                sizes = stratified.stratum_sizes(domain, picked, EXACT_UNITS, sizes_cache)
                 result, _ = coverage.stratified_result(dctx, query, values, part, domain, sizes, EXACT_UNITS)
                 point["tokens_seen"] = result["tokens_seen"]
             except BadInput as error:  # a stratum with no sampled occurrence up to this checkpoint

@@ -72,7 +72,9 @@ def vietnamese_table(tokenizer: str = "gpt-neox-20b") -> np.ndarray:
     pieces = token_bytes(_tokenizer(str(path)))
     table = np.zeros(max(65536, len(pieces)), dtype=bool)
     for i, b in enumerate(pieces):
-        table[i] = (any(m in b for m in MARKERS) or b.endswith(SPLIT_LEADS) or b.startswith(SPLIT_TAILS))
+        # every marker holds a lead byte, so most pieces need only the three ``in`` tests
+        table[i] = ((any(lead in b for lead in SPLIT_LEADS) and (any(m in b for m in MARKERS) or b.endswith(SPLIT_LEADS)))
+                    or b.startswith(SPLIT_TAILS))
     return table
 
 

@@ -95,22 +95,24 @@ class PythiaStream(StreamBase):
 
     def read_items(self, a: int, b: int) -> list[np.ndarray]:
         """Token arrays of items ``[a, b)``: sizes and pointers range-read from ``.idx``, tokens from ``.bin``."""
+        tokens, sizes = self.read_flat(a, b)
+        bounds = np.concatenate([[0], np.cumsum(sizes)])
+        return [tokens[bounds[i]: bounds[i + 1]] for i in range(len(sizes))]
+
+    def read_flat(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Items ``[a, b)`` laid end to end, and each item's size: one range request when they are contiguous."""
         with Reader(self.idx_uri) as idx:
             sizes = np.frombuffer(idx.read(HEADER + 4 * a, HEADER + 4 * b), "<i4").astype(np.int64)
             base = HEADER + 4 * self.N
             pointers = np.frombuffer(idx.read(base + 8 * a, base + 8 * b), "<i8")
-        width = self.dtype.itemsize
-        ends = pointers + sizes * width
-        out = []
+        ends = pointers + sizes * self.dtype.itemsize
         with Reader(self.bin_uri) as data:
-            if len(pointers) and np.all(pointers[1:] == ends[:-1]):  # contiguous: one range request
-                blob = data.read(int(pointers[0]), int(ends[-1]))
-                tokens = np.frombuffer(blob, self.dtype)
-                bounds = np.concatenate([[0], np.cumsum(sizes)])
-                out = [tokens[bounds[i]: bounds[i + 1]] for i in range(len(sizes))]
-            else:
-                out = [np.frombuffer(data.read(int(p), int(e)), self.dtype) for p, e in zip(pointers, ends)]
-        return out
+            if not len(pointers):
+                return np.zeros(0, self.dtype), sizes
+            if np.all(pointers[1:] == ends[:-1]):
+                return np.frombuffer(data.read(int(pointers[0]), int(ends[-1])), self.dtype), sizes
+            return np.concatenate([np.frombuffer(data.read(int(p), int(e)), self.dtype)
+                                   for p, e in zip(pointers, ends)]), sizes
 
     def pieces(self, cluster: Cluster) -> list[dict]:
         """The cluster's text windows in training order, with their token ``ids`` (not decoded)."""
@@ -139,14 +141,11 @@ class PythiaStream(StreamBase):
 
     def token_pieces(self, cluster: Cluster) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``pieces`` as flat arrays without building a row per window (pass 1 of a stratified run)."""
-        a, b = self.items(cluster)
-        tokens = self.read_items(a, b)
-        lengths = []
-        for item in tokens:
-            full, tail = divmod(len(item), self.window)
-            lengths += [self.window] * full + ([tail] if tail else [])
-        lengths = np.array(lengths, dtype=np.int64)
-        ids = np.concatenate(tokens) if tokens else np.zeros(0, self.dtype)
+        ids, sizes = self.read_flat(*self.items(cluster))
+        full, tail = np.divmod(sizes, self.window)
+        counts = full + (tail > 0)
+        lengths = np.full(int(counts.sum()), self.window, dtype=np.int64)
+        lengths[(np.cumsum(counts) - 1)[tail > 0]] = tail[tail > 0]  # an item's last window holds its tail
         return ids, lengths, lengths.copy(), np.ones(len(lengths), bool)
 
     def instance_bytes(self) -> int:

@@ -152,6 +152,28 @@ def test_a_batch_decides_as_each_document_alone():
     assert together == [classify(text, url) for text, url in zip(texts, urls)]
 
 
+def test_batch_words_views_and_first_person_counts_keep_their_definitions():
+    # Views are built for the whole batch and first-person words counted from match reports; both
+    # must equal the definitions: str.lower one character for one (İ, final sigma), dashes and quotes
+    # as spaces, and bytes.count of each first-person word on the view (overlaps count once).
+    texts = ["İstanbul'da ΟΔΟΣ “quoted” — I I I think i i me, my MY mine!", "I, i. i i i i i", "Tôi và tôi tôi TÔI",
+             "我我私僕 私", "plain ascii I me my we our", "Ünïcode ÀÉ wE OUR i…i"]
+    m = topic_v2.measure_many(texts)
+    t = topic_rules.tables()
+    words = {}
+    for pid in range(t.first_person_base, len(t.patterns)):
+        words.setdefault(t.meta[pid][1], []).append(t.patterns[pid].replace(b"\\", b""))
+    for r, text in enumerate(texts):
+        window = topic_v2._window(text)[0]
+        low = window.lower()
+        if len(low) != len(window):
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in window)
+        view = re.sub(rb"\xe2\x80[\x90-\xbf]", b"   ", b" " + low.encode() + b" ").translate(topic_rules.NORMALISE)
+        assert m.contexts[r][2] == view
+        for lang, ws in words.items():
+            assert m.first_person[r, lang] == sum(view.count(w) for w in ws), (text, t.langs[lang])
+
+
 def test_words_match_at_boundaries_only_and_in_any_case():
     assert classify("The COURT ruled.")[0] == "law"
     # "court" inside "courtyard", "sue" inside "issue": no law

@@ -33,7 +33,7 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
     V = np.array(m.values, float).reshape(k, len(VALUES))
     v = {name: V[:, i] for i, name in enumerate(VALUES)}
     R = np.array(m.rule_count, np.int64).reshape(k, len(t.rules))
-    doc, pid = np.array(m.hit_doc, np.int64), np.array(m.hit_pid, np.int64)
+    doc, pid = m.hit_doc, m.hit_pid
     count = np.array(m.hit_count, np.float64)
     # Each match spread over its pattern's (column, weight) pairs, summed per document and column.
     lengths = t.w_indptr[pid + 1] - t.w_indptr[pid]
@@ -71,7 +71,7 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
     points = np.where(counts >= need, np.array([t.rules[i].points for i in legal]) + (counts >= 4 * need), 0.0)
     v.update({
         "_pairs": (np.repeat(doc, lengths), t.w_cols[pair], np.repeat(count, lengths) * t.w_weights[pair],
-                   np.repeat(pid, lengths), np.repeat(np.array(m.hit_end, np.int64) - t.term_bytes[pid] - 2, lengths)),
+                   np.repeat(pid, lengths), np.repeat(m.hit_end - t.term_bytes[pid] - 2, lengths)),
         "_topic_scores": topic_scores, "_format_scores": scores[:, t.format_base :], "_lang": lang,
         "_legal_points": points, "legal_score": points.sum(axis=1), "citations": citations,
         "law_terms": np.bincount(doc, weights=listed, minlength=k), "law_strong_terms": np.bincount(doc, weights=strong, minlength=k),
@@ -196,14 +196,9 @@ def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
     return s, best, enough, uncorroborated, dropped
 
 
-def _first_person_count(t, m: Measured, rows: np.ndarray, langs: list) -> np.ndarray:
-    """First-person words of the document's language, counted only on ``rows`` (counting costs:
-    only the documents whose label the count can change)."""
-    found = np.zeros(len(rows))
-    for r in np.flatnonzero(rows).tolist():
-        view = m.contexts[r][2]
-        found[r] = sum(view.count(w) for w in t.first_person[langs[r]])
-    return found
+def _first_person_count(m: Measured, rows: np.ndarray, lang: np.ndarray) -> np.ndarray:
+    """First-person words of the document's language on ``rows`` (0 elsewhere)."""
+    return np.where(rows, m.first_person[np.arange(len(rows)), lang], 0.0) if len(rows) else np.zeros(0)
 
 
 def _runner_up(scores: np.ndarray, chosen: np.ndarray, denom: np.ndarray):
@@ -314,13 +309,13 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
     cue_scores, cue_best, cue_strong = _format_cues(t, th, v, feats, Fs)
     by_cues = fmt == -1
     fmt[by_cues & cue_strong] = cue_best[by_cues & cue_strong]
-    first_rate = _first_person_count(t, m, by_cues & ~cue_strong, v["_lang"].tolist()) / denom
+    first_rate = _first_person_count(m, by_cues & ~cue_strong, v["_lang"]) / denom
     blog = by_cues & ~cue_strong & (first_rate > th["first_person_blog"])
     fmt[blog] = t.formats.index("personal_blog")
     fmt[by_cues & ~cue_strong & ~blog] = t.formats.index("knowledge_article")
     feats["format_legal_document"] = fmt == t.formats.index("legal_document")
     _cascade(t.topic_cascade, feats, t.topics, meta_t, topic, topic_step, k, "topic")
-    lex_scores, lex_best, lex_enough, uncorroborated, dropped = _lexicon_topic(t, th, v, feats, T, _first_person_count(t, m, v["asks"] > 0, v["_lang"].tolist()))
+    lex_scores, lex_best, lex_enough, uncorroborated, dropped = _lexicon_topic(t, th, v, feats, T, _first_person_count(m, v["asks"] > 0, v["_lang"]))
     by_lexicon = topic == -1
     topic[by_lexicon] = np.where(lex_enough[by_lexicon], lex_best[by_lexicon], UNKNOWN)
     topic_runner, topic_margin = _runner_up(np.where(by_lexicon[:, None], lex_scores, T), topic, denom)

@@ -24,7 +24,7 @@ from inspectors.core.errors import BadInput
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "topic_v2"
 FILES = ("taxonomy.yaml", "lexicons.yaml", "rules.yaml", "decision.yaml", "hosts.yaml", "sources.yaml")
 CJK_LANGS = ("zh", "ja")
-KIND_TERM, KIND_STOP = 0, 1
+KIND_TERM, KIND_STOP, KIND_FIRST_PERSON = 0, 1, 2
 
 # Separators allowed between the words of a term: whitespace and ASCII punctuation.
 _SEP = r"[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]+"
@@ -98,7 +98,7 @@ class Tables:
     rule_flags: list[int] = field(default_factory=list)
     rule_res: list[re.Pattern] = field(default_factory=list)  # the same rules in Python, for offsets
     term_cols: list[dict] = field(default_factory=list)  # pattern id -> {column: weight} ({} for a stopword)
-    first_person: list[tuple[bytes, ...]] = field(default_factory=list)  # language -> its words, as in the words view
+    first_person_base: int = 0  # pattern ids from here on are first-person words (meta: kind, language, byte length)
     legal_rules: tuple[int, ...] = ()  # indices of the rules of group legal
     # The lexicon as arrays, for the batch decision: pattern id -> its (column, weight) pairs in CSR form,
     # the language of a function word (-1: a term), and per language whether a law term is listed / strong
@@ -107,6 +107,7 @@ class Tables:
     w_cols: object = None
     w_weights: object = None
     stop_lang: object = None
+    first_person_lang: object = None  # pattern id -> language of a first-person word (-1: none)
     term_bytes: object = None  # pattern id -> byte length of the term without its spaces
     law_listed: object = None
     law_strong: object = None
@@ -402,15 +403,24 @@ def _build_patterns(t: Tables, lex: dict) -> None:
             t.meta.append((KIND_STOP, t.langs.index(lang), 0))
             t.term_cols.append({})
             t.term_names.append(f"{spelling}({lang})")
-    _lexicon_arrays(t)
-    # First-person words are counted for the chosen language only, with bytes.count on the words view:
-    # they are frequent, and a match report costs more than a count.
+    # First-person words of every language are patterns of the same database (reported at every
+    # match, counted for the chosen language only): a match report costs less than counting them
+    # on the view afterwards.
     by_lang = {lang: words for lang, words in lex["first_person"].items()}
     for lang in by_lang:
         if lang not in t.langs:
             _fail("lexicons.yaml", f"first_person.{lang}", "no stopwords or lexicon for this language")
-    t.first_person = [tuple(_term_regex(" ".join(str(w).lower().split()), lang in CJK_LANGS).replace(b"\\", b"")
-                            for w in by_lang.get(lang) or ()) for lang in t.langs]
+    t.first_person_base = len(t.patterns)
+    for lang in t.langs:
+        for w in by_lang.get(lang) or ():
+            spelling = " ".join(str(w).lower().split())
+            pattern = _term_regex(spelling, lang in CJK_LANGS)
+            t.patterns.append(pattern)
+            t.flags.append(base)
+            t.meta.append((KIND_FIRST_PERSON, t.langs.index(lang), len(pattern.replace(b"\\", b""))))
+            t.term_cols.append({})
+            t.term_names.append(f"{spelling}({lang})")
+    _lexicon_arrays(t)
     for rule in t.rules:
         t.rule_patterns.append(rule.regex.encode())
         t.rule_flags.append(base | (hs.HS_FLAG_CASELESS if rule.caseless else 0))
@@ -425,6 +435,7 @@ def _lexicon_arrays(t: Tables) -> None:
     t.w_weights = np.array([w for cols in t.term_cols for w in cols.values()], np.float64)
     t.term_bytes = np.array([n for _, _, n in t.meta], np.int64)
     t.stop_lang = np.array([payload if kind == KIND_STOP else -1 for kind, payload, _ in t.meta], np.int64)
+    t.first_person_lang = np.array([payload if kind == KIND_FIRST_PERSON else -1 for kind, payload, _ in t.meta], np.int64)
     law, strong_weight = t.topics.index("law"), t.thresholds["law_strong_weight"]
     weight = np.full((len(t.term_cols), n_langs), np.nan)
     for pid, cols in enumerate(t.term_cols):

@@ -22,6 +22,7 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import numpy as np
 import pyarrow as pa
 
 from inspectors.builtin import topic_rules
@@ -87,51 +88,42 @@ def _window(text: str) -> tuple[str, int]:
     return text, cut
 
 
-# Dashes, quotes, ellipses and bullets (U+2010-U+203F, three UTF-8 bytes each) become spaces too:
-# one regular-expression pass over the bytes, and only on text that is not ASCII.
-_MARKS = re.compile(rb"\xe2\x80[\x90-\xbf]")
+# Dashes, quotes, ellipses and bullets (U+2010-U+203F, three UTF-8 bytes each) become spaces too.
+_ASCII = bytes(range(128))
 
 
-def _words_view(window: str, raw: bytes, ascii_only: bool) -> bytes:
-    """The window lower-cased, punctuation as spaces, one space each end (see topic_rules.NORMALISE)."""
+def _lowered(window: str, data: bytes, ascii_only: bool) -> bytes:
+    """UTF-8 of the window lower-cased one character for one, ASCII letters left to the view's table."""
     if ascii_only:
-        return (b" " + raw + b" ").translate(topic_rules.NORMALISE)
+        return data
+    rest = data.translate(None, _ASCII).decode("utf-8")
+    if rest.lower() == rest:  # no letter outside ASCII changes case (most web text): nothing to do
+        return data
     low = window.lower()
     if len(low) != len(window):  # a few letters lower-case to two characters (İ): keep one for one
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in window)
-    return _MARKS.sub(b"   ", b" " + low.encode("utf-8") + b" ").translate(topic_rules.NORMALISE)
+    return low.encode("utf-8")
 
 
-def _analyse(raw: bytes, words: bytes, t):
-    """(match count per pattern id, end of its first match, count per rule) of one window.
-
-    Two views of the window, each scanned once by one Hyperscan database holding all its patterns:
-    the words view for every lexicon term and function word, and the raw window for every
-    structural rule."""
-    word_db, rule_db = topic_rules.databases()
-    counts: dict[int, int] = {}
-    firsts: dict[int, int] = {}
-
-    def on_word(pid, start, end, flags, context):
-        if pid in counts:
-            counts[pid] += 1
-        else:
-            counts[pid] = 1
-            firsts[pid] = end
-
-    word_db.scan(words, match_event_handler=on_word)
-    n_rules = len(t.rules)
-    rule_count = [0] * n_rules
-    rule_end = [-2] * n_rules
-
-    def on_rule(rid, start, end, flags, context):
-        # Hyperscan reports every end of every match: ends next to one another are one match.
-        if end > rule_end[rid] + 1:
-            rule_count[rid] += 1
-        rule_end[rid] = end
-
-    rule_db.scan(raw, match_event_handler=on_rule)
-    return counts, firsts, rule_count
+def _words_views(lowered: list[bytes]) -> list[bytes]:
+    """The words view of each window (see topic_rules.NORMALISE): lower-cased, punctuation as
+    spaces, one space each end; built for the whole batch at once."""
+    if not lowered:
+        return []
+    joined = (b" " + b"  ".join(lowered) + b" ").translate(topic_rules.NORMALISE)
+    if b"\xe2\x80" in joined:
+        buf = np.frombuffer(joined, np.uint8).copy()
+        lead = np.flatnonzero(buf[:-2] == 0xE2)
+        lead = lead[(buf[lead + 1] == 0x80) & (buf[lead + 2] >= 0x90) & (buf[lead + 2] <= 0xBF)]
+        for k in range(3):
+            buf[lead + k] = 32
+        joined = buf.tobytes()
+    views, at = [], 0
+    for low in lowered:
+        end = at + len(low) + 2
+        views.append(joined[at:end])
+        at = end
+    return views
 
 
 def _offset(view: bytes, byte_offset: int, cut: int, ascii_only: bool = False) -> int:
@@ -200,15 +192,16 @@ class Measured:
     """What one scan of each document gave (numbers per document, every match as flat columns), and
     what evidence quotes; ``columns`` turns it into the arrays the batch decision reads."""
 
-    __slots__ = ("values", "rule_count", "hit_doc", "hit_pid", "hit_count", "hit_end", "kinds", "contexts")
+    __slots__ = ("values", "rule_count", "hit_doc", "hit_pid", "hit_count", "hit_end", "first_person", "kinds",
+                 "contexts")
 
     def __init__(self):
         self.values: list[tuple] = []
         self.rule_count: list[list[int]] = []
-        self.hit_doc: list[int] = []  # one entry per (document, pattern) that matched
-        self.hit_pid: list[int] = []
-        self.hit_count: list[int] = []
-        self.hit_end: list[int] = []  # end of the first match in the words view
+        # one entry per (document, pattern) that matched, in the order of the first matches
+        self.hit_doc = self.hit_pid = self.hit_count = np.zeros(0, np.int64)
+        self.hit_end = np.zeros(0, np.int64)  # end of the first match in the words view
+        self.first_person = np.zeros((0, 0))  # document x language: first-person words (bytes.count's count)
         self.kinds: list[str | None] = []  # None: measured; else why there is nothing to measure
         self.contexts: list[tuple] = []  # per measured document, for evidence only
 
@@ -218,17 +211,20 @@ def _label_index(labels, rule: dict, key: str) -> int:
     return labels.index(value) if value else -1
 
 
-def _measure(text: str, url: str | None, source: str | None, t, out: Measured) -> None:
-    """Scan one document and append its numbers (or why it has none) to ``out``."""
+def _prepare(text: str) -> tuple[str, bytes, bool, int]:
+    """(window, its UTF-8, whether it is ASCII, cut) of one document."""
     window, cut = _window(text)
     data = window.encode("utf-8")
     ascii_only = window.isascii()
-    if not ascii_only and (b"\xcc" in data or b"\xcd" in data) and not unicodedata.is_normalized("NFC", window):
+    if not ascii_only and (b"\xcc" in data or b"\xcd" in data):
         # Combining marks (U+0300-U+036F: decomposed Vietnamese tones): compose, as the terms are.
         window = unicodedata.normalize("NFC", window)
         data = window.encode("utf-8")
-    words = _words_view(window, data, ascii_only)
-    counts, firsts, rule_count = _analyse(data, words, t)
+    return window, data, ascii_only, cut
+
+
+def _measure(window, data, ascii_only, cut, words, rule_count, url, source, t, out: Measured) -> bool:
+    """Append one document's numbers to ``out`` (False: it has no words)."""
     # Words: spaces and line breaks (plus one), counted without splitting: a list of every word
     # costs more than the whole scan.
     newlines = data.count(b"\n") + 1
@@ -242,19 +238,12 @@ def _measure(text: str, url: str | None, source: str | None, t, out: Measured) -
         if len(_CJK_CHAR.findall(window[:2000])) > 0.2 * min(n_chars, 2000):
             cjk_lang = t.langs.index("ja" if _KANA.search(window[:2000]) else "zh")
     if n_words == 0:
-        out.kinds.append("binary_or_no_words")
-        return
+        return False
     src_rule, src_ev = _source_rule(source)
     host_rule, host_ev, path_rule, path_ev, suffix_rule, suffix_ev = _url_rules(url)
     opening_re, opening_chars = t.openings["dateline"]
     title_re, title_chars = t.openings["title_listicle"]
     F, T = t.formats, t.topics
-    doc = len(out.values)
-    out.kinds.append(None)
-    out.hit_doc.extend([doc] * len(counts))
-    out.hit_pid.extend(counts)
-    out.hit_count.extend(counts.values())
-    out.hit_end.extend(firsts.values())  # same keys, same order: both are set at a pattern's first match
     out.rule_count.append(rule_count)
     out.values.append((
         n_words, newlines, bool(opening_re.match(window[:opening_chars])), bool(title_re.match(window[:title_chars])),
@@ -264,15 +253,22 @@ def _measure(text: str, url: str | None, source: str | None, t, out: Measured) -
     ))  # fmt: skip
     out.contexts.append((ascii_only, None, words, window, cut,
                          {"@source": src_ev, "@host": host_ev, "@path": path_ev, "@suffix": suffix_ev}))
+    return True
 
 
 def measure_many(texts, urls=None, sources=None) -> Measured:
-    """Scan every document once; null, empty and binary text are marked, not measured."""
+    """Scan every document once; null, empty and binary text are marked, not measured.
+
+    Two views of each window, each scanned once by one Hyperscan database holding all its patterns:
+    the words view for every lexicon term, function word and first-person word, and the raw window
+    for every structural rule. Word matches are only collected here; their counts are numpy's."""
     n = len(texts)
     urls = urls if urls is not None else [None] * n
     sources = sources if sources is not None else [None] * n
     t = tables()
+    word_db, rule_db = topic_rules.databases()
     out = Measured()
+    docs = []  # (row in out.kinds, window, data, ascii_only, cut) of the documents to measure
     for i, value in enumerate(texts):
         text = _as_text(value)
         if not text or not text.strip():
@@ -282,8 +278,74 @@ def measure_many(texts, urls=None, sources=None) -> Measured:
         if ("\ufffd" in head or "\x00" in head) and head.count("\ufffd") + head.count("\x00") > 0.05 * len(head):
             out.kinds.append("binary_or_no_words")
             continue
-        _measure(text, _as_text(urls[i]), _as_text(sources[i]), t, out)
+        out.kinds.append(None)
+        docs.append((i, len(out.kinds) - 1) + _prepare(text))
+    views = _words_views([_lowered(d[2], d[3], d[4]) for d in docs])
+
+    n_rules = len(t.rules)
+    rule_count, rule_end = [], []
+
+    def on_rule(rid, start, end, flags, context):
+        # Hyperscan reports every end of every match: ends next to one another are one match.
+        if end > rule_end[rid] + 1:
+            rule_count[rid] += 1
+        rule_end[rid] = end
+
+    found: list[int] = []  # pattern id, end, pattern id, end, ... of every word match of the batch
+    add = found.append
+
+    def on_word(pid, start, end, flags, context):
+        add(pid)
+        add(end)
+
+    matches = []  # per measured document: its number of word matches
+    for (i, row, window, data, ascii_only, cut), words in zip(docs, views):
+        rule_count, rule_end = [0] * n_rules, [-2] * n_rules  # read by on_rule
+        rule_db.scan(data, match_event_handler=on_rule)
+        if not _measure(window, data, ascii_only, cut, words, rule_count, _as_text(urls[i]), _as_text(sources[i]),
+                        t, out):
+            out.kinds[row] = "binary_or_no_words"
+            continue
+        before = len(found)
+        word_db.scan(words, match_event_handler=on_word)
+        matches.append((len(found) - before) // 2)
+    _count_matches(t, out, np.array(found, np.int64).reshape(-1, 2), np.array(matches, np.int64))
     return out
+
+
+def _count_matches(t, out: Measured, found: np.ndarray, matches: np.ndarray) -> None:
+    """Per (document, pattern): match count and end of the first match, in the order of first matches
+    (as a dictionary filled match by match would hold them); first-person words per document and
+    language, counted as ``bytes.count`` counts (matches that overlap an earlier counted one do not count)."""
+    k = len(matches)
+    doc = np.repeat(np.arange(k), matches)
+    pid, end = found[:, 0], found[:, 1]
+    person = pid >= t.first_person_base
+    n_patterns = len(t.patterns)
+    key = doc[~person] * n_patterns + pid[~person]
+    uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    out.hit_doc, out.hit_pid = uniq[order] // n_patterns, uniq[order] % n_patterns
+    out.hit_count, out.hit_end = counts[order], end[~person][first[order]]
+    # First-person words: matches of one word in one document, by end; a match starting before the
+    # end of the last counted one overlaps it (" i i " holds " i " twice, bytes.count finds it once).
+    p_doc, p_pid, p_end = doc[person], pid[person], end[person]
+    order = np.lexsort((p_end, p_pid, p_doc))
+    p_doc, p_pid, p_end = p_doc[order], p_pid[order], p_end[order]
+    length = t.term_bytes[p_pid]
+    same = np.zeros(len(p_doc), bool)
+    same[1:] = (p_doc[1:] == p_doc[:-1]) & (p_pid[1:] == p_pid[:-1])
+    counted = np.ones(len(p_doc), bool)
+    if (same[1:] & (p_end[1:] - length[1:] < p_end[:-1])).any():  # rare: greedy left to right
+        last = -1
+        for j in range(len(p_doc)):
+            if same[j] and p_end[j] - length[j] < last:
+                counted[j] = False
+            else:
+                last = p_end[j]
+    n_langs = len(t.langs)
+    out.first_person = np.bincount(p_doc * n_langs + t.first_person_lang[p_pid], weights=counted,
+                                   minlength=k * n_langs).reshape(k, n_langs)
 
 
 def classify_batch(texts, urls=None, sources=None) -> dict[str, pa.Array]:

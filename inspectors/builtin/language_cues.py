@@ -34,7 +34,8 @@ class Cue:
     ``needs`` is the cheap gate: one of these strings (lower case, spaces literal) must occur in the
     lowered opening of the text, or the cue is not counted at all (most text of a big language
     costs only these substring checks). ``marks`` must then hit at least ``min_hits`` times
-    (different words if ``distinct``) and on at least ``min_share`` of the words; when ``against``
+    (different words if ``distinct``; a text under ``10 * min_hits`` words needs one hit per ten
+    words, at least ``MIN_HITS_SHORT``) and on at least ``min_share`` of the words; when ``against``
     (the neighbour's own markers) is given, ``marks`` must also hit more often.
     """
 
@@ -145,15 +146,18 @@ CUES["ms"] = CUES["id"]
 for _code in ("hi", "mai", "bho", "mag"):
     CUES[_code] = tuple(cue for cue in _BIHAR_BELT if cue.to != _code)
 GATE_CHARS = 600  # the gate reads the opening only: one window of the cascade
+MIN_HITS_SHORT = 2
 
 
 def _hits(cue: Cue, text: str) -> int:
     """Hits of ``cue`` in ``text``, or 0 when it does not meet its own bar."""
     found = cue.marks.findall(text)
     hits = len({word.lower() for word in found}) if cue.distinct else len(found)
-    if hits < cue.min_hits:
+    words = max(1, len(text.split()))
+    # A sentence cannot hold min_hits marks: one hit per ten words, never fewer than two.
+    if hits < max(MIN_HITS_SHORT, min(cue.min_hits, 1 + words // 10)):
         return 0
-    if cue.min_share and hits < cue.min_share * max(1, len(text.split())):
+    if cue.min_share and hits < cue.min_share * words:
         return 0
     if cue.against is not None and hits <= len(cue.against.findall(text)):
         return 0

@@ -502,8 +502,11 @@ def detect_one(text: str | None) -> Result:
     mixed = bool(shares) and len(shares) > 1 and shares[0]["share"] < MIXED_SHARE
     # A mixed document keeps its shares unless the UDHR model names a language no other model
     # knows (the windows' disagreement is then the other models guessing).
-    overruled = _long_tail(shares[0]["code"] if mixed else code if score >= MIN_SCORE else UND,
-                           cleaned[0][:WINDOW_CHARS], script)  # one window: the model costs
+    cascade = shares[0]["code"] if mixed else code if score >= MIN_SCORE else UND
+    overruled = _long_tail(cascade, cleaned[0][:WINDOW_CHARS], script)  # one window: the model costs
+    if not overruled and cascade == UND and len(cleaned) > 1:
+        # No answer yet (rare): the model reads every window, more text makes its answer surer.
+        overruled = _long_tail(cascade, " ".join(cleaned), script)
     if overruled:
         # The UDHR model knows Western Punjabi but not every Perso-Arabic alphabet: letters still decide.
         code, score = _refine(overruled[0], script, sample), overruled[1]
@@ -550,7 +553,8 @@ class LanguageInspectorV2(Inspector):
     )
     labels = {"language": LABELS}
     evidence_columns = ("language_reason",)
-    data_files = (ISO_TABLE, MERGED_TABLE, BACKEND_LABELS, udhr.MODEL)
+    # The cue lists are data written as code: an edited cue re-runs cached shards, like an edited table.
+    data_files = (ISO_TABLE, MERGED_TABLE, BACKEND_LABELS, udhr.MODEL, Path(cues.__file__))
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Detect language, score, reason, script and mixed shares of every ``text`` in the batch."""

@@ -58,14 +58,14 @@ def method_v2(texts):
     return [(r[0], r[1]) for r in v2.detect(texts)]
 
 
-def method_v2_without_udhr(texts):
-    """The cascade as it was before the UDHR model (issue 13's "before" column), same run."""
-    kept = v2._long_tail
-    v2._long_tail = lambda code, text, script: None
+def method_v2_without_cues(texts):
+    """The cascade without the neighbour cues of ``language_cues`` (the "before" column), same run."""
+    kept = v2.cues.apply
+    v2.cues.apply = lambda code, text: code
     try:
         return method_v2(texts)
     finally:
-        v2._long_tail = kept
+        v2.cues.apply = kept
 
 
 def known_pool() -> list[str]:
@@ -150,7 +150,7 @@ def main() -> None:
     if args.calibrate:
         calibrate()
         return
-    methods = {"v1 (fasttext)": method_v1, "v2 before UDHR": method_v2_without_udhr,
+    methods = {"v1 (fasttext)": method_v1, "v2 before cues": method_v2_without_cues,
                "v2 (cascade)": method_v2}
     for name in filter(None, args.backends.split(",")):
         methods[name] = raw_method(name)
@@ -172,12 +172,12 @@ def main() -> None:
     v2sent = results[("v2 (cascade)", "sentences")]
     v1doc = results[("v1 (fasttext)", "documents")]
     v1sent = results[("v1 (fasttext)", "sentences")]
-    v0doc = results[("v2 before UDHR", "documents")]
-    v0sent = results[("v2 before UDHR", "sentences")]
+    v0doc = results[("v2 before cues", "documents")]
+    v0sent = results[("v2 before cues", "sentences")]
     langs = sorted(set(v2sent[1]) | set(v2doc[1]))
     with open(args.out, "w", encoding="utf-8") as f:
         f.write("lang\tv2_documents\tv2_sentences\tv1_documents\tv1_sentences\tv2_top_confusion_sentences"
-                "\tv2_before_udhr_documents\tv2_before_udhr_sentences\n")
+                "\tv2_before_cues_documents\tv2_before_cues_sentences\n")
         for lang in langs:
             top = [(got, n) for (want, got), n in v2sent[3].most_common() if want == lang][:1]
             f.write(f"{lang}\t{v2doc[1].get(lang, float('nan')):.3f}\t{v2sent[1].get(lang, float('nan')):.3f}\t"
@@ -209,7 +209,7 @@ def speed(data) -> None:
     texts, langs = xquad()
     docs, _ = four_kb_docs(texts, langs)
     print(f"\n## Speed on {len(docs)} docs of >= 4 KB, one core, same run\n")
-    runs = (("v1 (fasttext)", method_v1), ("v2 before UDHR", method_v2_without_udhr), ("v2 (cascade)", method_v2))
+    runs = (("v1 (fasttext)", method_v1), ("v2 before cues", method_v2_without_cues), ("v2 (cascade)", method_v2))
     for _, run in runs:
         run(docs[:20])
     v1._py3langid()  # load every model before the clock starts
@@ -225,7 +225,7 @@ def speed(data) -> None:
     for mname, rate in rates.items():
         print(f"{mname}: {rate:,.0f} docs/s")
     print(f"v2 / v1: {rates['v2 (cascade)'] / rates['v1 (fasttext)']:.2f}x "
-          f"(before UDHR: {rates['v2 before UDHR'] / rates['v1 (fasttext)']:.2f}x)")
+          f"(before cues: {rates['v2 before cues'] / rates['v1 (fasttext)']:.2f}x)")
     for sname in ("sentences",) if data else ():
         t = data[sname][0][:20000]
         for mname, run in (("v1 (fasttext)", method_v1), ("v2 (cascade)", method_v2)):

@@ -50,6 +50,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from inspectors.builtin import language as v1
+from inspectors.builtin import language_cues as cues
 from inspectors.builtin import language_udhr as udhr
 from inspectors.core.registry import Inspector, column_values, register
 
@@ -322,6 +323,9 @@ def _long_tail(code: str, text: str, script: str) -> tuple[str, float] | None:
         return None
     if not ranked:
         return None
+    # The model's labels were mapped when it was built; a mapping added since (Komi-Permyak ``koi``
+    # -> ``kv``) applies here too.
+    ranked = [(normalize_code(c)[0], p) for c, p in ranked]
     top, prob = ranked[0]
     if code == UND:
         return (top, prob) if prob >= UDHR_UND else None
@@ -337,7 +341,7 @@ _YUE = re.compile("[嘅係唔咗喺佢嘢冇咁啲乜嚟睇畀哋噉嗰啱]")
 _KS = re.compile("[\u0620\u0672\u06c4\u065a\u065b\u0673]")
 # Sorani Kurdish letters (ە ێ ڕ ڵ), used for Sorani but not for Persian, Arabic or Urdu.
 _CKB = re.compile("[\u06d5\u06ce\u0695\u06b5]")
-_PERSO_ARABIC = frozenset({"ur", "ar", "fa", "ps", "sd", "ks", "ku", "ckb", "azb"})
+_PERSO_ARABIC = frozenset({"ur", "ar", "fa", "ps", "sd", "ks", "ku", "ckb", "azb", "pnb"})
 # Serbian (ekavian) against Croatian and Bosnian (ijekavian), and the vocabularies that then tell
 # Croatian from Bosnian: common words only, matched whole.
 _BCS = frozenset({"hr", "sr", "bs"})
@@ -365,6 +369,8 @@ def _refine(code: str, script: str, text: str) -> str:
         return "sr"
     if code == "ku" and script == "Arab":
         return "ckb"  # Kurdish in Arabic script is Sorani; Kurmanji is written in Latin
+    if code == "pa" and script == "Arab":
+        code = "pnb"  # Punjabi in Shahmukhi (Perso-Arabic) is Western Punjabi; Gurmukhi is decided by script
     if code == "zh" and len(_YUE.findall(text, 0, HAN_SAMPLE)) >= 2:
         return "yue"
     if code in _PERSO_ARABIC and script == "Arab":
@@ -372,7 +378,7 @@ def _refine(code: str, script: str, text: str) -> str:
             return "ks"
         if code != "ckb" and len(_CKB.findall(text, 0, HAN_SAMPLE)) >= 2:
             return "ckb"
-    return code
+    return cues.apply(code, text)
 
 
 def _bcs(text: str) -> str | None:
@@ -415,7 +421,7 @@ def detect_one(text: str | None) -> Result:
         sample = "".join(parts)
     script, share = script_of(sample)
     if script in SCRIPT_LANGUAGE and share >= 0.8:
-        code = SCRIPT_LANGUAGE[script]
+        code = cues.apply(SCRIPT_LANGUAGE[script], sample)
         return code, share, note, script, [{"code": code, "share": 1.0}]
     ft, cld2 = _models()
     cleaned = [p for p in (v1._clean(part, replaced, controls) for part in parts) if p]
@@ -496,10 +502,14 @@ def detect_one(text: str | None) -> Result:
     mixed = bool(shares) and len(shares) > 1 and shares[0]["share"] < MIXED_SHARE
     # A mixed document keeps its shares unless the UDHR model names a language no other model
     # knows (the windows' disagreement is then the other models guessing).
-    overruled = _long_tail(shares[0]["code"] if mixed else code if score >= MIN_SCORE else UND,
-                           cleaned[0][:WINDOW_CHARS], script)  # one window: the model costs
+    cascade = shares[0]["code"] if mixed else code if score >= MIN_SCORE else UND
+    overruled = _long_tail(cascade, cleaned[0][:WINDOW_CHARS], script)  # one window: the model costs
+    if not overruled and cascade == UND and len(cleaned) > 1:
+        # No answer yet (rare): the model reads every window, more text makes its answer surer.
+        overruled = _long_tail(cascade, " ".join(cleaned), script)
     if overruled:
-        code, score = overruled
+        # The UDHR model knows Western Punjabi but not every Perso-Arabic alphabet: letters still decide.
+        code, score = _refine(overruled[0], script, sample), overruled[1]
         return code, score, note, script, [{"code": code, "share": 1.0}]
     if mixed:
         return UND, score, "mixed", script, shares
@@ -543,7 +553,8 @@ class LanguageInspectorV2(Inspector):
     )
     labels = {"language": LABELS}
     evidence_columns = ("language_reason",)
-    data_files = (ISO_TABLE, MERGED_TABLE, BACKEND_LABELS, udhr.MODEL)
+    # The cue lists are data written as code: an edited cue re-runs cached shards, like an edited table.
+    data_files = (ISO_TABLE, MERGED_TABLE, BACKEND_LABELS, udhr.MODEL, Path(cues.__file__))
 
     def inspect(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
         """Detect language, score, reason, script and mixed shares of every ``text`` in the batch."""

@@ -1,0 +1,61 @@
+"""language_cues: orthographic cues that move a big neighbour's answer to the long-tail language."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import shared
+from inspectors.builtin import language_cues as cues
+from inspectors.builtin import language_v2 as v2
+
+
+@pytest.mark.parametrize("guard,text,want", [
+    # Written for this test from each language's orthography (not taken from any data set).
+    ("pl", "Ślōnskŏ gŏdka je piyknŏ, a ôna mŏ swōj włŏsny alfabet i ślabikŏrz.", "szl"),
+    ("en", "Wetin dey happen? Una sabi say di pikin wey dey for house don go market, abeg.", "pcm"),
+    ("hy", "Ան կը խօսի հայերէն, եւ մենք պիտի երթանք դպրոց մը, ուր կը սորվինք միութիւն։", "hyw"),
+    ("mn", "Һайн байна. Буряад хэлэн дээрэ һургуули, һонин, һарын һүүлээр ерэхэ.", "bxr"),
+    ("ru", "Эрзянь кель ды литература. Ули ламо ломань, конат аволь эрзят, ды сынь марто ды минь.", "myv"),
+    # The neighbours' own text stays: Polish, English, Eastern Armenian, Russian, Hindi, Bengali.
+    ("pl", "Język polski należy do grupy języków zachodniosłowiańskich i ma długą historię.", "pl"),
+    ("en", "The council said they were done with the plan, and the children went to the market.", "en"),
+    ("hy", "Նա խոսում է հայերեն, և մենք պետք է գնանք դպրոց, որտեղ սովորում ենք միություն։", "hy"),
+    ("ru", "Русский язык и литература: в этом городе он жил для того, что это было как и все.", "ru"),
+    ("hi", "भारत एक विशाल देश है और यहाँ की संस्कृति बहुत पुरानी है। लोग कई भाषाएँ बोलते हैं।", "hi"),
+    ("bn", "বাংলা ভাষা এবং সাহিত্য অনেক পুরনো, এই দেশের মানুষ কিন্তু তার জন্য গর্ব করে।", "bn"),
+])
+def test_cue_moves_only_the_language_it_names(guard, text, want):
+    assert cues.apply(guard, text) == want
+
+
+def test_unguarded_code_is_returned_unchanged():
+    assert cues.apply("de", "Wetin dey happen? Una sabi say di pikin wey dey for house.") == "de"
+
+
+def test_gate_is_required():
+    # marks that hit often but none of the gate words: the cue is not counted
+    cue = cues.CUES["en"][0]
+    text = "di im don dem sey di im don dem sey di im don dem sey"
+    assert not any(need in f" {text} " for need in cue.needs)
+    assert cues.apply("en", text) == "en"
+
+
+def _c4(n):
+    with gzip.open(shared("c4_sample_wimbd", "c4-sample.00000-of-00001.json.gz"), "rt") as f:
+        return [json.loads(line)["text"] for _, line in zip(range(n), f)]
+
+
+def test_no_cue_fires_on_big_language_text(monkeypatch):
+    # English web text and XQuAD paragraphs (12 languages): the cascade's answer is the same with
+    # and without the cues on every one (benchmarks/bench_language_cues.py: 0 of 5,5xx texts).
+    table = pq.read_table(shared("langid_xquad_paragraphs", "xquad_paragraphs.parquet"), columns=["text"])
+    texts = _c4(400) + table.column("text").to_pylist()[::4]
+    with_cues = [r[0] for r in v2.detect(texts)]
+    monkeypatch.setattr(cues, "apply", lambda code, text: code)
+    without = [r[0] for r in v2.detect(texts)]
+    changed = [(a, b) for a, b in zip(without, with_cues) if a != b]
+    assert not changed, changed

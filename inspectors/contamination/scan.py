@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from inspectors.contamination.bench import Bench
-from inspectors.contamination.text import Tokens, character_tokens, ngram_hashes, tokenize
+from inspectors.contamination.text import Tokens, character_tokens, ngram_hashes, ngram_hashes_at, tokenize
 
 N = 8
 VERSION = 3  # 3: Thai, Lao, Khmer and Myanmar tokenised by character
@@ -61,6 +61,12 @@ class BenchIndex:
     side_hashes: list[np.ndarray] = field(repr=False, default_factory=list)
     side_chars: list[tuple[np.ndarray, np.ndarray]] = field(repr=False, default_factory=list)
     side_charwise: list[bool] = field(repr=False, default_factory=list)  # most tokens are single characters
+    # For verification by code points: the sides' normalised code points joined, every token's start
+    # and end in them, and each side's first token (so side s, position q is token side_first[s] + q).
+    item_cp: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.uint32))
+    item_starts: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
+    item_ends: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
+    side_first: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
 
 
 def index_bench(bench: Bench) -> BenchIndex:
@@ -84,12 +90,14 @@ def index_bench(bench: Bench) -> BenchIndex:
         side_chars.append((tk.starts[lo:hi] - off, tk.ends[lo:hi] - off))
         side_charwise.append(bool(hi > lo and 2 * single[lo:hi].sum() > hi - lo))
     return BenchIndex(bench.digest(), side_tokens, hashes[order], side[order], local[order], side_hashes, side_chars,
-                      side_charwise)
+                      side_charwise, tk.cp, tk.starts, tk.ends, bounds[:-1].astype(np.int64))
 
 
 def _worker_index(index: BenchIndex) -> BenchIndex:
     """The index without what only the driver needs (smaller to ship to workers)."""
-    return BenchIndex(index.digest, index.side_tokens, index.table_hash, index.table_side, index.table_pos)
+    return BenchIndex(index.digest, index.side_tokens, index.table_hash, index.table_side, index.table_pos,
+                      item_cp=index.item_cp, item_starts=index.item_starts, item_ends=index.item_ends,
+                      side_first=index.side_first)
 
 
 def cache_key(fingerprint: str, digest: str, stride: int, limit, overrides, df_cap: int, steps: bool = False) -> str:
@@ -141,10 +149,8 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
             candidates = np.unique(tk.doc_of(pos[_lookup(index.table_hash, hashes)]))
             if not len(candidates):
                 continue
-            normalised = tk.texts
-            ctk = tokenize([normalised[c] for c in candidates], normalised=True)
-            for local, found in _verify(ctk, index).items():
-                c = lo + int(candidates[local])
+            for local, found in _verify(tk, candidates, index).items():
+                c = lo + local
                 docs.append([rows[c], ids[c]])
                 d = len(docs) - 1
                 for h in {h for _, _, _, h in found}:
@@ -195,25 +201,52 @@ def _lookup(table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
     return table[idx] == hashes
 
 
-def _verify(ctk: Tokens, index: BenchIndex) -> dict[int, list[tuple[int, int, int, int]]]:
-    """Exact matches in the candidate documents: per document ``(side, item pos, doc pos, hash)``."""
-    pos, hashes = ngram_hashes(ctk, N, 1)
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, concatenated."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
+
+
+def _verify(tk: Tokens, candidates: np.ndarray, index: BenchIndex) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Exact matches in the ``candidates`` texts of ``tk``: per text ``(side, item pos, doc pos, hash)``.
+
+    A hash hit counts only if its n tokens equal the item's tokens code point for code point (same
+    token lengths, same code points), so a hash collision never makes a match.
+    """
+    first = np.searchsorted(tk.doc, candidates, "left")
+    count = np.searchsorted(tk.doc, candidates, "right") - first - N + 1
+    keep = count > 0
+    first, count = first[keep], count[keep]
+    pos = _ranges(first, count)  # every n-gram start inside a candidate text
+    hashes = ngram_hashes_at(tk, N, pos)
     hit = _lookup(index.table_hash, hashes)
     pos, hashes = pos[hit], hashes[hit]
     lo = np.searchsorted(index.table_hash, hashes, "left")
-    hi = np.searchsorted(index.table_hash, hashes, "right")
-    first = np.searchsorted(ctk.doc, np.arange(len(ctk.offsets)), "left")
+    width = np.searchsorted(index.table_hash, hashes, "right") - lo
+    which = np.repeat(np.arange(len(pos)), width)  # one row per (doc n-gram, table entry with its hash)
+    entry = _ranges(lo, width)
+    pos, hashes = pos[which], hashes[which]
+    side, q = index.table_side[entry].astype(np.int64), index.table_pos[entry].astype(np.int64)
+    item = index.side_first[side] + q  # the item n-gram's first token
+    # token k of each pair: doc token pos + k against item token item + k
+    doc_tok = (pos[:, None] + np.arange(N)).ravel()
+    item_tok = (item[:, None] + np.arange(N)).ravel()
+    doc_len = tk.ends[doc_tok] - tk.starts[doc_tok]
+    same = (doc_len == index.item_ends[item_tok] - index.item_starts[item_tok]).reshape(-1, N).all(1)
+    doc_tok, item_tok = doc_tok.reshape(-1, N)[same].ravel(), item_tok.reshape(-1, N)[same].ravel()
+    lengths = tk.ends[doc_tok] - tk.starts[doc_tok]
+    differ = tk.cp[_ranges(tk.starts[doc_tok], lengths)] != index.item_cp[_ranges(index.item_starts[item_tok], lengths)]
+    pair_chars = lengths.reshape(-1, N).sum(1)
+    bad = np.add.reduceat(differ, np.cumsum(pair_chars) - pair_chars) if len(differ) else np.zeros(0, np.int64)
+    ok = np.flatnonzero(same)[bad == 0]
+    doc = tk.doc[pos[ok]]
     out: dict[int, list] = {}
-    joined, starts, ends = ctk.joined, ctk.starts.tolist(), ctk.ends.tolist()
-    doc, first = ctk.doc[pos].tolist(), first.tolist()
-    sides, positions = index.table_side, index.table_pos
-    for k, (p, h, a, b) in enumerate(zip(pos.tolist(), hashes.tolist(), lo.tolist(), hi.tolist())):
-        doc_gram = [joined[starts[j]:ends[j]] for j in range(p, p + N)]
-        d = doc[k]
-        for e in range(a, b):
-            s, q = int(sides[e]), int(positions[e])
-            if index.side_tokens[s][q:q + N] == doc_gram:
-                out.setdefault(d, []).append((s, q, p - first[d], h))
+    for d, s, qq, p, h in zip(doc.tolist(), side[ok].tolist(), q[ok].tolist(),
+                              (pos[ok] - np.searchsorted(tk.doc, doc, "left")).tolist(), hashes[ok].tolist()):
+        out.setdefault(d, []).append((s, qq, p, h))
     return out
 
 

@@ -364,9 +364,14 @@ def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, n
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
     pos = np.arange(0, total - n + 1, stride, dtype=np.int64)
     pos = pos[tokens.doc_of(pos) == tokens.doc_of(pos + n - 1)]
+    return pos, ngram_hashes_at(tokens, n, pos)
+
+
+def ngram_hashes_at(tokens: Tokens, n: int, pos: np.ndarray) -> np.ndarray:
+    """Hashes of the n-grams starting at token indices ``pos`` (each must lie inside one text)."""
     h = np.zeros(len(pos), np.uint64)
     q = np.uint64(_Q)
     with np.errstate(over="ignore"):
         for j in range(n):
             h = h * q + tokens.hashes[pos + j]
-    return pos, _mix(h)
+    return _mix(h)

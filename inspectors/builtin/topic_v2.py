@@ -96,9 +96,12 @@ def _lowered(window: str, data: bytes, ascii_only: bool) -> bytes:
     """UTF-8 of the window lower-cased one character for one, ASCII letters left to the view's table."""
     if ascii_only:
         return data
-    rest = data.translate(None, _ASCII).decode("utf-8")
-    if rest.lower() == rest:  # no letter outside ASCII changes case (most web text): nothing to do
-        return data
+    # Mostly ASCII (web text with a few quotes or accents): look at the other characters alone; if
+    # none changes case there is nothing to do. Text in another script is lowered whole.
+    if len(data) - len(window) < len(window) // 8:
+        rest = data.translate(None, _ASCII).decode("utf-8")
+        if rest.lower() == rest:
+            return data
     low = window.lower()
     if len(low) != len(window):  # a few letters lower-case to two characters (İ): keep one for one
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in window)

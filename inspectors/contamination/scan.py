@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from inspectors.contamination.bench import Bench
-from inspectors.contamination.text import Tokens, character_tokens, ngram_hashes, ngram_hashes_at, tokenize
+from inspectors.contamination.text import Tokens, _ranges, character_tokens, ngram_hashes, ngram_hashes_at, tokenize
 
 N = 8
 VERSION = 3  # 3: Thai, Lao, Khmer and Myanmar tokenised by character
@@ -199,15 +199,6 @@ def _lookup(table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(table, hashes)
     idx[idx == len(table)] = 0
     return table[idx] == hashes
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The indices ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, concatenated."""
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, np.int64)
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
 
 
 def _verify(tk: Tokens, candidates: np.ndarray, index: BenchIndex) -> dict[int, list[tuple[int, int, int, int]]]:

@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from inspectors.contamination.bench import Bench
-from inspectors.contamination.text import Tokens, character_tokens, ngram_hashes, ngram_hashes_at, tokenize
+from inspectors.contamination.text import Tokens, _ranges, character_tokens, ngram_hashes, ngram_hashes_at, tokenize
 
 N = 8
 VERSION = 3  # 3: Thai, Lao, Khmer and Myanmar tokenised by character
@@ -67,6 +67,7 @@ class BenchIndex:
     item_starts: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
     item_ends: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
     side_first: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
+    _prefilter: np.ndarray | None = field(repr=False, default=None, compare=False)  # built by ``_lookup``
 
 
 def index_bench(bench: Bench) -> BenchIndex:
@@ -146,7 +147,7 @@ def scan_shard(shard, *, index: BenchIndex, stride: int, limit: int | None, over
             tk = tokenize(part)
             n_tokens += len(tk.hashes)
             pos, hashes = ngram_hashes(tk, N, stride)
-            candidates = np.unique(tk.doc_of(pos[_lookup(index.table_hash, hashes)]))
+            candidates = np.unique(tk.doc_of(pos[_lookup(index, hashes)]))
             if not len(candidates):
                 continue
             for local, found in _verify(tk, candidates, index).items():
@@ -192,22 +193,28 @@ def _chunks(texts: list[str], budget: int = CHUNK_CHARS):
         yield lo, len(texts)
 
 
-def _lookup(table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """Mask of ``hashes`` present in the sorted ``table``."""
+PREFILTER_BITS = 22  # a 4 MiB table: a few per cent of it set even for 100,000 benchmark n-grams
+
+
+def _lookup(index: BenchIndex, hashes: np.ndarray) -> np.ndarray:
+    """Mask of ``hashes`` present in the index's sorted table.
+
+    A per-process table indexed by the hashes' top bits rules out nearly every corpus n-gram with one
+    read; only the few that pass it are searched in the sorted table.
+    """
+    table = index.table_hash
     if not len(table) or not len(hashes):
         return np.zeros(len(hashes), bool)
-    idx = np.searchsorted(table, hashes)
+    shift = np.uint64(64 - PREFILTER_BITS)
+    if index._prefilter is None:
+        index._prefilter = np.zeros(1 << PREFILTER_BITS, bool)
+        index._prefilter[table >> shift] = True
+    maybe = np.flatnonzero(index._prefilter[hashes >> shift])
+    idx = np.searchsorted(table, hashes[maybe])
     idx[idx == len(table)] = 0
-    return table[idx] == hashes
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The indices ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, concatenated."""
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, np.int64)
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
+    out = np.zeros(len(hashes), bool)
+    out[maybe] = table[idx] == hashes[maybe]
+    return out
 
 
 def _verify(tk: Tokens, candidates: np.ndarray, index: BenchIndex) -> dict[int, list[tuple[int, int, int, int]]]:
@@ -222,7 +229,7 @@ def _verify(tk: Tokens, candidates: np.ndarray, index: BenchIndex) -> dict[int, 
     first, count = first[keep], count[keep]
     pos = _ranges(first, count)  # every n-gram start inside a candidate text
     hashes = ngram_hashes_at(tk, N, pos)
-    hit = _lookup(index.table_hash, hashes)
+    hit = _lookup(index, hashes)
     pos, hashes = pos[hit], hashes[hit]
     lo = np.searchsorted(index.table_hash, hashes, "left")
     width = np.searchsorted(index.table_hash, hashes, "right") - lo

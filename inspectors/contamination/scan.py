@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from inspectors.contamination.bench import Bench
-from inspectors.contamination.text import Tokens, _ranges, character_tokens, ngram_hashes, ngram_hashes_at, tokenize
+from inspectors.contamination.text import Tokens, index_ranges, character_tokens, ngram_hashes, ngram_hashes_at, tokenize
 
 N = 8
 VERSION = 3  # 3: Thai, Lao, Khmer and Myanmar tokenised by character
@@ -95,8 +95,9 @@ def index_bench(bench: Bench) -> BenchIndex:
 
 
 def _worker_index(index: BenchIndex) -> BenchIndex:
-    """The index without what only the driver needs (smaller to ship to workers)."""
-    return BenchIndex(index.digest, index.side_tokens, index.table_hash, index.table_side, index.table_pos,
+    """The index without what only the driver needs (smaller to ship to workers): the items' tokens as
+    strings only serve ``aggregate``; workers verify by code points."""
+    return BenchIndex(index.digest, [], index.table_hash, index.table_side, index.table_pos,
                       item_cp=index.item_cp, item_starts=index.item_starts, item_ends=index.item_ends,
                       side_first=index.side_first)
 
@@ -227,14 +228,14 @@ def _verify(tk: Tokens, candidates: np.ndarray, index: BenchIndex) -> dict[int, 
     count = np.searchsorted(tk.doc, candidates, "right") - first - N + 1
     keep = count > 0
     first, count = first[keep], count[keep]
-    pos = _ranges(first, count)  # every n-gram start inside a candidate text
+    pos = index_ranges(first, count)  # every n-gram start inside a candidate text
     hashes = ngram_hashes_at(tk, N, pos)
     hit = _lookup(index, hashes)
     pos, hashes = pos[hit], hashes[hit]
     lo = np.searchsorted(index.table_hash, hashes, "left")
     width = np.searchsorted(index.table_hash, hashes, "right") - lo
     which = np.repeat(np.arange(len(pos)), width)  # one row per (doc n-gram, table entry with its hash)
-    entry = _ranges(lo, width)
+    entry = index_ranges(lo, width)
     pos, hashes = pos[which], hashes[which]
     side, q = index.table_side[entry].astype(np.int64), index.table_pos[entry].astype(np.int64)
     item = index.side_first[side] + q  # the item n-gram's first token
@@ -245,7 +246,7 @@ def _verify(tk: Tokens, candidates: np.ndarray, index: BenchIndex) -> dict[int, 
     same = (doc_len == index.item_ends[item_tok] - index.item_starts[item_tok]).reshape(-1, N).all(1)
     doc_tok, item_tok = doc_tok.reshape(-1, N)[same].ravel(), item_tok.reshape(-1, N)[same].ravel()
     lengths = tk.ends[doc_tok] - tk.starts[doc_tok]
-    differ = tk.cp[_ranges(tk.starts[doc_tok], lengths)] != index.item_cp[_ranges(index.item_starts[item_tok], lengths)]
+    differ = tk.cp[index_ranges(tk.starts[doc_tok], lengths)] != index.item_cp[index_ranges(index.item_starts[item_tok], lengths)]
     pair_chars = lengths.reshape(-1, N).sum(1)
     bad = np.add.reduceat(differ, np.cumsum(pair_chars) - pair_chars) if len(differ) else np.zeros(0, np.int64)
     ok = np.flatnonzero(same)[bad == 0]

@@ -173,22 +173,22 @@ def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
         return cp
     size = end - start
     gathered = np.zeros(int(size.sum()) + len(size) - 1, np.uint32)  # spans joined by separators
-    gathered[_ranges(np.cumsum(size + 1) - (size + 1), size)] = cp[_ranges(start, size)]
+    gathered[index_ranges(np.cumsum(size + 1) - (size + 1), size)] = cp[index_ranges(start, size)]
     done = _codepoints(unicodedata.normalize("NFC", gathered.tobytes().decode("utf-32-le")))
     seps = np.flatnonzero(done == 0)
     new_start = np.concatenate(([0], seps + 1))
     new_size = np.concatenate((seps, [len(done)])) - new_start
-    values = done[_ranges(new_start, new_size)]
+    values = done[index_ranges(new_start, new_size)]
     if np.array_equal(new_size, size):
         out = cp.copy()
-        out[_ranges(start, size)] = values
+        out[index_ranges(start, size)] = values
         return out
     shift = np.concatenate(([0], np.cumsum(new_size - size)))
     keep_start = np.concatenate(([0], end))
     keep_size = np.concatenate((start, [len(cp)])) - keep_start
     out = np.empty(len(cp) + int(shift[-1]), np.uint32)
-    out[_ranges(keep_start + shift, keep_size)] = cp[_ranges(keep_start, keep_size)]
-    out[_ranges(start + shift[:-1], new_size)] = values
+    out[index_ranges(keep_start + shift, keep_size)] = cp[index_ranges(keep_start, keep_size)]
+    out[index_ranges(start + shift[:-1], new_size)] = values
     return out
 
 
@@ -199,7 +199,7 @@ def _distinct(ordered: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def index_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The indices ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, concatenated."""
     total = int(lengths.sum())
     if not total:
@@ -256,7 +256,7 @@ def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray) -> tuple[np
     out = np.insert(folded, np.repeat(where + 1, extra), rows[which, 1:][tail])
     before = np.concatenate(([0], np.cumsum(extra)))  # code points inserted before each expansion
     moved = changed + before[np.searchsorted(where, changed, "left")]
-    grown = _ranges(where + before[:-1], size)
+    grown = index_ranges(where + before[:-1], size)
     both = np.concatenate((moved, grown))
     both.sort()
     return out, _distinct(both)

@@ -14,6 +14,16 @@ def home() -> Path:
     return Path(root)
 
 
+TOKENIZER_DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
+
+
+def tokenizer_dir() -> Path:
+    """The folder of tokenizer files the user provides or fetches: ``$CORPUSCOPE_TOKENIZER_DIR``, else
+    ``$CORPUSCOPE_HOME/tokenizers``."""
+    folder = os.environ.get(TOKENIZER_DIR_ENV)
+    return Path(folder) if folder else home() / "tokenizers"
+
+
 def user_catalogue() -> Path:
     """The user's own catalogue file, merged over the built-in one."""
     return home() / "catalogue.yaml"

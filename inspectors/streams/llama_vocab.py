@@ -43,7 +43,7 @@ _MERGES = re.compile(r'const\s+llama_merges_binary\s*=\s*"([A-Za-z0-9+/=\s]*)"')
 
 def default_out() -> Path:
     """Where the tokenizer goes unless ``--out`` says otherwise: the folder ``tokenizer_file`` reads."""
-    from inspectors.streams.base import tokenizer_dir
+    from inspectors.core.paths import tokenizer_dir
 
     return tokenizer_dir() / "llama.json"
 

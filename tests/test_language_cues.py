@@ -38,6 +38,11 @@ def test_cue_moves_only_the_language_it_names(guard, text, want):
     assert cues.apply(guard, text) == want
 
 
+def test_every_cue_target_is_in_the_label_set():
+    # ``corpuscope inspectors list`` must show every code the cascade can emit
+    assert {cue.to for group in cues.CUES.values() for cue in group} <= set(v2.LABELS)
+
+
 def test_unguarded_code_is_returned_unchanged():
     assert cues.apply("de", "Wetin dey happen? Una sabi say di pikin wey dey for house.") == "de"
 

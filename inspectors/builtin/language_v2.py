@@ -180,7 +180,8 @@ def normalize_code(code: str, backend: str = "") -> tuple[str, ...]:
 
 
 def _labels() -> tuple[str, ...]:
-    codes = set(SCRIPT_LANGUAGE.values())
+    # The cues' targets too: Awadhi, Silesian, Western Armenian... come only from a cue.
+    codes = set(SCRIPT_LANGUAGE.values()) | {cue.to for group in cues.CUES.values() for cue in group}
     for backend, raws in _RAW_LABELS.items():
         for raw in raws:
             codes.update(normalize_code(raw, backend))

@@ -20,7 +20,13 @@ from inspectors.builtin import language_v2 as v2
     ("hy", "Ան կը խօսի հայերէն, եւ մենք պիտի երթանք դպրոց մը, ուր կը սորվինք միութիւն։", "hyw"),
     ("mn", "Һайн байна. Буряад хэлэн дээрэ һургуули, һонин, һарын һүүлээр ерэхэ.", "bxr"),
     ("ru", "Эрзянь кель ды литература. Ули ламо ломань, конат аволь эрзят, ды сынь марто ды минь.", "myv"),
-    # The neighbours' own text stays: Polish, English, Eastern Armenian, Russian, Hindi, Bengali.
+    ("lij", "Mi no sacciu chi dici, ma iddu sunnu cchiù granni e havi dû figghi nta la casa di chidda.", "scn"),
+    ("pov", "Kel mininu sa ta kume, el é txeu sabi, dja el sta ku nos sima irmon, pamodi?", "kea"),
+    ("hi", "हम घर मा अहै, जउन बात कउनो ओका कहिस ऊ घर मा रहिन।", "awa"),
+    # The neighbours' own text stays: Polish, English, Eastern Armenian, Russian, Hindi, Bengali,
+    # Corsican, Guinea-Bissau Kriol.
+    ("co", "U paese hè bellu è a ghjente ci vole più tempu cù a famiglia chì ama a so terra.", "co"),
+    ("pov", "Asembleia nota kuma tudu jinti ten diritu, pabia i ka pudi mudadu suma ki kusa.", "pov"),
     ("pl", "Język polski należy do grupy języków zachodniosłowiańskich i ma długą historię.", "pl"),
     ("en", "The council said they were done with the plan, and the children went to the market.", "en"),
     ("hy", "Նա խոսում է հայերեն, և մենք պետք է գնանք դպրոց, որտեղ սովորում ենք միություն։", "hy"),
@@ -30,6 +36,11 @@ from inspectors.builtin import language_v2 as v2
 ])
 def test_cue_moves_only_the_language_it_names(guard, text, want):
     assert cues.apply(guard, text) == want
+
+
+def test_every_cue_target_is_in_the_label_set():
+    # ``corpuscope inspectors list`` must show every code the cascade can emit
+    assert {cue.to for group in cues.CUES.values() for cue in group} <= set(v2.LABELS)
 
 
 def test_unguarded_code_is_returned_unchanged():

@@ -115,10 +115,11 @@ def _scores(texts, langs):
 def test_longtail_documents_floor():
     # 20 pseudo-documents per language (of up to 60); measured on all in benchmarks/RESULTS.md.
     acc, macro, emitted, claimed = _scores(*_longtail("documents", 20))
-    # Measured on this subsample: macro 0.889, 189 languages emitted, 0.940 over them (before the
-    # cues of language_cues: 0.805, 173, 0.931; before the UDHR model: 0.705, 146, 0.966).
-    assert macro >= 0.85, macro
-    assert emitted >= 182, emitted
+    # Measured on this subsample: macro 0.901, 191 languages emitted, 0.944 over them (session 6,
+    # before the scn/kea/awa cues: 0.889, 189, 0.940; before any cue: 0.805, 173, 0.931; before the
+    # UDHR model: 0.705, 146, 0.966).
+    assert macro >= 0.87, macro
+    assert emitted >= 184, emitted
     assert claimed >= 0.90, claimed
     assert acc["vi"] >= 0.99 and acc["sn"] >= 0.9 and acc["zu"] >= 0.8 and acc["id"] >= 0.9
     # languages only the UDHR model can name
@@ -126,6 +127,8 @@ def test_longtail_documents_floor():
     # languages only a cue names (each was 0 before them): measured 1.00, and pcm, myv, rn 0.85
     assert all(acc[code] >= 0.8 for code in ("szl", "hyw", "bxr", "crh", "mni", "tpi")), acc
     assert all(acc[code] >= 0.65 for code in ("pcm", "myv", "rn")), acc
+    # session 7's cues (each 0.00-0.12 before): measured awa 1.00, scn 0.90, kea 0.75
+    assert acc["awa"] >= 0.8 and acc["scn"] >= 0.7 and acc["kea"] >= 0.55, acc
 
 
 def test_longtail_sentences_floor():

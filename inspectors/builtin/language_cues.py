@@ -126,7 +126,23 @@ CUES: dict[str, tuple[Cue, ...]] = {
     "bn": (Cue("mni", regex.compile("ৱ|" + _words(_bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা")).pattern),
                ("ৱ",) + _spaced(_bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা")), min_hits=3,
                against=regex.compile("ৰ|" + _words(_bengali("এবং এই করে হয় থেকে জন্য সঙ্গে কিন্তু তার যে")).pattern)),),
+    # Kabuverdianu (ALUPEC spelling, as in Guinea-Bissau Kriol's k/s): its progressive "sa ta",
+    # copula é, "kel"/"kes" (that/those), "dja" (already), "txeu" (much), "sima" (like), "pamodi"
+    # (why), against Kriol's own "pabia" (why), "kuma" (that), "suma" (like) and the letter ñ.
+    "pov": (Cue("kea", regex.compile(r"(?<![\p{L}\p{M}'])(?:sa ta|é|kel|kes|dja|txeu|sima|pamodi|e sta)"
+                                     r"(?![\p{L}\p{M}'])", regex.IGNORECASE),
+                (" sa ta ", " é ", " kel ", " kes ", " dja ", "txeu", " sima ", "pamodi"), min_hits=4,
+                min_share=0.02, against=regex.compile(r"ñ|(?<![\p{L}\p{M}'])(?:pabia|kuma|suma|tambi)"
+                                                      r"(?![\p{L}\p{M}'])", regex.IGNORECASE)),),
 }
+# Sicilian, read as Ligurian or Corsican: "cchiù" (more), the cacuminal dd/ḍḍ of "iddu", "idda",
+# "chiddu", "chistu", "sunnu" (are), "havi"/"avi" (has), "nta" (in) and the contracted articles
+# dû dâ dî dê ntô ntâ ntê; against Ligurian's ciù, inte, l'é, xe and Corsican's hè, più, cù, chì.
+_SCN = Cue("scn", _words("cchiù chiù iddu idda iddi chiddu chidda chiddi chistu chista chisti sunnu havi nta "
+                         "ntô ntâ ntê dû dâ dî dê cû câ zoccu picchì ḍḍà ddà"),
+           _spaced("cchiù iddu idda chiddu chidda chistu chista sunnu havi nta ntô ntâ ntê dû dâ dî dê"),
+           min_hits=4, min_share=0.02, against=_words("ciù inte l'é xe hè più cù chì"))
+CUES["lij"] = CUES["co"] = (_SCN,)
 
 # Hindi's neighbours in Devanagari, each by its own copula and postpositions; the gates are the
 # forms Hindi never writes (Hindi has बात, बार, हल "solution": those need the spaces).
@@ -137,7 +153,8 @@ _BIHAR_BELT = (
         (" बा ", "बाटे", "बाड़े", "बाड़ी", "कइल", "गइल", "भइल", " हवे "), min_hits=3, min_share=0.02),
     Cue("mag", _words("हल हलई हलन हथ हथिन हलथिन हइ हई हलै"), (" हल ", "हलई", "हलन", " हथ ", "हथिन", " हई ", "हलै"),
         min_hits=3, min_share=0.02),
-    Cue("awa", _words("अहै अहैं जउन कउनो ओका रहिन"), ("अहै", "जउन", "कउनो", " ओका ", "रहिन"),
+    # Awadhi also by its locative मा (Hindi में).
+    Cue("awa", _words("अहै अहैं जउन कउनो ओका रहिन मा"), ("अहै", "जउन", "कउनो", " ओका ", "रहिन", " मा "),
         min_hits=3, min_share=0.02),
     Cue("hne", _words("हवय हावय हावे रिहिस रहिस हमन तुमन एखर ओखर अउ"), ("हवय", "हावय", "हावे", "रिहिस", "हमन", "तुमन"),
         min_hits=3, min_share=0.02),
@@ -164,12 +181,21 @@ def _hits(cue: Cue, text: str) -> int:
     return hits
 
 
+# One alternation of every gate string of a guard's cues: a single C scan of the opening tells
+# whether any cue can fire (the common case: none), instead of one substring search per string.
+_GATES = {code: regex.compile("|".join(map(regex.escape, sorted({n for cue in cues for n in cue.needs},
+                                                                 key=len, reverse=True))))
+          for code, cues in CUES.items()}
+
+
 def apply(code: str, text: str) -> str:
     """``code``, or the language a cue guarded by ``code`` moves it to (the cue with most hits)."""
     cues = CUES.get(code)
     if not cues:
         return code
     opening = f" {text[:GATE_CHARS].lower()} "
+    if not _GATES[code].search(opening):
+        return code
     best, most = code, 0
     for cue in cues:
         if not any(need in opening for need in cue.needs):

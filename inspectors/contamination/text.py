@@ -68,15 +68,32 @@ def _cached_table(name: str, build):
     return table
 
 
+CLASS, ACTS, FOLDS = np.uint8(3), np.uint8(4), np.uint8(8)  # bit fields of ``_flags``
+
+
 @lru_cache(maxsize=1)
-def _classes() -> np.ndarray:
-    """Per code point: 0 separator, 1 word character, 2 a character that is a token by itself (CJK, Thai,
-    Lao, Khmer, Myanmar), 3 a combining mark of those scripts (it joins the character before it)."""
-    return _cached_table("classes-v2", _build_classes)
+def _flags() -> np.ndarray:
+    """Per code point one uint8 of flags, so a chunk gathers once for all of them:
+
+    * ``& CLASS``: 0 separator, 1 word character, 2 a character that is a token by itself (CJK, Thai,
+      Lao, Khmer, Myanmar), 3 a combining mark of those scripts (it joins the character before it);
+    * ``ACTS``: NFC-suspect or a combining mark (``ccc > 0``), the only places NFC can act;
+    * ``FOLDS``: case folding replaces it (``_fold_table`` holds what by).
+    """
+    return _cached_table("flags-v1", _build_flags)
+
+
+def _build_flags() -> np.ndarray:
+    """The table ``_flags`` loads (see there)."""
+    suspect, ccc = _nfc_tables()
+    flags = _build_classes()
+    flags[suspect | (ccc > 0)] |= ACTS
+    flags[_fold_table() != np.arange(0x110000, dtype=np.uint32)] |= FOLDS
+    return flags
 
 
 def _build_classes() -> np.ndarray:
-    """The table ``_classes`` loads (see there)."""
+    """The ``CLASS`` field of ``_flags`` (see there)."""
     table = np.zeros(0x110000, dtype=np.uint8)
     word = [i for i in range(_TABLE_END) if not 0xD800 <= i < 0xE000
             and (chr(i).isalnum() or unicodedata.category(chr(i)).startswith("M"))]
@@ -119,14 +136,7 @@ def _build_nfc() -> np.ndarray:
     return np.stack([suspect.astype(np.uint8), ccc])
 
 
-@lru_cache(maxsize=1)
-def _mark_table() -> np.ndarray:
-    """Per code point: NFC-suspect or a combining mark (``ccc > 0``): the only places NFC can act."""
-    suspect, ccc = _nfc_tables()
-    return suspect | (ccc > 0)
-
-
-def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _nfc_runs(cp: np.ndarray, acts: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(start, end)`` of the spans NFC might change in ``SEPARATOR``-joined code points: each is a run of
     possibly acting code points (NFC-suspect or combining) holding a flag, with the starter before it.
 
@@ -134,11 +144,11 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
     acts across such a boundary, so normalising the spans alone equals normalising the texts.
     ``changed`` (sorted positions): the text was NFC before those code points were replaced (case
     folding), so only a flag whose segment (the starter before it through the next code point) holds
-    a changed position can mean a change; the rest are the flags already cleared.
+    a changed position can mean a change; the rest are the flags already cleared. ``acts``: the
+    sorted positions of ``cp`` flagged ``ACTS`` (marks are rare even in Devanagari or Vietnamese).
     """
     none = np.zeros(0, np.int64)
-    high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
-    idx = high[_mark_table()[cp[high]]]  # marks are rare even in Devanagari or Vietnamese
+    idx = acts
     if not len(idx):
         return none, none
     suspect, ccc = _nfc_tables()
@@ -166,11 +176,12 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
     return start.astype(np.int64), end.astype(np.int64)
 
 
-def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
-    """NFC of ``SEPARATOR``-joined code points: only the spans ``_nfc_runs`` finds are normalised."""
-    start, end = _nfc_runs(cp, changed)
+def _nfc(cp: np.ndarray, acts: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """NFC of ``SEPARATOR``-joined code points, and whether that is ``cp`` itself (unchanged): only the
+    spans ``_nfc_runs`` finds are normalised. ``acts``: the sorted positions flagged ``ACTS``."""
+    start, end = _nfc_runs(cp, acts, changed)
     if not len(start):
-        return cp
+        return cp, True
     size = end - start
     gathered = np.zeros(int(size.sum()) + len(size) - 1, np.uint32)  # spans joined by separators
     gathered[index_ranges(np.cumsum(size + 1) - (size + 1), size)] = cp[index_ranges(start, size)]
@@ -182,14 +193,14 @@ def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
     if np.array_equal(new_size, size):
         out = cp.copy()
         out[index_ranges(start, size)] = values
-        return out
+        return out, False
     shift = np.concatenate(([0], np.cumsum(new_size - size)))
     keep_start = np.concatenate(([0], end))
     keep_size = np.concatenate((start, [len(cp)])) - keep_start
     out = np.empty(len(cp) + int(shift[-1]), np.uint32)
     out[index_ranges(keep_start + shift, keep_size)] = cp[index_ranges(keep_start, keep_size)]
     out[index_ranges(start + shift[:-1], new_size)] = values
-    return out
+    return out, False
 
 
 def _distinct(ordered: np.ndarray) -> np.ndarray:
@@ -262,22 +273,40 @@ def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray) -> tuple[np
     return out, _distinct(both)
 
 
-def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
-    """``normalize`` of a ``SEPARATOR``-joined text as code points (and the text, when at hand).
+def _fast_normalize(text: str) -> tuple[str | None, np.ndarray, np.ndarray]:
+    """``normalize`` of a ``SEPARATOR``-joined text as code points, their ``CLASS`` and the text (when at
+    hand).
 
-    Case folding is a table lookup (Python's ``casefold`` is per code point, without context); a
-    code point that folds to several is expanded from a second table. NFC runs only on the spans a
-    vectorised quick check flags (see ``_nfc_runs``).
+    Case folding is a table lookup (Python's ``casefold`` is per code point, without context) at the
+    code points flagged ``FOLDS``; a code point that folds to several is expanded from a second
+    table. NFC runs only on the spans a vectorised quick check flags (see ``_nfc_runs``). One gather
+    of ``_flags`` serves all three steps; only what NFC or folding changed is looked up again.
     """
     if text.isascii():
         text = text.lower()
-        return text, _codepoints(text)
-    cp = _nfc(_codepoints(text))
-    folded = _fold_table()[cp]
-    changed = np.flatnonzero(folded != cp)
-    if len(changed) and (folded[changed] == _MULTI).any():
+        cp = _codepoints(text)
+        return text, cp, _flags()[cp]  # lower-case ASCII has neither ACTS nor FOLDS: flags are classes
+    cp = _codepoints(text)
+    flags = _flags()[cp]
+    odd = np.flatnonzero(flags > CLASS)  # ACTS or FOLDS: capitals and marks, few in most text
+    out, same = _nfc(cp, odd[(flags[odd] & ACTS) != 0])
+    if not same:
+        cp, flags = out, _flags()[out]
+        odd = np.flatnonzero(flags > CLASS)
+    changed = odd[(flags[odd] & FOLDS) != 0]
+    if not len(changed):
+        return None, cp, flags & CLASS
+    folded = cp.copy()
+    folded[changed] = _fold_table()[cp[changed]]
+    if (folded[changed] == _MULTI).any():
         folded, changed = _expand(folded, changed, cp)
-    return None, _nfc(folded, changed)
+        flags = _flags()[folded]
+        acts = np.flatnonzero(flags & ACTS)
+    else:  # only the changed code points (all in ``odd``) have new flags
+        flags[changed] = _flags()[folded[changed]]
+        acts = odd[(flags[odd] & ACTS) != 0]
+    out, same = _nfc(folded, acts, changed)
+    return None, out, (flags if same else _flags()[out]) & CLASS
 
 
 _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
@@ -354,9 +383,9 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
         joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
     if normalised:
         cp = _codepoints(joined)
+        cls = _flags()[cp] & CLASS
     else:
-        joined, cp = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
-    cls = _classes()[cp]
+        joined, cp, cls = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
     if cls.max(initial=0) < 2:  # only spaced scripts: tokens are the runs of word characters
         edges = np.diff(cls.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)
@@ -385,7 +414,7 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
 
 def character_tokens(tokens: Tokens) -> np.ndarray:
     """Per token: is it one character of a script written without spaces (CJK, Thai, Lao, Khmer, Myanmar)?"""
-    return _classes()[tokens.cp[tokens.starts]] == 2
+    return _flags()[tokens.cp[tokens.starts]] & CLASS == 2
 
 
 def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:

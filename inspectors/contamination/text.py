@@ -176,31 +176,38 @@ def _nfc_runs(cp: np.ndarray, acts: np.ndarray, changed: np.ndarray | None = Non
     return start.astype(np.int64), end.astype(np.int64)
 
 
-def _nfc(cp: np.ndarray, acts: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
-    """NFC of ``SEPARATOR``-joined code points, and whether that is ``cp`` itself (unchanged): only the
-    spans ``_nfc_runs`` finds are normalised. ``acts``: the sorted positions flagged ``ACTS``."""
+def _nfc(cp: np.ndarray, flags: np.ndarray, acts: np.ndarray,
+         changed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """NFC of ``SEPARATOR``-joined code points and its ``_flags``, given ``cp``'s: only the spans
+    ``_nfc_runs`` finds are normalised (and looked up). ``acts``: the sorted positions flagged ``ACTS``.
+    ``flags`` (never a table itself) may be updated in place, and ``cp`` too when writeable."""
     start, end = _nfc_runs(cp, acts, changed)
     if not len(start):
-        return cp, True
+        return cp, flags
     size = end - start
     gathered = np.zeros(int(size.sum()) + len(size) - 1, np.uint32)  # spans joined by separators
-    gathered[index_ranges(np.cumsum(size + 1) - (size + 1), size)] = cp[index_ranges(start, size)]
+    spans = index_ranges(start, size)
+    gathered[index_ranges(np.cumsum(size + 1) - (size + 1), size)] = cp[spans]
     done = _codepoints(unicodedata.normalize("NFC", gathered.tobytes().decode("utf-32-le")))
     seps = np.flatnonzero(done == 0)
     new_start = np.concatenate(([0], seps + 1))
     new_size = np.concatenate((seps, [len(done)])) - new_start
     values = done[index_ranges(new_start, new_size)]
-    if np.array_equal(new_size, size):
-        out = cp.copy()
-        out[index_ranges(start, size)] = values
-        return out, False
+    new_flags = _flags()[values]
+    if np.array_equal(new_size, size):  # flags are always the caller's own (a gather or a copy)
+        out = cp if cp.flags.writeable else cp.copy()
+        out[spans], flags[spans] = values, new_flags
+        return out, flags
     shift = np.concatenate(([0], np.cumsum(new_size - size)))
     keep_start = np.concatenate(([0], end))
     keep_size = np.concatenate((start, [len(cp)])) - keep_start
     out = np.empty(len(cp) + int(shift[-1]), np.uint32)
-    out[index_ranges(keep_start + shift, keep_size)] = cp[index_ranges(keep_start, keep_size)]
-    out[index_ranges(start + shift[:-1], new_size)] = values
-    return out, False
+    out_flags = np.empty(len(out), np.uint8)
+    kept, source = index_ranges(keep_start + shift, keep_size), index_ranges(keep_start, keep_size)
+    out[kept], out_flags[kept] = cp[source], flags[source]
+    placed = index_ranges(start + shift[:-1], new_size)
+    out[placed], out_flags[placed] = values, new_flags
+    return out, out_flags
 
 
 def _distinct(ordered: np.ndarray) -> np.ndarray:
@@ -253,9 +260,11 @@ def _expansions() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return points.astype(np.uint32), rows, np.array([len(f) for f in foldings], np.int64)
 
 
-def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray,
+            flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``folded`` with each ``_MULTI`` code point replaced by its several-code-point folding (e.g. "ß" ->
-    "ss"), and ``changed`` (the sorted positions folding replaced) moved to match, expansions included."""
+    "ss"), ``changed`` (the sorted positions folding replaced) moved to match, expansions included,
+    and ``flags`` (``cp``'s) made those of the result."""
     points, rows, lengths = _expansions()
     where = changed[folded[changed] == _MULTI]
     which = np.searchsorted(points, cp[where])
@@ -264,13 +273,17 @@ def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray) -> tuple[np
     folded = folded.copy()
     folded[where] = rows[which, 0]
     tail = np.arange(1, rows.shape[1]) < size[:, None]  # the further code points of each folding
-    out = np.insert(folded, np.repeat(where + 1, extra), rows[which, 1:][tail])
+    inserted_at = np.repeat(where + 1, extra)
+    out = np.insert(folded, inserted_at, rows[which, 1:][tail])
     before = np.concatenate(([0], np.cumsum(extra)))  # code points inserted before each expansion
     moved = changed + before[np.searchsorted(where, changed, "left")]
     grown = index_ranges(where + before[:-1], size)
     both = np.concatenate((moved, grown))
     both.sort()
-    return out, _distinct(both)
+    both = _distinct(both)
+    out_flags = np.insert(flags, inserted_at, np.uint8(0))
+    out_flags[both] = _flags()[out[both]]
+    return out, both, out_flags
 
 
 def _fast_normalize(text: str) -> tuple[str | None, np.ndarray, np.ndarray]:
@@ -289,24 +302,22 @@ def _fast_normalize(text: str) -> tuple[str | None, np.ndarray, np.ndarray]:
     cp = _codepoints(text)
     flags = _flags()[cp]
     odd = np.flatnonzero(flags > CLASS)  # ACTS or FOLDS: capitals and marks, few in most text
-    out, same = _nfc(cp, odd[(flags[odd] & ACTS) != 0])
-    if not same:
-        cp, flags = out, _flags()[out]
-        odd = np.flatnonzero(flags > CLASS)
+    out, flags = _nfc(cp, flags, odd[(flags[odd] & ACTS) != 0])
+    if out is not cp:  # NFC changed something (``cp``, a view of bytes, is read-only: never changed in place)
+        cp, odd = out, np.flatnonzero(flags > CLASS)
     changed = odd[(flags[odd] & FOLDS) != 0]
     if not len(changed):
         return None, cp, flags & CLASS
     folded = cp.copy()
     folded[changed] = _fold_table()[cp[changed]]
     if (folded[changed] == _MULTI).any():
-        folded, changed = _expand(folded, changed, cp)
-        flags = _flags()[folded]
+        folded, changed, flags = _expand(folded, changed, cp, flags)
         acts = np.flatnonzero(flags & ACTS)
     else:  # only the changed code points (all in ``odd``) have new flags
-        flags[changed] = _flags()[folded[changed]]
+        flags[changed] = _flags()[folded[changed]]  # flags is a gather or _nfc's copy, never the table
         acts = odd[(flags[odd] & ACTS) != 0]
-    out, same = _nfc(folded, acts, changed)
-    return None, out, (flags if same else _flags()[out]) & CLASS
+    cp, flags = _nfc(folded, flags, acts, changed)
+    return None, cp, flags & CLASS
 
 
 _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]

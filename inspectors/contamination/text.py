@@ -68,32 +68,15 @@ def _cached_table(name: str, build):
     return table
 
 
-CLASS, ACTS, FOLDS = np.uint8(3), np.uint8(4), np.uint8(8)  # bit fields of ``_flags``
-
-
 @lru_cache(maxsize=1)
-def _flags() -> np.ndarray:
-    """Per code point one uint8 of flags, so a chunk gathers once for all of them:
-
-    * ``& CLASS``: 0 separator, 1 word character, 2 a character that is a token by itself (CJK, Thai,
-      Lao, Khmer, Myanmar), 3 a combining mark of those scripts (it joins the character before it);
-    * ``ACTS``: NFC-suspect or a combining mark (``ccc > 0``), the only places NFC can act;
-    * ``FOLDS``: case folding replaces it (``_fold_table`` holds what by).
-    """
-    return _cached_table("flags-v1", _build_flags)
-
-
-def _build_flags() -> np.ndarray:
-    """The table ``_flags`` loads (see there)."""
-    suspect, ccc = _nfc_tables()
-    flags = _build_classes()
-    flags[suspect | (ccc > 0)] |= ACTS
-    flags[_fold_table() != np.arange(0x110000, dtype=np.uint32)] |= FOLDS
-    return flags
+def _classes() -> np.ndarray:
+    """Per code point: 0 separator, 1 word character, 2 a character that is a token by itself (CJK, Thai,
+    Lao, Khmer, Myanmar), 3 a combining mark of those scripts (it joins the character before it)."""
+    return _cached_table("classes-v2", _build_classes)
 
 
 def _build_classes() -> np.ndarray:
-    """The ``CLASS`` field of ``_flags`` (see there)."""
+    """The table ``_classes`` loads (see there)."""
     table = np.zeros(0x110000, dtype=np.uint8)
     word = [i for i in range(_TABLE_END) if not 0xD800 <= i < 0xE000
             and (chr(i).isalnum() or unicodedata.category(chr(i)).startswith("M"))]
@@ -136,7 +119,14 @@ def _build_nfc() -> np.ndarray:
     return np.stack([suspect.astype(np.uint8), ccc])
 
 
-def _nfc_runs(cp: np.ndarray, acts: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=1)
+def _mark_table() -> np.ndarray:
+    """Per code point: NFC-suspect or a combining mark (``ccc > 0``): the only places NFC can act."""
+    suspect, ccc = _nfc_tables()
+    return suspect | (ccc > 0)
+
+
+def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(start, end)`` of the spans NFC might change in ``SEPARATOR``-joined code points: each is a run of
     possibly acting code points (NFC-suspect or combining) holding a flag, with the starter before it.
 
@@ -144,11 +134,11 @@ def _nfc_runs(cp: np.ndarray, acts: np.ndarray, changed: np.ndarray | None = Non
     acts across such a boundary, so normalising the spans alone equals normalising the texts.
     ``changed`` (sorted positions): the text was NFC before those code points were replaced (case
     folding), so only a flag whose segment (the starter before it through the next code point) holds
-    a changed position can mean a change; the rest are the flags already cleared. ``acts``: the
-    sorted positions of ``cp`` flagged ``ACTS`` (marks are rare even in Devanagari or Vietnamese).
+    a changed position can mean a change; the rest are the flags already cleared.
     """
     none = np.zeros(0, np.int64)
-    idx = acts
+    high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
+    idx = high[_mark_table()[cp[high]]]  # marks are rare even in Devanagari or Vietnamese
     if not len(idx):
         return none, none
     suspect, ccc = _nfc_tables()
@@ -176,38 +166,30 @@ def _nfc_runs(cp: np.ndarray, acts: np.ndarray, changed: np.ndarray | None = Non
     return start.astype(np.int64), end.astype(np.int64)
 
 
-def _nfc(cp: np.ndarray, flags: np.ndarray, acts: np.ndarray,
-         changed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """NFC of ``SEPARATOR``-joined code points and its ``_flags``, given ``cp``'s: only the spans
-    ``_nfc_runs`` finds are normalised (and looked up). ``acts``: the sorted positions flagged ``ACTS``.
-    ``flags`` (never a table itself) may be updated in place, and ``cp`` too when writeable."""
-    start, end = _nfc_runs(cp, acts, changed)
+def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
+    """NFC of ``SEPARATOR``-joined code points: only the spans ``_nfc_runs`` finds are normalised."""
+    start, end = _nfc_runs(cp, changed)
     if not len(start):
-        return cp, flags
+        return cp
     size = end - start
     gathered = np.zeros(int(size.sum()) + len(size) - 1, np.uint32)  # spans joined by separators
-    spans = index_ranges(start, size)
-    gathered[index_ranges(np.cumsum(size + 1) - (size + 1), size)] = cp[spans]
+    gathered[index_ranges(np.cumsum(size + 1) - (size + 1), size)] = cp[index_ranges(start, size)]
     done = _codepoints(unicodedata.normalize("NFC", gathered.tobytes().decode("utf-32-le")))
     seps = np.flatnonzero(done == 0)
     new_start = np.concatenate(([0], seps + 1))
     new_size = np.concatenate((seps, [len(done)])) - new_start
     values = done[index_ranges(new_start, new_size)]
-    new_flags = _flags()[values]
-    if np.array_equal(new_size, size):  # flags are always the caller's own (a gather or a copy)
-        out = cp if cp.flags.writeable else cp.copy()
-        out[spans], flags[spans] = values, new_flags
-        return out, flags
+    if np.array_equal(new_size, size):
+        out = cp.copy()
+        out[index_ranges(start, size)] = values
+        return out
     shift = np.concatenate(([0], np.cumsum(new_size - size)))
     keep_start = np.concatenate(([0], end))
     keep_size = np.concatenate((start, [len(cp)])) - keep_start
     out = np.empty(len(cp) + int(shift[-1]), np.uint32)
-    out_flags = np.empty(len(out), np.uint8)
-    kept, source = index_ranges(keep_start + shift, keep_size), index_ranges(keep_start, keep_size)
-    out[kept], out_flags[kept] = cp[source], flags[source]
-    placed = index_ranges(start + shift[:-1], new_size)
-    out[placed], out_flags[placed] = values, new_flags
-    return out, out_flags
+    out[index_ranges(keep_start + shift, keep_size)] = cp[index_ranges(keep_start, keep_size)]
+    out[index_ranges(start + shift[:-1], new_size)] = values
+    return out
 
 
 def _distinct(ordered: np.ndarray) -> np.ndarray:
@@ -260,11 +242,9 @@ def _expansions() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return points.astype(np.uint32), rows, np.array([len(f) for f in foldings], np.int64)
 
 
-def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray,
-            flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``folded`` with each ``_MULTI`` code point replaced by its several-code-point folding (e.g. "ß" ->
-    "ss"), ``changed`` (the sorted positions folding replaced) moved to match, expansions included,
-    and ``flags`` (``cp``'s) made those of the result."""
+    "ss"), and ``changed`` (the sorted positions folding replaced) moved to match, expansions included."""
     points, rows, lengths = _expansions()
     where = changed[folded[changed] == _MULTI]
     which = np.searchsorted(points, cp[where])
@@ -273,51 +253,31 @@ def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray,
     folded = folded.copy()
     folded[where] = rows[which, 0]
     tail = np.arange(1, rows.shape[1]) < size[:, None]  # the further code points of each folding
-    inserted_at = np.repeat(where + 1, extra)
-    out = np.insert(folded, inserted_at, rows[which, 1:][tail])
+    out = np.insert(folded, np.repeat(where + 1, extra), rows[which, 1:][tail])
     before = np.concatenate(([0], np.cumsum(extra)))  # code points inserted before each expansion
     moved = changed + before[np.searchsorted(where, changed, "left")]
     grown = index_ranges(where + before[:-1], size)
     both = np.concatenate((moved, grown))
     both.sort()
-    both = _distinct(both)
-    out_flags = np.insert(flags, inserted_at, np.uint8(0))
-    out_flags[both] = _flags()[out[both]]
-    return out, both, out_flags
+    return out, _distinct(both)
 
 
-def _fast_normalize(text: str) -> tuple[str | None, np.ndarray, np.ndarray]:
-    """``normalize`` of a ``SEPARATOR``-joined text as code points, their ``CLASS`` and the text (when at
-    hand).
+def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
+    """``normalize`` of a ``SEPARATOR``-joined text as code points (and the text, when at hand).
 
-    Case folding is a table lookup (Python's ``casefold`` is per code point, without context) at the
-    code points flagged ``FOLDS``; a code point that folds to several is expanded from a second
-    table. NFC runs only on the spans a vectorised quick check flags (see ``_nfc_runs``). One gather
-    of ``_flags`` serves all three steps; only what NFC or folding changed is looked up again.
+    Case folding is a table lookup (Python's ``casefold`` is per code point, without context); a
+    code point that folds to several is expanded from a second table. NFC runs only on the spans a
+    vectorised quick check flags (see ``_nfc_runs``).
     """
     if text.isascii():
         text = text.lower()
-        cp = _codepoints(text)
-        return text, cp, _flags()[cp]  # lower-case ASCII has neither ACTS nor FOLDS: flags are classes
-    cp = _codepoints(text)
-    flags = _flags()[cp]
-    odd = np.flatnonzero(flags > CLASS)  # ACTS or FOLDS: capitals and marks, few in most text
-    out, flags = _nfc(cp, flags, odd[(flags[odd] & ACTS) != 0])
-    if out is not cp:  # NFC changed something (``cp``, a view of bytes, is read-only: never changed in place)
-        cp, odd = out, np.flatnonzero(flags > CLASS)
-    changed = odd[(flags[odd] & FOLDS) != 0]
-    if not len(changed):
-        return None, cp, flags & CLASS
-    folded = cp.copy()
-    folded[changed] = _fold_table()[cp[changed]]
-    if (folded[changed] == _MULTI).any():
-        folded, changed, flags = _expand(folded, changed, cp, flags)
-        acts = np.flatnonzero(flags & ACTS)
-    else:  # only the changed code points (all in ``odd``) have new flags
-        flags[changed] = _flags()[folded[changed]]  # flags is a gather or _nfc's copy, never the table
-        acts = odd[(flags[odd] & ACTS) != 0]
-    cp, flags = _nfc(folded, flags, acts, changed)
-    return None, cp, flags & CLASS
+        return text, _codepoints(text)
+    cp = _nfc(_codepoints(text))
+    folded = _fold_table()[cp]
+    changed = np.flatnonzero(folded != cp)
+    if len(changed) and (folded[changed] == _MULTI).any():
+        folded, changed = _expand(folded, changed, cp)
+    return None, _nfc(folded, changed)
 
 
 _POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
@@ -394,9 +354,9 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
         joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
     if normalised:
         cp = _codepoints(joined)
-        cls = _flags()[cp] & CLASS
     else:
-        joined, cp, cls = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
+        joined, cp = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
+    cls = _classes()[cp]
     if cls.max(initial=0) < 2:  # only spaced scripts: tokens are the runs of word characters
         edges = np.diff(cls.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)
@@ -425,7 +385,7 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
 
 def character_tokens(tokens: Tokens) -> np.ndarray:
     """Per token: is it one character of a script written without spaces (CJK, Thai, Lao, Khmer, Myanmar)?"""
-    return _flags()[tokens.cp[tokens.starts]] & CLASS == 2
+    return _classes()[tokens.cp[tokens.starts]] == 2
 
 
 def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,95 @@
+"""The vectorised normalisation, tokens and hashes against their definitions, on seeded random text."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+from inspectors.contamination import text as ct
+from inspectors.contamination.text import SEPARATOR, ngram_hashes, normalize, tokenize
+
+MASK = (1 << 64) - 1
+# what the module docstring names: case, multi-code-point foldings, marks, Hangul, Thai, CJK, kana ...
+POOL = ("AbCdEzZ09_ .,;-'\"ßẞİıŉΐΰﬁﬀﬃǅǈΣσςΆᾼᾳ"
+        "ÉéÅåŁłĐđƯưỘộẬậ" "\u0300\u0301\u0303\u0308\u0323\u0327\u0345\u05b0\u093c\u0e48\u0e31"
+        "한국어\u1100\u1161\u11a8" "ภาษาไทยสวัสดี" "北京中文字𠀋" "ひらがなカタカナ" "हिन्दीक़ক্ষ" "ПРИВЕТмир" "ຄຳເມືອງ")
+
+
+def _random_text(rng: random.Random) -> str:
+    chars = []
+    for _ in range(rng.randrange(0, 60)):
+        roll = rng.random()
+        if roll < 0.8:
+            chars.append(rng.choice(POOL))
+        else:  # anywhere in Unicode, unassigned and private use included (no surrogates, no separator)
+            i = rng.randrange(1, 0x110000)
+            chars.append(chr(i) if not 0xD800 <= i < 0xE000 else " ")
+    text = "".join(chars)
+    if rng.random() < 0.3:
+        text = unicodedata.normalize("NFD", text)
+    if rng.random() < 0.3:
+        text = text.upper()
+    return text
+
+
+def _kind(c: str) -> int:
+    """0 separator, 1 word character, 2 a token by itself, 3 a mark joining such a character."""
+    i = ord(c)
+    if i >= ct._TABLE_END or not (c.isalnum() or c == "_" or unicodedata.category(c).startswith("M")):
+        return 0
+    if any(lo <= i <= hi for lo, hi in ct._CJK + ct._CHARACTER_SCRIPTS):
+        return 3 if unicodedata.category(c).startswith("M") else 2
+    return 1
+
+
+def _reference_tokens(text: str) -> list[str]:
+    """Maximal runs of word characters; in unspaced scripts one character and the marks after it."""
+    tokens, prev = [], 0
+    for c in text:
+        kind = _kind(c)
+        if kind == 2 or (kind == 1 and prev != 1) or (kind == 3 and prev == 0):
+            tokens.append(c)
+        elif kind:
+            tokens[-1] += c
+        prev = kind
+    return tokens
+
+
+def _mix(x: int) -> int:
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
+
+
+def _reference_hash(token: str) -> int:
+    raw = sum(ord(c) * pow(ct._P, k, 1 << 64) for k, c in enumerate(token)) & MASK
+    return _mix((raw + len(token)) & MASK)
+
+
+def test_random_text_matches_the_definitions():
+    rng = random.Random(20261204)
+    texts = [_random_text(rng) for _ in range(400)]
+    assert sum(any(c in t for c in "ßİŉΐ") for t in texts) > 20
+    for batch in (texts[:1], texts[1:40], texts):
+        tk = tokenize(batch)
+        expected = [normalize(t) for t in batch]
+        assert tk.joined == SEPARATOR.join(expected)
+        got = [tk.token(i) for i in range(len(tk.hashes))]
+        reference = [tok for t in expected for tok in _reference_tokens(t)]
+        assert got == reference
+        assert tk.hashes.tolist() == [_reference_hash(t) for t in reference]
+        assert tk.doc.tolist() == [d for d, t in enumerate(expected) for _ in _reference_tokens(t)]
+        pos, hashes = ngram_hashes(tk, 3, 2)
+        per_text, start, want = [len(_reference_tokens(t)) for t in expected], 0, {}
+        for count in per_text:
+            for p in range(start, start + count - 2):
+                if p % 2 == 0:
+                    h = 0
+                    for j in range(3):
+                        h = (h * ct._Q + tk.hashes[p + j].item()) & MASK
+                    want[p] = _mix(h)
+            start += count
+        assert dict(zip(pos.tolist(), hashes.tolist())) == want
+        assert len(pos) == len(want)
+    flagged = ct.character_tokens(tokenize(["北京 abc ไทย"]))
+    assert flagged.tolist() == [True, True, False, True, True, True]

@@ -398,18 +398,6 @@ def _bcs(text: str) -> str | None:
 Result = tuple[str, float, str | None, str, list[dict] | None]
 
 
-def _controls(sample: str) -> int:
-    """Number of control characters (``v1._CONTROL``) in ``sample``.
-
-    Every control character is unprintable, so text that is printable once its tabs and line
-    breaks are gone has none: three ``replace`` and one ``isprintable`` cost a third of the regex
-    scan, which runs only for the rest (zero-width and other unprintable characters).
-    """
-    if sample.replace("\n", "").replace("\t", "").replace("\r", "").isprintable():
-        return 0
-    return len(v1._CONTROL.findall(sample)) if v1._CONTROL.search(sample) else 0
-
-
 def detect_one(text: str | None) -> Result:
     """(language, score, reason, script, languages) for one text."""
     if text is None:
@@ -419,7 +407,7 @@ def detect_one(text: str | None) -> Result:
     if not sample or sample.isspace():
         return UND, 0.0, "empty", "Zyyy", None
     replaced = sample.count("\ufffd")
-    controls = _controls(sample)
+    controls = v1.count_controls(sample)
     if replaced + controls > v1.BINARY_SHARE * len(sample):
         return UND, 0.0, "binary", "Zyyy", None
     if not v1._ENOUGH_LETTERS.search(sample):

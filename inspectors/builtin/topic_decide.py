@@ -59,8 +59,12 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
     topic_scores = by_topic[rows, :, lang].copy()
     mixed = (lang != en) & (stop[:, en] >= th["mixed_english_share"] * np.maximum(stop[rows, lang], 1))
     topic_scores += np.where(mixed[:, None], th["mixed_english_weight"] * by_topic[:, :, en], 0.0)  # English counts less
-    citations = R[:, rule["citations"]].astype(float)
+    citations = (R[:, rule["citations"]] + R[:, rule["reporters"]]).astype(float)
     topic_scores[:, law] += th["citation_weight"] * np.minimum(citations, th["citation_cap"])
+    # Drafting language (numbered provisions, "shall" with an obligation, defined terms) is a law cue
+    # of its own, independent of the law lexicon's words.
+    drafting = (R[:, rule["drafting"]] + R[:, rule["defined_terms"]]).astype(float)
+    topic_scores[:, law] += th["drafting_weight"] * np.minimum(drafting, th["drafting_cap"])
     # Law corroboration: how many different law terms matched, and how many of them are strong.
     hit_lang, hit_mixed = lang[doc], mixed[doc]
     listed = np.where(hit_mixed, t.law_listed_mixed[pid, hit_lang], t.law_listed[pid, hit_lang])
@@ -74,6 +78,7 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
                    np.repeat(pid, lengths), np.repeat(m.hit_end - t.term_bytes[pid] - 2, lengths)),
         "_topic_scores": topic_scores, "_format_scores": scores[:, t.format_base :], "_lang": lang,
         "_legal_points": points, "legal_score": points.sum(axis=1), "citations": citations,
+        "drafting": drafting,
         "law_terms": np.bincount(doc, weights=listed, minlength=k), "law_strong_terms": np.bincount(doc, weights=strong, minlength=k),
         "code_lines": R[:, rule["code"]].astype(float), "numbered": R[:, rule["numbered"]].astype(float),
         "clauses": (R[:, rule["numbered"]] + R[:, rule["lettered"]]).astype(float),
@@ -173,7 +178,8 @@ def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
     # A lexicon-decided law needs enough different law terms, strong ones in long texts, densely;
     # each citation counts as a strong term. One or two legal words ("lease", "verdict") are no law.
     n_words = v["n_words"]
-    cited = np.minimum(v["citations"], th["citation_cap"])
+    # Citations and drafting cues corroborate as strong terms (drafting cues at most drafting_terms).
+    cited = np.minimum(v["citations"], th["citation_cap"]) + np.minimum(v["drafting"], th["drafting_terms"])
     need_terms = np.minimum(th["law_min_terms"], np.maximum(th["law_min_terms_short"], n_words / th["law_words_per_term"]))
     need_strong = np.where(n_words >= th["law_strong_words"], th["law_min_strong_terms"], 0)
     dense = (s[:, law] > 0) & (feats["law_density"] >= th["law_min_density"])

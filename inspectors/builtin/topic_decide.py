@@ -156,9 +156,13 @@ def _format_cues(t, th, v, feats, scores):
     terms_of_use = ~weak & (s[:, notice] >= th["notice_share"] * s[:, legal])  # drafted like contracts, yet notices
     s[:, notice] += np.where(terms_of_use, s[:, legal], 0.0)
     s[weak | terms_of_use, legal] = 0.0
-    s[s[:, notice] < np.maximum(th["notice_min"], th["notice_density"] * denom), notice] = 0.0
+    # A sentence of a policy ("We do not obtain your age") has room for one or two policy phrases:
+    # very short texts need fewer notice points, as they need fewer topic points.
+    notice_floor = np.minimum(th["notice_min"], np.maximum(th["notice_short_min"], n_words / th["short_text_words"]))
+    s[s[:, notice] < np.maximum(notice_floor, th["notice_density"] * denom), notice] = 0.0
     best = s.argmax(axis=1)
-    strong = s[rows, best] >= np.maximum(th["min_format_score"], th["format_cue_density"] * denom)
+    floor = np.maximum(th["min_format_score"], th["format_cue_density"] * denom)
+    strong = s[rows, best] >= np.where(best == notice, np.minimum(floor, notice_floor), floor)
     return s, best, strong
 
 

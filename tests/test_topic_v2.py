@@ -148,6 +148,9 @@ def test_weak_law_terms_do_not_corroborate():
     # "rights" (0.3) adds points but is not a second law term: one strong word in a sentence is no law
     assert classify("The players walked onto the court and argued over their rights to the ball.")[0] != "law"
     assert classify("The players walked onto the court and argued over the lawsuit about the ball.")[0] == "law"
+    # one term of art decides a sentence; one strong but common word ("court") does not
+    assert classify("The statute of limitations ran out in March.")[0] == "law"
+    assert classify("The new court opened in March.")[0] != "law"
 
 
 def test_reporter_citations_in_any_case():

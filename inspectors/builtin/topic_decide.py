@@ -69,6 +69,7 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
     hit_lang, hit_mixed = lang[doc], mixed[doc]
     listed = np.where(hit_mixed, t.law_listed_mixed[pid, hit_lang], t.law_listed[pid, hit_lang])
     strong = np.where(hit_mixed, t.law_strong_mixed[pid, hit_lang], t.law_strong[pid, hit_lang])
+    art = np.where(hit_mixed, t.law_art_mixed[pid, hit_lang], t.law_art[pid, hit_lang])
     legal = np.array(t.legal_rules, np.int64)
     need = np.array([t.rules[i].min for i in legal], np.int64)
     counts = R[:, legal]
@@ -80,6 +81,7 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
         "_legal_points": points, "legal_score": points.sum(axis=1), "citations": citations,
         "drafting": drafting,
         "law_terms": np.bincount(doc, weights=listed, minlength=k), "law_strong_terms": np.bincount(doc, weights=strong, minlength=k),
+        "law_art_terms": np.bincount(doc, weights=art, minlength=k),
         "code_lines": R[:, rule["code"]].astype(float), "numbered": R[:, rule["numbered"]].astype(float),
         "clauses": (R[:, rule["numbered"]] + R[:, rule["lettered"]]).astype(float),
         "question": R[:, rule["question"]].astype(float), "asks": R[:, rule["asks"]].astype(float),
@@ -188,6 +190,9 @@ def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
     need_strong = np.where(n_words >= th["law_strong_words"], th["law_min_strong_terms"], 0)
     dense = (s[:, law] > 0) & (feats["law_density"] >= th["law_min_density"])
     law_ok = dense & (v["law_terms"] + cited >= need_terms) & (v["law_strong_terms"] + cited >= need_strong)
+    # A sentence (fewer than law_words_per_term words) has room for one law term: a term of art
+    # ("plaintiff", "statute of limitations") or a citation decides it; "court" (a tennis court) does not.
+    law_ok |= dense & (n_words < th["law_words_per_term"]) & (v["law_art_terms"] + cited >= 1)
     # Someone asking about their own legal trouble names few legal terms ("my landlord", "sue"): a
     # first-person text with a question needs fewer, as long as one is strong.
     asking = dense & ~law_ok & (v["asks"] > 0) & (v["law_strong_terms"] + cited >= th["law_question_strong"]) \

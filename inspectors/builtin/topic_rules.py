@@ -113,6 +113,8 @@ class Tables:
     law_strong: object = None
     law_listed_mixed: object = None
     law_strong_mixed: object = None
+    law_art: object = None  # a law term of art (weight >= law_art_weight): decides a sentence alone
+    law_art_mixed: object = None
 
     def topic_col(self, topic: int, lang: int) -> int:
         return topic * len(self.langs) + lang
@@ -450,6 +452,8 @@ def _lexicon_arrays(t: Tables) -> None:
     t.law_strong = t.law_listed & (np.nan_to_num(weight) >= strong_weight)
     t.law_listed_mixed = t.law_listed | t.law_listed[:, [en]]
     t.law_strong_mixed = np.where(t.law_listed, t.law_strong, t.law_strong[:, [en]])
+    t.law_art = t.law_listed & (np.nan_to_num(weight) >= t.thresholds["law_art_weight"])
+    t.law_art_mixed = np.where(t.law_listed, t.law_art, t.law_art[:, [en]])
 
 
 # The words of a term are matched on a normalised view of the window: the window lower-cased

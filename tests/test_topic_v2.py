@@ -124,39 +124,14 @@ def test_a_legal_advice_question_is_law_and_a_sports_court_is_not():
     story = "It was a long and difficult month for all of us, and nobody had much time to talk about it. " * 9
     question = (f"My landlord kept my whole deposit after I moved out. {story}"
                 "Can I sue him over it, or do I need a lawyer first? I live in Ohio.")
-    short = "My landlord kept my whole deposit after I moved out. Can I sue him over it, or do I need a lawyer first?"
-    topic, _, evidence, *_ = classify(short)
-    assert topic == "law" and "law_uncorroborated" not in rules_of(evidence, "topic")
-    # Padded to 200 words of unrelated sentences, the question's three law terms pass the question rule,
-    # but then the learned model is asked (100+ words, fewer than 5 law terms) and reads mostly filler.
     topic, _, evidence, *_ = classify(question)
-    assert topic != "law" and {"law_uncorroborated", "model:law_probability"} <= set(rules_of(evidence, "topic"))
+    assert topic == "law" and "law_uncorroborated" not in rules_of(evidence, "topic")
     # the same words without the question: three law terms in 200 words do not make law
     topic, _, evidence, *_ = classify(question.replace("?", "."))
     assert topic != "law" and "law_uncorroborated" in rules_of(evidence, "topic")
     bocce = ("The bocce court behind the library is busy again this summer. Teams meet on the bocce court every "
              "Tuesday, and the new tennis court next to it opens in June. Who will win the league this year? ") * 3
     assert classify(bocce)[0] != "law"
-
-
-def test_the_learned_model_vetoes_a_page_that_only_mentions_law():
-    blurb = ("Detective Anna Holt returns in the fourth book of the series. When a body is found in the harbour of a "
-             "small fishing town, Anna must face her past, her estranged sister and a storm that cuts the island off "
-             "from the mainland. The prosecutor wants a quick arrest and the jury of public opinion has already "
-             "decided, but Anna is not so sure. A gripping, atmospheric thriller about family secrets, grief and the "
-             "sea, perfect for fans of slow-burning mysteries. Paperback, 384 pages, published by a small press in "
-             "October; the author lives in Maine with her husband, two cats and far too many books about boats.")
-    topic, _, evidence, *_ = classify(blurb)
-    assert topic != "law" and "model:law_probability" in rules_of(evidence, "topic")
-    weight = next(e["weight"] for e in evidence if e["rule"] == "model:law_probability")
-    assert 0 <= weight < topic_rules.tables().thresholds["law_model_min_probability"]
-    # A page with many different law terms is not asked: the rules alone decide it.
-    ruling = ("The appellate court reversed the trial court's judgment. The plaintiff had sued the defendant for "
-              "breach of contract, and the jury returned a verdict for the plaintiff. On appeal the defendant argued "
-              "that the statute of limitations barred the claim and that the judge erred in admitting the evidence. "
-              "The court agreed, holding that the limitations period began when the breach occurred. ") * 2
-    topic, _, evidence, *_ = classify(ruling)
-    assert topic == "law" and "model:law_probability" not in rules_of(evidence, "topic")
 
 
 def test_drafting_language_is_a_law_cue_of_its_own():

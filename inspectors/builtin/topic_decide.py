@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 
 from inspectors.builtin.topic_v2 import EVIDENCE_TYPE, HEAD_CHARS, OUTPUT_SCHEMA, VALUES, Measured, _offset
-from inspectors.builtin.topic_law_model import law_probability
 
 UNKNOWN = -2  # label index of the taxonomy's unknown label (-1: not decided yet)
 TERMS_PER_LABEL = 3  # terms quoted in the evidence of a lexicon-decided label
@@ -169,24 +168,10 @@ def _format_cues(t, th, v, feats, scores):
     return s, best, strong
 
 
-def _law_veto(t, th, v, law_ok, windows):
-    """(vetoed, model probability or NaN) per row: an English page of law_model_min_words words or more
-    whose law rests on fewer than law_model_max_terms different law terms is law only if the learned
-    model (``topic_law_model``) gives it law_model_min_probability or more. A page that mentions a
-    few legal words (a verdict in a history list, a crime novel's blurb) is not about law."""
-    probability = np.full(len(law_ok), np.nan)
-    asked = np.flatnonzero(law_ok & (v["_lang"] == t.langs.index("en")) & (v["n_words"] >= th["law_model_min_words"])
-                           & (v["law_terms"] < th["law_model_max_terms"]))  # fmt: skip
-    if len(asked):
-        probability[asked] = law_probability([windows[r] for r in asked.tolist()])
-    return probability < th["law_model_min_probability"], probability
+def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
+    """Topic by lexicon scores with URL priors, law corroboration and law share, per row.
 
-
-def _lexicon_topic(t, th, v, feats, topic_scores, first_person, windows):
-    """Topic by lexicon scores with URL priors, law corroboration, the model's veto and law share, per row.
-
-    Returns (scores after priors, best index, whether it clears the floors, law uncorroborated, its score,
-    the model's law probability where it was asked)."""
+    Returns (scores after priors, best index, whether it clears the floors, law uncorroborated, its score)."""
     law = t.topics.index("law")
     rows = np.arange(len(topic_scores))
     s = topic_scores.copy()
@@ -214,8 +199,6 @@ def _lexicon_topic(t, th, v, feats, topic_scores, first_person, windows):
         & (v["law_terms"] + cited >= th["law_question_terms"])
     asking[asking] = first_person[asking] > 0
     law_ok |= asking
-    vetoed, probability = _law_veto(t, th, v, law_ok, windows)
-    law_ok &= ~vetoed
     uncorroborated = ~law_ok & (s[:, law] > 0)
     dropped = s[:, law].copy()
     s[uncorroborated, law] = 0.0
@@ -225,7 +208,7 @@ def _lexicon_topic(t, th, v, feats, topic_scores, first_person, windows):
     top = s[rows, best]
     least = np.minimum(th["min_topic_score"], np.maximum(0.3, n_words / th["short_text_words"]))
     enough = (top >= least) & (top / np.maximum(n_words, 50.0) * 1000 >= th["min_topic_density"])
-    return s, best, enough, uncorroborated, dropped, probability
+    return s, best, enough, uncorroborated, dropped
 
 
 def _first_person_count(m: Measured, rows: np.ndarray, lang: np.ndarray) -> np.ndarray:
@@ -347,9 +330,7 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
     fmt[by_cues & ~cue_strong & ~blog] = t.formats.index("knowledge_article")
     feats["format_legal_document"] = fmt == t.formats.index("legal_document")
     _cascade(t.topic_cascade, feats, t.topics, meta_t, topic, topic_step, k, "topic")
-    windows = [ctx[3] for ctx in m.contexts]
-    lex_scores, lex_best, lex_enough, uncorroborated, dropped, law_p = _lexicon_topic(
-        t, th, v, feats, T, _first_person_count(m, v["asks"] > 0, v["_lang"]), windows)
+    lex_scores, lex_best, lex_enough, uncorroborated, dropped = _lexicon_topic(t, th, v, feats, T, _first_person_count(m, v["asks"] > 0, v["_lang"]))
     by_lexicon = topic == -1
     topic[by_lexicon] = np.where(lex_enough[by_lexicon], lex_best[by_lexicon], UNKNOWN)
     topic_runner, topic_margin = _runner_up(np.where(by_lexicon[:, None], lex_scores, T), topic, denom)
@@ -370,7 +351,6 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
                              cue_scores[np.arange(k), cue_best], first_rate, uncorroborated, dropped,
                              lex_best, v["citations"], topic_runner, topic_margin, format_runner, format_margin))
     lex_top = lex_scores[np.arange(k), lex_best].tolist()
-    law_p_l = law_p.tolist()
     strong_l = cue_strong.tolist()
     path_l, suffix_l = v["path_topic"].tolist(), v["suffix_topic"].tolist()
     best_text_l = T.max(axis=1).tolist() if k else []
@@ -407,8 +387,6 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
         else:
             if unc_l[r]:
                 ev.add("topic", "law_uncorroborated", dropped_l[r])
-            if law_p_l[r] == law_p_l[r]:  # not NaN: the model was asked
-                ev.add("topic", "model:law_probability", law_p_l[r])
             best = lex_best_l[r]
             if topic_l[r] >= 0:
                 ev.add("topic", "step:lexicon", lex_top[r] / denom_l[r] * 1000)

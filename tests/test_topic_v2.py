@@ -134,6 +134,37 @@ def test_a_legal_advice_question_is_law_and_a_sports_court_is_not():
     assert classify(bocce)[0] != "law"
 
 
+def test_drafting_language_is_a_law_cue_of_its_own():
+    clause = "Subject to Section 5.5, the Distributor shall pay the fees set out in Schedule 2 within thirty days."
+    topic, _, evidence, *_ = classify(clause)
+    assert topic == "law"
+    plain = "The distributor will pay the fees set out in the table within thirty days."
+    assert classify(plain)[0] != "law"
+    # a capitalised party with its obligation, and a defined term in quotes
+    assert classify('The Receiving Party agrees to keep the list (the "Materials") in a locked room.')[0] == "law"
+
+
+def test_weak_law_terms_do_not_corroborate():
+    # "rights" (0.3) adds points but is not a second law term: one strong word in a sentence is no law
+    assert classify("The players walked onto the court and argued over their rights to the ball.")[0] != "law"
+    assert classify("The players walked onto the court and argued over the lawsuit about the ball.")[0] == "law"
+    # one term of art decides a sentence; one strong but common word ("court") does not
+    assert classify("The statute of limitations ran out in March.")[0] == "law"
+    assert classify("The new court opened in March.")[0] != "law"
+
+
+def test_reporter_citations_in_any_case():
+    for text in ("As the court held, 876 F.3d at 1306; see also 444 U.S. 37, 42.",
+                 "as the court held, 876 f.3d at 1306; see also 444 u.s. 37, 42."):
+        topic, _, evidence, *_ = classify(text)
+        assert topic == "law" and "citations" in rules_of(evidence, "topic")
+
+
+def test_one_policy_sentence_is_a_legal_notice():
+    assert classify("We do not obtain your age range and gender.")[1] == "legal_notices"
+    assert classify("We went to the beach and ate ice cream all afternoon.")[1] != "legal_notices"
+
+
 def test_bill_summaries_are_legal_documents():
     bill = ("To amend title XVIII of the Social Security Act to require the Secretary of Health and Human Services "
             "to negotiate prices of prescription drugs, and for other purposes. This bill requires the Centers for "
@@ -287,8 +318,8 @@ def test_cap_opinions():
 def test_legalbench_floor():
     texts = pq.read_table(shared("en_legal_legalbench_train", "legalbench_train_rows.parquet"), columns=["text"])
     out = classify_many(texts.column("text").to_pylist())
-    # measured 0.838 (v1: 0.850; held-out tasks 0.839): v2 asks more of a lexicon-decided `law` (see benchmarks/RESULTS.md)
-    assert rate(out, lambda t, f: t == "law" or f in ("legal_document", "legal_notices")) >= 0.80
+    # measured 0.883 (v1: 0.850; held-out tasks 0.859, v1 0.872): drafting cues and terms of art (see benchmarks/RESULTS.md, session 8)
+    assert rate(out, lambda t, f: t == "law" or f in ("legal_document", "legal_notices")) >= 0.84
 
 
 def test_c4_law_and_legal_document_shares():
@@ -296,4 +327,4 @@ def test_c4_law_and_legal_document_shares():
     rows = [json.loads(line) for line in gzip.open(path, "rt")]
     out = run([r["text"] for r in rows], [r["url"] for r in rows])
     assert sum(f == "legal_document" for f in out["format"]) / len(rows) <= 0.02
-    assert sum(t == "law" for t in out["topic"]) / len(rows) <= 0.05  # measured 0.036 (v1: 0.082)
+    assert sum(t == "law" for t in out["topic"]) / len(rows) <= 0.05  # measured 0.034 (v1: 0.082)

@@ -59,12 +59,17 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
     topic_scores = by_topic[rows, :, lang].copy()
     mixed = (lang != en) & (stop[:, en] >= th["mixed_english_share"] * np.maximum(stop[rows, lang], 1))
     topic_scores += np.where(mixed[:, None], th["mixed_english_weight"] * by_topic[:, :, en], 0.0)  # English counts less
-    citations = R[:, rule["citations"]].astype(float)
+    citations = (R[:, rule["citations"]] + R[:, rule["reporters"]]).astype(float)
     topic_scores[:, law] += th["citation_weight"] * np.minimum(citations, th["citation_cap"])
+    # Drafting language (numbered provisions, "shall" with an obligation, defined terms) is a law cue
+    # of its own, independent of the law lexicon's words.
+    drafting = (R[:, rule["drafting"]] + R[:, rule["defined_terms"]]).astype(float)
+    topic_scores[:, law] += th["drafting_weight"] * np.minimum(drafting, th["drafting_cap"])
     # Law corroboration: how many different law terms matched, and how many of them are strong.
     hit_lang, hit_mixed = lang[doc], mixed[doc]
     listed = np.where(hit_mixed, t.law_listed_mixed[pid, hit_lang], t.law_listed[pid, hit_lang])
     strong = np.where(hit_mixed, t.law_strong_mixed[pid, hit_lang], t.law_strong[pid, hit_lang])
+    art = np.where(hit_mixed, t.law_art_mixed[pid, hit_lang], t.law_art[pid, hit_lang])
     legal = np.array(t.legal_rules, np.int64)
     need = np.array([t.rules[i].min for i in legal], np.int64)
     counts = R[:, legal]
@@ -74,7 +79,9 @@ def _columns(t, m: Measured) -> dict[str, np.ndarray]:
                    np.repeat(pid, lengths), np.repeat(m.hit_end - t.term_bytes[pid] - 2, lengths)),
         "_topic_scores": topic_scores, "_format_scores": scores[:, t.format_base :], "_lang": lang,
         "_legal_points": points, "legal_score": points.sum(axis=1), "citations": citations,
+        "drafting": drafting,
         "law_terms": np.bincount(doc, weights=listed, minlength=k), "law_strong_terms": np.bincount(doc, weights=strong, minlength=k),
+        "law_art_terms": np.bincount(doc, weights=art, minlength=k),
         "code_lines": R[:, rule["code"]].astype(float), "numbered": R[:, rule["numbered"]].astype(float),
         "clauses": (R[:, rule["numbered"]] + R[:, rule["lettered"]]).astype(float),
         "question": R[:, rule["question"]].astype(float), "asks": R[:, rule["asks"]].astype(float),
@@ -151,9 +158,13 @@ def _format_cues(t, th, v, feats, scores):
     terms_of_use = ~weak & (s[:, notice] >= th["notice_share"] * s[:, legal])  # drafted like contracts, yet notices
     s[:, notice] += np.where(terms_of_use, s[:, legal], 0.0)
     s[weak | terms_of_use, legal] = 0.0
-    s[s[:, notice] < np.maximum(th["notice_min"], th["notice_density"] * denom), notice] = 0.0
+    # A sentence of a policy ("We do not obtain your age") has room for one or two policy phrases:
+    # very short texts need fewer notice points, as they need fewer topic points.
+    notice_floor = np.minimum(th["notice_min"], np.maximum(th["notice_short_min"], n_words / th["short_text_words"]))
+    s[s[:, notice] < np.maximum(notice_floor, th["notice_density"] * denom), notice] = 0.0
     best = s.argmax(axis=1)
-    strong = s[rows, best] >= np.maximum(th["min_format_score"], th["format_cue_density"] * denom)
+    floor = np.maximum(th["min_format_score"], th["format_cue_density"] * denom)
+    strong = s[rows, best] >= np.where(best == notice, np.minimum(floor, notice_floor), floor)
     return s, best, strong
 
 
@@ -173,11 +184,15 @@ def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
     # A lexicon-decided law needs enough different law terms, strong ones in long texts, densely;
     # each citation counts as a strong term. One or two legal words ("lease", "verdict") are no law.
     n_words = v["n_words"]
-    cited = np.minimum(v["citations"], th["citation_cap"])
+    # Citations and drafting cues corroborate as strong terms (drafting cues at most drafting_terms).
+    cited = np.minimum(v["citations"], th["citation_cap"]) + np.minimum(v["drafting"], th["drafting_terms"])
     need_terms = np.minimum(th["law_min_terms"], np.maximum(th["law_min_terms_short"], n_words / th["law_words_per_term"]))
     need_strong = np.where(n_words >= th["law_strong_words"], th["law_min_strong_terms"], 0)
     dense = (s[:, law] > 0) & (feats["law_density"] >= th["law_min_density"])
     law_ok = dense & (v["law_terms"] + cited >= need_terms) & (v["law_strong_terms"] + cited >= need_strong)
+    # A sentence (fewer than law_words_per_term words) has room for one law term: a term of art
+    # ("plaintiff", "statute of limitations") or a citation decides it; "court" (a tennis court) does not.
+    law_ok |= dense & (n_words < th["law_words_per_term"]) & (v["law_art_terms"] + cited >= 1)
     # Someone asking about their own legal trouble names few legal terms ("my landlord", "sue"): a
     # first-person text with a question needs fewer, as long as one is strong.
     asking = dense & ~law_ok & (v["asks"] > 0) & (v["law_strong_terms"] + cited >= th["law_question_strong"]) \

@@ -113,6 +113,8 @@ class Tables:
     law_strong: object = None
     law_listed_mixed: object = None
     law_strong_mixed: object = None
+    law_art: object = None  # a law term of art (weight >= law_art_weight): decides a sentence alone
+    law_art_mixed: object = None
 
     def topic_col(self, topic: int, lang: int) -> int:
         return topic * len(self.langs) + lang
@@ -437,16 +439,21 @@ def _lexicon_arrays(t: Tables) -> None:
     t.stop_lang = np.array([payload if kind == KIND_STOP else -1 for kind, payload, _ in t.meta], np.int64)
     t.first_person_lang = np.array([payload if kind == KIND_FIRST_PERSON else -1 for kind, payload, _ in t.meta], np.int64)
     law, strong_weight = t.topics.index("law"), t.thresholds["law_strong_weight"]
+    counted = t.thresholds["law_term_weight"]
     weight = np.full((len(t.term_cols), n_langs), np.nan)
     for pid, cols in enumerate(t.term_cols):
         for lang in range(n_langs):
             w = cols.get(t.topic_col(law, lang))
             if w is not None:
                 weight[pid, lang] = w
-    t.law_listed = np.nan_to_num(weight) > 0  # a negative term (tennis court) is no law term
+    # A weak term ("rights", "claim", "license", "lease") adds points but corroborates nothing: a page
+    # that mentions a few legal words is not about law. A negative term (tennis court) is none either.
+    t.law_listed = np.nan_to_num(weight) >= counted
     t.law_strong = t.law_listed & (np.nan_to_num(weight) >= strong_weight)
     t.law_listed_mixed = t.law_listed | t.law_listed[:, [en]]
     t.law_strong_mixed = np.where(t.law_listed, t.law_strong, t.law_strong[:, [en]])
+    t.law_art = t.law_listed & (np.nan_to_num(weight) >= t.thresholds["law_art_weight"])
+    t.law_art_mixed = np.where(t.law_listed, t.law_art, t.law_art[:, [en]])
 
 
 # The words of a term are matched on a normalised view of the window: the window lower-cased

@@ -93,3 +93,24 @@ def test_random_text_matches_the_definitions():
         assert len(pos) == len(want)
     flagged = ct.character_tokens(tokenize(["北京 abc ไทย"]))
     assert flagged.tolist() == [True, True, False, True, True, True]
+
+
+def test_splice_replaces_spans_of_any_new_length():
+    """``_splice`` (NFC's write-back) against list slicing: spans that shrink, grow, vanish or keep their length."""
+    import numpy as np
+
+    rng = random.Random(18)
+    for _ in range(200):
+        cp = [rng.randrange(1, 1000) for _ in range(rng.randrange(1, 80))]
+        cuts = sorted(rng.sample(range(len(cp) + 1), 2 * rng.randrange(0, (len(cp) + 1) // 2 + 1)))
+        start, end = cuts[0::2], cuts[1::2]
+        new = [[rng.randrange(1000, 2000) for _ in range(rng.choice((b - a, 0, 1, b - a + 2)))]
+               for a, b in zip(start, end)]
+        want, at = [], 0
+        for a, b, v in zip(start, end, new):
+            want += cp[at:a] + v
+            at = b
+        want += cp[at:]
+        got = ct._splice(np.array(cp, np.uint32), np.array(start, np.int64), np.array(end, np.int64) - start,
+                         np.array([x for v in new for x in v], np.uint32), np.array([len(v) for v in new], np.int64))
+        assert got.tolist() == want

@@ -137,8 +137,10 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
     a changed position can mean a change; the rest are the flags already cleared.
     """
     none = np.zeros(0, np.int64)
+    if changed is not None and not _near_marks(cp, changed):
+        return none, none
     high = np.flatnonzero(cp >= 0x300)  # below U+0300 every code point is NFC-inert with class 0
-    idx = high[_mark_table()[cp[high]]]  # marks are rare even in Devanagari or Vietnamese
+    idx = high[np.take(_mark_table(), cp[high])]  # marks are rare even in Devanagari or Vietnamese
     if not len(idx):
         return none, none
     suspect, ccc = _nfc_tables()
@@ -166,6 +168,19 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
     return start.astype(np.int64), end.astype(np.int64)
 
 
+def _near_marks(cp: np.ndarray, changed: np.ndarray) -> bool:
+    """Is a code point that NFC may act on (``_mark_table``) at, just before or just after a changed one?
+
+    A flag counts after folding only if its segment (the starter before its run of such code points
+    through the code point after the flag) holds a changed position, and every position of such a
+    segment is one of those code points or next to one: if none is near a change, nothing counts.
+    """
+    if not len(changed):
+        return False
+    near = np.concatenate((changed, np.maximum(changed - 1, 0), np.minimum(changed + 1, len(cp) - 1)))
+    return bool(_mark_table()[cp[near]].any())
+
+
 def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
     """NFC of ``SEPARATOR``-joined code points: only the spans ``_nfc_runs`` finds are normalised."""
     start, end = _nfc_runs(cp, changed)
@@ -178,18 +193,27 @@ def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
     seps = np.flatnonzero(done == 0)
     new_start = np.concatenate(([0], seps + 1))
     new_size = np.concatenate((seps, [len(done)])) - new_start
-    values = done[index_ranges(new_start, new_size)]
-    if np.array_equal(new_size, size):
-        out = cp.copy()
+    return _splice(cp, start, size, done[index_ranges(new_start, new_size)], new_size)
+
+
+def _splice(cp: np.ndarray, start: np.ndarray, size: np.ndarray, values: np.ndarray, new_size: np.ndarray) -> np.ndarray:
+    """``cp`` with each span ``start[k] .. start[k] + size[k]`` replaced by its ``new_size[k]`` of ``values``.
+
+    Spans that keep their length are written in place; only the others are deleted and their values
+    inserted (one mask and one ``np.insert``), instead of rebuilding the whole array from index ranges.
+    """
+    out = cp.copy()
+    same = new_size == size
+    if same.all():
         out[index_ranges(start, size)] = values
         return out
-    shift = np.concatenate(([0], np.cumsum(new_size - size)))
-    keep_start = np.concatenate(([0], end))
-    keep_size = np.concatenate((start, [len(cp)])) - keep_start
-    out = np.empty(len(cp) + int(shift[-1]), np.uint32)
-    out[index_ranges(keep_start + shift, keep_size)] = cp[index_ranges(keep_start, keep_size)]
-    out[index_ranges(start + shift[:-1], new_size)] = values
-    return out
+    mine = np.repeat(same, new_size)  # the values of the spans that keep their length
+    out[index_ranges(start[same], size[same])] = values[mine]
+    start, size, new_size = start[~same], size[~same], new_size[~same]
+    keep = np.ones(len(out), bool)
+    keep[index_ranges(start, size)] = False
+    at = start - (np.cumsum(size) - size)  # where each span's values go once the spans are deleted
+    return np.insert(out[keep], np.repeat(at, new_size), values[~mine])
 
 
 def _distinct(ordered: np.ndarray) -> np.ndarray:
@@ -273,7 +297,7 @@ def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
         text = text.lower()
         return text, _codepoints(text)
     cp = _nfc(_codepoints(text))
-    folded = _fold_table()[cp]
+    folded = np.take(_fold_table(), cp)  # np.take: 2-3x faster than indexing with uint32 code points
     changed = np.flatnonzero(folded != cp)
     if len(changed) and (folded[changed] == _MULTI).any():
         folded, changed = _expand(folded, changed, cp)
@@ -356,7 +380,7 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
         cp = _codepoints(joined)
     else:
         joined, cp = _fast_normalize(joined)  # NFC and case folding never touch or cross the separator
-    cls = _classes()[cp]
+    cls = np.take(_classes(), cp)
     if cls.max(initial=0) < 2:  # only spaced scripts: tokens are the runs of word characters
         edges = np.diff(cls.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)

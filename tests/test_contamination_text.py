@@ -114,3 +114,13 @@ def test_splice_replaces_spans_of_any_new_length():
         got = ct._splice(np.array(cp, np.uint32), np.array(start, np.int64), np.array(end, np.int64) - start,
                          np.array([x for v in new for x in v], np.uint32), np.array([len(v) for v in new], np.int64))
         assert got.tolist() == want
+
+
+def test_a_separator_inside_a_text_is_a_space():
+    """A text holding the separator itself reads it as a space: the texts keep their boundaries."""
+    for normalised in (False, True):
+        tk = tokenize(["Ab\x00cd", "\x00", "", "ef"], normalised=normalised)
+        spaced = tokenize(["Ab cd", " ", "", "ef"], normalised=normalised)
+        assert tk.texts == spaced.texts and len(tk.texts) == 4
+        assert tk.hashes.tolist() == spaced.hashes.tolist() and tk.doc.tolist() == [0, 0, 3]
+    assert tokenize([]).texts == [""] and not len(tokenize([]).hashes)

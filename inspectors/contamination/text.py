@@ -374,8 +374,6 @@ class Tokens:
 def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     """Normalise and tokenise ``texts`` in one vectorised pass (normalised once, joined)."""
     joined = SEPARATOR.join(texts)
-    if joined.count(SEPARATOR) != len(texts) - 1:
-        joined = SEPARATOR.join(t.replace(SEPARATOR, " ") for t in texts)
     if normalised:
         cp = _codepoints(joined)
     else:
@@ -397,6 +395,8 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
         starts = np.flatnonzero(start)
         ends = np.flatnonzero(inside & last) + 1
     seps = np.flatnonzero(cp == 0)
+    if len(seps) != max(len(texts) - 1, 0):  # a text holds the separator (NFC and folding never add or drop one)
+        return tokenize([t.replace(SEPARATOR, " ") for t in texts], normalised)
     fwd, inv = _powers(len(cp) + 1)
     with np.errstate(over="ignore"):
         prefix = np.empty(len(cp) + 1, np.uint64)

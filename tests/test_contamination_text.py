@@ -124,3 +124,15 @@ def test_a_separator_inside_a_text_is_a_space():
         assert tk.texts == spaced.texts and len(tk.texts) == 4
         assert tk.hashes.tolist() == spaced.hashes.tolist() and tk.doc.tolist() == [0, 0, 3]
     assert tokenize([]).texts == [""] and not len(tokenize([]).hashes)
+
+
+def test_every_multi_code_point_folding_next_to_marks():
+    """Each code point that folds to several ("İ", "ß", "ΐ", "ﬁ" ...) before and after marks, starters,
+    another such code point and a text boundary normalises as ``normalize`` does."""
+    points = [chr(c) for c in ct._expansions()[0].tolist()]
+    before = ["", "a", "a\u0301", "\u0323", "İ"]
+    after = ["", "a", "\u0301", "\u0307", "\u0323\u0301", "\u0345", "\u0308\u0301", "ß", "İ\u0301", "\u1161"]
+    texts = [b + p + a for p in points for b in before for a in after]
+    texts += [unicodedata.normalize("NFD", t) for t in texts]
+    tk = tokenize(texts)
+    assert tk.texts == [normalize(t) for t in texts]

@@ -256,31 +256,48 @@ def _build_fold() -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _expansions() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The code points that fold to several (sorted), their foldings (padded rows) and lengths."""
+def _expansions() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The code points that fold to several (sorted), their foldings (padded rows), lengths, and whether
+    each folding is settled: NFC already and starting with a code point NFC does not act on, so NFC
+    cannot change it unless what follows it can (e.g. "İ" -> "i\u0307", "ß" -> "ss"; not "ΐ")."""
     points = np.flatnonzero(_fold_table() == _MULTI)
     foldings = [chr(i).casefold() for i in points.tolist()]
     rows = np.zeros((len(points), max(map(len, foldings))), np.uint32)
     for r, f in enumerate(foldings):
         rows[r, :len(f)] = [ord(c) for c in f]
-    return points.astype(np.uint32), rows, np.array([len(f) for f in foldings], np.int64)
+    settled = np.array([unicodedata.is_normalized("NFC", f) and not _mark_table()[ord(f[0])] for f in foldings])
+    return points.astype(np.uint32), rows, np.array([len(f) for f in foldings], np.int64), settled
 
 
 def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``folded`` with each ``_MULTI`` code point replaced by its several-code-point folding (e.g. "ß" ->
-    "ss"), and ``changed`` (the sorted positions folding replaced) moved to match, expansions included."""
-    points, rows, lengths = _expansions()
-    where = changed[folded[changed] == _MULTI]
+    "ss"), and ``changed`` (the sorted positions folding replaced) moved to match, expansions included.
+
+    A settled folding (see ``_expansions``) followed by a code point NFC does not act on is left out of
+    the returned positions: no flag whose segment holds only its positions can mean an NFC change (it
+    starts with a quick-check-Yes starter and ends before one, and is NFC), so the second NFC pass need
+    not look at it. Turkish "İ" is common, and its combining dot would otherwise always send the chunk
+    through that pass.
+    """
+    points, rows, lengths, settled = _expansions()
+    multi = folded[changed] == _MULTI
+    where = changed[multi]
     which = np.searchsorted(points, cp[where])
     size = lengths[which]
     extra = size - 1
-    folded = folded.copy()
-    folded[where] = rows[which, 0]
+    folded[where] = rows[which, 0]  # in place: ``folded`` is the caller's own gather
     tail = np.arange(1, rows.shape[1]) < size[:, None]  # the further code points of each folding
     out = np.insert(folded, np.repeat(where + 1, extra), rows[which, 1:][tail])
     before = np.concatenate(([0], np.cumsum(extra)))  # code points inserted before each expansion
-    moved = changed + before[np.searchsorted(where, changed, "left")]
-    grown = index_ranges(where + before[:-1], size)
+    after = where + before[1:] + 1  # the code point after each expansion in ``out``
+    inert = np.ones(len(where), bool)
+    inside = after < len(out)
+    inert[inside] = ~np.take(_mark_table(), out[after[inside]])
+    keep = ~(settled[which] & inert)
+    kept = np.ones(len(changed), bool)
+    kept[multi] = keep
+    moved = (changed + before[np.searchsorted(where, changed, "left")])[kept]
+    grown = index_ranges((where + before[:-1])[keep], size[keep])
     both = np.concatenate((moved, grown))
     both.sort()
     return out, _distinct(both)

@@ -199,21 +199,37 @@ def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
 def _splice(cp: np.ndarray, start: np.ndarray, size: np.ndarray, values: np.ndarray, new_size: np.ndarray) -> np.ndarray:
     """``cp`` with each span ``start[k] .. start[k] + size[k]`` replaced by its ``new_size[k]`` of ``values``.
 
-    Spans that keep their length are written in place; only the others are deleted and their values
-    inserted (one mask and one ``np.insert``), instead of rebuilding the whole array from index ranges.
+    Spans that keep their length are written in place. The others are stitched in: by concatenating
+    the pieces when they are few (one copy of the text), else by one mask and one ``np.insert`` (a few
+    passes, but no per-piece cost), instead of rebuilding the whole array from index ranges.
     """
-    out = cp.copy()
     same = new_size == size
     if same.all():
+        out = cp.copy()
         out[index_ranges(start, size)] = values
         return out
     mine = np.repeat(same, new_size)  # the values of the spans that keep their length
-    out[index_ranges(start[same], size[same])] = values[mine]
-    start, size, new_size = start[~same], size[~same], new_size[~same]
+    if same.any():
+        out = cp.copy()
+        out[index_ranges(start[same], size[same])] = values[mine]
+    else:
+        out = cp
+    start, size, new_size, values = start[~same], size[~same], new_size[~same], values[~mine]
+    if len(start) <= FEW_PIECES:
+        cut = np.cumsum(new_size).tolist()
+        pieces, at, v = [], 0, 0
+        for a, b, w in zip(start.tolist(), (start + size).tolist(), cut):
+            pieces += [out[at:a], values[v:w]]
+            at, v = b, w
+        pieces.append(out[at:])
+        return np.concatenate(pieces)
     keep = np.ones(len(out), bool)
     keep[index_ranges(start, size)] = False
     at = start - (np.cumsum(size) - size)  # where each span's values go once the spans are deleted
-    return np.insert(out[keep], np.repeat(at, new_size), values[~mine])
+    return np.insert(out[keep], np.repeat(at, new_size), values)
+
+
+FEW_PIECES = 64  # up to this many spans change length, concatenating slices beats np.insert's passes
 
 
 def _distinct(ordered: np.ndarray) -> np.ndarray:
@@ -284,11 +300,9 @@ def _expand(folded: np.ndarray, changed: np.ndarray, cp: np.ndarray) -> tuple[np
     where = changed[multi]
     which = np.searchsorted(points, cp[where])
     size = lengths[which]
-    extra = size - 1
-    folded[where] = rows[which, 0]  # in place: ``folded`` is the caller's own gather
-    tail = np.arange(1, rows.shape[1]) < size[:, None]  # the further code points of each folding
-    out = np.insert(folded, np.repeat(where + 1, extra), rows[which, 1:][tail])
-    before = np.concatenate(([0], np.cumsum(extra)))  # code points inserted before each expansion
+    foldings = rows[which][np.arange(rows.shape[1]) < size[:, None]]  # each folding's code points, in order
+    out = _splice(folded, where, np.ones(len(where), np.int64), foldings, size)
+    before = np.concatenate(([0], np.cumsum(size - 1)))  # code points inserted before each expansion
     after = where + before[1:] + 1  # the code point after each expansion in ``out``
     inert = np.ones(len(where), bool)
     inside = after < len(out)

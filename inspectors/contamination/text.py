@@ -145,11 +145,11 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
         return none, none
     suspect, ccc = _nfc_tables()
     points = cp[idx]
-    classes = ccc[points]
+    classes = np.take(ccc, points)
     following = np.zeros(len(idx), np.uint8)  # class of the next code point, when it is also a mark
     adjacent = np.flatnonzero(np.diff(idx) == 1)
     following[adjacent] = classes[adjacent + 1]
-    hit = suspect[points] | ((classes > following) & (following > 0))
+    hit = np.take(suspect, points) | ((classes > following) & (following > 0))
     flagged = idx[hit]
     if not len(flagged):
         return none, none
@@ -178,7 +178,7 @@ def _near_marks(cp: np.ndarray, changed: np.ndarray) -> bool:
     if not len(changed):
         return False
     near = np.concatenate((changed, np.maximum(changed - 1, 0), np.minimum(changed + 1, len(cp) - 1)))
-    return bool(_mark_table()[cp[near]].any())
+    return bool(np.take(_mark_table(), cp[near]).any())
 
 
 def _nfc(cp: np.ndarray, changed: np.ndarray | None = None) -> np.ndarray:
@@ -440,7 +440,7 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
 
 def character_tokens(tokens: Tokens) -> np.ndarray:
     """Per token: is it one character of a script written without spaces (CJK, Thai, Lao, Khmer, Myanmar)?"""
-    return _classes()[tokens.cp[tokens.starts]] == 2
+    return np.take(_classes(), tokens.cp[tokens.starts]) == 2
 
 
 def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:

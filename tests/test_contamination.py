@@ -165,6 +165,25 @@ def test_planted_items(planted):
     assert again["items"] == record["items"]
 
 
+def test_a_shard_scan_does_not_import_pandas(planted):
+    """pyarrow imports pandas on its first ``pa.array`` (~0.4 s per worker); a scan worker never needs it."""
+    import subprocess
+    import sys
+
+    corpus, bench_path = planted
+    code = (
+        "import sys\n"
+        "from inspectors.contamination.bench import load_bench\n"
+        "from inspectors.contamination.run import run_contamination\n"
+        "from inspectors.core.run import RunOptions, resolve_corpus\n"
+        f"r = run_contamination(load_bench({str(bench_path)!r}), resolve_corpus({str(corpus)!r}), "
+        "options=RunOptions(workers=1), stride=13)\n"
+        "print(r['items'][0]['question']['documents'][0]['row'], 'pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert out.stdout.split() == ["3", "False"]
+
+
 def test_boilerplate_ngrams_are_ignored_and_reported(tmp_path, home):
     phrase = "all rights reserved by the owner of this website and its partners"
     docs = [f"document {i} says hello. {phrase}." for i in range(12)]

@@ -93,3 +93,49 @@ def test_random_text_matches_the_definitions():
         assert len(pos) == len(want)
     flagged = ct.character_tokens(tokenize(["北京 abc ไทย"]))
     assert flagged.tolist() == [True, True, False, True, True, True]
+
+
+def test_splice_replaces_spans_of_any_new_length():
+    """``_splice`` (NFC's write-back) against list slicing: spans that shrink, grow, vanish or keep their length."""
+    import numpy as np
+
+    rng, many = random.Random(18), False
+    for k in range(300):  # short texts take the concatenation, long ones (> FEW_PIECES spans) np.insert
+        cp = [rng.randrange(1, 1000) for _ in range(rng.randrange(1, 80 if k % 3 else 600))]
+        cuts = sorted(rng.sample(range(len(cp) + 1), 2 * rng.randrange(0, (len(cp) + 1) // 2 + 1)))
+        start, end = cuts[0::2], cuts[1::2]
+        new = [[rng.randrange(1000, 2000) for _ in range(rng.choice((b - a, 0, 1, b - a + 2)))]
+               for a, b in zip(start, end)]
+        want, at = [], 0
+        for a, b, v in zip(start, end, new):
+            want += cp[at:a] + v
+            at = b
+        want += cp[at:]
+        array = np.array(cp, np.uint32)
+        got = ct._splice(array, np.array(start, np.int64), np.array(end, np.int64) - start,
+                         np.array([x for v in new for x in v], np.uint32), np.array([len(v) for v in new], np.int64))
+        assert got.tolist() == want and array.tolist() == cp
+        many |= sum(len(v) != b - a for a, b, v in zip(start, end, new)) > ct.FEW_PIECES
+    assert many
+
+
+def test_a_separator_inside_a_text_is_a_space():
+    """A text holding the separator itself reads it as a space: the texts keep their boundaries."""
+    for normalised in (False, True):
+        tk = tokenize(["Ab\x00cd", "\x00", "", "ef"], normalised=normalised)
+        spaced = tokenize(["Ab cd", " ", "", "ef"], normalised=normalised)
+        assert tk.texts == spaced.texts and len(tk.texts) == 4
+        assert tk.hashes.tolist() == spaced.hashes.tolist() and tk.doc.tolist() == [0, 0, 3]
+    assert tokenize([]).texts == [""] and not len(tokenize([]).hashes)
+
+
+def test_every_multi_code_point_folding_next_to_marks():
+    """Each code point that folds to several ("İ", "ß", "ΐ", "ﬁ" ...) before and after marks, starters,
+    another such code point and a text boundary normalises as ``normalize`` does."""
+    points = [chr(c) for c in ct._expansions()[0].tolist()]
+    before = ["", "a", "a\u0301", "\u0323", "İ"]
+    after = ["", "a", "\u0301", "\u0307", "\u0323\u0301", "\u0345", "\u0308\u0301", "ß", "İ\u0301", "\u1161"]
+    texts = [b + p + a for p in points for b in before for a in after]
+    texts += [unicodedata.normalize("NFD", t) for t in texts]
+    tk = tokenize(texts)
+    assert tk.texts == [normalize(t) for t in texts]

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -156,7 +157,7 @@ def nfc(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _standard_batch(shard, start: int, n: int, values: dict[str, pa.Array], fields) -> pa.RecordBatch:
-    arrays = {"row": pa.array(range(start, start + n), pa.int64())}
+    arrays = {"row": _row_numbers(start, n)}
     for name in fields:
         array = values.get(name)
         if array is None:
@@ -166,6 +167,12 @@ def _standard_batch(shard, start: int, n: int, values: dict[str, pa.Array], fiel
                 array = pa.nulls(n, pa.string())
         arrays[name] = _as_string(array)
     return pa.RecordBatch.from_pydict(arrays)
+
+
+def _row_numbers(start: int, n: int) -> pa.Array:
+    """Rows ``start .. start + n - 1`` as int64, built from a numpy buffer: ``pa.array`` imports pandas
+    on its first call (about 0.4 s per process), which a worker that only scans text never needs."""
+    return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(np.arange(start, start + n, dtype=np.int64))])
 
 
 def _as_string(array: pa.Array) -> pa.Array:

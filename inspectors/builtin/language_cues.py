@@ -185,6 +185,43 @@ _BIHAR_BELT = (
 CUES["ms"] = CUES["id"]
 for _code in ("hi", "mai", "bho", "mag"):
     CUES[_code] = tuple(cue for cue in _BIHAR_BELT if cue.to != _code)
+
+
+def decisive(to: str, words: str, against: regex.Pattern | None = None) -> Cue:
+    """A cue on words of ``to`` that the neighbour never writes: like a letter, one decides a sentence.
+
+    Written from each language's grammar (copulas, negation, pronouns that have no homograph in the
+    neighbour), a subset of its main cue's words; one hit per ``LETTER_WORDS`` words, and more
+    hits than the neighbour's own markers ``against``.
+    """
+    return Cue(to, _words(words), _spaced(words), short_min=1, per_hit=LETTER_WORDS, against=against)
+
+
+# Left out as too common elsewhere: Awadhi मा (Nepali's locative), Maithili छल (Hindi "deceit"),
+# Bhojpuri बा / बाड़ी (Hindi "garden"), Corsican-shared iddu / idda / chistu, Nigerian English una.
+_DECISIVE = {
+    "es": (decisive("ast", "ye yera yeren nun tamién dende sieglu sieglos llingua llugar xunto anguaño güei",
+                    CUES["es"][0].against),),
+    "ru": (decisive("myv", "ды ули улить аволь марто мейле ломань эли минь тынь сынь", CUES["ru"][0].against),),
+    "fa": (decisive("azb", "بیر ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم", CUES["fa"][0].against),),
+    "pov": (decisive("kea", "txeu pamodi dja", CUES["pov"][0].against),),
+    "bn": (decisive("mni", _bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা"), CUES["bn"][1].against),),
+    "ny": (decisive("tum", "kweni chomene yayi", CUES["ny"][1].against),),
+    "nl": (decisive("li", "neet gein oet vaan mèt weurt", CUES["nl"][0].against),),
+    "en": (decisive("pcm", "dey wey wetin pikin abeg wahala naim", CUES["en"][0].against),),
+    "bi": (decisive("tpi", "bilong tasol wantaim", CUES["bi"][0].against),),
+    "id": (decisive("min", "indak baliau", CUES["id"][0].against),),
+    "lij": (decisive("scn", "cchiù chiddu chidda sunnu havi ntô ntâ ntê dû dâ dî dê", _SCN.against),),
+}
+_DECISIVE["ms"] = _DECISIVE["id"]
+_DECISIVE["co"] = _DECISIVE["lij"]
+_BIHAR_DECISIVE = (decisive("mai", "अछि छथि छैक छलाह केँ"), decisive("bho", "बाटे बाड़े कइल कइले गइल भइल"),
+                   decisive("mag", "हलई हलन हथिन हलथिन हलै"), decisive("awa", "अहै अहैं जउन कउनो रहिन"),
+                   decisive("hne", "हवय हावय हावे रिहिस हमन तुमन"))
+for _code in ("hi", "mai", "bho", "mag"):
+    _DECISIVE[_code] = tuple(cue for cue in _BIHAR_DECISIVE if cue.to != _code)
+for _code, _extra in _DECISIVE.items():
+    CUES[_code] = CUES[_code] + _extra
 GATE_CHARS = 600  # the gate reads the opening only: one window of the cascade
 
 

@@ -38,6 +38,37 @@ def test_cue_moves_only_the_language_it_names(guard, text, want):
     assert cues.apply(guard, text) == want
 
 
+@pytest.mark.parametrize("guard,text,want", [
+    # Sentences written for this test: one letter or one decisive word, before punctuation too.
+    ("mn", "Манай һургуулиин багш нар ирлээ.", "bxr"),
+    ("ny", "Ŵanthu wose ŵakubabika ŵaufulu.", "tum"),
+    ("es", "La llingua asturiana ye bien guapa.", "ast"),
+    ("hi", "ऊ काल्हु बजार गइल।", "bho"),
+    # one shared word is no evidence; a Hindi or Spanish sentence stays
+    ("hi", "वह कल बाजार गया था।", "hi"),
+    ("es", "La lengua española es muy bonita y antigua.", "es"),
+])
+def test_one_letter_or_decisive_word_decides_a_sentence(guard, text, want):
+    assert cues.apply(guard, text) == want
+
+
+def test_letter_cue_scales_with_length():
+    # one Buryat һ among 120 Mongolian words is a foreign name, not Buryat
+    text = "Монгол улсын нийслэл Улаанбаатар хот " * 24 + " һ"
+    assert cues.apply("mn", text) == "mn"
+    assert cues.apply("mn", text.replace("хот", "һот")) == "bxr"
+
+
+def test_cue_decides_a_low_confidence_neighbour(monkeypatch):
+    # the models' unsure top answer is the guard: the cue's language is reported, at the floor score
+    monkeypatch.setattr(v2.cues, "apply", lambda code, text: "bxr" if code == "mn" else code)
+    monkeypatch.setattr(v2, "_vote", lambda text, ft, cld2, votes, weight: votes.update({"mn": 0.5, "ru": 0.45}))
+    monkeypatch.setattr(v2, "_third", lambda text, votes, top: False)
+    monkeypatch.setattr(v2.udhr, "predict", lambda text, k=2: [])
+    code, score, reason, *_ = v2.detect_one("Манай һургуулиин багш нар ирлээ.")
+    assert (code, score, reason) == ("bxr", v2.MIN_SCORE, None)
+
+
 def test_every_cue_target_is_in_the_label_set():
     # ``corpuscope inspectors list`` must show every code the cascade can emit
     assert {cue.to for group in cues.CUES.values() for cue in group} <= set(v2.LABELS)

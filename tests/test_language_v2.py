@@ -115,7 +115,8 @@ def _scores(texts, langs):
 def test_longtail_documents_floor():
     # 20 pseudo-documents per language (of up to 60); measured on all in benchmarks/RESULTS.md.
     acc, macro, emitted, claimed = _scores(*_longtail("documents", 20))
-    # Measured on this subsample: macro 0.901, 191 languages emitted, 0.944 over them (session 6,
+    # Measured on this subsample: macro 0.905, 191 languages emitted, 0.948 over them (session 8;
+    # session 7: 0.901, 191, 0.944); session 6,
     # before the scn/kea/awa cues: 0.889, 189, 0.940; before any cue: 0.805, 173, 0.931; before the
     # UDHR model: 0.705, 146, 0.966).
     assert macro >= 0.87, macro
@@ -127,19 +128,25 @@ def test_longtail_documents_floor():
     # languages only a cue names (each was 0 before them): measured 1.00, and pcm, myv, rn 0.85
     assert all(acc[code] >= 0.8 for code in ("szl", "hyw", "bxr", "crh", "mni", "tpi")), acc
     assert all(acc[code] >= 0.65 for code in ("pcm", "myv", "rn")), acc
-    # session 7's cues (each 0.00-0.12 before): measured awa 1.00, scn 0.90, kea 0.75
+    # session 7's cues (each 0.00-0.12 before): measured awa 1.00, scn 0.95, kea 0.75
     assert acc["awa"] >= 0.8 and acc["scn"] >= 0.7 and acc["kea"] >= 0.55, acc
+    # Limburgish read as Dutch with low confidence: its words decide (session 8: 0.50 -> 1.00)
+    assert acc["li"] >= 0.8, acc
 
 
 def test_longtail_sentences_floor():
     acc, macro, emitted, claimed = _scores(*_longtail("sentences", 40))
-    # Measured on this subsample: macro 0.785, 189 languages emitted, 0.839 over them (before the
-    # cues: 0.760, 180, 0.853; before the UDHR model: 0.676, 156, 0.876).
-    assert macro >= 0.75, macro
-    assert emitted >= 182, emitted
+    # Measured on this subsample: macro 0.800, 193 languages emitted, 0.838 over them (session 8;
+    # main 68c2079: 0.788, 192, 0.829; before the cues: 0.760, 180, 0.853; before the UDHR model:
+    # 0.676, 156, 0.876).
+    assert macro >= 0.77, macro
+    assert emitted >= 184, emitted
     assert claimed >= 0.80, claimed
     assert acc["vi"] >= 0.99
-    assert acc["szl"] >= 0.6 and acc["tpi"] >= 0.6 and acc["crh"] >= 0.6  # cues: measured 0.78, 0.82, 0.72
+    assert acc["szl"] >= 0.75 and acc["tpi"] >= 0.6 and acc["crh"] >= 0.6  # cues: measured 0.93, 0.82, 0.72
+    # one letter or decisive word decides a sentence (session 8): measured bxr 0.80 (0.33 before),
+    # tum 0.53 (0.25), taq 0.62 (0.35), mni 0.47 (0.28)
+    assert acc["bxr"] >= 0.6 and acc["tum"] >= 0.4 and acc["taq"] >= 0.45 and acc["mni"] >= 0.35, acc
 
 
 def test_xquad_floor():

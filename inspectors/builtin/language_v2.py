@@ -498,7 +498,12 @@ def detect_one(text: str | None) -> Result:
         if member:  # the group is clear to the models, the member to the orthography
             group = sum(votes.get(c, 0.0) for c in _BCS)
             code, score = member, min(max(group / known, 0.0), 1.0) if known else 0.0
-    code = _refine(code, script, sample)
+    refined = _refine(code, script, sample)
+    if refined != code and refined in cues.TARGETS and score < MIN_SCORE:
+        # The models' best guess is the neighbour, unsure (most often a sentence): letters or words
+        # the neighbour never writes decide, and the score is the floor (coverage counts it und).
+        score = MIN_SCORE
+    code = refined
     shares = _shares(window_winners, script, sample)
     mixed = bool(shares) and len(shares) > 1 and shares[0]["share"] < MIXED_SHARE
     # A mixed document keeps its shares unless the UDHR model names a language no other model

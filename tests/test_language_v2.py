@@ -193,6 +193,7 @@ def test_udhr_normalize_keeps_letters_and_marks_only():
     ("pt", [("es", 0.9), ("gl", 0.05)], None),         # Spanish: other models know it, theirs stands
     ("und", [("es", 0.6), ("gl", 0.2)], ("es", 0.6)),  # und takes any answer from UDHR_UND up
     ("und", [("fur", 0.3), ("it", 0.2)], None),
+    ("bxr", [("ykg", 0.9), ("sah", 0.05)], None),     # a cue's language the model cannot name stands
 ])
 def test_long_tail_override_rule(monkeypatch, cascade, ranked, want):
     monkeypatch.setattr(v2.udhr, "predict", lambda text, k=2: ranked)

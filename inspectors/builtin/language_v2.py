@@ -197,6 +197,9 @@ KNOWS = {backend: frozenset(c for raw in raws for c in normalize_code(raw, backe
          for backend, raws in _RAW_LABELS.items()}
 WEIGHTS = {"fasttext": FASTTEXT_WEIGHT, "cld2": CLD2_WEIGHT, "py3langid": PY3LANGID_WEIGHT}
 UDHR_ONLY = KNOWS["udhr"] - KNOWS["fasttext"] - KNOWS["cld2"] - KNOWS["py3langid"] - set(SCRIPT_LANGUAGE.values())
+# A cue's language the UDHR model cannot name (Buryat, Tumbuka, Erzya, Sicilian...): "the cascade's
+# answer is not in its top two" says nothing there, so the model does not overrule it.
+_CUE_ONLY = cues.TARGETS - KNOWS["udhr"]
 
 
 @lru_cache(maxsize=1)
@@ -352,9 +355,10 @@ def _long_tail(code: str, text: str, script: str) -> tuple[str, float] | None:
     """The UDHR model's (code, probability) when it overrules the cascade's ``code``, else ``None``.
 
     Never for Han text: the UDHR's Xiang, Gan, Hakka, Min and Jin texts are written in Standard
-    Chinese characters, so the model cannot tell them from Mandarin (Cantonese has its own rule).
+    Chinese characters, so the model cannot tell them from Mandarin (Cantonese has its own rule);
+    never against a cue's language the model cannot name (``_CUE_ONLY``).
     """
-    if script in _HAN_SCRIPTS:
+    if script in _HAN_SCRIPTS or code in _CUE_ONLY:
         return None
     try:
         ranked = udhr.predict(text, k=2)

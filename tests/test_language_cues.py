@@ -41,6 +41,9 @@ from inspectors.builtin import language_v2 as v2
     # one shared word is no evidence; a Hindi or Spanish sentence stays
     ("hi", "वह कल बाजार गया था।", "hi"),
     ("es", "La lengua española es muy bonita y antigua.", "es"),
+    # a name in Polish text that writes ô is not Silesian
+    ("pl", "Wczoraj prezydent Côte d'Ivoire spotkał się z ministrem w Warszawie.", "pl"),
+    ("pl", "Dzisiej mŏmy piykny dziyń.", "szl"),
 ])
 def test_cue_moves_only_the_language_it_names(guard, text, want):
     assert cues.apply(guard, text) == want

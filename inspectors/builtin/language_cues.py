@@ -54,15 +54,19 @@ class Cue:
     per_hit: int = 10
 
 
-def letter_cue(to: str, letters: str, min_hits: int = 3, **kw) -> Cue:
+def letter_cue(to: str, letters: str, min_hits: int = 3, names: bool = True, **kw) -> Cue:
     """A cue on letters (or a spelling) the neighbour's orthography never writes, ``|``-separated or one per character.
 
     Such a letter decides a short text on its own: one hit per ``LETTER_WORDS`` words suffices, so
     a sentence needs one. The bar was chosen on text outside the evaluation set (0 false fires on
-    the neighbours' sentence-length pieces, ``benchmarks/bench_language_cues.py``).
+    the neighbours' sentence-length pieces, ``benchmarks/bench_language_cues.py``). With
+    ``names=False`` a letter counts only in a word that does not start with a capital, once per
+    word: letters that other languages write in names (Côte, Tōkyō in Polish text) are not evidence.
     """
     options = letters.split("|") if "|" in letters else list(letters)
-    marks = regex.compile("|".join(map(regex.escape, options)))
+    alternation = "|".join(map(regex.escape, options))
+    marks = regex.compile(alternation if names else
+                          rf"(?<![\p{{L}}\p{{M}}])(?!\p{{Lu}})[\p{{L}}\p{{M}}]*?(?:{alternation})")
     needs = tuple(sorted({o.lower() for o in options}))
     return Cue(to, marks, needs, min_hits=min_hits, short_min=1, per_hit=LETTER_WORDS, **kw)
 
@@ -92,8 +96,9 @@ _TAQ = "ǝƎəƏ"
 LETTER_WORDS = 40
 DECISIVE_WORDS = 20
 CUES: dict[str, tuple[Cue, ...]] = {
-    # Silesian (Ślabikŏrz orthography): ŏ ō ô õ, letters Polish does not have.
-    "pl": (letter_cue("szl", _SZL),),
+    # Silesian (Ślabikŏrz orthography): ŏ ō ô õ, letters Polish does not have; counted outside
+    # capitalised words (French and Japanese names in Polish text write ô and ō).
+    "pl": (letter_cue("szl", _SZL, names=False),),
     # Buryat Cyrillic has һ (h), which Khalkha Mongolian Cyrillic does not use.
     "mn": (letter_cue("bxr", "һҺ"),),
     # Crimean Tatar (Latin) writes q and ñ; Turkish has neither outside foreign names.

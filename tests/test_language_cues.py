@@ -33,9 +33,37 @@ from inspectors.builtin import language_v2 as v2
     ("ru", "Русский язык и литература: в этом городе он жил для того, что это было как и все.", "ru"),
     ("hi", "भारत एक विशाल देश है और यहाँ की संस्कृति बहुत पुरानी है। लोग कई भाषाएँ बोलते हैं।", "hi"),
     ("bn", "বাংলা ভাষা এবং সাহিত্য অনেক পুরনো, এই দেশের মানুষ কিন্তু তার জন্য গর্ব করে।", "bn"),
+    # Sentences written for this test: one letter or one decisive word, before punctuation too.
+    ("mn", "Манай һургуулиин багш нар ирлээ.", "bxr"),
+    ("ny", "Ŵanthu wose ŵakubabika ŵaufulu.", "tum"),
+    ("es", "La llingua asturiana ye bien guapa.", "ast"),
+    ("hi", "ऊ काल्हु बजार गइल।", "bho"),
+    # one shared word is no evidence; a Hindi or Spanish sentence stays
+    ("hi", "वह कल बाजार गया था।", "hi"),
+    ("es", "La lengua española es muy bonita y antigua.", "es"),
+    # a name in Polish text that writes ô is not Silesian
+    ("pl", "Wczoraj prezydent Côte d'Ivoire spotkał się z ministrem w Warszawie.", "pl"),
+    ("pl", "Dzisiej mŏmy piykny dziyń.", "szl"),
 ])
 def test_cue_moves_only_the_language_it_names(guard, text, want):
     assert cues.apply(guard, text) == want
+
+
+def test_letter_cue_scales_with_length():
+    # one Buryat һ among 120 Mongolian words is a foreign name, not Buryat
+    text = "Монгол улсын нийслэл Улаанбаатар хот " * 24 + " һ"
+    assert cues.apply("mn", text) == "mn"
+    assert cues.apply("mn", text.replace("хот", "һот")) == "bxr"
+
+
+def test_cue_decides_a_low_confidence_neighbour(monkeypatch):
+    # the models' unsure top answer is the guard: the cue's language is reported, at the floor score
+    monkeypatch.setattr(v2.cues, "apply", lambda code, text: "bxr" if code == "mn" else code)
+    monkeypatch.setattr(v2, "_vote", lambda text, ft, cld2, votes, weight: votes.update({"mn": 0.5, "ru": 0.45}))
+    monkeypatch.setattr(v2, "_third", lambda text, votes, top: False)
+    monkeypatch.setattr(v2.udhr, "predict", lambda text, k=2: [])
+    code, score, reason, *_ = v2.detect_one("Манай һургуулиин багш нар ирлээ.")
+    assert (code, score, reason) == ("bxr", v2.MIN_SCORE, None)
 
 
 def test_every_cue_target_is_in_the_label_set():

@@ -115,7 +115,8 @@ def _scores(texts, langs):
 def test_longtail_documents_floor():
     # 20 pseudo-documents per language (of up to 60); measured on all in benchmarks/RESULTS.md.
     acc, macro, emitted, claimed = _scores(*_longtail("documents", 20))
-    # Measured on this subsample: macro 0.901, 191 languages emitted, 0.944 over them (session 6,
+    # Measured on this subsample: macro 0.905, 191 languages emitted, 0.948 over them (session 8;
+    # session 7: 0.901, 191, 0.944); session 6,
     # before the scn/kea/awa cues: 0.889, 189, 0.940; before any cue: 0.805, 173, 0.931; before the
     # UDHR model: 0.705, 146, 0.966).
     assert macro >= 0.87, macro
@@ -127,19 +128,25 @@ def test_longtail_documents_floor():
     # languages only a cue names (each was 0 before them): measured 1.00, and pcm, myv, rn 0.85
     assert all(acc[code] >= 0.8 for code in ("szl", "hyw", "bxr", "crh", "mni", "tpi")), acc
     assert all(acc[code] >= 0.65 for code in ("pcm", "myv", "rn")), acc
-    # session 7's cues (each 0.00-0.12 before): measured awa 1.00, scn 0.90, kea 0.75
+    # session 7's cues (each 0.00-0.12 before): measured awa 1.00, scn 0.95, kea 0.75
     assert acc["awa"] >= 0.8 and acc["scn"] >= 0.7 and acc["kea"] >= 0.55, acc
+    # Limburgish read as Dutch with low confidence: its words decide (session 8: 0.50 -> 1.00)
+    assert acc["li"] >= 0.8, acc
 
 
 def test_longtail_sentences_floor():
     acc, macro, emitted, claimed = _scores(*_longtail("sentences", 40))
-    # Measured on this subsample: macro 0.785, 189 languages emitted, 0.839 over them (before the
-    # cues: 0.760, 180, 0.853; before the UDHR model: 0.676, 156, 0.876).
-    assert macro >= 0.75, macro
-    assert emitted >= 182, emitted
+    # Measured on this subsample: macro 0.800, 193 languages emitted, 0.838 over them (session 8;
+    # main 68c2079: 0.788, 192, 0.829; before the cues: 0.760, 180, 0.853; before the UDHR model:
+    # 0.676, 156, 0.876).
+    assert macro >= 0.77, macro
+    assert emitted >= 184, emitted
     assert claimed >= 0.80, claimed
     assert acc["vi"] >= 0.99
-    assert acc["szl"] >= 0.6 and acc["tpi"] >= 0.6 and acc["crh"] >= 0.6  # cues: measured 0.78, 0.82, 0.72
+    assert acc["szl"] >= 0.75 and acc["tpi"] >= 0.6 and acc["crh"] >= 0.6  # cues: measured 0.93, 0.82, 0.72
+    # one letter or decisive word decides a sentence (session 8): measured bxr 0.80 (0.33 before),
+    # tum 0.53 (0.25), taq 0.62 (0.35), mni 0.47 (0.28)
+    assert acc["bxr"] >= 0.6 and acc["tum"] >= 0.4 and acc["taq"] >= 0.45 and acc["mni"] >= 0.35, acc
 
 
 def test_xquad_floor():
@@ -186,6 +193,7 @@ def test_udhr_normalize_keeps_letters_and_marks_only():
     ("pt", [("es", 0.9), ("gl", 0.05)], None),         # Spanish: other models know it, theirs stands
     ("und", [("es", 0.6), ("gl", 0.2)], ("es", 0.6)),  # und takes any answer from UDHR_UND up
     ("und", [("fur", 0.3), ("it", 0.2)], None),
+    ("bxr", [("ykg", 0.9), ("sah", 0.05)], None),     # a cue's language the model cannot name stands
 ])
 def test_long_tail_override_rule(monkeypatch, cascade, ranked, want):
     monkeypatch.setattr(v2.udhr, "predict", lambda text, k=2: ranked)
@@ -215,3 +223,20 @@ def test_udhr_build_reads_a_package(tmp_path):
     assert all("&" not in b and "<" not in b for b in train["fur"])
     pieces = build.spans(" ".join(train["fur"]), 50, __import__("random").Random(1))
     assert len(pieces) == 50 and all(1 <= len(p) <= build.MAX_CHARS for p in pieces)
+
+
+def test_single_script_fast_path_matches_the_count(monkeypatch):
+    # script_of's two-regex path for one-script text must give what the per-character count gives
+    import random
+
+    rng = random.Random(8)
+    pools = [(0x20, 0x7E), (0x400, 0x4FF), (0x600, 0x6FF), (0x900, 0x97F), (0x3040, 0x30FF), (0x4E00, 0x4EFF),
+             (0x2000, 0x206F), (0x0, 0x2FFFF)]
+    texts = []
+    for _ in range(3000):
+        chosen = rng.sample(pools, rng.randint(1, 3))
+        texts.append("".join(chr(rng.randint(*rng.choice(chosen))) for _ in range(rng.randint(1, 150))))
+    texts += ["Привет, мир — это тест.", "这个国家的经济发展很快。", "這個國家的經濟發展很快。", "これは日本語です。", "Ελληνικά 123"]
+    fast = [v2.script_of(t) for t in texts]
+    monkeypatch.setattr(v2, "_single_script", lambda head: None)
+    assert fast == [v2.script_of(t) for t in texts]

@@ -12,6 +12,7 @@ UDHR) are measured by ``benchmarks/bench_language_cues.py`` and listed in ``benc
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -32,11 +33,12 @@ class Cue:
     """Move the cascade's answer to ``to`` when ``marks`` hits often enough in the text.
 
     ``needs`` is the cheap gate: one of these strings (lower case, spaces literal) must occur in the
-    lowered opening of the text, or the cue is not counted at all (most text of a big language
-    costs only these substring checks). ``marks`` must then hit at least ``min_hits`` times
-    (different words if ``distinct``; a text under ``10 * min_hits`` words needs one hit per ten
-    words, at least ``MIN_HITS_SHORT``) and on at least ``min_share`` of the words; when ``against``
-    (the neighbour's own markers) is given, ``marks`` must also hit more often.
+    lowered opening of the text, in which common punctuation reads as a space (a sentence-final
+    copula), or the cue is not counted at all (most text of a big language costs only these
+    substring checks). ``marks`` must then hit at least ``min_hits`` times (different words if
+    ``distinct``; a text under ``per_hit * min_hits`` words needs one hit per ``per_hit`` words, at
+    least ``short_min``) and on at least ``min_share`` of the words; when ``against`` (the
+    neighbour's own markers) is given, ``marks`` must also hit more often.
     """
 
     to: str
@@ -46,6 +48,27 @@ class Cue:
     min_share: float = 0.0
     against: regex.Pattern | None = None
     distinct: bool = False  # count different words, not occurrences (one foreign name repeated)
+    # Short texts: a word cue needs two hits (one shared word is no evidence), a letter the
+    # neighbour's alphabet lacks one per twenty words (see letter_cue).
+    short_min: int = 2
+    per_hit: int = 10
+
+
+def letter_cue(to: str, letters: str, min_hits: int = 3, names: bool = True, **kw) -> Cue:
+    """A cue on letters (or a spelling) the neighbour's orthography never writes, ``|``-separated or one per character.
+
+    Such a letter decides a short text on its own: one hit per ``LETTER_WORDS`` words suffices, so
+    a sentence needs one. The bar was chosen on text outside the evaluation set (0 false fires on
+    the neighbours' sentence-length pieces, ``benchmarks/bench_language_cues.py``). With
+    ``names=False`` a letter counts only in a word that does not start with a capital, once per
+    word: letters that other languages write in names (Côte, Tōkyō in Polish text) are not evidence.
+    """
+    options = letters.split("|") if "|" in letters else list(letters)
+    alternation = "|".join(map(regex.escape, options))
+    marks = regex.compile(alternation if names else
+                          rf"(?<![\p{{L}}\p{{M}}])(?!\p{{Lu}})[\p{{L}}\p{{M}}]*?(?:{alternation})")
+    needs = tuple(sorted({o.lower() for o in options}))
+    return Cue(to, marks, needs, min_hits=min_hits, short_min=1, per_hit=LETTER_WORDS, **kw)
 
 
 def _letters(letters: str) -> tuple[str, ...]:
@@ -68,18 +91,25 @@ def _bengali(words: str) -> str:
 _SZL = "ŏōôõŎŌÔÕ"
 _CRH = "qñQÑ"
 _TAQ = "ǝƎəƏ"
+# Words per required hit on short text, chosen on the neighbours' sentence-length pieces (outside the
+# evaluation set): letters 0 false fires at 40; decisive words 2 (Ligurian as Sicilian) at 40, 0 at 20.
+LETTER_WORDS = 40
+DECISIVE_WORDS = 20
 CUES: dict[str, tuple[Cue, ...]] = {
-    # Silesian (Ślabikŏrz orthography): ŏ ō ô õ, letters Polish does not have.
-    "pl": (Cue("szl", regex.compile(f"[{_SZL}]"), _letters(_SZL), min_hits=3),),
+    # Silesian (Ślabikŏrz orthography): ŏ ō ô õ, letters Polish does not have; counted outside
+    # capitalised words (French and Japanese names in Polish text write ô and ō).
+    "pl": (letter_cue("szl", _SZL, names=False),),
     # Buryat Cyrillic has һ (h), which Khalkha Mongolian Cyrillic does not use.
-    "mn": (Cue("bxr", regex.compile("[һҺ]"), _letters("һ"), min_hits=3),),
+    "mn": (letter_cue("bxr", "һҺ"),),
     # Crimean Tatar (Latin) writes q and ñ; Turkish has neither outside foreign names.
     "tr": (Cue("crh", regex.compile(rf"(?<!\p{{L}})\p{{L}}*(?:\p{{L}}[{_CRH}]|[{_CRH}]\p{{L}})\p{{L}}*"), _letters(_CRH),
                min_hits=3, min_share=0.03, distinct=True),),
     # Western Armenian: the particles կը and մը, պիտի, and the classical spelling իւ (-ութիւն),
     # which the reformed orthography of Eastern Armenian replaced with յու / ու.
-    "hy": (Cue("hyw", regex.compile(f"իւ|{_EDGE_L}(?:կը|մը|պիտի){_EDGE_R}"), ("իւ", "կը", "մը", "պիտի"),
-               min_hits=3),),
+    # (the classical digraphs իւ and աւ: reformed spelling writes ւ only in ու)
+    "hy": (letter_cue("hyw", "իւ|Իւ|աւ|Աւ"),
+           Cue("hyw", regex.compile(f"իւ|{_EDGE_L}(?:կը|մը|պիտի){_EDGE_R}"), ("իւ", "կը", "մը", "պիտի"),
+               min_hits=3)),
     # Nigerian Pidgin's copula, relative, question word and pronouns.
     "en": (Cue("pcm", _words("dey wey wetin pikin sabi abeg una wahala naim don dem di im sey"),
                _spaced("dey wey wetin pikin sabi abeg una wahala naim"), min_hits=5, min_share=0.06,
@@ -106,9 +136,10 @@ CUES: dict[str, tuple[Cue, ...]] = {
                _spaced("بیر ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم"),
                min_hits=3, against=_words("است این که را برای")),),
     # Tamasheq (Latin) writes the schwa ǝ; Kabyle writes e.
-    "kab": (Cue("taq", regex.compile(f"[{_TAQ}]"), _letters(_TAQ), min_hits=5, min_share=0.05),),
+    "kab": (letter_cue("taq", _TAQ, min_hits=5, min_share=0.05),),
     # Tumbuka: ŵ (ŵanthu, ŵana), kweni (but), chomene (very), ni (is / and), yayi (no).
-    "ny": (Cue("tum", regex.compile("ŵ|Ŵ|" + f"{_EDGE_L}(?:kweni|chomene|yayi|ni){_EDGE_R}", regex.IGNORECASE),
+    "ny": (letter_cue("tum", "ŵŴ"),
+           Cue("tum", regex.compile("ŵ|Ŵ|" + f"{_EDGE_L}(?:kweni|chomene|yayi|ni){_EDGE_R}", regex.IGNORECASE),
                ("ŵ", " kweni", "chomene", " yayi"), min_hits=4, against=_words("koma kwambiri ndi ayi")),),
     # Limburgish: neet, gein, oet, vaan, mèt, ouch, ich and the sj- cluster (sjoon, sjtad).
     "nl": (Cue("li", regex.compile(f"{_EDGE_L}(?:neet|gein|oet|vaan|mèt|ouch|weurt|ich|sj\\p{{L}}+){_EDGE_R}",
@@ -123,7 +154,8 @@ CUES: dict[str, tuple[Cue, ...]] = {
     # Meitei in Bengali script: the letter ৱ (wa), which Bengali does not use, and Meitei's function
     # words (অমসুং and, মসি this, অদু that, মহাক he/she, মখোয় they, ঐখোয় we, ওইবা / ওইনা being / as);
     # against them Bengali's own function words and ৰ, the r of Assamese (which also writes ৱ).
-    "bn": (Cue("mni", regex.compile("ৱ|" + _words(_bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা")).pattern),
+    "bn": (letter_cue("mni", "ৱ", against=regex.compile("ৰ")),
+           Cue("mni", regex.compile("ৱ|" + _words(_bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা")).pattern),
                ("ৱ",) + _spaced(_bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা")), min_hits=3,
                against=regex.compile("ৰ|" + _words(_bengali("এবং এই করে হয় থেকে জন্য সঙ্গে কিন্তু তার যে")).pattern)),),
     # Kabuverdianu (ALUPEC spelling, as in Guinea-Bissau Kriol's k/s): its progressive "sa ta",
@@ -162,8 +194,55 @@ _BIHAR_BELT = (
 CUES["ms"] = CUES["id"]
 for _code in ("hi", "mai", "bho", "mag"):
     CUES[_code] = tuple(cue for cue in _BIHAR_BELT if cue.to != _code)
+
+
+def decisive(to: str, words: str, against: regex.Pattern | None = None) -> Cue:
+    """A cue on words of ``to`` that the neighbour never writes: like a letter, one decides a sentence.
+
+    Written from each language's grammar (copulas, negation, pronouns that have no homograph in the
+    neighbour), a subset of its main cue's words; one hit per ``DECISIVE_WORDS`` words, and more
+    hits than the neighbour's own markers ``against``.
+    """
+    return Cue(to, _words(words), _spaced(words), short_min=1, per_hit=DECISIVE_WORDS, against=against)
+
+
+# Left out as too common elsewhere: Awadhi मा (Nepali's locative), Maithili छल (Hindi "deceit"),
+# Bhojpuri बा / बाड़ी (Hindi "garden"), Corsican-shared iddu / idda / chistu, Nigerian English una.
+_DECISIVE = {
+    "es": (decisive("ast", "ye yera yeren nun tamién dende sieglu sieglos llingua llugar xunto anguaño güei",
+                    CUES["es"][0].against),),
+    "ru": (decisive("myv", "ды ули улить аволь марто мейле ломань эли минь тынь сынь", CUES["ru"][0].against),),
+    "fa": (decisive("azb", "بیر ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم", CUES["fa"][0].against),),
+    "pov": (decisive("kea", "txeu pamodi dja", CUES["pov"][0].against),),
+    "bn": (decisive("mni", _bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা"), CUES["bn"][1].against),),
+    "ny": (decisive("tum", "kweni chomene yayi", CUES["ny"][1].against),),
+    "nl": (decisive("li", "neet gein oet vaan mèt weurt", CUES["nl"][0].against),),
+    "en": (decisive("pcm", "dey wey wetin pikin abeg wahala naim", CUES["en"][0].against),),
+    "bi": (decisive("tpi", "bilong tasol wantaim", CUES["bi"][0].against),),
+    "id": (decisive("min", "indak baliau", CUES["id"][0].against),),
+    "lij": (decisive("scn", "cchiù chiddu chidda sunnu havi ntô ntâ ntê dû dâ dî dê", _SCN.against),),
+}
+# Kirundi's vy (ivyo, vyose) against Kinyarwanda's by / cy / jy: one decides a sentence, but per
+# DECISIVE_WORDS (per LETTER_WORDS it fired on one Kinyarwanda UDHR sentence of 29 words, "vy'ingaga").
+_DECISIVE["rw"] = (Cue("rn", CUES["rw"][0].marks, CUES["rw"][0].needs, short_min=1, per_hit=DECISIVE_WORDS,
+                       against=CUES["rw"][0].against),)
+# South Azerbaijani read as Uzbek (Perso-Arabic letters; Uzbek is written in Latin or Cyrillic, and
+# Afghan Uzbek's Arabic script spells ilə, olan, çox, daha otherwise): bir left out, shared.
+CUES["uz"] = (decisive("azb", "ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم"),)
+_DECISIVE["ms"] = _DECISIVE["id"]
+_DECISIVE["co"] = _DECISIVE["lij"]
+# Bhojpuri's copula बा, Magahi's हथ / हई, Awadhi's past गवा / भवा / कीन्ह and -इन forms, Chhattisgarhi's
+# घलो (also), काबर (why), गिस (went): forms Hindi and Maithili do not write.
+_BIHAR_DECISIVE = (decisive("mai", "अछि छथि छैक छलाह केँ"), decisive("bho", "बा बाटे बाड़े बाड़न कइल कइले गइल भइल"),
+                   decisive("mag", "हलई हलन हथ हथिन हलथिन हलै हई हइ"),
+                   decisive("awa", "अहै अहैं जउन कउनो रहिन गवा भवा कीन कीन्ह दिहिन लिहिन कहिन हवै"),
+                   decisive("hne", "हवय हावय हावे रिहिस हमन तुमन घलो काबर गिस"))
+for _code in ("hi", "mai", "bho", "mag"):
+    _DECISIVE[_code] = tuple(cue for cue in _BIHAR_DECISIVE if cue.to != _code)
+for _code, _extra in _DECISIVE.items():
+    CUES[_code] = CUES[_code] + _extra
+TARGETS = frozenset(cue.to for group in CUES.values() for cue in group)
 GATE_CHARS = 600  # the gate reads the opening only: one window of the cascade
-MIN_HITS_SHORT = 2
 
 
 def _hits(cue: Cue, text: str) -> int:
@@ -171,8 +250,8 @@ def _hits(cue: Cue, text: str) -> int:
     found = cue.marks.findall(text)
     hits = len({word.lower() for word in found}) if cue.distinct else len(found)
     words = max(1, len(text.split()))
-    # A sentence cannot hold min_hits marks: one hit per ten words, never fewer than two.
-    if hits < max(MIN_HITS_SHORT, min(cue.min_hits, 1 + words // 10)):
+    # A sentence cannot hold min_hits marks: one hit per ``per_hit`` words, never fewer than short_min.
+    if hits < max(cue.short_min, min(cue.min_hits, 1 + words // cue.per_hit)):
         return 0
     if cue.min_share and hits < cue.min_share * words:
         return 0
@@ -181,11 +260,27 @@ def _hits(cue: Cue, text: str) -> int:
     return hits
 
 
-# One alternation of every gate string of a guard's cues: a single C scan of the opening tells
-# whether any cue can fire (the common case: none), instead of one substring search per string.
-_GATES = {code: regex.compile("|".join(map(regex.escape, sorted({n for cue in cues for n in cue.needs},
-                                                                 key=len, reverse=True))))
-          for code, cues in CUES.items()}
+def _gate(cues: tuple[Cue, ...]) -> tuple[frozenset[str], re.Pattern | None]:
+    """A guard's gate: a set of whole words among its cues' gate strings, and one alternation of the rest.
+
+    The stdlib ``re`` runs a literal alternation about four times faster than ``regex``, but its
+    cost grows with the strings tried at each space: past ``GATE_WORDS`` whole words (the Hindi
+    belt's ~50, ~70 us per opening) a set of the opening's words answers for them in one pass
+    (~25 us). The gate only lets a text through to the exact check of each cue, so it may be
+    generous (a word next to a newline).
+    """
+    needs = {n for cue in cues for n in cue.needs}
+    words = {n for n in needs if n.startswith(" ") and n.endswith(" ") and " " not in n.strip()}
+    if len(words) <= GATE_WORDS:
+        words = set()
+    rest = sorted(needs - words, key=len, reverse=True)
+    return frozenset(n.strip() for n in words), re.compile("|".join(map(re.escape, rest))) if rest else None
+
+
+GATE_WORDS = 20
+_GATES = {code: _gate(cues) for code, cues in CUES.items()}
+# Read as a space in the gate: a word before a full stop, danda or comma still has its space after.
+_GATE_PUNCTUATION = ".,;:!?।॥)\"”»"
 
 
 def apply(code: str, text: str) -> str:
@@ -194,7 +289,10 @@ def apply(code: str, text: str) -> str:
     if not cues:
         return code
     opening = f" {text[:GATE_CHARS].lower()} "
-    if not _GATES[code].search(opening):
+    for mark in _GATE_PUNCTUATION:
+        opening = opening.replace(mark, " ")
+    words, rest = _GATES[code]
+    if not (rest and rest.search(opening)) and (not words or words.isdisjoint(opening.split())):
         return code
     best, most = code, 0
     for cue in cues:

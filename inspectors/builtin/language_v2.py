@@ -542,7 +542,7 @@ def detect_one(text: str | None) -> Result:
     refined = _refine(code, script, sample)
     if refined != code and refined in cues.TARGETS and score < MIN_SCORE:
         # The models' best guess is the neighbour, unsure (most often a sentence): letters or words
-        # the neighbour never writes decide, and the score is the floor (coverage counts it und).
+        # the neighbour never writes decide, at the floor score: a stricter min_score drops it.
         score = MIN_SCORE
     code = refined
     shares = _shares(window_winners, script, sample)

@@ -207,7 +207,13 @@ def build_corpus(args, tmp: Path):
     per = -(-len(docs) // args.shards)
     for s in range(args.shards):
         part = docs[s * per:(s + 1) * per]
-        pq.write_table(pa.table({"id": [f"s{s}-{i}" for i in range(len(part))], "text": part}), folder / f"part-{s:02d}.parquet")
+        columns = {"text": part} if args.without_ids else {"id": [f"s{s}-{i}" for i in range(len(part))], "text": part}
+        if args.shard_format == "jsonl":
+            rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+            (folder / f"part-{s:02d}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                                        encoding="utf-8")
+        else:
+            pq.write_table(pa.table(columns), folder / f"part-{s:02d}.parquet")
     bench = tmp / "items.jsonl"
     with open(bench, "w", encoding="utf-8") as handle:
         for kind, items in kinds.items():
@@ -235,11 +241,12 @@ def detection(items: list[dict], kinds) -> tuple[dict, dict]:
     return found, dirty
 
 
-# Run in a new interpreter with PYTHONPATH at the tree under test (argv: corpus, items, stride): one
-# scan on one core, as a scan worker runs it (nothing imported but what the scan imports).
+# Run in a new interpreter with PYTHONPATH at the tree under test (argv: items, corpus, stride, a folder
+# for its own empty cache root): one scan on one core, as a scan worker runs it (nothing imported but
+# what the scan imports).
 SCAN_CHILD = """
 import hashlib, json, os, sys, tempfile
-os.environ["CORPUSCOPE_HOME"] = tempfile.mkdtemp(prefix="bench-contamination-home-")
+os.environ["CORPUSCOPE_HOME"] = tempfile.mkdtemp(prefix="home-", dir=sys.argv[4])
 import inspectors
 from inspectors.contamination.bench import load_bench
 from inspectors.contamination.run import run_contamination
@@ -250,6 +257,7 @@ record = run_contamination(load_bench(sys.argv[1]), resolve_corpus(sys.argv[2]),
                            stride=int(sys.argv[3]))
 items = record["items"]
 print(json.dumps({"package": os.path.dirname(inspectors.__file__), "bytes": record["corpus"]["bytes"],
+                  "pandas": "pandas" in sys.modules,
                   "cpu": record["timing"]["scan_cpu_seconds"], "wall": record["timing"]["scan_seconds"],
                   "items_sha256": hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest(),
                   "items": [{"id": r["id"], "question": {"n_matched": r["question"]["n_matched"]},
@@ -261,7 +269,7 @@ def fresh_scan(repo: Path, bench: Path, folder: Path, stride: int, cwd: Path) ->
     """One scan of ``folder`` by the tree at ``repo`` in a new process (inherits this one's core)."""
     env = dict(os.environ, PYTHONPATH=str(repo))
     env.pop("CORPUSCOPE_HOME", None)
-    out = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(bench), str(folder), str(stride)], env=env,
+    out = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(bench), str(folder), str(stride), str(cwd)], env=env,
                          cwd=cwd, check=True, capture_output=True, text=True).stdout
     result = json.loads(out.splitlines()[-1])
     if Path(result["package"]).resolve() != (repo / "inspectors").resolve():
@@ -275,8 +283,8 @@ def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
     kinds = ("verbatim", "partial", "paraphrase", "unplanted")
     k = args.items
     print("| round | load average (1/5/15 min) | tree | stride | MB/s per core (CPU) | wall MB/s | items sha256 | "
-          "verbatim / partial found | GPT-3 dirty: paraphrase / unplanted |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "verbatim / partial found | GPT-3 dirty: paraphrase / unplanted | pandas imported |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     rates: dict[tuple[str, int], list[float]] = {}
     hashes: dict[int, set[str]] = {}
     for repo in trees.values():  # untimed: the first run of a tree compiles its bytecode inside the scan
@@ -293,7 +301,7 @@ def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
                 hashes.setdefault(stride, set()).add(r["items_sha256"])
                 print(f"| {rnd + 1} | {load} | {name} | {stride} | {rate:.1f} | {r['bytes'] / 1e6 / r['wall']:.1f} | "
                       f"{r['items_sha256'][:16]} | {found['verbatim']}/{k} / {found['partial']}/{k} | "
-                      f"{dirty['gpt3']['paraphrase']}/{k} / {dirty['gpt3']['unplanted']}/{k} |", flush=True)
+                      f"{dirty['gpt3']['paraphrase']}/{k} / {dirty['gpt3']['unplanted']}/{k} | {'yes' if r['pandas'] else 'no'} |", flush=True)
     print()
     for (name, stride), values in rates.items():
         line = f"{name}, stride {stride}: " + " / ".join(f"{v:.1f}" for v in values) + " MB/s per core"
@@ -316,6 +324,9 @@ def main() -> None:
     ap.add_argument("--baseline-text", default=None, metavar="TEXT.py",
                     help="Another version's inspectors/contamination/text.py: its kernel is timed against this "
                          "one in interleaved rounds of the same process (before/after on the same load)")
+    ap.add_argument("--shard-format", choices=("parquet", "jsonl"), default="parquet")
+    ap.add_argument("--without-ids", action="store_true",
+                    help="Shards without an id column (as C4's): ids fall back to <shard>:<row>")
     ap.add_argument("--fresh-process", type=int, default=0, metavar="N",
                     help="Scan the corpus N times, each in a new process (this tree and every --baseline-repo, "
                          "alternating), for the MB/s a scan worker reaches; the in-process table is skipped")
@@ -336,7 +347,8 @@ def main() -> None:
     docs, kinds, folder, bench, shares, source = build_corpus(args, tmp)
     k = args.items
     mb = sum(len(t.encode("utf-8")) for t in docs) / 1e6
-    print(f"corpus: {len(docs):,} documents, {mb:.1f} MB in {args.shards} shards ({args.sources}, {args.copies} shuffled copies); "
+    print(f"corpus: {len(docs):,} documents, {mb:.1f} MB in {args.shards} {args.shard_format} shards"
+          f"{' without ids' if args.without_ids else ''} ({args.sources}, {args.copies} shuffled copies); "
           f"items: {source}, {k} per kind; partial windows hold {min(shares):.2f}-{max(shares):.2f} of the 8-grams")
     if args.fresh_process:
         fresh_process_rounds(args, folder, bench, tmp)

@@ -35,6 +35,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -351,7 +352,10 @@ def main() -> None:
           f"{' without ids' if args.without_ids else ''} ({args.sources}, {args.copies} shuffled copies); "
           f"items: {source}, {k} per kind; partial windows hold {min(shares):.2f}-{max(shares):.2f} of the 8-grams")
     if args.fresh_process:
-        fresh_process_rounds(args, folder, bench, tmp)
+        try:
+            fresh_process_rounds(args, folder, bench, tmp)
+        finally:  # the corpus and one cache root per scan: hundreds of MB
+            shutil.rmtree(tmp, ignore_errors=True)
         return
     from inspectors.contamination.run import run_contamination
     from inspectors.core.run import RunOptions, resolve_corpus

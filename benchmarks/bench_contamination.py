@@ -3,6 +3,13 @@
 Run from the repo root: ``python benchmarks/bench_contamination.py [--copies 3] [--items 100]
 [--strides 1,13,32]``. The process pins itself to one core (``workers=1``), so MB/s is per core.
 
+``--fresh-process N [--baseline-repo DIR ...]``: write the corpus once, then scan it N times with
+``run_contamination(..., RunOptions(workers=1), stride=s)`` in a new Python process per scan, for this
+tree and each baseline tree (``git archive <rev> | tar -x -C DIR``) in alternating order, and report
+MB/s per core from the scan's CPU time and a hash of the ``items`` JSON (it names the corpus's temporary
+folder, so compare hashes within one run). This is the figure a scan
+worker reaches: the bench process itself has imported pandas (pyarrow does on its first ``pa.table``).
+
 Corpus (all from ../shared/data, real text): C4 sample, DCLM pool, Vietnamese Wikipedia and statutes,
 XQuAD paragraphs (12 languages) and UD/MasakhaNER pseudo-documents, shuffled into Parquet shards,
 ``--copies`` times over (each copy reshuffled). Items: MMLU professional_law test questions from the
@@ -28,6 +35,8 @@ import os
 import platform
 import random
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -169,42 +178,8 @@ def insert(doc: str, piece: str, rng: random.Random) -> str:
     return doc[:cut] + " " + piece + " " + doc[cut:]
 
 
-def _load_text(path: str):
-    """A text.py of another version as its own module (its tables are built under its own cache names)."""
-    spec = importlib.util.spec_from_file_location("baseline_contamination_text", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    module.tokenize(["warm up: ạ"])
-    return module
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--copies", type=int, default=3)
-    ap.add_argument("--items", type=int, default=100, help="Items per kind (verbatim, partial, paraphrase, unplanted).")
-    ap.add_argument("--strides", default="1,13,32")
-    ap.add_argument("--shards", type=int, default=6)
-    ap.add_argument("--sources", choices=("all", "english"), default="all",
-                    help="all: the multilingual mix; english: C4 and DCLM only")
-    ap.add_argument("--baseline-text", default=None, metavar="TEXT.py",
-                    help="Another version's inspectors/contamination/text.py: its kernel is timed against this "
-                         "one in interleaved rounds of the same process (before/after on the same load)")
-    ap.add_argument("--check-normalisation", action="store_true",
-                    help="Only check that the vectorised normalisation equals NFC(casefold(NFC(text))) on the "
-                         "--sources texts and their NFD, upper-cased and multi-fold variants")
-    args = ap.parse_args()
-    if args.check_normalisation:
-        for name, texts in normalisation_variants(corpus_texts(args.sources)).items():
-            print(f"{name}: {normalisation_mismatches(texts)} mismatches of {len(texts):,} texts")
-        return
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    tmp = Path(tempfile.mkdtemp(prefix="bench-contamination-"))
-    os.environ["CORPUSCOPE_HOME"] = str(tmp / "home")
-    from inspectors.contamination.run import run_contamination
-    from inspectors.core.run import RunOptions, resolve_corpus
-
+def build_corpus(args, tmp: Path):
+    """The planted corpus (Parquet shards in ``tmp/corpus``) and items (``tmp/items.jsonl``), seed 18."""
     rng = random.Random(18)
     base = corpus_texts(args.sources)
     docs = []
@@ -233,15 +208,158 @@ def main() -> None:
     per = -(-len(docs) // args.shards)
     for s in range(args.shards):
         part = docs[s * per:(s + 1) * per]
-        pq.write_table(pa.table({"id": [f"s{s}-{i}" for i in range(len(part))], "text": part}), folder / f"part-{s:02d}.parquet")
+        columns = {"text": part} if args.without_ids else {"id": [f"s{s}-{i}" for i in range(len(part))], "text": part}
+        if args.shard_format == "jsonl":
+            rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+            (folder / f"part-{s:02d}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                                        encoding="utf-8")
+        else:
+            pq.write_table(pa.table(columns), folder / f"part-{s:02d}.parquet")
     bench = tmp / "items.jsonl"
     with open(bench, "w", encoding="utf-8") as handle:
         for kind, items in kinds.items():
             for i, q in enumerate(items):
                 handle.write(json.dumps({"id": f"{kind}-{i}", "question": q, "answer": ""}, ensure_ascii=False) + "\n")
+    return docs, kinds, folder, bench, shares, source
+
+
+def _load_text(path: str):
+    """A text.py of another version as its own module (its tables are built under its own cache names)."""
+    spec = importlib.util.spec_from_file_location("baseline_contamination_text", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    module.tokenize(["warm up: ạ"])
+    return module
+
+
+def detection(items: list[dict], kinds) -> tuple[dict, dict]:
+    """Per kind: items whose question matched at all, and items dirty under each method."""
+    by = {kind: [r for r in items if r["id"].startswith(kind + "-")] for kind in kinds}
+    found = {kind: sum(r["question"]["n_matched"] > 0 for r in rows) for kind, rows in by.items()}
+    dirty = {m: {kind: sum(r["verdicts"][m] == "dirty" for r in rows) for kind, rows in by.items()}
+             for m in ("gpt3", "palm", "llama2")}
+    return found, dirty
+
+
+# Run in a new interpreter with PYTHONPATH at the tree under test (argv: items, corpus, stride, a folder
+# for its own empty cache root): one scan on one core, as a scan worker runs it (nothing imported but
+# what the scan imports).
+SCAN_CHILD = """
+import hashlib, json, os, sys, tempfile
+os.environ["CORPUSCOPE_HOME"] = tempfile.mkdtemp(prefix="home-", dir=sys.argv[4])
+import inspectors
+from inspectors.contamination.bench import load_bench
+from inspectors.contamination.run import run_contamination
+from inspectors.contamination.text import tokenize
+from inspectors.core.run import RunOptions, resolve_corpus
+tokenize(["warm up the per-process tables: \u1ea1"])
+record = run_contamination(load_bench(sys.argv[1]), resolve_corpus(sys.argv[2]), options=RunOptions(workers=1),
+                           stride=int(sys.argv[3]))
+items = record["items"]
+print(json.dumps({"package": os.path.dirname(inspectors.__file__), "bytes": record["corpus"]["bytes"],
+                  "pandas": "pandas" in sys.modules,
+                  "cpu": record["timing"]["scan_cpu_seconds"], "wall": record["timing"]["scan_seconds"],
+                  "items_sha256": hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest(),
+                  "items": [{"id": r["id"], "question": {"n_matched": r["question"]["n_matched"]},
+                             "verdicts": r["verdicts"]} for r in items]}))
+"""
+
+
+def fresh_scan(repo: Path, bench: Path, folder: Path, stride: int, cwd: Path) -> dict:
+    """One scan of ``folder`` by the tree at ``repo`` in a new process (inherits this one's core)."""
+    env = dict(os.environ, PYTHONPATH=str(repo))
+    env.pop("CORPUSCOPE_HOME", None)
+    out = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(bench), str(folder), str(stride), str(cwd)], env=env,
+                         cwd=cwd, check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.splitlines()[-1])
+    if Path(result["package"]).resolve() != (repo / "inspectors").resolve():
+        raise SystemExit(f"the scan of {repo} imported {result['package']} (an installed copy shadows PYTHONPATH)")
+    return result
+
+
+def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
+    """``args.fresh_process`` rounds; in each, every tree scans once per stride, the order alternating."""
+    trees = {"this tree": REPO} | {f"baseline {Path(b).name}": Path(b).resolve() for b in args.baseline_repo}
+    kinds = ("verbatim", "partial", "paraphrase", "unplanted")
+    k = args.items
+    print("| round | load average (1/5/15 min) | tree | stride | MB/s per core (CPU) | wall MB/s | items sha256 | "
+          "verbatim / partial found | GPT-3 dirty: paraphrase / unplanted | pandas imported |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    rates: dict[tuple[str, int], list[float]] = {}
+    hashes: dict[int, set[str]] = {}
+    for repo in trees.values():  # untimed: the first run of a tree compiles its bytecode inside the scan
+        fresh_scan(repo, bench, folder, 13, tmp)
+    for rnd in range(args.fresh_process):
+        order = list(trees.items()) if rnd % 2 == 0 else list(trees.items())[::-1]
+        for stride in [int(s) for s in args.strides.split(",")]:
+            for name, repo in order:
+                load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+                r = fresh_scan(repo, bench, folder, stride, tmp)
+                found, dirty = detection(r["items"], kinds)
+                rate = r["bytes"] / 1e6 / r["cpu"]
+                rates.setdefault((name, stride), []).append(rate)
+                hashes.setdefault(stride, set()).add(r["items_sha256"])
+                print(f"| {rnd + 1} | {load} | {name} | {stride} | {rate:.1f} | {r['bytes'] / 1e6 / r['wall']:.1f} | "
+                      f"{r['items_sha256'][:16]} | {found['verbatim']}/{k} / {found['partial']}/{k} | "
+                      f"{dirty['gpt3']['paraphrase']}/{k} / {dirty['gpt3']['unplanted']}/{k} | {'yes' if r['pandas'] else 'no'} |", flush=True)
+    print()
+    for (name, stride), values in rates.items():
+        line = f"{name}, stride {stride}: " + " / ".join(f"{v:.1f}" for v in values) + " MB/s per core"
+        if name != "this tree":
+            ours = rates[("this tree", stride)]
+            line += "; this tree / it per round: " + " / ".join(f"{a / b:.2f}x" for a, b in zip(ours, values))
+        print(line)
+    for stride, seen in hashes.items():
+        print(f"stride {stride}: items JSON " + ("identical in every scan" if len(seen) == 1 else f"DIFFERS ({len(seen)} hashes)"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--copies", type=int, default=3)
+    ap.add_argument("--items", type=int, default=100, help="Items per kind (verbatim, partial, paraphrase, unplanted).")
+    ap.add_argument("--strides", default="1,13,32")
+    ap.add_argument("--shards", type=int, default=6)
+    ap.add_argument("--sources", choices=("all", "english"), default="all",
+                    help="all: the multilingual mix; english: C4 and DCLM only")
+    ap.add_argument("--baseline-text", default=None, metavar="TEXT.py",
+                    help="Another version's inspectors/contamination/text.py: its kernel is timed against this "
+                         "one in interleaved rounds of the same process (before/after on the same load)")
+    ap.add_argument("--shard-format", choices=("parquet", "jsonl"), default="parquet")
+    ap.add_argument("--without-ids", action="store_true",
+                    help="Shards without an id column (as C4's): ids fall back to <shard>:<row>")
+    ap.add_argument("--fresh-process", type=int, default=0, metavar="N",
+                    help="Scan the corpus N times, each in a new process (this tree and every --baseline-repo, "
+                         "alternating), for the MB/s a scan worker reaches; the in-process table is skipped")
+    ap.add_argument("--baseline-repo", action="append", default=[], metavar="DIR",
+                    help="With --fresh-process: another version's tree (git archive REV | tar -x -C DIR)")
+    ap.add_argument("--check-normalisation", action="store_true",
+                    help="Only check that the vectorised normalisation equals NFC(casefold(NFC(text))) on the "
+                         "--sources texts and their NFD, upper-cased and multi-fold variants")
+    args = ap.parse_args()
+    if args.check_normalisation:
+        for name, texts in normalisation_variants(corpus_texts(args.sources)).items():
+            print(f"{name}: {normalisation_mismatches(texts)} mismatches of {len(texts):,} texts")
+        return
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    tmp = Path(tempfile.mkdtemp(prefix="bench-contamination-"))
+    os.environ["CORPUSCOPE_HOME"] = str(tmp / "home")
+    docs, kinds, folder, bench, shares, source = build_corpus(args, tmp)
+    k = args.items
     mb = sum(len(t.encode("utf-8")) for t in docs) / 1e6
-    print(f"corpus: {len(docs):,} documents, {mb:.1f} MB in {args.shards} shards ({args.sources}, {args.copies} shuffled copies); "
+    print(f"corpus: {len(docs):,} documents, {mb:.1f} MB in {args.shards} {args.shard_format} shards"
+          f"{' without ids' if args.without_ids else ''} ({args.sources}, {args.copies} shuffled copies); "
           f"items: {source}, {k} per kind; partial windows hold {min(shares):.2f}-{max(shares):.2f} of the 8-grams")
+    if args.fresh_process:
+        try:
+            fresh_process_rounds(args, folder, bench, tmp)
+        finally:  # the corpus and one cache root per scan: hundreds of MB
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
+    from inspectors.contamination.run import run_contamination
+    from inspectors.core.run import RunOptions, resolve_corpus
+
     print(f"| stride | guaranteed overlap | verbatim found | partial found | paraphrase dirty (GPT-3 13-gram) | "
           f"paraphrase dirty (PaLM / Llama 2) | unplanted dirty (GPT-3) | corpus side MB/s per core (CPU time) |")
     print("|---|---|---|---|---|---|---|---|")
@@ -250,10 +368,7 @@ def main() -> None:
         started = time.perf_counter()
         record = run_contamination(load_bench(bench), resolve_corpus(str(folder)), options=RunOptions(workers=1), stride=stride)
         wall = time.perf_counter() - started
-        by = {kind: [r for r in record["items"] if r["id"].startswith(kind + "-")] for kind in kinds}
-        found = {kind: sum(r["question"]["n_matched"] > 0 for r in rows) for kind, rows in by.items()}
-        dirty = {m: {kind: sum(r["verdicts"][m] == "dirty" for r in rows) for kind, rows in by.items()}
-                 for m in ("gpt3", "palm", "llama2")}
+        found, dirty = detection(record["items"], kinds)
         rate = record["corpus"]["bytes"] / 1e6 / record["timing"]["scan_cpu_seconds"]
         rate_wall = record["corpus"]["bytes"] / 1e6 / record["timing"]["scan_seconds"]
         print(f"| {stride} | {N + stride - 1} tokens | {found['verbatim']}/{k} | {found['partial']}/{k} | "

@@ -162,7 +162,7 @@ def _standard_batch(shard, start: int, n: int, values: dict[str, pa.Array], fiel
         array = values.get(name)
         if array is None:
             if name == "id":
-                array = pa.array([f"{shard.name}:{r}" for r in range(start, start + n)], pa.string())
+                array = _strings([f"{shard.name}:{r}" for r in range(start, start + n)])
             else:
                 array = pa.nulls(n, pa.string())
         arrays[name] = _as_string(array)
@@ -175,17 +175,37 @@ def _row_numbers(start: int, n: int) -> pa.Array:
     return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(np.arange(start, start + n, dtype=np.int64))])
 
 
+def _strings(values: list) -> pa.Array:
+    """``values`` (str or None) as a string array, built from buffers for the reason ``_row_numbers`` gives.
+
+    Falls back to ``pa.array`` (its errors, its offsets overflow) for what cannot be UTF-8 encoded
+    (lone surrogates from JSON) or does not fit 32-bit offsets.
+    """
+    try:
+        encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+    except (AttributeError, UnicodeEncodeError):
+        return pa.array(values, pa.string())
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
+    if offsets[-1] >= 2**31:
+        return pa.array(values, pa.string())
+    missing = np.fromiter((v is None for v in values), bool, len(values))
+    validity = pa.py_buffer(np.packbits(~missing, bitorder="little")) if missing.any() else None
+    return pa.Array.from_buffers(pa.string(), len(values), [validity, pa.py_buffer(offsets.astype(np.int32)),
+                                                            pa.py_buffer(b"".join(encoded))], int(missing.sum()))
+
+
 def _as_string(array: pa.Array) -> pa.Array:
     if pa.types.is_string(array.type):
         return array
-    if pa.types.is_large_string(array.type):
-        return array.cast(pa.string())
+    if pa.types.is_large_string(array.type) or pa.types.is_integer(array.type):
+        return array.cast(pa.string())  # integers: the same decimal digits as str(int)
     if pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type):
-        return pa.array(
-            [None if v is None else v.decode("utf-8", "replace") for v in array.to_pylist()],
-            pa.string(),
-        )
-    return pa.array([None if v is None else str(v) for v in array.to_pylist()], pa.string())
+        try:
+            return array.cast(pa.string())  # validates UTF-8
+        except pa.ArrowInvalid:
+            return _strings([None if v is None else v.decode("utf-8", "replace") for v in array.to_pylist()])
+    return _strings([None if v is None else str(v) for v in array.to_pylist()])
 
 
 def _parquet_batches(shard, mapping, fields, limit, batch_rows):
@@ -267,7 +287,7 @@ def _jsonl_batches(shard, mapping, fields, limit, batch_rows):
 
 def _to_arrays(buffer: dict[str, list]) -> dict[str, pa.Array]:
     return {
-        name: pa.array([None if v is None else v if isinstance(v, str) else json.dumps(v) for v in vals], pa.string())
+        name: _strings([None if v is None else v if isinstance(v, str) else json.dumps(v) for v in vals])
         for name, vals in buffer.items()
     }
 

@@ -96,7 +96,8 @@ def test_batch_stages_match_one_text_at_a_time(monkeypatch):
     english = "This is an English paragraph about the weather and the city council meeting. " * 12
     french = "Ceci est un paragraphe en français sur la météo et la réunion du conseil municipal. " * 12
     texts = [english + french, None, "ab", "Αυτή είναι μια ελληνική πρόταση για τον καιρό. " * 3,
-             english, "Dobar dan, kako ste danas? Vrijeme je lijepo i sunčano.", french, "", english[:250]]
+             english, "Dobar dan, kako ste danas? Vrijeme je lijepo i sunčano.", french, "", english[:250],
+             "Ceci est une phrase en français sur la météo de demain."]
     alone = [v2.detect_one(t) for t in texts]
     assert v2.detect(texts) == alone
     assert v2.detect(texts[::-1]) == alone[::-1]
@@ -109,9 +110,9 @@ def test_batch_stages_match_one_text_at_a_time(monkeypatch):
 
     monkeypatch.setattr(v2, "_models", lambda: (failing, cld2))
     failed = v2.detect(texts)
-    assert [r for i, r in enumerate(failed) if i != 6] == [r for i, r in enumerate(alone) if i != 6]
-    assert failed[6] == v2.detect_one(french)  # the vote without fastText, as before
-    assert failed[6][0] == "fr"
+    assert [r for i, r in enumerate(failed) if i not in (6, 9)] == [r for i, r in enumerate(alone) if i not in (6, 9)]
+    assert failed[6] == v2.detect_one(french) and failed[9] == v2.detect_one(texts[9])
+    assert failed[6][0] == failed[9][0] == "fr"  # the vote without fastText, as before
 
 def _longtail(name: str, per_lang: int):
     table = pq.read_table(shared("langid_ud_masakhane", f"{name}.parquet"), columns=["lang", "text"])

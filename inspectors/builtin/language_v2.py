@@ -543,8 +543,7 @@ def _decide(doc: _Doc, quick: list | None, ft, cld2) -> Result:
                 if code0 in UDHR_HIDES:
                     code0, score = _long_tail(code0, cleaned[0][:TAIL_CHARS], script) or (code0, score)
                 return code0, score, note, script, [{"code": code0, "share": 1.0}]
-    cleaned = [p if p.isascii() or unicodedata.is_normalized("NFC", p) else unicodedata.normalize("NFC", p)
-               for p in cleaned]
+    cleaned = _vote_windows(cleaned)
     consulted = {"fasttext": 0.0, "cld2": 0.0, "py3langid": 0.0}  # characters each model judged
     votes: dict[str, float] = {}
     window_winners: dict[str, float] = {}
@@ -622,8 +621,39 @@ def detect(texts: Sequence[str | None]) -> list[Result]:
     if not docs:
         return results
     ft, cld2 = _models()
-    decided = iter([_decide(doc, quick, ft, cld2) for doc, quick in zip(docs, _quick(docs, ft, cld2))])
+    quick = _quick(docs, ft, cld2)
+    # A text without a quick read (a sentence) goes to the per-window vote: each model reads those
+    # windows of the whole batch in turn too, and the vote takes the answers from the memo.
+    voted = [part for doc, ranked in zip(docs, quick) if ranked is None for part in _vote_windows(doc.cleaned)]
+    if voted:
+        ft, cld2 = _memo(ft, voted), _memo(cld2, voted)
+    decided = iter([_decide(doc, ranked, ft, cld2) for doc, ranked in zip(docs, quick)])
     return [next(decided) if isinstance(r, _Doc) else r for r in results]
+
+
+def _vote_windows(cleaned: list[str]) -> list[str]:
+    """The windows the per-window vote reads: in NFC."""
+    return [p if p.isascii() or unicodedata.is_normalized("NFC", p) else unicodedata.normalize("NFC", p)
+            for p in cleaned]
+
+
+def _memo(predict, texts: list[str]):
+    """``predict`` run over ``texts`` now; the returned predictor answers (or raises) from that memo."""
+    done: dict[str, list | Exception] = {}
+    for text in texts:
+        if text not in done:
+            try:
+                done[text] = predict(text)
+            except Exception as exc:  # noqa: BLE001 - raised again where the vote asks
+                done[text] = exc
+
+    def answer(text: str):
+        ranked = done[text] if text in done else predict(text)
+        if isinstance(ranked, Exception):
+            raise ranked
+        return ranked
+
+    return answer
 
 
 @register

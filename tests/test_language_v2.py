@@ -89,6 +89,32 @@ def test_mixed_document_gets_shares():
     assert single == [{"code": "en", "share": 1.0}]
 
 
+
+def test_batch_stages_match_one_text_at_a_time(monkeypatch):
+    # detect() runs each model over the whole batch in turn: a text's result must not depend on
+    # its neighbours, their order, or another text's model failing.
+    english = "This is an English paragraph about the weather and the city council meeting. " * 12
+    french = "Ceci est un paragraphe en français sur la météo et la réunion du conseil municipal. " * 12
+    texts = [english + french, None, "ab", "Αυτή είναι μια ελληνική πρόταση για τον καιρό. " * 3,
+             english, "Dobar dan, kako ste danas? Vrijeme je lijepo i sunčano.", french, "", english[:250],
+             "Ceci est une phrase en français sur la météo de demain."]
+    alone = [v2.detect_one(t) for t in texts]
+    assert v2.detect(texts) == alone
+    assert v2.detect(texts[::-1]) == alone[::-1]
+    ft, cld2 = v2._models()
+
+    def failing(text):
+        if text.startswith("Ceci"):
+            raise RuntimeError("model error")
+        return ft(text)
+
+    monkeypatch.setattr(v2, "_models", lambda: (failing, cld2))
+    failed = v2.detect(texts)
+    others = [i for i in range(len(texts)) if i not in (6, 9)]
+    assert [failed[i] for i in others] == [alone[i] for i in others]
+    assert failed[6] == v2.detect_one(french) and failed[9] == v2.detect_one(texts[9])
+    assert failed[6][0] == failed[9][0] == "fr"  # the vote without fastText, as before
+
 def _longtail(name: str, per_lang: int):
     table = pq.read_table(shared("langid_ud_masakhane", f"{name}.parquet"), columns=["lang", "text"])
     seen: dict[str, int] = defaultdict(int)

@@ -281,6 +281,7 @@ GATE_WORDS = 20
 _GATES = {code: _gate(cues) for code, cues in CUES.items()}
 # Read as a space in the gate: a word before a full stop, danda or comma still has its space after.
 _GATE_PUNCTUATION = ".,;:!?।॥)\"”»"
+_GATE_SPACES = str.maketrans(_GATE_PUNCTUATION, " " * len(_GATE_PUNCTUATION))
 
 
 def apply(code: str, text: str) -> str:
@@ -288,9 +289,7 @@ def apply(code: str, text: str) -> str:
     cues = CUES.get(code)
     if not cues:
         return code
-    opening = f" {text[:GATE_CHARS].lower()} "
-    for mark in _GATE_PUNCTUATION:
-        opening = opening.replace(mark, " ")
+    opening = f" {text[:GATE_CHARS].lower().translate(_GATE_SPACES)} "
     words, rest = _GATES[code]
     if not (rest and rest.search(opening)) and (not words or words.isdisjoint(opening.split())):
         return code

@@ -237,12 +237,7 @@ def script_of(text: str) -> tuple[str, float]:
         return "Latn", ascii_chars / len(head)
     single = _single_script(head)
     if single:
-        script = single
-        if script == "Hani":
-            head = text[:HAN_SAMPLE]
-            hans, hant = len(_HANS_ONLY.findall(head)), len(_HANT_ONLY.findall(head))
-            script = "Hant" if hant > hans else "Hans" if hans > hant else "Hani"
-        return script, 1.0
+        return (_han_variant(text) if single == "Hani" else single), 1.0
     table, names = _script_table()
     last = chr(0x41 + len(names) - 1)
     counts: dict[str, int] = {}
@@ -263,11 +258,14 @@ def script_of(text: str) -> tuple[str, float]:
     if kana:
         counts["Jpan"] = kana + counts.pop("Hani", 0)
     script, n = max(counts.items(), key=lambda item: item[1])
-    if script == "Hani":
-        head = text[:HAN_SAMPLE]
-        hans, hant = len(_HANS_ONLY.findall(head)), len(_HANT_ONLY.findall(head))
-        script = "Hant" if hant > hans else "Hans" if hans > hant else "Hani"
-    return script, n / total
+    return (_han_variant(text) if script == "Hani" else script), n / total
+
+
+def _han_variant(text: str) -> str:
+    """``Hans`` or ``Hant`` by the characters that differ between the two in ``text``'s opening, else ``Hani``."""
+    head = text[:HAN_SAMPLE]
+    hans, hant = len(_HANS_ONLY.findall(head)), len(_HANT_ONLY.findall(head))
+    return "Hant" if hant > hans else "Hans" if hans > hant else "Hani"
 
 
 @lru_cache(maxsize=1)
@@ -517,8 +515,9 @@ def _quick(docs: list[_Doc], ft, cld2) -> list[list | None]:
     return quick
 
 
-def _decide(doc: _Doc, quick: list | None, ft, cld2) -> Result:
-    """The result of a prepared document from its quick read, else from the per-window vote."""
+def _decide(doc: _Doc, quick: list | None, ft, cld2, windows: list[str] | None = None) -> Result:
+    """The result of a prepared document from its quick read, else from the per-window vote
+    (over ``windows``, its ``_vote_windows`` when the caller has them already)."""
     sample, cleaned, script, note = doc.sample, doc.cleaned, doc.script, doc.note
     if quick is not None:
         # The per-window vote runs only when the two models do not agree confidently.
@@ -543,7 +542,7 @@ def _decide(doc: _Doc, quick: list | None, ft, cld2) -> Result:
                 if code0 in UDHR_HIDES:
                     code0, score = _long_tail(code0, cleaned[0][:TAIL_CHARS], script) or (code0, score)
                 return code0, score, note, script, [{"code": code0, "share": 1.0}]
-    cleaned = _vote_windows(cleaned)
+    cleaned = windows or _vote_windows(cleaned)
     consulted = {"fasttext": 0.0, "cld2": 0.0, "py3langid": 0.0}  # characters each model judged
     votes: dict[str, float] = {}
     window_winners: dict[str, float] = {}
@@ -624,10 +623,11 @@ def detect(texts: Sequence[str | None]) -> list[Result]:
     quick = _quick(docs, ft, cld2)
     # A text without a quick read (a sentence) goes to the per-window vote: each model reads those
     # windows of the whole batch in turn too, and the vote takes the answers from the memo.
-    voted = [part for doc, ranked in zip(docs, quick) if ranked is None for part in _vote_windows(doc.cleaned)]
+    windows = [_vote_windows(doc.cleaned) if ranked is None else None for doc, ranked in zip(docs, quick)]
+    voted = [part for parts in windows if parts for part in parts]
     if voted:
         ft, cld2 = _memo(ft, voted), _memo(cld2, voted)
-    decided = iter([_decide(doc, ranked, ft, cld2) for doc, ranked in zip(docs, quick)])
+    decided = iter([_decide(doc, ranked, ft, cld2, parts) for doc, ranked, parts in zip(docs, quick, windows)])
     return [next(decided) if isinstance(r, _Doc) else r for r in results]
 
 

@@ -351,12 +351,20 @@ def main() -> None:
     print(f"corpus: {len(docs):,} documents, {mb:.1f} MB in {args.shards} {args.shard_format} shards"
           f"{' without ids' if args.without_ids else ''} ({args.sources}, {args.copies} shuffled copies); "
           f"items: {source}, {k} per kind; partial windows hold {min(shares):.2f}-{max(shares):.2f} of the 8-grams")
-    if args.fresh_process:
-        try:
+    try:
+        if args.fresh_process:
             fresh_process_rounds(args, folder, bench, tmp)
-        finally:  # the corpus and one cache root per scan: hundreds of MB
-            shutil.rmtree(tmp, ignore_errors=True)
-        return
+        else:
+            in_process_rounds(args, docs, kinds, folder, bench, mb)
+    finally:  # the corpus and the cache roots: hundreds of MB
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d', time.gmtime())}")
+
+
+def in_process_rounds(args, docs: list[str], kinds, folder: Path, bench: Path, mb: float) -> None:
+    """The detection table with this process's scan rate per stride, then the kernel alone (and ``--baseline-text``'s)."""
+    k = args.items
     from inspectors.contamination.run import run_contamination
     from inspectors.core.run import RunOptions, resolve_corpus
 
@@ -389,8 +397,6 @@ def main() -> None:
     print("\nkernel alone (normalise + tokenise + stride-13 hashes, best of 5, CPU time): "
           + ", ".join(f"{name} {mb / t:.1f} MB/s per core" for name, t in best.items())
           + (f"; this version / baseline = {best['baseline'] / best['this version']:.2f}x" if args.baseline_text else ""))
-    print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d', time.gmtime())}")
 
 
 if __name__ == "__main__":

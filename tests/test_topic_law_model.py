@@ -66,3 +66,36 @@ def test_pages_with_many_law_terms_citations_or_first_person_questions_are_not_a
                 "Can I sue him over it, or do I need a lawyer first? I live in Ohio.")
     topic, _, evidence, *_ = classify(question)
     assert topic == "law" and "model:law_logodds" not in rules_of(evidence, "topic")
+
+
+def test_a_long_page_is_asked_whatever_its_law_terms():
+    th = topic_rules.tables().thresholds
+    # An archive of a local blog: gardening, recipes and weather posts, and a police and court item in passing.
+    posts = ("Our tomatoes finally ripened this week after the long wet spring, and the beans are climbing the fence. "
+             "The soup recipe from the market stall uses leeks, potatoes, cream and a little nutmeg; it freezes well. "
+             "Rain again on Sunday, so the fair moved into the school hall, with cakes, raffles and a brass band. ")
+    news = ("Police arrested a man after a burglary at the hardware store; he was charged with theft, appeared in "
+            "court on Monday and the judge granted bail before the trial, his lawyer said. ")
+    page = (posts * 8 + news + posts * 8 + news) * 2
+    assert th["law_model_long_words"] <= len(page.split())
+    topic, _, evidence, *_ = classify(page)
+    assert "model:law_logodds" in rules_of(evidence, "topic")
+    score = next(e["weight"] for e in evidence if e["rule"] == "model:law_logodds")
+    # Distinct words count once: the law words of the two news items are a fair share of them, so
+    # this page stays law; a stricter cut (above its score) would veto it.
+    assert topic == "law" and score >= th["law_model_long_score"]
+    saved = th["law_model_long_score"]
+    th["law_model_long_score"] = score + 0.01
+    try:
+        assert classify(page)[0] != "law"
+    finally:
+        th["law_model_long_score"] = saved
+
+
+def test_a_licence_footer_is_no_law():
+    footer = ("Back to Browse > Art & Architecture > Architectural features. English description: the fortress. "
+              "View: S M L. Download this image. This site is maintained by the college, 2019. All images found on "
+              "this site are licensed under a Creative Commons 3.0 US License. If you use images from this site, "
+              "please cite us as your source. Map data copyright OpenStreetMap contributors.")
+    assert classify(footer)[0] != "law"
+    assert classify(footer.replace("a Creative Commons 3.0 US License", "the terms of our license"))[0] == "law"

@@ -177,11 +177,16 @@ def _law_model(t, th, v, law_ok, cited, asking, windows):
     words of another subject is not about law. First-person questions are not asked: the model's
     training text holds no legal-advice requests, whose words are those of the asker's life."""
     score = np.full(len(law_ok), np.nan)
-    asked = np.flatnonzero(law_ok & (v["_lang"] == t.langs.index("en")) & (v["n_words"] >= th["law_model_min_words"])
-                           & (v["law_terms"] < th["law_model_max_terms"]) & (cited == 0) & ~asking)  # fmt: skip
+    n_words = v["n_words"]
+    few_terms = (n_words >= th["law_model_min_words"]) & (v["law_terms"] < th["law_model_max_terms"])
+    # A long page (an archive of posts, a history, a list of search results) can gather many law terms
+    # in passing: it is asked whatever its term count, and needs a lower score (its words are many).
+    long_page = n_words >= th["law_model_long_words"]
+    asked = np.flatnonzero(law_ok & (v["_lang"] == t.langs.index("en")) & (few_terms | long_page) & (cited == 0) & ~asking)
     if len(asked):
         score[asked] = law_scores([windows[r] for r in asked.tolist()])
-    return score < th["law_model_min_score"], score
+    cut = np.where(few_terms, th["law_model_min_score"], th["law_model_long_score"])
+    return score < cut, score
 
 
 def _lexicon_topic(t, th, v, feats, topic_scores, first_person, windows):

@@ -30,45 +30,22 @@ def test_the_shipped_weights_are_small_and_separate_clear_cases():
     assert law > 1.5 and cake < 0.5 and law_score("") == 0.0
 
 
-BLURB = ("Detective Anna Holt returns in the fourth book of the series. When a body is found in the harbour of a "
-         "small fishing town, Anna must face her past, her estranged sister and a storm that cuts the island off "
-         "from the mainland. The prosecutor wants a quick arrest and the jury of public opinion has already "
-         "decided, but Anna is not so sure. A gripping, atmospheric thriller about family secrets, grief and the "
-         "sea, perfect for fans of slow-burning mysteries. Paperback, 384 pages, published by a small press in "
-         "October; the author lives in Maine with her husband, two cats and far too many books about boats. "
-         "Her first novel won a regional prize for crime fiction, and this one is already on the shortlist for two more.")
-
-
-def test_a_page_that_only_mentions_law_is_vetoed_with_the_score_in_its_evidence():
-    th = topic_rules.tables().thresholds
-    topic, _, evidence, *_ = classify(BLURB)
-    assert topic != "law" and "model:law_logodds" in rules_of(evidence, "topic")
-    score = next(e["weight"] for e in evidence if e["rule"] == "model:law_logodds")
-    assert score < th["law_model_min_score"]
-    # Without the veto (no page is long enough to be asked) the rules alone call the same page law.
-    saved = th["law_model_min_words"]
-    th["law_model_min_words"] = 10**9
-    try:
-        assert classify(BLURB)[0] == "law"
-    finally:
-        th["law_model_min_words"] = saved
-
-
-def test_pages_with_many_law_terms_citations_or_first_person_questions_are_not_asked():
+def test_short_pages_citations_and_first_person_questions_are_not_asked():
+    # Asked only at law_model_long_words words or more: a shorter page is decided by the rules alone.
+    blurb = ("Detective Anna Holt returns in the fourth book of the series. The prosecutor wants a quick arrest and "
+             "the jury of public opinion has already decided, but Anna is not so sure. A gripping thriller.")
+    assert "model:law_logodds" not in rules_of(classify(blurb)[2], "topic")
     ruling = ("The appellate court reversed the trial court's judgment. The plaintiff had sued the defendant for "
-              "breach of contract, and the jury returned a verdict for the plaintiff. On appeal the defendant argued "
-              "that the statute of limitations barred the claim and that the judge erred in admitting the evidence. "
-              "The court agreed, holding that the limitations period began when the breach occurred. ") * 2
+              "breach of contract, and the jury returned a verdict for the plaintiff. See 876 F.3d 1306. ") * 60
     topic, _, evidence, *_ = classify(ruling)
-    assert topic == "law" and "model:law_logodds" not in rules_of(evidence, "topic")
-    story = "It was a long and difficult month for all of us, and nobody had much time to talk about it. " * 9
+    assert topic == "law" and "model:law_logodds" not in rules_of(evidence, "topic")  # a citation: not asked
+    story = "It was a long and difficult month for all of us, and nobody had much time to talk about it. " * 60
     question = (f"My landlord kept my whole deposit after I moved out. {story}"
                 "Can I sue him over it, or do I need a lawyer first? I live in Ohio.")
-    topic, _, evidence, *_ = classify(question)
-    assert topic == "law" and "model:law_logodds" not in rules_of(evidence, "topic")
+    assert "model:law_logodds" not in rules_of(classify(question)[2], "topic")
 
 
-def test_a_long_page_is_asked_whatever_its_law_terms():
+def test_a_long_page_is_asked_whatever_its_law_terms_and_kept_or_vetoed_by_its_score():
     th = topic_rules.tables().thresholds
     # An archive of a local blog: gardening, recipes and weather posts, and a police and court item in passing.
     posts = ("Our tomatoes finally ripened this week after the long wet spring, and the beans are climbing the fence. "
@@ -82,12 +59,13 @@ def test_a_long_page_is_asked_whatever_its_law_terms():
     assert "model:law_logodds" in rules_of(evidence, "topic")
     score = next(e["weight"] for e in evidence if e["rule"] == "model:law_logodds")
     # Distinct words count once: the law words of the two news items are a fair share of them, so
-    # this page stays law; a stricter cut (above its score) would veto it.
+    # this page stays law; a stricter cut (above its score) vetoes it.
     assert topic == "law" and score >= th["law_model_long_score"]
     saved = th["law_model_long_score"]
     th["law_model_long_score"] = score + 0.01
     try:
-        assert classify(page)[0] != "law"
+        topic, _, evidence, *_ = classify(page)
+        assert topic != "law" and "law_uncorroborated" in rules_of(evidence, "topic")
     finally:
         th["law_model_long_score"] = saved
 

@@ -170,23 +170,17 @@ def _format_cues(t, th, v, feats, scores):
 
 
 def _law_model(t, th, v, law_ok, cited, asking, windows):
-    """(vetoed, mean law log-odds or NaN where not asked) per row. An English page of law_model_min_words
-    words or more whose law rests on fewer than law_model_max_terms different law terms, with no
-    citation or drafting cue, stays law only if its words lean to law on average (``topic_law_model``,
-    counted from text that is no evaluation set): a page that names a verdict or a licence among the
-    words of another subject is not about law. First-person questions are not asked: the model's
-    training text holds no legal-advice requests, whose words are those of the asker's life."""
+    """(vetoed, mean law log-odds or NaN where not asked) per row. A long English page (an archive of
+    posts, a history, a list of search results: law_model_long_words words or more) can gather many law
+    terms in passing; with no citation and no drafting cue it stays law only if its words lean to law on
+    average (``topic_law_model``, counted from text that is no evaluation set). First-person questions
+    are not asked: the model's training text holds no legal-advice requests."""
     score = np.full(len(law_ok), np.nan)
-    n_words = v["n_words"]
-    few_terms = (n_words >= th["law_model_min_words"]) & (v["law_terms"] < th["law_model_max_terms"])
-    # A long page (an archive of posts, a history, a list of search results) can gather many law terms
-    # in passing: it is asked whatever its term count, and needs a lower score (its words are many).
-    long_page = n_words >= th["law_model_long_words"]
-    asked = np.flatnonzero(law_ok & (v["_lang"] == t.langs.index("en")) & (few_terms | long_page) & (cited == 0) & ~asking)
+    asked = np.flatnonzero(law_ok & (v["_lang"] == t.langs.index("en")) & (v["n_words"] >= th["law_model_long_words"])
+                           & (cited == 0) & ~asking)  # fmt: skip
     if len(asked):
         score[asked] = law_scores([windows[r] for r in asked.tolist()])
-    cut = np.where(few_terms, th["law_model_min_score"], th["law_model_long_score"])
-    return score < cut, score
+    return score < th["law_model_long_score"], score
 
 
 def _lexicon_topic(t, th, v, feats, topic_scores, first_person, windows):

@@ -62,7 +62,6 @@ THRESHOLDS_USED = (
     "listing_words_per_line", "listing_per_line", "path_topic_prior", "suffix_prior", "suffix_prior_share",
     "first_person_blog", "law_question_terms", "law_question_strong", "law_min_terms", "law_words_per_term", "law_min_strong_terms", "law_strong_weight",
     "law_strong_words", "law_min_density", "law_term_weight", "law_art_weight", "notice_short_min", "drafting_weight", "drafting_cap", "drafting_terms", "legal_cue_structure_min", "legal_cue_structure_words", "law_min_terms_short",
-    "law_model_min_words", "law_model_max_terms", "law_model_min_score",
     "law_model_long_words", "law_model_long_score",
 )  # fmt: skip
 LINE_RULES_USED = ("code", "numbered", "lettered", "citations", "reporters", "drafting", "defined_terms", "question", "asks", "cjk")

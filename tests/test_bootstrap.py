@@ -14,7 +14,7 @@ from inspectors.core import bootstrap, queries, views
 from inspectors.core.plan import Plan
 from inspectors.core.profile import profile_corpus
 from inspectors.core.sources import resolve
-from tests.conftest import SAMPLE
+from conftest import SAMPLE
 
 INSPECTORS = ["language", "length", "tokens", "topic", "web_domain"]
 REPORTS = ["language_distribution", "topic_distribution", "format_distribution", "top_registered_domains",

@@ -141,7 +141,7 @@ def saved_slice_picker(key: str):
 
     slices = []
     with guard("Saved queries could not be read"):
-        slices = [q for q in queries.list_queries() if q.kind == "slice"]
+        slices = [q for q in queries.list_queries(broken=[]) if q.kind == "slice"]
     if not slices:
         st.info("No saved slice queries found; build one on the Coverage page and save it.")
         st.stop()

@@ -98,3 +98,13 @@ def test_every_command_has_help(cli):
                 walk(command, f"{prefix}{name} ")
 
     walk(main, "")
+
+
+def test_out_path_is_checked_before_the_run_and_its_folder_made(home, cli, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, _, err = cli("query", "run", "vietnamese_share", "--corpus", SAMPLE, "--out", blocker / "r.json")
+    assert code == 2 and "a-file is a file, not a folder" in err and "Traceback" not in err
+    assert not (home / "attributes").exists()  # failed before profiling anything
+    code, _, _ = cli("query", "run", "vietnamese_share", "--corpus", SAMPLE, "--out", tmp_path / "new" / "r.json")
+    assert code == 0 and json.loads((tmp_path / "new" / "r.json").read_text())["query"]["name"] == "vietnamese_share"

@@ -41,6 +41,8 @@ def test_shipped_queries_validate(cli):
         (HEADER.replace("type: str", "type: text") + "SELECT * FROM documents", "params.language.type"),
         (HEADER + "SELECT * FROM documents WHERE topic = $topic", "$topic"),
         (HEADER, "no SQL"),
+        (HEADER + "SELECT * FROM documents", "declares language but the SQL never uses $language"),
+        (HEADER + "SELECT * FROM documents WHERE text <> '$language' -- $language", "never uses $language"),
     ],
 )
 def test_broken_query_files_name_file_and_key(tmp_path, text, message):
@@ -73,3 +75,34 @@ def test_params_are_typed_and_checked(tmp_path):
 def test_unknown_query_name_suggests(cli):
     code, _, err = cli("query", "show", "vietnamese_shares")
     assert code == 2 and "Did you mean: vietnamese_share?" in err
+
+
+def test_parameters_in_comments_and_literals_are_not_parameters(tmp_path):
+    path = tmp_path / "priced.sql"
+    path.write_text(HEADER + "-- cost in $USD\nSELECT * /* $ignored */ FROM documents\n"
+                    "WHERE language = $language AND text <> 'costs $5' AND \"$col\" IS NOT NULL")
+    assert [p.name for p in queries.load(path).params] == ["language"]
+
+
+def test_yaml_errors_give_the_file_line(tmp_path):
+    path = tmp_path / "broken.sql"
+    path.write_text("-- ---\n-- title: T\n-- version: 1\n-- kind: [slice\n-- ---\nSELECT 1")
+    with pytest.raises(BadInput, match=r"broken.sql: header is not valid YAML \(line 4\)"):
+        queries.load(path)
+
+
+def test_a_file_that_is_not_utf8_is_named(cli, tmp_path):
+    path = tmp_path / "latin1.sql"
+    path.write_bytes((HEADER + "SELECT * FROM documents WHERE language = $language -- café").encode("latin-1"))
+    code, _, err = cli("query", "show", str(path))
+    assert code == 2 and "latin1.sql: not UTF-8" in err and "Traceback" not in err
+
+
+def test_one_broken_file_does_not_hide_the_others(cli, tmp_path, monkeypatch):
+    (tmp_path / "typo.sql").write_text(HEADER + "SELECT * FROM documents WHERE langauge = $lang")
+    monkeypatch.setenv("CORPUSCOPE_QUERIES", str(tmp_path))
+    code, out, err = cli("query", "list")
+    assert code == 0 and "vietnamese_share" in out and "typo" not in out
+    assert "skipped" in err and "typo.sql" in err
+    with pytest.raises(BadInput, match="typo.sql"):
+        queries.list_queries()

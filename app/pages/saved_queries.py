@@ -9,9 +9,11 @@ st.title("Saved queries")
 st.caption("Every query file in `queries/` (and `$CORPUSCOPE_QUERIES`). A *slice* yields a finding with "
            "intervals and evidence; a *report* yields a table. Parameters are typed and always bound.")
 
-found = []
+found, broken = [], []
 with ui.guard("Saved queries could not be read"):
-    found = queries.list_queries()
+    found = queries.list_queries(broken)
+for error in broken:
+    st.warning(f"Skipped a query file that does not load: {error}")
 if not found:
     st.stop()
 st.dataframe([{"name": q.name, "kind": q.kind, "version": q.version, "title": q.title,

@@ -19,6 +19,16 @@ class CorpuscopeGroup(click.Group):
         except CorpuscopeError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(error.exit_code)
+        except UnicodeDecodeError as error:
+            # open(...).read() does not say which file: the commands name it where they can; this is the net.
+            click.echo(f"Error: a file is not UTF-8 text ({error.reason} at byte {error.start})", err=True)
+            sys.exit(2)
+        except OSError as error:
+            # A path the user gave that cannot be written or read (a missing folder, a folder where a file
+            # belongs): one line naming it instead of a traceback.
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"Error: {where}{error.strerror or error}", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted; finished shards stay cached, re-run to resume.", err=True)
             sys.exit(130)

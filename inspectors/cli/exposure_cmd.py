@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from inspectors.cli.options import check_engine, engine_options, plan_options, stratified_options, workers_option
+from inspectors.cli.options import (check_engine, engine_options, plan_options, prepare_out, stratified_options,
+                                    workers_option)
 from inspectors.core.errors import BadInput
 
 STREAM_HELP = "olmo:CONFIG.yaml, pythia:PATH_OR_URL (.idx/.bin prefix), amber:PATH_OR_URL (folder of train_K.jsonl) or a name from `corpuscope exposure list`."
@@ -105,6 +106,7 @@ def run(name_or_file, spec, up_to_step, checkpoint, block_steps, curve, pairs, f
         raise BadInput("give one of --up-to-step K or --checkpoint NAME")
     step = up_to_step if up_to_step is not None else checkpoint_step(checkpoint)
     check_engine(engine, ray_address)
+    prepare_out(out)
     if stratified and rows_per_shard:
         raise BadInput("--rows-per-shard does not apply to --stratified (blocks are read whole)")
     q = queries.find(name_or_file)

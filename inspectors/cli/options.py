@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import os
 
 import click
 
@@ -105,6 +106,29 @@ def check_engine(engine: str, ray_address: str | None) -> None:
         from inspectors.core.executors.ray import require_ray
 
         require_ray()
+
+
+def prepare_out(out: str | None) -> None:
+    """Make ``--out``'s folder before any work, and fail now, naming it, if the file cannot go there,
+    so a finished run never ends in an unwritable path."""
+    if not out:
+        return
+    from pathlib import Path
+
+    from inspectors.core.errors import BadInput
+
+    path = Path(out)
+    if path.is_dir():
+        raise BadInput(f"--out {out} is a folder; give a file name")
+    blocking = next((p for p in path.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise BadInput(f"--out {out}: {blocking} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BadInput(f"--out {out}: cannot make its folder ({error.strerror or error})") from None
+    if not os.access(path.parent, os.W_OK):
+        raise BadInput(f"--out {out}: its folder {path.parent} is not writable")
 
 
 def inspector_module_option(func):

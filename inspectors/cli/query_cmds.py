@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from inspectors.cli.options import (add_modules, check_engine, column_options, corpus_from, engine_options,
-                                    inspector_module_option, plan_options, stratified_options, workers_option)
+                                    inspector_module_option, plan_options, prepare_out, stratified_options,
+                                    workers_option)
 from inspectors.cli.output import FORMATS, dumps, render_table
 from inspectors.core import queries
 from inspectors.core.errors import BadInput
@@ -22,9 +23,12 @@ def query():
 
 @query.command("list")
 def list_queries():
-    """List saved queries: name, kind and title."""
-    for q in queries.list_queries():
+    """List saved queries: name, kind and title; files that do not load are named on stderr."""
+    broken: list = []
+    for q in queries.list_queries(broken):
         click.echo(f"{q.name:<32} {q.kind:<7} v{q.version}  {q.title}")
+    for error in broken:
+        click.echo(f"skipped {error}", err=True)
 
 
 @query.command("show")
@@ -108,6 +112,7 @@ def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, tokenizer
     from inspectors.core.findings import describe
 
     check_engine(engine, ray_address)
+    prepare_out(out)
     add_modules(modules)
     q = queries.find(name_or_file)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)

@@ -47,7 +47,7 @@ class Dimension:
 def dimensions() -> list[Dimension]:
     """The Overview's charts, in order: every saved report with an ``overview`` header entry."""
     found = []
-    for query in queries.list_queries():
+    for query in queries.list_queries(broken=[]):  # a user's broken file is `query list`'s to report
         spec = query.overview
         if query.kind == "report" and spec:
             found.append((spec["order"], query.name, Dimension(query.name, spec["label"], query,

@@ -40,6 +40,8 @@ TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list}
 _HEADER = re.compile(r"\A\s*--\s*---\s*\n(?P<body>(?:--.*\n)*?)--\s*---\s*\n", re.MULTILINE)
 _NAME = re.compile(r"(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _PARAM_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+# What DuckDB never reads as a parameter: comments, string literals, quoted identifiers, $$ strings.
+_NOT_CODE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$\$.*?\$\$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -133,13 +135,21 @@ def search_dirs() -> list[Path]:
     return extra + [paths.home() / "queries", builtin_dir()]
 
 
-def list_queries() -> list[Query]:
-    """Every saved query in the search folders (first folder wins on a name clash)."""
+def list_queries(broken: list[BadInput] | None = None) -> list[Query]:
+    """Every saved query in the search folders (first folder wins on a name clash). A file that does not
+    load is left out and its error appended to ``broken`` (raised when ``broken`` is None), so one bad
+    file in a user's folder does not hide the others."""
     seen: dict[str, Query] = {}
     for folder in search_dirs():
         for path in sorted(folder.glob("*.sql")) if folder.is_dir() else []:
-            if path.stem not in seen:
+            if path.stem in seen:
+                continue
+            try:
                 seen[path.stem] = load(path)
+            except BadInput as error:
+                if broken is None:
+                    raise
+                broken.append(error)
     return sorted(seen.values(), key=lambda q: q.name)
 
 
@@ -167,7 +177,10 @@ def find(name_or_file: str) -> Query:
 
 def load(path: Path) -> Query:
     """Parse one query file; a broken header fails with the file and the key."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{path}: not UTF-8 text (byte {error.start}: {error.reason})") from None
     match = _HEADER.match(text)
     if not match:
         raise BadInput(f"{path}: no header; start the file with a '-- ---' YAML block ending in '-- ---'")
@@ -175,7 +188,11 @@ def load(path: Path) -> Query:
     try:
         header = yaml.safe_load(body) or {}
     except yaml.YAMLError as error:
-        raise BadInput(f"{path}: header is not valid YAML: {str(error).splitlines()[0]}") from None
+        mark = getattr(error, "problem_mark", None)
+        # The header's line n is the file's line n + 1 (the opening '-- ---').
+        where = f" (line {mark.line + 2})" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise BadInput(f"{path}: header is not valid YAML{where}: {problem}") from None
     if not isinstance(header, dict):
         raise BadInput(f"{path}: header must be a YAML mapping")
     sql = text[match.end():].strip().rstrip(";").strip()
@@ -190,9 +207,13 @@ def load(path: Path) -> Query:
         raise BadInput(f"{path}: header key 'version' must be an integer")
     params = tuple(_param(path, name, spec) for name, spec in (header.get("params") or {}).items())
     declared = {p.name for p in params}
-    used = set(_PARAM_REF.findall(sql))
+    used = set(_PARAM_REF.findall(_NOT_CODE.sub(" ", sql)))
     if used - declared:
         raise BadInput(f"{path}: SQL uses ${sorted(used - declared)[0]} but header 'params' does not declare it")
+    if declared - used:
+        # DuckDB refuses a bound value the statement does not use, so this would fail at run time.
+        raise BadInput(f"{path}: header 'params' declares {sorted(declared - used)[0]} but the SQL never uses "
+                       f"${sorted(declared - used)[0]}")
     requires = header.get("requires") or []
     if not isinstance(requires, list):
         raise BadInput(f"{path}: header key 'requires' must be a list of inspector names")

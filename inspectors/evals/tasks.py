@@ -137,6 +137,8 @@ def _read(path: Path) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise BadInput(f"task map {path} does not exist") from None
+    except UnicodeDecodeError as error:
+        raise BadInput(f"task map {path} is not UTF-8 text (byte {error.start}: {error.reason})") from None
     except yaml.YAMLError as error:
         raise BadInput(f"task map {path} is not valid YAML: {str(error).splitlines()[0]}") from None
     if not isinstance(data, dict):

@@ -61,3 +61,25 @@ def test_local_plan_after_profiling_counts_cached_and_agrees_on_bytes(tmp_path, 
     assert cli("profile", folder, "--workers", "1")[0] == 0
     code, out, _ = cli("plan", folder)
     assert "cached already: 3 of 3" in out
+
+
+def test_zero_and_misplaced_plan_flags_are_refused_not_ignored(home, cli):
+    from inspectors.core.errors import BadInput
+    from inspectors.core.plan import Plan
+
+    for flags in ({"sample_shards": 0}, {"rows_per_shard": 0}, {"stratified": True, "per_stratum": 0},
+                  {"stratified": True, "rows_per_shard": 5}, {"per_stratum": 10}):
+        with pytest.raises(BadInput):
+            Plan.from_options(**flags)
+    assert Plan.from_options(stratified=True).per_stratum == 200
+    code, _, err = cli("query", "run", "vietnamese_share", "--corpus", SAMPLE, "--sample-shards", "0")
+    assert code == 2 and "--sample-shards must be at least 1" in err
+
+
+def test_plan_exits_2_when_a_shard_cannot_be_planned(home, cli, tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, folder)
+    broken = sorted(folder.rglob("*.parquet"))[0]
+    broken.write_bytes(broken.read_bytes()[:200])
+    code, _, err = cli("plan", folder)
+    assert code == 2 and "1 shard(s) could not be planned" in err

@@ -106,3 +106,14 @@ def test_one_broken_file_does_not_hide_the_others(cli, tmp_path, monkeypatch):
     assert "skipped" in err and "typo.sql" in err
     with pytest.raises(BadInput, match="typo.sql"):
         queries.list_queries()
+
+
+def test_shipped_strata_match_their_symbols():
+    import duckdb
+
+    (stratum,) = queries.find("english_court_opinions_statutes").strata
+    con = duckdb.connect()
+    con.execute("CREATE TABLE documents AS SELECT * FROM (VALUES ('under § 1983'), ('42 U.S.C. 1983'), "
+                "('The plaintiff appeals'), ('plaintiffs'), ('a recipe')) t(text)")
+    hits = [r[0] for r in con.execute(f"SELECT text FROM documents WHERE {stratum['when']}").fetchall()]
+    assert hits == ["under § 1983", "42 U.S.C. 1983", "The plaintiff appeals"]

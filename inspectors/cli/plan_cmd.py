@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -107,3 +108,4 @@ def plan(source, query_name, inspector_names, contamination, fmt, modules, text_
     failed = [c for c in result.shards if c.status == "failed"]
     if failed:
         click.echo(f"{len(failed)} shard(s) could not be planned; the run would fail them.", err=True)
+        sys.exit(2)  # as a run that fails a shard does: a script must not take a partial plan for a whole one

@@ -188,6 +188,12 @@ def sample_note(finding: Finding) -> str | None:
     return note
 
 
+def _method_text(method: str) -> str:
+    # "exact" is the interval's method (every shard read: no sampling error), not a claim about the counts,
+    # which may be estimated (tokens from bytes): the human formats say which.
+    return "full scan" if method == "exact" else method
+
+
 def describe(finding: Finding, fmt: str = "table") -> str:
     """A human summary of ``finding`` in ``fmt``: table (text), csv or markdown (one row per unit)."""
     units = [(u, finding.estimate(u)) for u in finding.units]
@@ -210,7 +216,7 @@ def describe(finding: Finding, fmt: str = "table") -> str:
             lo, hi = est["ci95"]
             matched, _, total = counts_text(finding, unit).partition(" of ")
             lines.append(f"| {unit} | {matched} | {total} | {_pct(est['share'])} "
-                         f"| [{_pct(lo)}, {_pct(hi)}] | {est['method']} |")
+                         f"| [{_pct(lo)}, {_pct(hi)}] | {_method_text(est['method'])} |")
         counted = [f"{unit} counted by {finding.counted_by(unit)}" for unit, _ in units if finding.counted_by(unit)]
         lines += ["", *counted] if counted else []
         if sample_note(finding):
@@ -223,7 +229,7 @@ def describe(finding: Finding, fmt: str = "table") -> str:
     for unit, est in units:
         lo, hi = est["ci95"]
         lines.append(f"{unit:<10} {counts_text(finding, unit):>{width}}  share {_pct(est['share'])}"
-                     f"  95% CI [{_pct(lo)}, {_pct(hi)}]  ({est['method']})")
+                     f"  95% CI [{_pct(lo)}, {_pct(hi)}]  ({_method_text(est['method'])})")
         if finding.counted_by(unit):
             lines.append(f"{'':<10} counted by {finding.counted_by(unit)}")
     if sample_note(finding):

@@ -37,10 +37,14 @@ class Plan:
 
     @classmethod
     def from_options(cls, sample_shards=None, rows_per_shard=None, seed=0, stratified=False, per_stratum=None) -> "Plan":
-        """The plan the CLI flags describe."""
+        """The plan the CLI flags describe; a flag set to 0 is refused, not read as unset."""
         if stratified:
-            return cls("stratified", sample_shards, None, seed, per_stratum or 200)
-        if sample_shards or rows_per_shard:
+            if rows_per_shard is not None:
+                raise BadInput("--rows-per-shard does not apply to --stratified (every row of a shard is prefiltered)")
+            return cls("stratified", sample_shards, None, seed, 200 if per_stratum is None else per_stratum)
+        if per_stratum is not None:
+            raise BadInput("--per-stratum needs --stratified")
+        if sample_shards is not None or rows_per_shard is not None:
             return cls("shard_sample", sample_shards, rows_per_shard, seed)
         return cls()
 

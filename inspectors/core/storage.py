@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -49,9 +50,14 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 # --------------------------------------------------------------------------------------------- URIs
 
 
-def is_remote(uri: str) -> bool:
-    """True for URIs with a scheme other than ``file://``."""
-    return "://" in uri and not uri.startswith("file://")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://")
+
+
+def is_remote(uri) -> bool:
+    """True for URIs with a scheme other than ``file://`` (``s3://…``, ``hf://…``, ``memory://…``); a local
+    path that merely contains ``://`` is not one."""
+    match = _SCHEME.match(str(uri))
+    return bool(match) and match.group(1).lower() != "file"
 
 
 def local_path(uri: str) -> str:

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from inspectors.core import paths
 from inspectors.core.shards import Shard
+from inspectors.core.storage import is_remote
 
 META_KEY = b"corpuscope"
 KEY_COLUMNS = ("shard", "row", "id", "url", "source")
@@ -38,7 +39,6 @@ ATTRIBUTES_ENV = "CORPUSCOPE_ATTRIBUTES"
 
 # Object stores: a single PUT is atomic (all or nothing), and there is no cheap rename.
 _OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oci", "r2"}
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://")
 # ``Path("s3://b/k")`` collapses to ``s3:/b/k``; recognise it so a root passed through ``Path`` survives.
 _COLLAPSED = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):/(?!/)")
 
@@ -72,12 +72,6 @@ class AttributeInfo:
     def with_schema(self, schema: pa.Schema) -> "AttributeInfo":
         """This info with ``schema`` attached."""
         return replace(self, schema=schema)
-
-
-def is_remote(path: AttributePath) -> bool:
-    """True when ``path`` names an fsspec URI other than ``file://`` (``s3://…``, ``memory://…``)."""
-    match = _SCHEME.match(str(path))
-    return bool(match) and match.group(1).lower() != "file"
 
 
 def _normalise(root: AttributePath) -> AttributePath:

@@ -80,6 +80,21 @@ def test_unknown_language_backend_fails_once_up_front(home, cli, tmp_path, monke
     assert err.count("nosuch") == 1 and "and 2 more" not in err
 
 
+def test_missing_storage_package_is_named_once_with_its_extra(home, cli, tmp_path, monkeypatch):
+    pytest.importorskip("fsspec")
+    import importlib.util
+
+    if importlib.util.find_spec("s3fs") is not None:
+        pytest.skip("s3fs is installed: nothing is missing")
+    for i in range(3):
+        _write_jsonl(tmp_path / "c" / f"s{i}.jsonl", ["some text"] * 2)
+    monkeypatch.setenv("CORPUSCOPE_ATTRIBUTES", "s3://no-such-bucket/attrs")
+    code, out, err = cli("profile", tmp_path / "c", "--inspectors", "length")
+    assert code == 2, (out, err)
+    assert err.count("s3://no-such-bucket/attrs") == 1 and 'pip install "corpuscope[s3]"' in err
+    assert "shard" not in err  # the setting is to blame, not a shard
+
+
 # ---------------------------------------------------------------- 6, 13: timeout, memory, one-line errors
 
 @pytest.fixture

@@ -211,8 +211,9 @@ def profile_corpus(
     check_settings(classes)
     keys = [cls.key() for cls in classes]
     todo = shards if shards is not None else corpus.shards
-    kwargs = dict(inspector_keys=keys, overrides=corpus.overrides, limit=limit,
-                  root=str(store.attribute_root()))
+    root = store.attribute_root()
+    store.require_filesystem(root)
+    kwargs = dict(inspector_keys=keys, overrides=corpus.overrides, limit=limit, root=str(root))
     report = ProfileReport()
     report.results = executors.drive(executors.run(engine, profile_shard, todo, kwargs, workers, address),
                                      progress, cancel, lambda n: Cancelled.after(n, len(todo)))

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from inspectors.core import paths
+from inspectors.core.errors import BadInput
 from inspectors.core.shards import Shard
 from inspectors.core.storage import is_remote
 
@@ -101,6 +102,30 @@ def attribute_root() -> str:
     if is_remote(home):
         return home.rstrip("/") + "/attributes"
     return str(paths.attributes_root())
+
+
+# fsspec protocol -> the corpuscope extra that installs its filesystem.
+_STORAGE_EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure",
+                   "abfss": "azure", "adl": "azure"}
+
+
+def require_filesystem(root: AttributePath) -> None:
+    """Fail once, naming ``$CORPUSCOPE_ATTRIBUTES`` and the extra to install, when ``root``'s storage
+    package is missing (else every shard would fail with the same ImportError)."""
+    if not is_remote(root):
+        return
+    import fsspec
+
+    protocol = str(root).split("://", 1)[0].lower()
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except ImportError:
+        extra = _STORAGE_EXTRAS.get(protocol)
+        hint = f'pip install "corpuscope[{extra}]"' if extra else f"install the fsspec filesystem for {protocol}://"
+        raise BadInput(f"attribute root {root} ({ATTRIBUTES_ENV} or CORPUSCOPE_HOME) needs {protocol}:// "
+                       f"support: {hint}") from None
+    except ValueError:
+        raise BadInput(f"attribute root {root}: fsspec knows no protocol {protocol!r}") from None
 
 
 def attribute_path(shard: Shard, root: AttributePath | None = None) -> AttributePath:

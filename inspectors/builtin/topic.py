@@ -395,10 +395,15 @@ def _load_yaml(name: str):
 
 @lru_cache(maxsize=4096)
 def _source_rule(source: str | None) -> tuple[dict, str | None]:
+    return source_rule(tables().sources, source)
+
+
+def source_rule(rules: dict, source: str | None) -> tuple[dict, str | None]:
+    """The rule of ``rules`` (source-name prefix -> labels) for a document's ``source`` (a Dolma or Pile
+    source or subset name, matched on its letters and digits, longest prefix first) and its evidence."""
     if not source:
         return {}, None
     key = re.sub(r"[^0-9a-z]", "", source.lower())
-    rules = tables().sources
     best = max((k for k in rules if key == k or key.startswith(k)), key=len, default=None)
     return (rules[best], f"source:{source}") if best else ({}, None)
 

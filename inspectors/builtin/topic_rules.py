@@ -52,6 +52,9 @@ def _load(name: str):
 
 @dataclass
 class Rule:
+    """One pattern rule of ``rules.yaml``: its regex, the feature group it counts for, the matches it
+    needs (``min``) and the points it adds."""
+
     name: str
     group: str
     regex: str
@@ -62,6 +65,9 @@ class Rule:
 
 @dataclass
 class Step:
+    """One named step of the decision cascade (``decision.yaml``): when its condition holds, it sets the
+    format and/or topic and names itself in the evidence."""
+
     name: str
     when: object  # compiled condition: callable(features) -> boolean mask over the batch
     names: tuple[str, ...]  # features named in `when`, for evidence

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from inspectors.builtin import topic_rules
-from inspectors.builtin.topic import _as_text
+from inspectors.builtin.topic import _as_text, source_rule
 from inspectors.builtin.topic_rules import tables
 from inspectors.builtin.web_domain import split_authority
 from inspectors.core.registry import Inspector, column_values, register
@@ -179,12 +179,7 @@ def _url_rules(url: str | None):
 
 @lru_cache(maxsize=4096)
 def _source_rule(source: str | None):
-    if not source:
-        return {}, None
-    key = re.sub(r"[^0-9a-z]", "", source.lower())
-    rules = tables().sources
-    best = max((k for k in rules if key == k or key.startswith(k)), key=len, default=None)
-    return (rules[best], f"source:{source}") if best else ({}, None)
+    return source_rule(tables().sources, source)
 
 
 # The numbers measured on each document, in the column order of ``Measured.values``.

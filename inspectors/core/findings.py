@@ -156,8 +156,9 @@ def load(path: str | Path) -> Finding:
     return Finding.from_dict(data, str(path))
 
 
-def _pct(x) -> str:
-    return "—" if x is None else f"{100 * x:.4g}%"
+def percent(x, digits: int = 4) -> str:
+    """``x`` (a share) as a percentage with ``digits`` significant digits; "—" for None."""
+    return "—" if x is None else f"{100 * x:.{digits}g}%"
 
 
 def counts_text(finding: Finding, unit: str) -> str:
@@ -215,8 +216,8 @@ def describe(finding: Finding, fmt: str = "table") -> str:
         for unit, est in units:
             lo, hi = est["ci95"]
             matched, _, total = counts_text(finding, unit).partition(" of ")
-            lines.append(f"| {unit} | {matched} | {total} | {_pct(est['share'])} "
-                         f"| [{_pct(lo)}, {_pct(hi)}] | {_method_text(est['method'])} |")
+            lines.append(f"| {unit} | {matched} | {total} | {percent(est['share'])} "
+                         f"| [{percent(lo)}, {percent(hi)}] | {_method_text(est['method'])} |")
         counted = [f"{unit} counted by {finding.counted_by(unit)}" for unit, _ in units if finding.counted_by(unit)]
         lines += ["", *counted] if counted else []
         if sample_note(finding):
@@ -228,8 +229,8 @@ def describe(finding: Finding, fmt: str = "table") -> str:
     width = max((len(counts_text(finding, u)) for u, _ in units), default=0)
     for unit, est in units:
         lo, hi = est["ci95"]
-        lines.append(f"{unit:<10} {counts_text(finding, unit):>{width}}  share {_pct(est['share'])}"
-                     f"  95% CI [{_pct(lo)}, {_pct(hi)}]  ({_method_text(est['method'])})")
+        lines.append(f"{unit:<10} {counts_text(finding, unit):>{width}}  share {percent(est['share'])}"
+                     f"  95% CI [{percent(lo)}, {percent(hi)}]  ({_method_text(est['method'])})")
         if finding.counted_by(unit):
             lines.append(f"{'':<10} counted by {finding.counted_by(unit)}")
     if sample_note(finding):

@@ -11,10 +11,14 @@ MMLU after ARC keeps ARC. ``rows`` flattens them to one row per (model, benchmar
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 
 from inspectors.core.errors import BadInput
+from inspectors.core.findings import percent
 from inspectors.evals.results import EvalResult
+
+_pct = partial(percent, digits=3)
 
 SUBKEY = "contamination"
 JOINS_KEY = "contamination_joins"
@@ -101,10 +105,6 @@ def _record_rows(record: dict, label: str) -> list[dict]:
                 m.get("n_dirty"), m.get("share_dirty"), share_ci[0], share_ci[1], *_ci(m.get("score_dirty")),
                 *_ci(m.get("score_not_found")), *_ci(m.get("difference")), corpus_name, shards))))
     return out
-
-
-def _pct(x) -> str:
-    return "—" if x is None else f"{100 * x:.3g}%"
 
 
 def _num(x) -> str:

@@ -12,12 +12,15 @@ import html
 import math
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from inspectors.core.errors import BadInput
-from inspectors.core.findings import Finding
+from inspectors.core.findings import Finding, percent
 from inspectors.evals import contamination
 from inspectors.evals.results import ATTACH_KEY, EvalResult, load_results
+
+_pct = partial(percent, digits=3)  # charts and tables: three significant digits
 
 UNITS = ("documents", "bytes", "tokens")
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
@@ -327,10 +330,6 @@ def _score_range(p: Point) -> tuple[float, float]:
         return ()
     half = 1.96 * p.score_stderr if p.score_stderr else 0.0
     return (p.score - half, p.score + half)
-
-
-def _pct(x) -> str:
-    return "—" if x is None else f"{100 * x:.3g}%"
 
 
 def _score_text(p: Point) -> str:

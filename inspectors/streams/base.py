@@ -212,6 +212,7 @@ def rows_table(rows: dict[str, list]) -> pa.Table:
 
 
 def empty_rows() -> dict[str, list]:
+    """Column name -> empty list for every column of ``ROW_SCHEMA`` (the rows of one block, filled in order)."""
     return {f.name: [] for f in ROW_SCHEMA}
 
 

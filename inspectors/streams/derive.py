@@ -43,6 +43,7 @@ class StreamCorpus:
 
 
 def first_step(stream) -> int:
+    """The number of a stream's first step in its data order: 0 for Amber, whose chunks count from 0; 1 for the others."""
     return 0 if stream.kind == "amber" else 1
 
 
@@ -53,6 +54,7 @@ def default_block(stream, up_to_step: int) -> int:
 
 
 def shard_path(stream, cluster: Cluster) -> str:
+    """Where the decoded text of ``cluster`` (one block of steps) is cached, under the stream's config hash."""
     return str(paths.home() / "streams" / stream.config_hash / f"{stream.kind}-{cluster.label}.parquet")
 
 

@@ -139,3 +139,20 @@ def test_every_multi_code_point_folding_next_to_marks():
     texts += [unicodedata.normalize("NFD", t) for t in texts]
     tk = tokenize(texts)
     assert tk.texts == [normalize(t) for t in texts]
+
+
+def test_token_hashes_across_the_power_windows():
+    """Token hashes use power tables one window long: tokens that cross one window boundary or span
+    several windows, start or end on a boundary, or hold a single code point, hash as the definition says."""
+    w = ct._WINDOW
+    rng = random.Random(9)
+    alphabet = "abcdeé中ß"
+    texts = ["x" * (w - 1) + " " + "y" * (w + 1), "z" * (3 * w + 5), " " * (w - 2) + "ab cd", "q " * w,
+             "".join(rng.choice(alphabet + "  ") for _ in range(5 * w)),
+             " ".join("".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 2 * w))) for _ in range(6))]
+    tk = tokenize(texts)
+    assert (tk.starts // w != (tk.ends - 1) // w).sum() > 10  # several tokens cross a boundary
+    assert (tk.ends - tk.starts).max() > 3 * w
+    reference = [tok for t in texts for tok in _reference_tokens(normalize(t))]
+    assert [tk.token(i) for i in range(len(tk.hashes))] == reference
+    assert tk.hashes.tolist() == [_reference_hash(t) for t in reference]

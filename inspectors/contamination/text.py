@@ -335,20 +335,56 @@ def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
     return None, _nfc(folded, changed)
 
 
-_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+_WINDOW_BITS = 12
+_WINDOW = 1 << _WINDOW_BITS
 
 
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``P**i`` and ``P**-i`` (mod 2**64) for ``i < n``, grown by doubling."""
-    if len(_POW[0]) < n:
-        size = max(n, 2 * len(_POW[0]), 1 << 16)
-        with np.errstate(over="ignore"):
-            fwd = np.full(size, _P, np.uint64)
-            fwd[0] = 1
-            inv = np.full(size, pow(_P, -1, 1 << 64), np.uint64)
-            inv[0] = 1
-            _POW[0], _POW[1] = np.cumprod(fwd, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64)
-    return _POW[0][:n], _POW[1][:n]
+@lru_cache(maxsize=1)
+def _window_powers() -> tuple[np.ndarray, np.ndarray]:
+    """``P**i`` and ``P**-i`` (mod 2**64) for ``i < _WINDOW`` (32 KiB each: they stay in L1)."""
+    with np.errstate(over="ignore"):
+        fwd = np.full(_WINDOW, _P, np.uint64)
+        fwd[0] = 1
+        inv = np.full(_WINDOW, pow(_P, -1, 1 << 64), np.uint64)
+        inv[0] = 1
+        return np.cumprod(fwd, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64)
+
+
+def _token_polynomials(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per token ``[s, e)`` the polynomial ``sum(cp[j] * P**(j - s))`` (mod 2**64).
+
+    Prefix sums of ``cp[j] * P**(j mod W)`` over aligned windows of ``W = _WINDOW`` code points: the
+    power tables are W long whatever the text's length (full-length tables had to be rebuilt as texts
+    grew, and streamed 8 bytes per code point from memory). A token inside one window is its prefix
+    difference times ``P**-(s mod W)``; the few tokens crossing a window boundary add each later
+    window's part times ``P**(window start - s)``.
+    """
+    fwd, inv = _window_powers()
+    n = len(cp)
+    whole = (n >> _WINDOW_BITS) << _WINDOW_BITS
+    prefix = np.empty(n + 1, np.uint64)
+    prefix[0] = 0
+    with np.errstate(over="ignore"):
+        np.multiply(cp[:whole].reshape(-1, _WINDOW), fwd, out=prefix[1:whole + 1].reshape(-1, _WINDOW))
+        np.multiply(cp[whole:], fwd[:n - whole], out=prefix[whole + 1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
+        raw = (prefix[ends] - prefix[starts]) * np.take(inv, starts & (_WINDOW - 1))
+        cross = np.flatnonzero((starts >> _WINDOW_BITS) != ((ends - 1) >> _WINDOW_BITS))
+        if len(cross):
+            s, e = starts[cross], ends[cross]
+            first = (s >> _WINDOW_BITS) + 1  # the first window after the token's first one
+            raw[cross] = (prefix[np.minimum(e, first << _WINDOW_BITS)] - prefix[s]) * np.take(inv, s & (_WINDOW - 1))
+            later = ((e - 1) >> _WINDOW_BITS) - first + 1  # windows after the first one, >= 1
+            tok = np.repeat(np.arange(len(cross)), later)
+            a = (first[tok] + index_ranges(np.zeros(len(later), np.int64), later)) << _WINDOW_BITS
+            b = np.minimum(e[tok], a + _WINDOW)
+            d = a - s[tok]  # 0 < d < the token's length
+            step = np.full(int(d.max() >> _WINDOW_BITS) + 1, pow(_P, _WINDOW, 1 << 64), np.uint64)
+            step[0] = 1
+            power = np.take(fwd, d & (_WINDOW - 1)) * np.take(np.cumprod(step, dtype=np.uint64), d >> _WINDOW_BITS)
+            parts = (prefix[b] - prefix[a]) * power
+            raw[cross] += np.add.reduceat(parts, np.cumsum(later) - later)
+    return raw
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -428,12 +464,8 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     seps = np.flatnonzero(cp == 0)
     if len(seps) != max(len(texts) - 1, 0):  # a text holds the separator (NFC and folding never add or drop one)
         return tokenize([t.replace(SEPARATOR, " ") for t in texts], normalised)
-    fwd, inv = _powers(len(cp) + 1)
+    raw = _token_polynomials(cp, starts, ends)
     with np.errstate(over="ignore"):
-        prefix = np.empty(len(cp) + 1, np.uint64)
-        prefix[0] = 0
-        np.cumsum(cp * fwd[:len(cp)], dtype=np.uint64, out=prefix[1:])
-        raw = (prefix[ends] - prefix[starts]) * inv[starts]
         hashes = _mix(raw + (ends - starts).astype(np.uint64))
     return Tokens(joined, cp, starts.astype(np.int64), ends.astype(np.int64), seps.astype(np.int64), hashes)
 

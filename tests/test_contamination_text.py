@@ -156,3 +156,27 @@ def test_token_hashes_across_the_power_windows():
     reference = [tok for t in texts for tok in _reference_tokens(normalize(t))]
     assert [tk.token(i) for i in range(len(tk.hashes))] == reference
     assert tk.hashes.tolist() == [_reference_hash(t) for t in reference]
+
+
+def test_chunks_tokenised_together_keep_each_chunks_stride():
+    """Several chunks tokenised at once (``ngram_hashes(..., chunks=)``) give exactly the n-grams each chunk
+    gives tokenised alone: the stride counts from each chunk's first token."""
+    import numpy as np
+
+    rng = random.Random(13)
+    texts = [_random_text(rng) for _ in range(120)] + ["", "one two three four five six"]
+    rng.shuffle(texts)
+    for stride in (1, 2, 5):
+        cuts = sorted(rng.sample(range(1, len(texts)), 7))
+        starts = [0] + cuts
+        tk = tokenize(texts)
+        pos, hashes = ngram_hashes(tk, 3, stride, np.array(starts))
+        want_pos, want_hashes = [], []
+        for lo, hi in zip(starts, cuts + [len(texts)]):
+            part = tokenize(texts[lo:hi])
+            p, h = ngram_hashes(part, 3, stride)
+            first = int(np.searchsorted(tk.starts, tk.offsets[lo]))
+            want_pos += (p + first).tolist()
+            want_hashes += h.tolist()
+        assert pos.tolist() == want_pos and hashes.tolist() == want_hashes
+        assert len(want_pos) > 20

@@ -475,17 +475,26 @@ def character_tokens(tokens: Tokens) -> np.ndarray:
     return np.take(_classes(), tokens.cp[tokens.starts]) == 2
 
 
-def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def ngram_hashes(tokens: Tokens, n: int, stride: int = 1, chunks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Hashes of the n-grams starting at every ``stride``-th token (global index), inside one text.
 
     Returns ``(positions, hashes)``: the first token index of each n-gram and its uint64 hash.
     Since ``stride`` consecutive n-grams always include one kept start, any overlap of at least
     ``n + stride - 1`` tokens contains a kept n-gram.
+
+    ``chunks`` (sorted text indices, the first 0): the texts are several chunks tokenised together, and
+    the stride counts from each chunk's first token, exactly as if each chunk were tokenised alone.
     """
     total = len(tokens.hashes)
     if total < n:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    pos = np.arange(0, total - n + 1, stride, dtype=np.int64)
+    if chunks is None or len(chunks) < 2:
+        pos = np.arange(0, total - n + 1, stride, dtype=np.int64)
+    else:
+        first = np.searchsorted(tokens.starts, tokens.offsets[chunks])  # each chunk's first token
+        size = np.diff(first, append=total)
+        count = np.maximum(size - n + stride, 0) // stride  # len(range(0, size - n + 1, stride))
+        pos = first.repeat(count) + stride * index_ranges(np.zeros(len(count), np.int64), count)
     pos = pos[tokens.doc_of(pos) == tokens.doc_of(pos + n - 1)]
     return pos, ngram_hashes_at(tokens, n, pos)
 

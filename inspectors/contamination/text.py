@@ -386,7 +386,11 @@ def _token_polynomials(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
         np.multiply(cp[whole:], fwd[:n - whole], out=prefix[whole + 1:])
         np.cumsum(prefix[1:], out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * np.take(inv, starts & (_WINDOW - 1))
-        cross = np.flatnonzero((starts >> _WINDOW_BITS) != ((ends - 1) >> _WINDOW_BITS))
+        bound = np.arange(_WINDOW, n, _WINDOW)  # each window's first position, the first window's aside
+        holder = np.searchsorted(starts, bound, "right") - 1  # the token starting last at or before it
+        inside = holder >= 0
+        holder, bound = holder[inside], bound[inside]
+        cross = _distinct(holder[(starts[holder] < bound) & (ends[holder] > bound)])
         if len(cross):
             s, e = starts[cross], ends[cross]
             first = (s >> _WINDOW_BITS) + 1  # the first window after the token's first one

@@ -165,7 +165,7 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
     start, end = run_first[run] - 1, run_last[run] + 1
     # a run at the start of a text has no starter to compose with: the span starts at the run
     start += (start < 0) | (cp[np.maximum(start, 0)] == 0)
-    return start.astype(np.int64), end.astype(np.int64)
+    return start.astype(np.int64, copy=False), end.astype(np.int64, copy=False)
 
 
 def _near_marks(cp: np.ndarray, changed: np.ndarray) -> bool:
@@ -488,7 +488,8 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     raw = _token_polynomials(cp, starts, ends)
     with np.errstate(over="ignore"):
         hashes = _mix(raw + (ends - starts).astype(np.uint64))
-    return Tokens(joined, cp, starts.astype(np.int64), ends.astype(np.int64), seps.astype(np.int64), hashes)
+    starts, ends, seps = (a.astype(np.int64, copy=False) for a in (starts, ends, seps))  # int64 already: no copies
+    return Tokens(joined, cp, starts, ends, seps, hashes)
 
 
 def character_tokens(tokens: Tokens) -> np.ndarray:

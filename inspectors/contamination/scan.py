@@ -48,8 +48,8 @@ SIDES = ("question", "answer")
 # positions count from a chunk's first token, so changing this changes which short overlaps are found.
 CHUNK_CHARS = 64_000
 # Chunks tokenised and looked up together, the stride still counted per chunk (the output is the same):
-# half the fixed per-call numpy cost. Kernel over the multilingual mix: 2 chunks 0.88x the time of 1,
-# 4 chunks 0.93x, 8 chunks 1.0x (their arrays leave the cache) (issue 18, session 9).
+# half the fixed per-call numpy cost. Kernel over the multilingual mix: 2 chunks 0.88-0.92x the time of 1,
+# 3 or 4 chunks no better, 8 chunks 0.92-0.99x, 16 chunks 1.4x (their arrays leave the cache) (issue 18, session 9).
 BLOCK_CHUNKS = 2
 HONESTY = ("Matches are verified exactly, so every 'dirty' verdict is real; 'not found' is not 'clean': "
            "overlaps shorter than n+stride-1 tokens can be missed, and a shard sample or a row limit "

@@ -36,6 +36,7 @@ import platform
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -254,24 +255,29 @@ from inspectors.contamination.run import run_contamination
 from inspectors.contamination.text import tokenize
 from inspectors.core.run import RunOptions, resolve_corpus
 tokenize(["warm up the per-process tables: \u1ea1"])
-record = run_contamination(load_bench(sys.argv[1]), resolve_corpus(sys.argv[2]), options=RunOptions(workers=1),
-                           stride=int(sys.argv[3]))
+cpus = []
+for scan in range(int(sys.argv[5])):  # later scans: a worker that has scanned before (each with an empty cache)
+    os.environ["CORPUSCOPE_HOME"] = tempfile.mkdtemp(prefix="home-", dir=sys.argv[4])
+    record = run_contamination(load_bench(sys.argv[1]), resolve_corpus(sys.argv[2]), options=RunOptions(workers=1),
+                               stride=int(sys.argv[3]))
+    cpus.append(record["timing"]["scan_cpu_seconds"])
 items = record["items"]
 print(json.dumps({"package": os.path.dirname(inspectors.__file__), "bytes": record["corpus"]["bytes"],
-                  "pandas": "pandas" in sys.modules,
-                  "cpu": record["timing"]["scan_cpu_seconds"], "wall": record["timing"]["scan_seconds"],
+                  "pandas": "pandas" in sys.modules, "cpu": cpus[0], "later_cpu": cpus[1:],
+                  "wall": record["timing"]["scan_seconds"],
                   "items_sha256": hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest(),
                   "items": [{"id": r["id"], "question": {"n_matched": r["question"]["n_matched"]},
                              "verdicts": r["verdicts"]} for r in items]}))
 """
 
 
-def fresh_scan(repo: Path, bench: Path, folder: Path, stride: int, cwd: Path) -> dict:
-    """One scan of ``folder`` by the tree at ``repo`` in a new process (inherits this one's core)."""
+def fresh_scan(repo: Path, bench: Path, folder: Path, stride: int, cwd: Path, scans: int = 1) -> dict:
+    """``scans`` scans of ``folder`` by the tree at ``repo`` in a new process (inherits this one's core):
+    ``cpu`` is the first one's CPU time, ``later_cpu`` the others' (a worker's steady state)."""
     env = dict(os.environ, PYTHONPATH=str(repo))
     env.pop("CORPUSCOPE_HOME", None)
-    out = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(bench), str(folder), str(stride), str(cwd)], env=env,
-                         cwd=cwd, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(bench), str(folder), str(stride), str(cwd), str(scans)],
+                         env=env, cwd=cwd, check=True, capture_output=True, text=True).stdout
     result = json.loads(out.splitlines()[-1])
     if Path(result["package"]).resolve() != (repo / "inspectors").resolve():
         raise SystemExit(f"the scan of {repo} imported {result['package']} (an installed copy shadows PYTHONPATH)")
@@ -287,6 +293,7 @@ def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
           "verbatim / partial found | GPT-3 dirty: paraphrase / unplanted | pandas imported |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     rates: dict[tuple[str, int], list[float]] = {}
+    later: dict[tuple[str, int], list[float]] = {}
     hashes: dict[int, set[str]] = {}
     for repo in trees.values():  # untimed: the first run of a tree compiles its bytecode inside the scan
         fresh_scan(repo, bench, folder, 13, tmp)
@@ -295,10 +302,11 @@ def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
         for stride in [int(s) for s in args.strides.split(",")]:
             for name, repo in order:
                 load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-                r = fresh_scan(repo, bench, folder, stride, tmp)
+                r = fresh_scan(repo, bench, folder, stride, tmp, args.scans_per_process)
                 found, dirty = detection(r["items"], kinds)
                 rate = r["bytes"] / 1e6 / r["cpu"]
                 rates.setdefault((name, stride), []).append(rate)
+                later.setdefault((name, stride), []).extend(r["bytes"] / 1e6 / c for c in r["later_cpu"])
                 hashes.setdefault(stride, set()).add(r["items_sha256"])
                 print(f"| {rnd + 1} | {load} | {name} | {stride} | {rate:.1f} | {r['bytes'] / 1e6 / r['wall']:.1f} | "
                       f"{r['items_sha256'][:16]} | {found['verbatim']}/{k} / {found['partial']}/{k} | "
@@ -310,6 +318,10 @@ def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
             ours = rates[("this tree", stride)]
             line += "; this tree / it per round: " + " / ".join(f"{a / b:.2f}x" for a, b in zip(ours, values))
         print(line)
+    for (name, stride), values in later.items():
+        if values:
+            print(f"{name}, stride {stride}, scans 2-{args.scans_per_process} of each process (a worker's steady "
+                  f"state): median {statistics.median(values):.1f}, range {min(values):.1f}-{max(values):.1f} MB/s per core")
     for stride, seen in hashes.items():
         print(f"stride {stride}: items JSON " + ("identical in every scan" if len(seen) == 1 else f"DIFFERS ({len(seen)} hashes)"))
 
@@ -325,6 +337,9 @@ def main() -> None:
     ap.add_argument("--baseline-text", default=None, metavar="TEXT.py",
                     help="Another version's inspectors/contamination/text.py: its kernel is timed against this "
                          "one in interleaved rounds of the same process (before/after on the same load)")
+    ap.add_argument("--scans-per-process", type=int, default=1, metavar="K",
+                    help="With --fresh-process: K scans in each new process; the first is reported per round, "
+                         "scans 2..K (a worker that has scanned before) as a median per tree")
     ap.add_argument("--shard-format", choices=("parquet", "jsonl"), default="parquet")
     ap.add_argument("--without-ids", action="store_true",
                     help="Shards without an id column (as C4's): ids fall back to <shard>:<row>")

@@ -139,3 +139,44 @@ def test_every_multi_code_point_folding_next_to_marks():
     texts += [unicodedata.normalize("NFD", t) for t in texts]
     tk = tokenize(texts)
     assert tk.texts == [normalize(t) for t in texts]
+
+
+def test_token_hashes_across_the_power_windows():
+    """Token hashes use power tables one window long: tokens that cross one window boundary or span
+    several windows, start or end on a boundary, or hold a single code point, hash as the definition says."""
+    w = ct._WINDOW
+    rng = random.Random(9)
+    alphabet = "abcdeé中ß"
+    texts = ["x" * (w - 1) + " " + "y" * (w + 1), "z" * (3 * w + 5), " " * (w - 2) + "ab cd", "q " * w,
+             "".join(rng.choice(alphabet + "  ") for _ in range(5 * w)),
+             " ".join("".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 2 * w))) for _ in range(6))]
+    tk = tokenize(texts)
+    assert (tk.starts // w != (tk.ends - 1) // w).sum() > 10  # several tokens cross a boundary
+    assert (tk.ends - tk.starts).max() > 3 * w
+    reference = [tok for t in texts for tok in _reference_tokens(normalize(t))]
+    assert [tk.token(i) for i in range(len(tk.hashes))] == reference
+    assert tk.hashes.tolist() == [_reference_hash(t) for t in reference]
+
+
+def test_chunks_tokenised_together_keep_each_chunks_stride():
+    """Several chunks tokenised at once (``ngram_hashes(..., chunks=)``) give exactly the n-grams each chunk
+    gives tokenised alone: the stride counts from each chunk's first token."""
+    import numpy as np
+
+    rng = random.Random(13)
+    texts = [_random_text(rng) for _ in range(120)] + ["", "one two three four five six"]
+    rng.shuffle(texts)
+    for stride in (1, 2, 5):
+        cuts = sorted(rng.sample(range(1, len(texts)), 7))
+        starts = [0] + cuts
+        tk = tokenize(texts)
+        pos, hashes = ngram_hashes(tk, 3, stride, np.array(starts))
+        want_pos, want_hashes = [], []
+        for lo, hi in zip(starts, cuts + [len(texts)]):
+            part = tokenize(texts[lo:hi])
+            p, h = ngram_hashes(part, 3, stride)
+            first = int(np.searchsorted(tk.starts, tk.offsets[lo]))
+            want_pos += (p + first).tolist()
+            want_hashes += h.tolist()
+        assert pos.tolist() == want_pos and hashes.tolist() == want_hashes
+        assert len(want_pos) > 20

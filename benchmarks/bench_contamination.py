@@ -264,7 +264,7 @@ from inspectors.contamination.bench import load_bench
 from inspectors.contamination.run import run_contamination
 from inspectors.contamination.text import tokenize
 from inspectors.core.run import RunOptions, resolve_corpus
-tokenize(["warm up the per-process tables: \u1ea1"])
+tokenize(["warm up the per-process tables: \u1ea1 \u0d9a\u0dca"])  # Sinhala ka + al-lakuna: the NFC composition table
 cpus, faults = [], []
 for scan in range(int(sys.argv[5])):  # later scans: a worker that has scanned before (each with an empty cache)
     os.environ["CORPUSCOPE_HOME"] = tempfile.mkdtemp(prefix="home-", dir=sys.argv[4])
@@ -415,7 +415,7 @@ def in_process_rounds(args, docs: list[str], kinds, folder: Path, bench: Path, m
     print(f"| stride | guaranteed overlap | verbatim found | partial found | paraphrase dirty (GPT-3 13-gram) | "
           f"paraphrase dirty (PaLM / Llama 2) | unplanted dirty (GPT-3) | corpus side MB/s per core (CPU time) |")
     print("|---|---|---|---|---|---|---|---|")
-    tokenize(["warm up the per-process tables (built once per Unicode version, ~0.5 s): ạ"])
+    tokenize(["warm up the per-process tables (built once per Unicode version, ~0.5 s): ạ \u0d9a\u0dca"])
     for stride in [int(s) for s in args.strides.split(",")]:
         started = time.perf_counter()
         record = run_contamination(load_bench(bench), resolve_corpus(str(folder)), options=RunOptions(workers=1), stride=stride)

@@ -1,10 +1,11 @@
 """glibc malloc tuning for the processes corpuscope owns: the CLI, local pool workers and Ray workers.
 
-A scan allocates and frees numpy arrays of a few MiB per block of text. glibc serves those with ``mmap``
-and gives them back on ``free`` until its dynamic threshold has grown, so a fresh process faults the
-same pages in again and again (about 56k minor faults per 104 MB contamination scan). A fixed mmap
-threshold of 32 MiB and a trim threshold of 64 MiB keep such arrays on the heap: about 24k faults and
-~8% more MB/s in a fresh process (benchmarks/RESULTS.md, issue 18).
+A scan allocates and frees numpy arrays of up to a few MiB per block of text. glibc serves large ones
+with ``mmap`` and gives them back on ``free`` until its dynamic threshold has grown, and trims the heap
+top, so a fresh process faults the same pages in again and again (49-59k minor faults per 104 MB
+contamination scan). A fixed mmap threshold of 32 MiB and a trim threshold of 64 MiB keep such arrays
+on the heap: 22-26k faults, and 0-10% more MB/s in a fresh process (benchmarks/RESULTS.md, issue 18,
+sessions 9 and 11).
 
 It is a process-wide setting, so it is applied only where corpuscope owns the process, never on import
 or from a library call made in a user's own process. ``CORPUSCOPE_MALLOC_TUNING=0`` turns it off.

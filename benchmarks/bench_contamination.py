@@ -9,6 +9,11 @@ tree and each baseline tree (``git archive <rev> | tar -x -C DIR``) in alternati
 MB/s per core from the scan's CPU time and a hash of the ``items`` JSON (it names the corpus's temporary
 folder, so compare hashes within one run). This is the figure a scan
 worker reaches: the bench process itself has imported pandas (pyarrow does on its first ``pa.table``).
+Each such process stands for a ``corpuscope`` command or a pool worker, so it first calls the same
+``inspectors.core.allocator.tune_allocator`` the CLI entry point and the worker initialiser call (a
+tree without that module is scanned as its CLI ran it, untuned). ``--malloc-tuning off`` opts every
+scan out (``CORPUSCOPE_MALLOC_TUNING=0``); ``both`` scans this tree with and without it in the same
+rounds, so the tuning's effect is measured on the same load.
 
 Corpus (all from ../shared/data, real text): C4 sample, DCLM pool, Vietnamese Wikipedia and statutes,
 XQuAD paragraphs (12 languages) and UD/MasakhaNER pseudo-documents, shuffled into Parquet shards,
@@ -247,23 +252,30 @@ def detection(items: list[dict], kinds) -> tuple[dict, dict]:
 # for its own empty cache root): one scan on one core, as a scan worker runs it (nothing imported but
 # what the scan imports).
 SCAN_CHILD = """
-import hashlib, json, os, sys, tempfile
+import hashlib, json, os, resource, sys, tempfile
 os.environ["CORPUSCOPE_HOME"] = tempfile.mkdtemp(prefix="home-", dir=sys.argv[4])
 import inspectors
+try:
+    from inspectors.core.allocator import tune_allocator  # what the CLI and a pool worker call first
+except ImportError:  # a tree from before it: its CLI did not tune
+    tune_allocator = lambda: False
+tuned = tune_allocator()
 from inspectors.contamination.bench import load_bench
 from inspectors.contamination.run import run_contamination
 from inspectors.contamination.text import tokenize
 from inspectors.core.run import RunOptions, resolve_corpus
-tokenize(["warm up the per-process tables: \u1ea1"])
-cpus = []
+tokenize(["warm up the per-process tables: \u1ea1 \u0d9a\u0dca"])  # Sinhala ka + al-lakuna: the NFC composition table
+cpus, faults = [], []
 for scan in range(int(sys.argv[5])):  # later scans: a worker that has scanned before (each with an empty cache)
     os.environ["CORPUSCOPE_HOME"] = tempfile.mkdtemp(prefix="home-", dir=sys.argv[4])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     record = run_contamination(load_bench(sys.argv[1]), resolve_corpus(sys.argv[2]), options=RunOptions(workers=1),
                                stride=int(sys.argv[3]))
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
     cpus.append(record["timing"]["scan_cpu_seconds"])
 items = record["items"]
-print(json.dumps({"package": os.path.dirname(inspectors.__file__), "bytes": record["corpus"]["bytes"],
-                  "pandas": "pandas" in sys.modules, "cpu": cpus[0], "later_cpu": cpus[1:],
+print(json.dumps({"package": os.path.dirname(inspectors.__file__), "bytes": record["corpus"]["bytes"], "tuned": tuned,
+                  "pandas": "pandas" in sys.modules, "cpu": cpus[0], "later_cpu": cpus[1:], "faults": faults,
                   "wall": record["timing"]["scan_seconds"],
                   "items_sha256": hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest(),
                   "items": [{"id": r["id"], "question": {"n_matched": r["question"]["n_matched"]},
@@ -271,11 +283,15 @@ print(json.dumps({"package": os.path.dirname(inspectors.__file__), "bytes": reco
 """
 
 
-def fresh_scan(repo: Path, bench: Path, folder: Path, stride: int, cwd: Path, scans: int = 1) -> dict:
+def fresh_scan(repo: Path, bench: Path, folder: Path, stride: int, cwd: Path, scans: int = 1,
+               tuning: bool = True) -> dict:
     """``scans`` scans of ``folder`` by the tree at ``repo`` in a new process (inherits this one's core):
-    ``cpu`` is the first one's CPU time, ``later_cpu`` the others' (a worker's steady state)."""
+    ``cpu`` is the first one's CPU time, ``later_cpu`` the others' (a worker's steady state); ``tuning``
+    False opts the process out of the allocator tuning."""
     env = dict(os.environ, PYTHONPATH=str(repo))
     env.pop("CORPUSCOPE_HOME", None)
+    if not tuning:
+        env["CORPUSCOPE_MALLOC_TUNING"] = "0"
     out = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(bench), str(folder), str(stride), str(cwd), str(scans)],
                          env=env, cwd=cwd, check=True, capture_output=True, text=True).stdout
     result = json.loads(out.splitlines()[-1])
@@ -286,23 +302,28 @@ def fresh_scan(repo: Path, bench: Path, folder: Path, stride: int, cwd: Path, sc
 
 def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
     """``args.fresh_process`` rounds; in each, every tree scans once per stride, the order alternating."""
-    trees = {"this tree": REPO} | {f"baseline {Path(b).name}": Path(b).resolve() for b in args.baseline_repo}
+    tuning = args.malloc_tuning != "off"
+    trees = {"this tree": (REPO, tuning)}
+    if args.malloc_tuning == "both":
+        trees["this tree, malloc tuning off"] = (REPO, False)
+    trees |= {f"baseline {Path(b).name}": (Path(b).resolve(), tuning) for b in args.baseline_repo}
     kinds = ("verbatim", "partial", "paraphrase", "unplanted")
     k = args.items
     print("| round | load average (1/5/15 min) | tree | stride | MB/s per core (CPU) | wall MB/s | items sha256 | "
-          "verbatim / partial found | GPT-3 dirty: paraphrase / unplanted | pandas imported |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "verbatim / partial found | GPT-3 dirty: paraphrase / unplanted | pandas imported | malloc tuned | "
+          "minor faults, first scan / later scans |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     rates: dict[tuple[str, int], list[float]] = {}
     later: dict[tuple[str, int], list[float]] = {}
     hashes: dict[int, set[str]] = {}
-    for repo in trees.values():  # untimed: the first run of a tree compiles its bytecode inside the scan
+    for repo, _ in trees.values():  # untimed: the first run of a tree compiles its bytecode inside the scan
         fresh_scan(repo, bench, folder, 13, tmp)
     for rnd in range(args.fresh_process):
         order = list(trees.items()) if rnd % 2 == 0 else list(trees.items())[::-1]
         for stride in [int(s) for s in args.strides.split(",")]:
-            for name, repo in order:
+            for name, (repo, tune) in order:
                 load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-                r = fresh_scan(repo, bench, folder, stride, tmp, args.scans_per_process)
+                r = fresh_scan(repo, bench, folder, stride, tmp, args.scans_per_process, tune)
                 found, dirty = detection(r["items"], kinds)
                 rate = r["bytes"] / 1e6 / r["cpu"]
                 rates.setdefault((name, stride), []).append(rate)
@@ -310,7 +331,9 @@ def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
                 hashes.setdefault(stride, set()).add(r["items_sha256"])
                 print(f"| {rnd + 1} | {load} | {name} | {stride} | {rate:.1f} | {r['bytes'] / 1e6 / r['wall']:.1f} | "
                       f"{r['items_sha256'][:16]} | {found['verbatim']}/{k} / {found['partial']}/{k} | "
-                      f"{dirty['gpt3']['paraphrase']}/{k} / {dirty['gpt3']['unplanted']}/{k} | {'yes' if r['pandas'] else 'no'} |", flush=True)
+                      f"{dirty['gpt3']['paraphrase']}/{k} / {dirty['gpt3']['unplanted']}/{k} | {'yes' if r['pandas'] else 'no'} | "
+                      f"{'yes' if r.get('tuned') else 'no'} | {r['faults'][0] / 1e3:.0f}k / "
+                      f"{' / '.join(f'{f / 1e3:.0f}k' for f in r['faults'][1:]) or '-'} |", flush=True)
     print()
     for (name, stride), values in rates.items():
         line = f"{name}, stride {stride}: " + " / ".join(f"{v:.1f}" for v in values) + " MB/s per core"
@@ -318,6 +341,9 @@ def fresh_process_rounds(args, folder: Path, bench: Path, tmp: Path) -> None:
             ours = rates[("this tree", stride)]
             line += "; this tree / it per round: " + " / ".join(f"{a / b:.2f}x" for a, b in zip(ours, values))
         print(line)
+    for (name, stride), values in rates.items():
+        print(f"{name}, stride {stride}, first scan of each process: median {statistics.median(values):.1f}, "
+              f"range {min(values):.1f}-{max(values):.1f} MB/s per core")
     for (name, stride), values in later.items():
         if values:
             print(f"{name}, stride {stride}, scans 2-{args.scans_per_process} of each process (a worker's steady "
@@ -346,6 +372,9 @@ def main() -> None:
     ap.add_argument("--fresh-process", type=int, default=0, metavar="N",
                     help="Scan the corpus N times, each in a new process (this tree and every --baseline-repo, "
                          "alternating), for the MB/s a scan worker reaches; the in-process table is skipped")
+    ap.add_argument("--malloc-tuning", choices=("on", "off", "both"), default="on",
+                    help="With --fresh-process: on (as the CLI runs), off (CORPUSCOPE_MALLOC_TUNING=0 in every "
+                         "scan) or both (this tree also scanned with it off, in the same rounds)")
     ap.add_argument("--baseline-repo", action="append", default=[], metavar="DIR",
                     help="With --fresh-process: another version's tree (git archive REV | tar -x -C DIR)")
     ap.add_argument("--check-normalisation", action="store_true",
@@ -386,7 +415,7 @@ def in_process_rounds(args, docs: list[str], kinds, folder: Path, bench: Path, m
     print(f"| stride | guaranteed overlap | verbatim found | partial found | paraphrase dirty (GPT-3 13-gram) | "
           f"paraphrase dirty (PaLM / Llama 2) | unplanted dirty (GPT-3) | corpus side MB/s per core (CPU time) |")
     print("|---|---|---|---|---|---|---|---|")
-    tokenize(["warm up the per-process tables (built once per Unicode version, ~0.5 s): ạ"])
+    tokenize(["warm up the per-process tables (built once per Unicode version, ~0.5 s): ạ \u0d9a\u0dca"])
     for stride in [int(s) for s in args.strides.split(",")]:
         started = time.perf_counter()
         record = run_contamination(load_bench(bench), resolve_corpus(str(folder)), options=RunOptions(workers=1), stride=stride)

@@ -180,3 +180,29 @@ def test_chunks_tokenised_together_keep_each_chunks_stride():
             want_hashes += h.tolist()
         assert pos.tolist() == want_pos and hashes.tolist() == want_hashes
         assert len(want_pos) > 20
+
+
+def test_maybe_code_points_after_plain_starters():
+    """Every quick-check-Maybe code point after the first of each pair it composes with, after a plain
+    starter it does not compose with, after a starter that decomposes (whose marks NFC may reorder around
+    it), after marks, Hangul and a text boundary: ``normalize`` exactly. And the flags that can never
+    change anything are cleared (the NFC call is spared)."""
+    import numpy as np
+
+    kind, pairs = ct._composing()
+    maybe = [chr(c) for c in np.flatnonzero(kind == ct.MAYBE_LONE).tolist()]
+    firsts = sorted({chr(int(k) >> 21) for k in pairs.tolist()})
+    assert len(maybe) > 60 and len(firsts) > 300
+    before = ["", " ", "a", "e\u0301", "é", "ё", "ь", "क", "ক", "ক\u09c7", "ක", "ක\u0dd9", "가", "\u1100", "ᄀ\u1161",
+              "\u0958", "\u0301", "\u0323", "ß"]
+    after = ["", "a", "\u0301", "\u0323", "\u0345", "\u093c", "\u0dca", "\u09be", "\u11a8"]
+    rng = random.Random(21)
+    texts = [b + m + rng.choice(after) for m in maybe for b in before]
+    texts += [f + m + rng.choice(after) for m in maybe for f in rng.sample(firsts, 40)]
+    texts += ["".join(rng.choice(maybe + firsts[:200] + before + after) for _ in range(30)) for _ in range(300)]
+    texts += [unicodedata.normalize("NFD", t) for t in texts[::3]] + [t.upper() for t in texts[1::3]]
+    assert tokenize(texts).texts == [normalize(t) for t in texts]
+    start, _ = ct._nfc_runs(ct._codepoints("කොළඹ ක් \u0dca ছাত্র ଓଡ଼ିଆ മലയാളം ь\u0301 \u0958"))
+    assert len(start) == 1  # only the decomposing Devanagari qa (U+0958) is left to NFC
+    start, _ = ct._nfc_runs(ct._codepoints("ක\u0dd9\u0dca ক\u09c7\u09be e\u0301"))
+    assert len(start) == 3  # each composes

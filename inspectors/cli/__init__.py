@@ -38,6 +38,9 @@ class CorpuscopeGroup(click.Group):
 @click.version_option(inspectors.__version__, prog_name="corpuscope")
 def main():
     """corpuscope: measure what open LLMs saw in training."""
+    from inspectors.core.allocator import tune_allocator
+
+    tune_allocator()  # this process is a corpuscope command (opt out with CORPUSCOPE_MALLOC_TUNING=0)
 
 
 def _register() -> None:

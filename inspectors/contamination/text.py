@@ -149,7 +149,9 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
     following = np.zeros(len(idx), np.uint8)  # class of the next code point, when it is also a mark
     adjacent = np.flatnonzero(np.diff(idx) == 1)
     following[adjacent] = classes[adjacent + 1]
-    hit = np.take(suspect, points) | ((classes > following) & (following > 0))
+    flags = np.take(suspect, points)
+    _clear_lone(cp, idx, points, flags)
+    hit = flags | ((classes > following) & (following > 0))
     flagged = idx[hit]
     if not len(flagged):
         return none, none
@@ -166,6 +168,66 @@ def _nfc_runs(cp: np.ndarray, changed: np.ndarray | None = None) -> tuple[np.nda
     # a run at the start of a text has no starter to compose with: the span starts at the run
     start += (start < 0) | (cp[np.maximum(start, 0)] == 0)
     return start.astype(np.int64, copy=False), end.astype(np.int64, copy=False)
+
+
+def _clear_lone(cp: np.ndarray, idx: np.ndarray, points: np.ndarray, flags: np.ndarray) -> None:
+    """Clear, in ``flags``, the flags of quick-check-Maybe code points that NFC leaves as they are.
+
+    Such a code point (``points[k]`` at ``cp[idx[k]]``) right after a plain starter (class 0, quick check
+    Yes, no canonical decomposition) is unchanged unless NFC composes the two: nothing can be reordered
+    before it or block it, and it has no decomposition of its own. Most Maybe flags of Indic text are
+    such (a Sinhala al-lakuna or a Bengali, Oriya or Malayalam vowel sign aa after a consonant), as are a
+    Russian stress mark after a soft sign; clearing them spares their NFC call. Marks out of order are
+    flagged apart from this, and a Maybe code point after anything else keeps its flag.
+    """
+    kind, pairs = _composing()
+    at = np.flatnonzero(flags)
+    at = at[np.take(kind, points[at]) == MAYBE_LONE]
+    at = at[idx[at] > 0]
+    if not len(at):
+        return
+    before = cp[idx[at] - 1]
+    key = (before.astype(np.uint64) << np.uint64(21)) | points[at]
+    found = pairs[np.minimum(np.searchsorted(pairs, key), len(pairs) - 1)] == key
+    flags[at[(np.take(kind, before) == PLAIN_STARTER) & ~found]] = False
+
+
+MAYBE_LONE, PLAIN_STARTER = 1, 2  # the values of ``_composing``'s table
+
+
+@lru_cache(maxsize=1)
+def _composing() -> tuple[np.ndarray, np.ndarray]:
+    """``(kind, pairs)``: per code point ``MAYBE_LONE`` (NFC quick check Maybe: the second code point
+    of a canonical pair, Hangul jamo aside), ``PLAIN_STARTER`` (class 0, quick check Yes, no canonical
+    decomposition, not a Hangul syllable) or 0; and ``first << 21 | second`` of every pair NFC composes,
+    sorted. Cached on disk like the other tables."""
+    return _cached_table("nfc-kind", _build_composing_kind), _cached_table("nfc-pairs", _build_composing_pairs)
+
+
+def _canonical_pairs():
+    """``(composite, first, second)`` for every canonical decomposition into two code points."""
+    for i in range(0x80, _TABLE_END):
+        if 0xD800 <= i < 0xE000:
+            continue
+        parts = unicodedata.decomposition(chr(i)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            yield i, int(parts[0], 16), int(parts[1], 16)
+
+
+def _build_composing_kind() -> np.ndarray:
+    suspect, ccc = _nfc_tables()
+    kind = np.zeros(0x110000, np.uint8)
+    plain = [i for i in range(_TABLE_END) if not 0xD800 <= i < 0xE000 and not 0xAC00 <= i <= 0xD7A3
+             and not suspect[i] and not ccc[i] and unicodedata.decomposition(chr(i))[:1] in ("", "<")]
+    kind[np.array(plain)] = PLAIN_STARTER
+    kind[np.array(sorted({b for _, _, b in _canonical_pairs()}))] = MAYBE_LONE
+    return kind
+
+
+def _build_composing_pairs() -> np.ndarray:
+    # composition-excluded composites (Devanagari qa, ...) are not composed: NFC itself decides
+    pairs = [a << 21 | b for _, a, b in _canonical_pairs() if unicodedata.normalize("NFC", chr(a) + chr(b)) != chr(a) + chr(b)]
+    return np.unique(np.array(pairs, np.uint64))
 
 
 def _near_marks(cp: np.ndarray, changed: np.ndarray) -> bool:

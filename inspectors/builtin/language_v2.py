@@ -17,8 +17,8 @@ The cascade (chosen by measurement on ``../shared/data/langid_ud_masakhane`` and
    counts only against languages it knows. Orthographic rules then fix what the models miss
    (written Cantonese, Kashmiri and Sorani letters, ekavian Serbian, Croatian vs Bosnian words).
    Last, a small fastText model trained on the Universal Declaration of Human Rights in 430
-   languages, with gettext user-interface translations for ~120 of them
-   (:mod:`inspectors.builtin.language_udhr`), names a language no other model knows
+   languages, with permissively licensed gettext translations (PostgreSQL's, 18 languages) and
+   Unicode CLDR names and words for ~160 of them (:mod:`inspectors.builtin.language_udhr`), names a language no other model knows
    when it is sure and does not have the cascade's answer among its top two (or is very sure,
    ``UDHR_SURE``), and answers for a document the cascade would leave ``und`` (``UDHR_OVERRIDE``,
    ``UDHR_UND``).

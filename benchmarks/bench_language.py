@@ -25,7 +25,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+# ../shared/data beside the checkout, as in tests/conftest.py: $CORPUSCOPE_SHARED_DATA names it
+# elsewhere, and a git worktree one level deeper (wt/N) finds it two levels up.
+DATA = Path(os.environ.get("CORPUSCOPE_SHARED_DATA") or next(
+    (p for p in (REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data") if p.exists()),
+    REPO.parent / "shared" / "data"))
 sys.path.insert(0, str(REPO))
 
 from inspectors.builtin import language  # noqa: E402

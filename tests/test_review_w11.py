@@ -12,3 +12,21 @@ def test_app_port_out_of_range_is_a_usage_error_not_a_traceback(cli):
     code, _, err = cli("app", "--port", "99999")
     assert code == 2
     assert "--port" in err and "Traceback" not in err
+
+
+def test_output_piped_into_head_is_not_reported_as_an_error(cli, home):
+    """``corpuscope docs … | head`` printed "Error: Broken pipe" and exited 2 (bad input) once ``head``
+    stopped reading; a closed pipe is no one's error: nothing on stderr, exit 141 as a shell reports it."""
+    import os
+    import subprocess
+    import sys
+
+    assert cli("profile", SAMPLE)[0] == 0
+    command = [sys.executable, "-c", "from inspectors.cli import main; main()",
+               "docs", str(SAMPLE), "--limit", "1000"]  # 600 KB in many writes: most come after the close
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    proc.stdout.read(100)
+    proc.stdout.close()  # as `head -c 100` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert "Error" not in err and "Traceback" not in err, err

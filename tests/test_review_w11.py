@@ -30,3 +30,22 @@ def test_output_piped_into_head_is_not_reported_as_an_error(cli, home):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141, err
     assert "Error" not in err and "Traceback" not in err, err
+
+
+def _query_file(path, kind: str, sql: str):
+    path.write_text(f"-- ---\n-- title: typo\n-- version: 1\n-- kind: {kind}\n-- requires: [language]\n"
+                    f"-- dimensions: [language]\n-- ---\n{sql}\n", encoding="utf-8")
+    return path
+
+
+def test_a_saved_querys_sql_error_names_its_file(cli, home, tmp_path):
+    """A column typo in one's own query file said only "SQL error: Binder Error: …" (which of my files?);
+    the error now leads with the file, for slices and reports alike, still one line and exit 2."""
+    slice_file = _query_file(tmp_path / "my_slice.sql", "slice", "SELECT * FROM documents WHERE langage = 'vi'")
+    report_file = _query_file(tmp_path / "my_report.sql", "report",
+                              "SELECT language, count(*) AS n FROM documents GROUP BY langage")
+    for path in (slice_file, report_file):
+        code, _, err = cli("query", "run", path, "--corpus", SAMPLE)
+        assert code == 2, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and str(path) in lines[0] and "langage" in lines[0], err

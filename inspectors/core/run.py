@@ -221,7 +221,7 @@ def run_query(query: Query, corpus: Corpus, params: dict | None = None, plan: Pl
             result, docs = coverage.slice_result(ctx, query, values)
         return _finding(query, values, ctx, result, docs)
     except duckdb.Error as error:  # the query's own SQL failed while running: one line, never a traceback
-        raise views.sql_error(error, options.timeout) from None
+        raise views.sql_error(error, options.timeout, str(query.path)) from None
     finally:
         ctx.close()
 
@@ -418,7 +418,7 @@ def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: 
         finding.extra.update(extend(ctx, values))
         return finding
     except duckdb.Error as error:
-        raise views.sql_error(error, options.timeout) from None
+        raise views.sql_error(error, options.timeout, str(query.path)) from None
     finally:
         ctx.close()
 
@@ -451,7 +451,7 @@ def run_stratified_extended(query: Query, corpus: Corpus, params: dict | None, p
         finding.extra.update(extend(ctx, values, design))
         return finding
     except duckdb.Error as error:
-        raise views.sql_error(error, options.timeout) from None
+        raise views.sql_error(error, options.timeout, str(query.path)) from None
     finally:
         ctx.close()
 

@@ -329,22 +329,29 @@ def open_table(table: pa.Table, counted_as: dict[str, str] | None = None) -> duc
 
 
 def run_select(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None,
-               timeout: float | None = None) -> pa.Table:
+               timeout: float | None = None, where: str | None = None) -> pa.Table:
     """Run one read-only SELECT with bound ``params``; anything else is refused as bad input.
 
     ``timeout`` (seconds) interrupts the statement when it runs longer. Every DuckDB error comes back
-    as a one-line ``BadInput`` (``RuntimeFailure`` for DuckDB's internal errors).
+    as a one-line ``BadInput`` (``RuntimeFailure`` for DuckDB's internal errors), led by ``where`` (the
+    saved query's file) when given.
     """
-    check_select(sql)
+    check_select(sql, where or "SQL")
     with deadline(con, timeout):
         try:
             return fetch_table(con, sql, params)
         except duckdb.Error as error:
-            raise sql_error(error, timeout) from None
+            raise sql_error(error, timeout, where) from None
 
 
-def sql_error(error: Exception, timeout: float | None = None) -> Exception:
-    """A DuckDB error as one line a user can act on (never a traceback, never more than the first line)."""
+def sql_error(error: Exception, timeout: float | None = None, where: str | None = None) -> Exception:
+    """A DuckDB error as one line a user can act on (never a traceback, never more than the first line),
+    led by ``where:`` (the saved query's file, so the user knows which SQL to fix) when given."""
+    made = _sql_error(error, timeout)
+    return type(made)(f"{where}: {made}") if where else made
+
+
+def _sql_error(error: Exception, timeout: float | None) -> Exception:
     first = (str(error).splitlines() or [type(error).__name__])[0][:300]
     if isinstance(error, duckdb.InterruptException):
         limit = f" of {timeout:g} s" if timeout else ""

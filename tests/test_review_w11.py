@@ -49,3 +49,27 @@ def test_a_saved_querys_sql_error_names_its_file(cli, home, tmp_path):
         assert code == 2, err
         lines = err.strip().splitlines()
         assert len(lines) == 1 and str(path) in lines[0] and "langage" in lines[0], err
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_plan_names_the_shard_it_could_not_plan_and_exits_as_the_run_would(cli, home, tmp_path):
+    """``plan`` said only "1 shard(s) could not be planned" on stderr (the culprit was in the table on
+    stdout) and exited 2 even for an unreachable host, which every other command reports as exit 1. The
+    error line now names the first shard and why, and the exit code is the one the run would give."""
+    url = f"http://127.0.0.1:{_closed_port()}/shard-0000.jsonl.gz"
+    code, _, err = cli("plan", url)
+    assert code == 1, err
+    assert len(err.strip().splitlines()) == 1 and url in err and "cannot reach" in err, err
+    corrupt = tmp_path / "corpus"
+    corrupt.mkdir()
+    (corrupt / "a.parquet").write_bytes((SAMPLE / "flat" / "demo-0000.parquet").read_bytes()[:3000])
+    code, _, err = cli("plan", corrupt)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "a.parquet" in err, err

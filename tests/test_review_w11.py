@@ -3,6 +3,8 @@ through the real ``corpuscope`` command."""
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import SAMPLE
 
 
@@ -73,3 +75,23 @@ def test_plan_names_the_shard_it_could_not_plan_and_exits_as_the_run_would(cli, 
     code, _, err = cli("plan", corrupt)
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and "a.parquet" in err, err
+
+
+@pytest.mark.parametrize("args, flag", [
+    (("profile", SAMPLE, "--workers", "0"), "--workers"),
+    (("profile", SAMPLE, "--workers", "-1"), "--workers"),
+    (("query", "run", "language_share", "--corpus", SAMPLE, "--evidence", "-1"), "--evidence"),
+    (("exposure", "run", "language_share", "--stream", "amber:x", "--up-to-step", "1", "--block-steps", "-1"),
+     "--block-steps"),
+    (("exposure", "run", "language_share", "--stream", "amber:x", "--up-to-step", "1", "--curve", "-1"), "--curve"),
+    (("exposure", "show", "pythia:x", "--batch", "0"), "--batch"),
+    (("exposure", "show", "pythia:x", "--window", "-5"), "--window"),
+    (("exposure", "show", "olmo:x.yaml", "--world-size", "0"), "--world-size"),
+    (("contamination", "scan", "bench.jsonl", "--corpus", SAMPLE, "--show", "-1"), "--show"),
+])
+def test_out_of_range_numbers_are_refused_naming_the_flag(cli, home, args, flag):
+    """These were taken silently (``--workers 0`` meant all cores, ``-1`` one; ``--evidence -1`` none) or
+    failed far from the cause (``--block-steps -1``: "none of the corpus's shards is profiled yet");
+    each is now a usage error naming its flag, exit 2, before anything is read."""
+    code, _, err = cli(*args)
+    assert code == 2 and f"Invalid value for '{flag}'" in err, err

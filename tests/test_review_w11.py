@@ -95,3 +95,20 @@ def test_out_of_range_numbers_are_refused_naming_the_flag(cli, home, args, flag)
     each is now a usage error naming its flag, exit 2, before anything is read."""
     code, _, err = cli(*args)
     assert code == 2 and f"Invalid value for '{flag}'" in err, err
+
+
+def test_sql_over_a_partly_profiled_corpus_says_what_it_left_out(cli, home, tmp_path):
+    """After ``profile --sample-shards 1`` (or a run that failed a shard), ``sql`` counted the profiled
+    shards only and said nothing, a silently low count; it now warns on stderr how many shards the view
+    holds, and says nothing once every shard is profiled."""
+    import shutil
+
+    corpus = tmp_path / "two"
+    shutil.copytree(SAMPLE / "flat", corpus, ignore=shutil.ignore_patterns("demo-0002.parquet"))
+    code, _, err = cli("profile", corpus, "--sample-shards", "1")
+    assert code == 0 and "warning" not in err.lower(), err
+    code, out, err = cli("sql", corpus, "select count(*) AS n from documents")
+    assert code == 0 and "1 of 2 shards are profiled" in err, err
+    assert cli("profile", corpus)[0] == 0
+    code, out, err = cli("sql", corpus, "select count(*) AS n from documents")
+    assert code == 0 and err == "", err

@@ -266,11 +266,16 @@ def select(corpus: Corpus, sql: str, timeout: float | None = None) -> pa.Table:
 
     Refuses (``BadInput``) when a shard changed since it was profiled; warns (``views.StaleAttributes``)
     when cached columns were made by another inspector identity than the one in force (another language
-    backend, say). ``timeout`` (seconds) interrupts a statement that runs longer.
+    backend, say), and (``views.UnprofiledShards``) when some shards are not profiled, since counts over
+    the view then cover only the others. ``timeout`` (seconds) interrupts a statement that runs longer.
     """
     views.check_select(sql)
     done = views.profiled(corpus.shards)
     views.check_fresh(done)
+    if done and len(done) < len(corpus.shards):
+        warnings.warn(views.UnprofiledShards(
+            f"{len(done)} of {len(corpus.shards)} shards are profiled; `documents` holds only those "
+            f"(run `corpuscope profile {corpus.source}` for the rest)"), stacklevel=2)
     for line in views.stale_inspectors(done):
         warnings.warn(views.StaleAttributes(line), stacklevel=2)
     con = views.open_documents(corpus.shards, done=done)

@@ -33,6 +33,10 @@ class StaleAttributes(UserWarning):
     """Cached attribute columns were made by another inspector identity than the one in force."""
 
 
+class UnprofiledShards(UserWarning):
+    """Some of the corpus's shards have no attribute shard yet, so the ``documents`` view leaves them out."""
+
+
 def memory_limit() -> str:
     """DuckDB's ``memory_limit`` for corpuscope connections: ``$CORPUSCOPE_MEMORY_LIMIT`` or 4GB."""
     return os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT

@@ -112,3 +112,30 @@ def test_sql_over_a_partly_profiled_corpus_says_what_it_left_out(cli, home, tmp_
     assert cli("profile", corpus)[0] == 0
     code, out, err = cli("sql", corpus, "select count(*) AS n from documents")
     assert code == 0 and err == "", err
+
+
+def test_readme_lists_every_command_that_takes_inspector_module():
+    """The CLI reference's "--inspector-module works on …" sentence left out ``docs``, which takes it (a
+    user browsing their own inspector's column would not know to load it there)."""
+    import re
+
+    import click
+
+    from conftest import REPO
+    from inspectors.cli import main
+
+    def leaves(cmd, path=()):
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                yield from leaves(sub, path + (name,))
+        else:
+            yield " ".join(path), cmd
+
+    takes = {path for path, cmd in leaves(main) if any("--inspector-module" in p.opts for p in cmd.params)}
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    sentence = re.search(r"`--inspector-module FILE` \(repeatable\) works on (.+?)\.", readme).group(1)
+    listed = set()
+    for name in re.findall(r"`([^`]+)`", sentence):
+        head, _, subs = name.rpartition(" ")
+        listed |= {f"{head} {s}" for s in subs.split("|")} if head else {name}
+    assert listed == takes

@@ -139,3 +139,19 @@ def test_readme_lists_every_command_that_takes_inspector_module():
         head, _, subs = name.rpartition(" ")
         listed |= {f"{head} {s}" for s in subs.split("|")} if head else {name}
     assert listed == takes
+
+
+def test_python_dash_m_runs_the_cli():
+    """``python -m inspectors.cli …`` said "'inspectors.cli' is a package and cannot be directly executed";
+    it now runs the same command as the ``corpuscope`` script, errors and exit codes included."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    done = subprocess.run([sys.executable, "-m", "inspectors.cli", "corpus", "show", "no-such-corpus"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.startswith("Error: unknown corpus 'no-such-corpus'"), done.stderr
+    ok = subprocess.run([sys.executable, "-m", "inspectors.cli", "--help"], cwd=REPO, capture_output=True, text=True,
+                        timeout=120)
+    assert ok.returncode == 0 and ok.stdout.startswith("Usage: corpuscope"), ok.stdout

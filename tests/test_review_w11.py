@@ -155,3 +155,15 @@ def test_python_dash_m_runs_the_cli():
     ok = subprocess.run([sys.executable, "-m", "inspectors.cli", "--help"], cwd=REPO, capture_output=True, text=True,
                         timeout=120)
     assert ok.returncode == 0 and ok.stdout.startswith("Usage: corpuscope"), ok.stdout
+
+
+def test_docs_help_quotes_its_comparison_example(cli):
+    """``docs --help`` showed ``--where n_bytes>=1000`` unquoted: typed as shown, the shell sends the output
+    to a file named ``=1000`` and corpuscope sees ``--where n_bytes``. The example is quoted now."""
+    import re
+
+    code, out, _ = cli("docs", "--help")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "'n_bytes>=1000'" in flat
+    assert not re.search(r"(?<!')n_bytes>=1000(?!')", flat)

@@ -167,3 +167,15 @@ def test_docs_help_quotes_its_comparison_example(cli):
     flat = " ".join(out.split())
     assert "'n_bytes>=1000'" in flat
     assert not re.search(r"(?<!')n_bytes>=1000(?!')", flat)
+
+
+def test_past_the_end_of_an_amber_stream_names_its_last_step(cli, home, tmp_path):
+    """Amber's chunks count from 0: a stream of 4 chunks takes ``--up-to-step 3``, yet past it the error
+    said "has 3 steps"; it names the last step now (right for streams counting from 1 too)."""
+    from test_streams_build import amber_tokenizer, build_amber
+
+    built = build_amber(tmp_path / "amber")
+    tokenizer = amber_tokenizer(tmp_path)
+    code, _, err = cli("exposure", "run", "language_share", "--stream", f"amber:{built['base']}",
+                       "--tokenizer", tokenizer, "--up-to-step", "9")
+    assert code == 2 and "ends at step 3; --up-to-step 9 is past its end" in err, err

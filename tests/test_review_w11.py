@@ -179,3 +179,13 @@ def test_past_the_end_of_an_amber_stream_names_its_last_step(cli, home, tmp_path
     code, _, err = cli("exposure", "run", "language_share", "--stream", f"amber:{built['base']}",
                        "--tokenizer", tokenizer, "--up-to-step", "9")
     assert code == 2 and "ends at step 3; --up-to-step 9 is past its end" in err, err
+
+
+def test_corpus_show_of_your_own_entry_has_no_empty_sources_heading(cli, home):
+    """``corpus show`` of an entry made with ``corpus add`` ended in a bare "sources:" line with nothing
+    under it; the heading is printed only when there are sources (the catalogue's entries keep it)."""
+    assert cli("corpus", "add", "mine", "--shards", SAMPLE / "flat", "--description", "my shards")[0] == 0
+    code, out, _ = cli("corpus", "show", "mine")
+    assert code == 0 and "my shards" in out and "sources:" not in out
+    code, out, _ = cli("corpus", "show", "dolma")
+    assert code == 0 and "sources:" in out

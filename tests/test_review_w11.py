@@ -189,3 +189,15 @@ def test_corpus_show_of_your_own_entry_has_no_empty_sources_heading(cli, home):
     assert code == 0 and "my shards" in out and "sources:" not in out
     code, out, _ = cli("corpus", "show", "dolma")
     assert code == 0 and "sources:" in out
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="needs /proc (a folder no file can be made in)")
+def test_tokenizer_fetch_to_an_unwritable_out_is_one_line(cli, home, tmp_path):
+    """``exposure tokenizer fetch llama --out /proc/llama.json`` died with a 34-line traceback ending in
+    tokenizers' bare "Exception: No such file or directory"; it is now one line naming the file, exit 2."""
+    from test_llama_vocab import tarball
+
+    source = tarball(tmp_path / "llt.tgz")
+    code, _, err = cli("exposure", "tokenizer", "fetch", "llama", "--from", source, "--out", "/proc/llama.json")
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "/proc/llama.json" in err and "Traceback" not in err, err

@@ -201,3 +201,15 @@ def test_tokenizer_fetch_to_an_unwritable_out_is_one_line(cli, home, tmp_path):
     code, _, err = cli("exposure", "tokenizer", "fetch", "llama", "--from", source, "--out", "/proc/llama.json")
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and "/proc/llama.json" in err and "Traceback" not in err, err
+
+
+def test_an_attribute_root_that_cannot_be_made_fails_once_before_any_shard(cli, home, tmp_path, monkeypatch):
+    """With ``CORPUSCOPE_ATTRIBUTES`` (or ``CORPUSCOPE_HOME``) under a file, every shard failed with the
+    same "FileNotFoundError …" line, exit 1; the root is now made up front: one line naming it, exit 2."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CORPUSCOPE_ATTRIBUTES", str(blocker / "attributes"))
+    code, _, err = cli("profile", SAMPLE)
+    assert code == 2, err
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and str(blocker / "attributes") in errors[0] and "CORPUSCOPE_ATTRIBUTES" in errors[0], err

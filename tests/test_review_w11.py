@@ -213,3 +213,17 @@ def test_an_attribute_root_that_cannot_be_made_fails_once_before_any_shard(cli, 
     assert code == 2, err
     errors = [line for line in err.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and str(blocker / "attributes") in errors[0] and "CORPUSCOPE_ATTRIBUTES" in errors[0], err
+
+
+def test_a_ray_address_that_takes_no_connection_fails_at_once(cli, home):
+    """``--engine ray --ray-address 127.0.0.1:<closed port>`` waited minutes in ``ray.init`` for a GCS,
+    printing Ray's connection warnings; it now fails in seconds with one line naming the address, exit 2,
+    before any shard (an unreachable ray:// address too)."""
+    import time
+
+    pytest.importorskip("ray")
+    for address in (f"127.0.0.1:{_closed_port()}", f"ray://127.0.0.1:{_closed_port()}"):
+        start = time.monotonic()
+        code, _, err = cli("profile", SAMPLE, "--engine", "ray", "--ray-address", address)
+        assert time.monotonic() - start < 30
+        assert code == 2 and f"cannot start or reach Ray at {address}" in err, err

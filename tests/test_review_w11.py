@@ -227,3 +227,19 @@ def test_a_ray_address_that_takes_no_connection_fails_at_once(cli, home):
         code, _, err = cli("profile", SAMPLE, "--engine", "ray", "--ray-address", address)
         assert time.monotonic() - start < 30
         assert code == 2 and f"cannot start or reach Ray at {address}" in err, err
+
+
+def test_profile_names_ten_failed_shards_and_counts_the_rest(cli, home, tmp_path):
+    """A wrong ``--text-column`` fails every shard alike, and ``profile`` printed one "Error:" line per
+    shard (thousands for a real corpus); it names the first ten and counts the rest, still exit 2."""
+    import shutil
+
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(13):
+        shutil.copy(SAMPLE / "flat" / "demo-0000.parquet", corpus / f"part-{i:02d}.parquet")
+    code, _, err = cli("profile", corpus, "--text-column", "body")
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert code == 2 and len(errors) == 11, err
+    assert all("column 'body' for text does not exist" in line for line in errors[:10])
+    assert "and 3 more failed shards" in errors[10]

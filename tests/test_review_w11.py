@@ -243,3 +243,12 @@ def test_profile_names_ten_failed_shards_and_counts_the_rest(cli, home, tmp_path
     assert code == 2 and len(errors) == 11, err
     assert all("column 'body' for text does not exist" in line for line in errors[:10])
     assert "and 3 more failed shards" in errors[10]
+
+
+def test_sql_and_docs_before_profiling_name_the_corpus_to_profile(cli, home):
+    """``sql``/``docs`` on an unprofiled corpus said "none of the corpus's shards is profiled yet; run
+    `corpuscope profile SOURCE`"; they name the corpus and give the command to paste."""
+    for args in (("sql", SAMPLE, "select 1"), ("docs", SAMPLE)):
+        code, _, err = cli(*args)
+        assert code == 2 and f"none of the 6 shard(s) of {SAMPLE} is profiled yet" in err, err
+        assert f"`corpuscope profile {SAMPLE}`" in err, err

@@ -271,8 +271,10 @@ def select(corpus: Corpus, sql: str, timeout: float | None = None) -> pa.Table:
     """
     views.check_select(sql)
     done = views.profiled(corpus.shards)
+    if not done:
+        raise views.nothing_profiled(corpus.source, len(corpus.shards))
     views.check_fresh(done)
-    if done and len(done) < len(corpus.shards):
+    if len(done) < len(corpus.shards):
         warnings.warn(views.UnprofiledShards(
             f"{len(done)} of {len(corpus.shards)} shards are profiled; `documents` holds only those "
             f"(run `corpuscope profile {corpus.source}` for the rest)"), stacklevel=2)

@@ -83,6 +83,14 @@ def profiled(shards: list[Shard]) -> Profiled:
     return out
 
 
+def nothing_profiled(source: str, shards: int) -> BadInput:
+    """The error for a corpus none of whose ``shards`` is profiled: it names the corpus and the command."""
+    import shlex
+
+    return BadInput(f"none of the {shards:,} shard(s) of {source} is profiled yet; run "
+                    f"`corpuscope profile {shlex.quote(source)}` first")
+
+
 def check_fresh(done: Profiled) -> None:
     """``BadInput`` naming the first shard whose bytes changed since its attribute shard was written.
 

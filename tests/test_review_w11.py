@@ -252,3 +252,25 @@ def test_sql_and_docs_before_profiling_name_the_corpus_to_profile(cli, home):
         code, _, err = cli(*args)
         assert code == 2 and f"none of the 6 shard(s) of {SAMPLE} is profiled yet" in err, err
         assert f"`corpuscope profile {SAMPLE}`" in err, err
+
+
+def test_app_with_a_corpus_that_does_not_exist_fails_before_starting(cli, home, monkeypatch):
+    """``corpuscope app --corpus nosuchcorpus`` (or a mistyped path) started the server and left the
+    error to the page; the name is checked first (offline: listing or catalogue), one line, exit 2.
+    Catalogue names and URLs still start the app without touching the network."""
+    import os
+
+    started = []
+
+    def start(*args, **kwargs):  # in place of becoming (or running) the Streamlit server
+        started.append(args)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execve", start)
+    monkeypatch.setattr("subprocess.call", start)
+    for corpus in ("nosuchcorpus", "/no/such/folder"):
+        code, _, err = cli("app", "--corpus", corpus)
+        assert code == 2 and corpus in err and not started, err
+    for corpus in ("dolma:v1.7", "http://127.0.0.1:1/x.parquet", str(SAMPLE)):
+        cli("app", "--corpus", corpus)
+    assert len(started) == 3

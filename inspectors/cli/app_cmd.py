@@ -73,6 +73,10 @@ def app(source, port, address, open_browser, modules):
     main = resources.app_main()
     if not main.is_file():
         raise BadInput(f"the app is not installed ({main} is missing); reinstall corpuscope")
+    if source:
+        from inspectors.core.sources import check_offline
+
+        check_offline(source)  # a typo fails here, not on a page of a server already started
     env = app_environment(source, modules)
     click.echo(f"corpuscope app on http://{address}:{port}  (corpus: {env[CORPUS_ENV]}; Ctrl-C stops)")
     command = streamlit_command(port, address, headless=not open_browser)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -23,6 +24,12 @@ class CorpuscopeGroup(click.Group):
             # open(...).read() does not say which file: the commands name it where they can; this is the net.
             click.echo(f"Error: a file is not UTF-8 text ({error.reason} at byte {error.start})", err=True)
             sys.exit(2)
+        except BrokenPipeError:
+            # The reader went away (`corpuscope … | head`): nothing is wrong with the input, so no "Error:"
+            # line and not exit 2; the shell's code for a process stopped by SIGPIPE, and stdout is pointed
+            # at /dev/null so the interpreter's final flush does not raise again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as error:
             # A path the user gave that cannot be written or read (a missing folder, a folder where a file
             # belongs): one line naming it instead of a traceback.

@@ -62,7 +62,7 @@ def app_environment(source: str | None, inspector_modules: tuple[str, ...] = (),
 @click.option("--corpus", "source", default=None, metavar="SOURCE",
               help="Corpus the app opens on (path, glob, URL, hf:// path or catalogue name). "
                    "Default: the bundled demo corpus (sample_data/demo).")
-@click.option("--port", type=int, default=8501, show_default=True, help="Port to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Port to listen on.")
 @click.option("--address", default="127.0.0.1", show_default=True,
               help="Address to bind; the default keeps the app local to this machine.")
 @click.option("--open/--no-open", "open_browser", default=False, show_default=True,
@@ -73,6 +73,10 @@ def app(source, port, address, open_browser, modules):
     main = resources.app_main()
     if not main.is_file():
         raise BadInput(f"the app is not installed ({main} is missing); reinstall corpuscope")
+    if source:
+        from inspectors.core.sources import check_offline
+
+        check_offline(source)  # a typo fails here, not on a page of a server already started
     env = app_environment(source, modules)
     click.echo(f"corpuscope app on http://{address}:{port}  (corpus: {env[CORPUS_ENV]}; Ctrl-C stops)")
     command = streamlit_command(port, address, headless=not open_browser)

@@ -73,7 +73,8 @@ def show_corpus(name, fmt):
     for key, value in rows:
         if value is not None:
             click.echo(f"{key:<22} {value}")
-    click.echo("sources:")
+    if e.sources:  # your own entries (corpus add) cite none: no empty heading
+        click.echo("sources:")
     for key, url in e.sources.items():
         click.echo(f"  {key:<20} {url}")
     if e.models:

@@ -46,7 +46,7 @@ def contamination():
                    "a name from `corpuscope exposure list`) with --up-to-step.")
 @click.option("--up-to-step", type=int, default=None,
               help="With a training stream: the checkpoint (steps trained on); each item gets the first step it was seen.")
-@click.option("--block-steps", type=int, default=None,
+@click.option("--block-steps", type=click.IntRange(min=1), default=None,
               help="With a training stream: steps per block (a sampled plan draws whole blocks; default about 100 blocks).")
 @stream_options
 @click.option("--question-field", default=None, metavar="PATH", help="Field of the question side (auto: question, query, prompt…).")
@@ -69,7 +69,8 @@ def contamination():
 @click.option("--dry-run", is_flag=True, help="Only estimate the scan: text bytes from footers, core-hours at the "
               "measured rate, and the cost of 1 TB; reads no data page (a stream's chosen blocks are decoded first).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--show", type=int, default=20, show_default=True, help="Items shown in the table (dirty first).")
+@click.option("--show", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Items shown in the table (dirty first).")
 def scan_cmd(bench, source, up_to_step, block_steps, tokenizer, window, world_size, batch, question_field, answer_field, id_field, split, stride, boilerplate_df, text_column,
              url_column, id_column, source_column, sample_shards, rows_per_shard, seed, workers, engine, ray_address,
              out, findings_dir, dry_run, fmt, show):

@@ -14,7 +14,7 @@ from inspectors.cli.options import add_modules, column_options, corpus_from, ins
 @click.option("--where", "where", multiple=True, metavar="COL=VALUE",
               help="Keep documents whose label COL matches: =, != (comma-separated values: any of them), "
                    ">=, <=, >, < (numbers). Repeatable; all must hold. E.g. --where language=vi "
-                   "--where n_bytes>=1000.")
+                   "--where 'n_bytes>=1000' (quoted: the shell reads an unquoted > or < as a redirect).")
 @click.option("--text", "text", default=None, metavar="REGEX",
               help="Keep documents whose text matches this RE2 regular expression (\\b knows Unicode letters).")
 @click.option("--limit", type=int, default=10, show_default=True, help="Documents per page (1..1000).")

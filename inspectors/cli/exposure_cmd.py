@@ -16,10 +16,11 @@ STREAM_HELP = "olmo:CONFIG.yaml, pythia:PATH_OR_URL (.idx/.bin prefix), amber:PA
 
 def stream_options(func):
     """``--tokenizer``, ``--window``, ``--world-size`` and ``--batch``: how to read a stream."""
-    func = click.option("--batch", type=int, default=None, help="Sequences per step (Pythia; default 1,024).")(func)
-    func = click.option("--world-size", type=int, default=None,
+    func = click.option("--batch", type=click.IntRange(min=1), default=None,
+                        help="Sequences per step (Pythia; default 1,024).")(func)
+    func = click.option("--world-size", type=click.IntRange(min=1), default=None,
                         help="OLMo: data-parallel ranks (drop_last trims the order to a multiple of it; default 1).")(func)
-    func = click.option("--window", type=int, default=None,
+    func = click.option("--window", type=click.IntRange(min=1), default=None,
                         help="Pythia: tokens per labelled text window (default: the whole 2,049-token sequence).")(func)
     func = click.option("--tokenizer", default=None, metavar="NAME_OR_FILE",
                         help="Tokenizer to decode with (a tokenizer.json, or a name; Amber needs LLaMA's).")(func)
@@ -72,13 +73,14 @@ def show(stream, tokenizer, window, world_size, batch):
 @click.option("--stream", "spec", required=True, help=STREAM_HELP)
 @click.option("--up-to-step", type=int, default=None, help="Checkpoint: the steps the model had trained on.")
 @click.option("--checkpoint", default=None, help="Checkpoint name instead of --up-to-step (step1000, ckpt_100).")
-@click.option("--block-steps", type=int, default=None,
+@click.option("--block-steps", type=click.IntRange(min=1), default=None,
               help="Steps per cluster (a sampled plan draws whole blocks; default: about 100 blocks).")
-@click.option("--curve", type=int, default=10, show_default=True, help="Checkpoints on the share curve.")
+@click.option("--curve", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Checkpoints on the share curve.")
 @click.option("--param", "pairs", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the finding JSON here.")
-@click.option("--evidence", "evidence_docs", type=int, default=5, show_default=True)
+@click.option("--evidence", "evidence_docs", type=click.IntRange(min=0), default=5, show_default=True)
 @click.option("--prefilter", default="vietnamese", show_default=True,
               help="Token-id prefilter that makes the strata of --stratified (candidate / rest).")
 @stream_options

@@ -72,7 +72,8 @@ def plan_options(func):
 
 def workers_option(func):
     """Add ``--workers`` (processes; default all cores)."""
-    return click.option("--workers", type=int, default=None, help="Worker processes (default: all cores).")(func)
+    return click.option("--workers", type=click.IntRange(min=1), default=None,
+                        help="Worker processes (default: all cores).")(func)
 
 
 def stratified_options(func):

@@ -107,5 +107,8 @@ def plan(source, query_name, inspector_names, contamination, fmt, modules, text_
             click.echo(line)
     failed = [c for c in result.shards if c.status == "failed"]
     if failed:
-        click.echo(f"{len(failed)} shard(s) could not be planned; the run would fail them.", err=True)
-        sys.exit(2)  # as a run that fails a shard does: a script must not take a partial plan for a whole one
+        more = f" (and {len(failed) - 1} more shards)" if len(failed) > 1 else ""
+        click.echo(f"Error: {failed[0].note}{more}; {len(failed)} shard(s) could not be planned, the run would "
+                   "fail them.", err=True)
+        # as a run that fails those shards does: a script must not take a partial plan for a whole one
+        sys.exit(max(c.exit_code for c in failed))

@@ -46,13 +46,19 @@ def profile(source, inspector_names, modules, text_column, url_column, id_column
         f"{report.count('updated')} updated, {report.count('cached')} cached, {len(report.failed)} failed; "
         f"{report.rows} documents"
     )
-    for failure in report.failed:
+    for failure in report.failed[:LISTED_FAILURES]:
         click.echo(f"Error: {failure.error}", err=True)
+    if len(report.failed) > LISTED_FAILURES:
+        # a wrong --text-column over thousands of shards fails them all alike: a screenful, not thousands
+        click.echo(f"Error: … and {len(report.failed) - LISTED_FAILURES:,} more failed shards; finished shards "
+                   "stay cached, re-run to retry the failed ones", err=True)
     if len(shards) > 1:
         warn_duplicate_ids(corpus)
     if report.failed:
         sys.exit(max(f.exit_code for f in report.failed))
 
+
+LISTED_FAILURES = 10  # failed shards named one per line; the rest are counted
 
 DUPLICATE_IDS_SQL = """
 SELECT count(*) AS ids, coalesce(sum(copies), 0) AS documents, min(id) AS example, min(shards) AS shards
@@ -63,11 +69,15 @@ FROM (SELECT id, count(*) AS copies, string_agg(DISTINCT shard, ' and ') AS shar
 
 def warn_duplicate_ids(corpus) -> None:
     """Warn when the same document id appears in more than one shard (e.g. one folder in two formats)."""
-    from inspectors.core import run
+    import warnings
+
+    from inspectors.core import run, views
     from inspectors.core.errors import CorpuscopeError
 
     try:
-        row = run.select(corpus, DUPLICATE_IDS_SQL).to_pylist()[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", views.UnprofiledShards)  # a sampled profile is partial by design
+            row = run.select(corpus, DUPLICATE_IDS_SQL).to_pylist()[0]
     except CorpuscopeError:
         return
     if row["ids"]:

@@ -91,7 +91,7 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Also write the result here (a slice's finding JSON, or the report table in --format).")
-@click.option("--evidence", "evidence_docs", type=int, default=5, show_default=True,
+@click.option("--evidence", "evidence_docs", type=click.IntRange(min=0), default=5, show_default=True,
               help="Evidence documents kept for a slice.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Stop the query's SQL after this many seconds (profiling is not limited; default: no limit).")

@@ -27,14 +27,15 @@ def sql(source, query, fmt, timeout, modules, text_column, url_column, id_column
     import warnings
 
     from inspectors.core.run import select
-    from inspectors.core.views import StaleAttributes
+    from inspectors.core.views import StaleAttributes, UnprofiledShards
 
     add_modules(modules)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StaleAttributes)
+        warnings.simplefilter("always", UnprofiledShards)
         table = select(corpus, query, timeout=timeout)
     for warning in caught:
-        if issubclass(warning.category, StaleAttributes):
+        if issubclass(warning.category, (StaleAttributes, UnprofiledShards)):
             click.echo(f"warning: {warning.message}", err=True)
     click.echo(render_table(table, fmt))

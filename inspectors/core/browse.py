@@ -98,7 +98,7 @@ def browse(corpus: Corpus, where=(), text: str | None = None, limit: int = 20, o
         check_regex(pattern)
     done = views.profiled(corpus.shards)
     if not done:
-        raise BadInput("none of the corpus's shards is profiled yet; run `corpuscope profile SOURCE` first")
+        raise views.nothing_profiled(corpus.source, len(corpus.shards))
     con = views.open_documents(corpus.shards, done=done)
     try:
         if pattern:

@@ -46,6 +46,7 @@ class ShardCost:
     columns: list[str] = field(default_factory=list)
     status: str = "fetch"  # fetch | cached | local | failed ("cached": attributes up to date, local or remote)
     note: str | None = None
+    exit_code: int = 0  # a failed shard: what a run failing it exits with (2 bad input, 1 network or runtime)
     local: bool = False  # a file on this machine: read in place, never fetched
     read_bytes: int = 0  # bytes read from local disk (fetch_bytes stays 0 for local files)
 
@@ -171,9 +172,9 @@ def _shard_cost(shard: Shard, corpus: Corpus, classes, limit, with_text: bool, i
             cost.requests += probe[1]
             _jsonl_cost(cost, stages)
     except CorpuscopeError as error:
-        cost.status, cost.note = "failed", str(error)
+        cost.status, cost.note, cost.exit_code = "failed", str(error), error.exit_code
     except Exception as error:  # a corrupt footer fails its shard's plan, not the plan
-        cost.status, cost.note = "failed", f"shard {shard.uri}: {type(error).__name__}: {error}"
+        cost.status, cost.note, cost.exit_code = "failed", f"shard {shard.uri}: {type(error).__name__}: {error}", 2
     if not remote and cost.status != "failed":
         # read in place: what the run reads from disk is not a fetch, so the shard row and the total agree
         cost.requests, cost.read_bytes, cost.fetch_bytes = 0, cost.fetch_bytes, 0

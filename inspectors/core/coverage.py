@@ -207,7 +207,7 @@ def report_table(ctx, query, values) -> pa.Table:
     with_text = views.needs_text(con, query.sql, values)
     if with_text:
         ctx.ensure_text()
-    table = numeric(views.run_select(con, query.sql, values))
+    table = numeric(views.run_select(con, query.sql, values, where=str(query.path)))
     if not ctx.exact and not with_text and len(ctx.chosen) > 1:
         table = bootstrap_intervals(con, query.sql, values, table, ctx.plan.seed)
     return table

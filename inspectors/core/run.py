@@ -221,7 +221,7 @@ def run_query(query: Query, corpus: Corpus, params: dict | None = None, plan: Pl
             result, docs = coverage.slice_result(ctx, query, values)
         return _finding(query, values, ctx, result, docs)
     except duckdb.Error as error:  # the query's own SQL failed while running: one line, never a traceback
-        raise views.sql_error(error, options.timeout) from None
+        raise views.sql_error(error, options.timeout, str(query.path)) from None
     finally:
         ctx.close()
 
@@ -266,11 +266,18 @@ def select(corpus: Corpus, sql: str, timeout: float | None = None) -> pa.Table:
 
     Refuses (``BadInput``) when a shard changed since it was profiled; warns (``views.StaleAttributes``)
     when cached columns were made by another inspector identity than the one in force (another language
-    backend, say). ``timeout`` (seconds) interrupts a statement that runs longer.
+    backend, say), and (``views.UnprofiledShards``) when some shards are not profiled, since counts over
+    the view then cover only the others. ``timeout`` (seconds) interrupts a statement that runs longer.
     """
     views.check_select(sql)
     done = views.profiled(corpus.shards)
+    if not done:
+        raise views.nothing_profiled(corpus.source, len(corpus.shards))
     views.check_fresh(done)
+    if len(done) < len(corpus.shards):
+        warnings.warn(views.UnprofiledShards(
+            f"{len(done)} of {len(corpus.shards)} shards are profiled; `documents` holds only those "
+            f"(run `corpuscope profile {corpus.source}` for the rest)"), stacklevel=2)
     for line in views.stale_inspectors(done):
         warnings.warn(views.StaleAttributes(line), stacklevel=2)
     con = views.open_documents(corpus.shards, done=done)
@@ -418,7 +425,7 @@ def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: 
         finding.extra.update(extend(ctx, values))
         return finding
     except duckdb.Error as error:
-        raise views.sql_error(error, options.timeout) from None
+        raise views.sql_error(error, options.timeout, str(query.path)) from None
     finally:
         ctx.close()
 
@@ -451,7 +458,7 @@ def run_stratified_extended(query: Query, corpus: Corpus, params: dict | None, p
         finding.extra.update(extend(ctx, values, design))
         return finding
     except duckdb.Error as error:
-        raise views.sql_error(error, options.timeout) from None
+        raise views.sql_error(error, options.timeout, str(query.path)) from None
     finally:
         ctx.close()
 

@@ -127,6 +127,22 @@ def one_format(shards: list[Shard]) -> tuple[list[Shard], list[str]]:
     return kept, [note]
 
 
+def check_offline(source: str) -> None:
+    """``BadInput`` when ``source`` names no corpus, decided without the network: a local path must hold
+    shards and a catalogue name must be in the catalogue; URLs and ``hf://`` paths pass unread."""
+    if is_remote(source):
+        return
+    if _looks_local(source):
+        resolve(source)  # local: only a listing
+        return
+    from inspectors.core.catalogue import load_catalogue
+
+    try:
+        load_catalogue().corpus(source)
+    except BadInput as error:
+        raise BadInput(f"{source} is neither a path nor a catalogue corpus ({error})") from None
+
+
 def _looks_local(source: str) -> bool:
     # A catalogue name (``dolma`` or ``dolma:v1.7``) has no path separator and no glob characters;
     # anything that exists, or has either, is a path.

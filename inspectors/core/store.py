@@ -111,8 +111,14 @@ _STORAGE_EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "az
 
 def require_filesystem(root: AttributePath) -> None:
     """Fail once, naming ``$CORPUSCOPE_ATTRIBUTES`` and the extra to install, when ``root``'s storage
-    package is missing (else every shard would fail with the same ImportError)."""
+    package is missing, or naming the folder when a local ``root`` cannot be created (else every shard
+    would fail with the same ImportError or OSError)."""
     if not is_remote(root):
+        try:
+            Path(root).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BadInput(f"attribute root {root} ({ATTRIBUTES_ENV} or CORPUSCOPE_HOME) cannot be created: "
+                           f"{error.strerror or error}") from None
         return
     import fsspec
 

@@ -33,6 +33,10 @@ class StaleAttributes(UserWarning):
     """Cached attribute columns were made by another inspector identity than the one in force."""
 
 
+class UnprofiledShards(UserWarning):
+    """Some of the corpus's shards have no attribute shard yet, so the ``documents`` view leaves them out."""
+
+
 def memory_limit() -> str:
     """DuckDB's ``memory_limit`` for corpuscope connections: ``$CORPUSCOPE_MEMORY_LIMIT`` or 4GB."""
     return os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT
@@ -77,6 +81,14 @@ def profiled(shards: list[Shard]) -> Profiled:
         if info is not None:
             out.append((shard, path, info))
     return out
+
+
+def nothing_profiled(source: str, shards: int) -> BadInput:
+    """The error for a corpus none of whose ``shards`` is profiled: it names the corpus and the command."""
+    import shlex
+
+    return BadInput(f"none of the {shards:,} shard(s) of {source} is profiled yet; run "
+                    f"`corpuscope profile {shlex.quote(source)}` first")
 
 
 def check_fresh(done: Profiled) -> None:
@@ -329,22 +341,29 @@ def open_table(table: pa.Table, counted_as: dict[str, str] | None = None) -> duc
 
 
 def run_select(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None,
-               timeout: float | None = None) -> pa.Table:
+               timeout: float | None = None, where: str | None = None) -> pa.Table:
     """Run one read-only SELECT with bound ``params``; anything else is refused as bad input.
 
     ``timeout`` (seconds) interrupts the statement when it runs longer. Every DuckDB error comes back
-    as a one-line ``BadInput`` (``RuntimeFailure`` for DuckDB's internal errors).
+    as a one-line ``BadInput`` (``RuntimeFailure`` for DuckDB's internal errors), led by ``where`` (the
+    saved query's file) when given.
     """
-    check_select(sql)
+    check_select(sql, where or "SQL")
     with deadline(con, timeout):
         try:
             return fetch_table(con, sql, params)
         except duckdb.Error as error:
-            raise sql_error(error, timeout) from None
+            raise sql_error(error, timeout, where) from None
 
 
-def sql_error(error: Exception, timeout: float | None = None) -> Exception:
-    """A DuckDB error as one line a user can act on (never a traceback, never more than the first line)."""
+def sql_error(error: Exception, timeout: float | None = None, where: str | None = None) -> Exception:
+    """A DuckDB error as one line a user can act on (never a traceback, never more than the first line),
+    led by ``where:`` (the saved query's file, so the user knows which SQL to fix) when given."""
+    made = _sql_error(error, timeout)
+    return type(made)(f"{where}: {made}") if where else made
+
+
+def _sql_error(error: Exception, timeout: float | None) -> Exception:
     first = (str(error).splitlines() or [type(error).__name__])[0][:300]
     if isinstance(error, duckdb.InterruptException):
         limit = f" of {timeout:g} s" if timeout else ""

@@ -112,7 +112,8 @@ def stream_corpus(stream, up_to_step: int, block_steps: int | None = None, plan:
     if up_to_step < first:
         raise BadInput(f"--up-to-step must be at least {first}")
     if total is not None and up_to_step > total:
-        raise BadInput(f"{stream.spec} has {total} steps; --up-to-step {up_to_step} is past its end")
+        # the last step's number: Amber's chunks count from 0, so "has N steps" was one short for it
+        raise BadInput(f"{stream.spec} ends at step {total}; --up-to-step {up_to_step} is past its end")
     block = block_steps or default_block(stream, up_to_step)
     clusters = step_blocks(first, up_to_step, block)
     shards = [Shard(uri=shard_path(stream, c), name=f"{stream.kind}-{c.label}.parquet", format="parquet")

@@ -161,7 +161,9 @@ def fetch(source: str | None = None, out: str | os.PathLike | None = None, integ
     path = Path(out).expanduser() if out else default_out()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    build(pieces, merges).save(str(tmp))
+    # Written by Python, not Tokenizer.save (same bytes): an unwritable --out is then an OSError naming
+    # the file, one line and exit 2, not a bare Rust 'Exception' with a traceback.
+    tmp.write_text(build(pieces, merges).to_str(pretty=True), encoding="utf-8")
     os.replace(tmp, path)
     return {"path": str(path), "source": source, "package": f"{meta.get('name', '?')}@{meta.get('version', '?')}",
             "integrity": integrity_of(data), "verified": bool(expected), "pieces": len(pieces), "merges": len(merges),

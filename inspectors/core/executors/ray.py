@@ -40,6 +40,7 @@ INSTALL_HINT = 'pip install "ray[default]>=2.9"  (or the corpuscope wheel with i
 FORWARDED_ENV = ("CORPUSCOPE_HOME", "CORPUSCOPE_ATTRIBUTES", "CORPUSCOPE_INSPECTOR_MODULES", "CORPUSCOPE_MALLOC_TUNING")
 MAX_RETRIES = 3
 MIN_IN_FLIGHT = 256
+CONNECT_TIMEOUT_S = 5  # a reachable head answers a TCP connect in far less
 
 log = logging.getLogger("corpuscope.ray")
 
@@ -81,6 +82,7 @@ def _connect(ray, address: str | None, workers: int | None) -> bool:
         options.update(address="local", num_cpus=workers or os.cpu_count() or 1, include_dashboard=False)
     else:
         options.update(address=address)
+        check_reachable(address or os.environ["RAY_ADDRESS"])
     try:
         ray.init(**options)
     except (ConnectionError, ValueError, RuntimeError) as error:
@@ -88,6 +90,21 @@ def _connect(ray, address: str | None, workers: int | None) -> bool:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BadInput(f"cannot start or reach Ray at {where}: {first}") from None
     return True
+
+
+def check_reachable(address: str) -> None:
+    """``BadInput`` at once when a ``HOST:PORT`` (or ``ray://HOST:PORT``) address takes no connection:
+    ``ray.init`` would otherwise wait minutes for the cluster's GCS, logging warnings. ``auto`` and other
+    forms are left to Ray."""
+    import socket
+
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not (sep and host and port.isdigit()):
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise BadInput(f"cannot start or reach Ray at {address}: {error.strerror or error}") from None
 
 
 def prepare_local_instance() -> None:

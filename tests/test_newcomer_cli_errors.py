@@ -1,5 +1,5 @@
-"""Session 11 review: what a new user (a Vietnamese legal assistant's builder, README only) hit, each
-through the real ``corpuscope`` command."""
+"""CLI errors a new user (a Vietnamese legal assistant's builder, README only) hit: each is one line
+naming the culprit with the right exit code, checked through the real ``corpuscope`` command."""
 
 from __future__ import annotations
 

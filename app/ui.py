@@ -814,17 +814,27 @@ def _store_upload(upload) -> Path:
     return target
 
 
+def _load_each(items, load, what: str) -> list:
+    """``load(path)`` for each ``(label, path)``; a file that fails shows its own error naming ``label`` and
+    the others are kept (one bad file among several must not hide the good ones)."""
+    out = []
+    for label, path in items:
+        with guard(f"Could not read {what} {label}"):
+            out.append(load(path))
+    return out
+
+
 def load_eval_results(uploads, typed_paths: list[str]) -> list:
-    """Parsed results files from browser uploads and typed local paths."""
+    """Parsed results files from browser uploads and typed local paths (errors shown per file)."""
     from inspectors.evals import load_results as load
 
-    paths_ = [_store_upload(u) for u in uploads or []] + [Path(p) for p in typed_paths]
-    return [load(p) for p in paths_]
+    items = [(u.name, _store_upload(u)) for u in uploads or []] + [(p, Path(p)) for p in typed_paths]
+    return _load_each(items, load, "the results file")
 
 
 def load_findings(uploads) -> list[Finding]:
-    """Findings from uploaded JSON files (validated by ``findings.load``)."""
-    return [findings.load(_store_upload(u)) for u in uploads or []]
+    """Findings from uploaded JSON files (validated by ``findings.load``; errors shown per file)."""
+    return _load_each([(u.name, _store_upload(u)) for u in uploads or []], findings.load, "the finding")
 
 
 def session_findings() -> dict[str, Finding]:

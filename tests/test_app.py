@@ -159,3 +159,29 @@ def test_evaluations_join_results_with_a_finding(app, tmp_path):
     ok(app.run())
     assert any("xnli_vi" in str(df.value) for df in app.dataframe)
     assert len(app.get("download_button")) >= 3  # annotated JSON, HTML and Markdown report
+
+
+def _results_file(path, task="xnli_vi", model="my-org/my-model"):
+    """A minimal lm-evaluation-harness v0.4 results file at ``path``."""
+    path.write_text(json.dumps({
+        "results": {task: {"alias": task, "acc,none": 0.41, "acc_stderr,none": 0.01}},
+        "configs": {task: {}}, "n-shot": {task: 0}, "versions": {task: 1.0},
+        "config": {"model": "hf", "model_args": f"pretrained={model}"}, "model_name": model}))
+    return path
+
+
+def test_evaluations_one_bad_results_file_keeps_the_others(app, tmp_path):
+    good = _results_file(tmp_path / "good.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(f"{good}, {tmp_path / 'missing.json'}, {broken}").run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 2, errors
+    assert any("missing.json" in e and "does not exist" in e for e in errors), errors
+    assert any("broken.json" in e and "not JSON" in e for e in errors), errors
+    # The good file's scores are still shown, not "Add at least one results file".
+    assert any("xnli_vi" in str(df.value) for df in app.dataframe)
+    assert not any("at least one results file" in i.value for i in app.info)

@@ -28,11 +28,8 @@ mapping_text = st.text_input("Model → training corpus (optional, MODEL=CORPUS[
 unit = st.segmented_control("Coverage measured in", ["documents", "bytes", "tokens"], default="documents",
                             key="ev_unit") or "documents"
 
-results, loaded_findings = [], []
-with ui.guard("Could not read a results file"):
-    results = ui.load_eval_results(uploaded, [p.strip() for p in typed.split(",") if p.strip()])
-with ui.guard("Could not read a finding"):
-    loaded_findings = ui.load_findings(finding_files) + [session_findings[k] for k in use_session]
+results = ui.load_eval_results(uploaded, [p.strip() for p in typed.split(",") if p.strip()])
+loaded_findings = ui.load_findings(finding_files) + [session_findings[k] for k in use_session]
 
 if not results:
     st.info("Add at least one results file to begin.")

@@ -902,6 +902,32 @@ def join_evals(results, finding_list: list[Finding], model_corpus: dict[str, str
     return pd.DataFrame(rows), texts, rendered, grouped_warnings(outcomes, "app")
 
 
+def wanted_findings(results, limit: int = 12) -> list[str]:
+    """The findings the tasks of ``results`` would join, from the task map: one line per saved query, e.g.
+    "`language_share` with language = vi (xnli_vi; or the saved `vietnamese_share`), sw (xnli_sw)"."""
+    from inspectors.evals import load_task_map
+
+    task_map = load_task_map()
+    asked: dict[str, dict[tuple, list[str]]] = {}
+    for result in results:
+        for task in result.tasks:
+            question = task_map.question(task)
+            if question is not None:
+                asked.setdefault(question.query, {}).setdefault(tuple(question.params.items()), []).append(task)
+    lines = []
+    for query, by_params in asked.items():
+        parts = []
+        for params, tasks in list(by_params.items())[:limit]:
+            aliases = [a for a in task_map.aliases if task_map.normalise(a, {}) == (query, dict(params))]
+            names = sorted(set(tasks))
+            note = ", ".join(names[:2]) + (" …" if len(names) > 2 else "")
+            note += "".join(f"; or the saved `{a}`" for a in aliases)
+            parts.append(", ".join(f"{k} = {v}" for k, v in params) + f" ({note})" if params else f"({note})")
+        more = len(by_params) - limit
+        lines.append(f"`{query}` " + ("with " if any(by_params) else "") + "; ".join(parts) + (f"; and {more} more" if more > 0 else ""))
+    return lines
+
+
 def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
     """Score (y) against coverage share (x), with interval bars on both axes when present."""
     data = table.copy()

@@ -185,3 +185,18 @@ def test_evaluations_one_bad_results_file_keeps_the_others(app, tmp_path):
     # The good file's scores are still shown, not "Add at least one results file".
     assert any("xnli_vi" in str(df.value) for df in app.dataframe)
     assert not any("at least one results file" in i.value for i in app.info)
+
+
+def test_evaluations_unmatched_finding_names_the_query_the_tasks_need(app, tmp_path):
+    from inspectors.core import run
+
+    # A finding of another query (source code share) cannot join xnli_vi: the page says which one would.
+    finding = run.run("source_code_share", str(SAMPLE), {}, workers=1)
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(_results_file(tmp_path / "results.json")))
+    app.file_uploader(key="ev_findings").set_value([("code.json", finding.to_json().encode(), "application/json")])
+    ok(app.run())
+    note = " ".join(i.value for i in app.info if "No task of these results" in i.value)
+    assert "`language_share` with" in note and "language = vi (xnli_vi" in note and "vietnamese_share" in note and "xnli_vi" in note, note
+    assert not any(len(df.value) == 0 for df in app.dataframe), "an empty join table is not shown"

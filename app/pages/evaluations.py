@@ -74,9 +74,13 @@ with ui.guard("Could not join results and findings"):
                    "slice (horizontal bars: 95% interval), y is the task score (vertical bars: ± 1.96 standard "
                    "errors when reported).")
     else:
+        wanted = ui.wanted_findings(results)
         st.info("No task of these results matched a finding's query (the task map links tasks to queries, "
-                "e.g. a Vietnamese task to a Vietnamese slice).")
-    st.dataframe(table, hide_index=True, width="stretch")
+                "e.g. a Vietnamese task to a Vietnamese slice). "
+                + ("These tasks join findings of: " + "; ".join(wanted) + "." if wanted
+                   else "The task map covers none of these tasks."))
+    if len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
     st.subheader("Downloads")
     cols = st.columns(max(1, len(annotated)) + 2)
     for col, (name, data) in zip(cols, annotated.items()):

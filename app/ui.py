@@ -517,11 +517,23 @@ def browse_documents(corpus: Corpus, where: list[str], text: str | None, limit: 
     return run.browse(corpus, where, text, limit, offset)
 
 
+def label_text(value) -> str:
+    """A label value as a reader wants it: floats rounded, and a list of records (a document's language
+    mix, ``[{"code": "en", "share": 0.9}, …]``) as "en 90%, vi 10%", not as a Python repr."""
+    if isinstance(value, float):
+        return str(round(value, 3))
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+        return ", ".join(" ".join(pct(x) if k == "share" else label_text(x) for k, x in v.items() if x is not None)
+                         for v in value)
+    if hasattr(value, "tolist"):  # a NumPy array from Arrow
+        return label_text(value.tolist())
+    return str(value)
+
+
 def document_card(row: dict) -> None:
     """One browsed document: id and link, its labels, and the masked, highlighted snippet."""
     skip = ("shard", "row", "id", "url", "snippet")
-    labels = " · ".join(f"{k}: {round(v, 3) if isinstance(v, float) else v}" for k, v in row.items()
-                        if k not in skip and v is not None)
+    labels = " · ".join(f"{k}: {label_text(v)}" for k, v in row.items() if k not in skip and v is not None)
     with st.container(border=True):
         st.markdown(f"<b>{html.escape(str(row.get('id')))}</b> · {link(row.get('url'))}", unsafe_allow_html=True)
         st.markdown(f"<div style='line-height:1.5'>{highlight(row.get('snippet') or '')}</div>",

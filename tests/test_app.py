@@ -200,3 +200,11 @@ def test_evaluations_unmatched_finding_names_the_query_the_tasks_need(app, tmp_p
     note = " ".join(i.value for i in app.info if "No task of these results" in i.value)
     assert "`language_share` with" in note and "language = vi (xnli_vi" in note and "vietnamese_share" in note and "xnli_vi" in note, note
     assert not any(len(df.value) == 0 for df in app.dataframe), "an empty join table is not shown"
+
+
+def test_documents_show_the_language_mix_as_text_not_a_python_repr(app):
+    ok(app.run())  # the Overview profiles the demo corpus
+    ok(app.switch_page("pages/documents.py").run())
+    labels = "\n".join(c.value for c in app.caption if c.value.startswith("shard "))
+    assert "languages: en 100%" in labels, labels[:300]
+    assert "{'code'" not in labels and "'share'" not in labels

@@ -940,6 +940,12 @@ def wanted_findings(results, limit: int = 12) -> list[str]:
     return lines
 
 
+def _flat(data: pd.DataFrame, columns) -> bool:
+    """True when the values of ``columns`` (those present) span no range, so an axis over them has none."""
+    values = pd.concat([data[c] for c in columns if c and c in data.columns]).dropna()
+    return values.empty or float(values.max() - values.min()) < 1e-12
+
+
 def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
     """Score (y) against coverage share (x), with interval bars on both axes when present."""
     data = table.copy()
@@ -955,10 +961,14 @@ def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
     tooltip = [c for c in ("model", "task", "score", "share", "corpus", "query") if c in data.columns]
     base = alt.Chart(data)
     x_title, y_title = "share of the training corpus in the task's slice", "task score"
+    # One share for every point (one finding joined to many tasks or models) leaves the axis no range: Vega
+    # then draws a single tick with six decimals ("19.166667%"), so such an axis starts at zero instead.
+    x_zero = _flat(data, ["share", x_low, x_high])
+    y_zero = _flat(data, ["score", "score_low", "score_high"])
     layers = [base.mark_point(filled=True, size=80).encode(
-        x=alt.X("share:Q", title=x_title, axis=alt.Axis(format="%"), scale=alt.Scale(nice=True, zero=False,
-                                                                                       padding=16)),
-        y=alt.Y("score:Q", title=y_title, scale=alt.Scale(nice=True, zero=False, padding=16)),
+        x=alt.X("share:Q", title=x_title, axis=alt.Axis(format=".3~%"),
+                scale=alt.Scale(nice=True, zero=x_zero, padding=0 if x_zero else 16)),  # no share below 0%
+        y=alt.Y("score:Q", title=y_title, scale=alt.Scale(nice=True, zero=y_zero, padding=0 if y_zero else 16)),
         color=color, tooltip=tooltip)]
     if x_low:
         layers.append(base.mark_errorbar(ticks=True).encode(x=alt.X(f"{x_low}:Q", title=x_title), x2=f"{x_high}:Q",

@@ -208,3 +208,40 @@ def test_documents_show_the_language_mix_as_text_not_a_python_repr(app):
     labels = "\n".join(c.value for c in app.caption if c.value.startswith("shard "))
     assert "languages: en 100%" in labels, labels[:300]
     assert "{'code'" not in labels and "'share'" not in labels
+
+
+def _x_scale(chart_json: str) -> tuple[dict, dict]:
+    """The x axis and scale of the first layer of a layered Vega-Lite spec."""
+    x = json.loads(chart_json)["layer"][0]["encoding"]["x"]
+    return x.get("axis", {}), x.get("scale", {})
+
+
+def test_score_vs_share_axis_has_a_range_when_every_point_has_one_share(app, tmp_path):
+    from inspectors.core import run
+
+    # One exact finding (no interval width) joined to one task: every x value is the same share.
+    finding = run.run("language_share", str(SAMPLE), {"language": "vi"}, workers=1)
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(_results_file(tmp_path / "results.json")))
+    app.file_uploader(key="ev_findings").set_value([("vi.json", finding.to_json().encode(), "application/json")])
+    app.text_input(key="ev_map").set_value(f"my-org/my-model={finding.corpus_name}")
+    ok(app.run())
+    charts = [c for kind in ("arrow_vega_lite_chart", "vega_lite_chart") for c in app.get(kind)
+              if "share of the training corpus" in c.proto.spec]
+    assert len(charts) == 1
+    axis, scale = _x_scale(charts[0].proto.spec)
+    assert scale.get("zero") is True and scale.get("padding") == 0, scale  # from 0% (not -2%) past the share
+    assert "~" in axis.get("format", ""), axis  # ticks read "19.2%", not "19.166667%"
+
+
+def test_score_vs_share_axis_fits_the_data_when_shares_differ(monkeypatch):
+    import pandas as pd
+
+    monkeypatch.syspath_prepend(str(REPO / "app"))
+    import ui
+
+    table = pd.DataFrame({"model": ["a", "b"], "task": ["t", "t"], "score": [0.4, 0.5], "stderr": [0.01, 0.01],
+                          "share": [0.10, 0.30], "ci_low": [0.08, 0.25], "ci_high": [0.12, 0.35]})
+    axis, scale = _x_scale(ui.score_vs_share_chart(table).to_json())
+    assert scale.get("zero") is False, scale  # a real spread keeps the axis on the data

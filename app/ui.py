@@ -853,7 +853,7 @@ def session_findings() -> dict[str, Finding]:
     """Findings computed on the Coverage, Saved queries and Compare pages this session, by label."""
     found = [st.session_state.get("cov_finding")]
     stored = st.session_state.get("sq_result")
-    found.append(stored[2] if stored else None)
+    found.append(stored[-1] if stored else None)  # (query, source, measures, result): the result is last
     found += list((st.session_state.get("cmp_results") or {}).values())
     return {f"{f.name} on {f.corpus_name}": f for f in found if isinstance(f, Finding)}
 

@@ -245,3 +245,15 @@ def test_score_vs_share_axis_fits_the_data_when_shares_differ(monkeypatch):
                           "share": [0.10, 0.30], "ci_low": [0.08, 0.25], "ci_high": [0.12, 0.35]})
     axis, scale = _x_scale(ui.score_vs_share_chart(table).to_json())
     assert scale.get("zero") is False, scale  # a real spread keeps the axis on the data
+
+
+def test_a_saved_query_finding_is_offered_on_evaluations(app, tmp_path):
+    ok(app.run())
+    ok(app.switch_page("pages/saved_queries.py").run())
+    app.selectbox(key="sq_query").set_value("vietnamese_share")
+    ok(app.run())
+    ok(app.button(key="sq_run").click().run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(_results_file(tmp_path / "results.json")))
+    app.run()
+    assert "vietnamese_share on demo" in app.multiselect(key="ev_session").options

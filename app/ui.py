@@ -34,6 +34,25 @@ AUTO_PROFILE_BYTES = 256 * 2**20  # local corpora smaller than this are profiled
 MEASURE_LABELS = {"documents": "Documents", "bytes": "Bytes", "tokens": "Tokens"}
 
 
+def _hand_over_to_main() -> None:
+    """Make a page run through ``main.py`` even when it is the first request the server sees.
+
+    Streamlit treats a ``pages/`` folder beside the entry script as v1 pages until ``st.navigation`` has
+    run once in the process; a deep link (``/coverage``) opened first then runs the page file alone: no
+    Corpus picker, Streamlit's folder listing (with "main") as the sidebar. Every page imports this module,
+    so on that first run it switches the v1 mode off and reruns, and ``main.py`` draws the page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_hand_over_to_main()
+
+
 # ----------------------------------------------------------------------------------------- errors
 
 @contextlib.contextmanager

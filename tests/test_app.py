@@ -257,3 +257,36 @@ def test_a_saved_query_finding_is_offered_on_evaluations(app, tmp_path):
     app.text_input(key="ev_paths").set_value(str(_results_file(tmp_path / "results.json")))
     app.run()
     assert "vietnamese_share on demo" in app.multiselect(key="ev_session").options
+
+
+def _switch_corpus(app, source) -> None:
+    """Make ``source`` the current corpus through the Corpora page's form."""
+    ok(app.switch_page("pages/corpora.py").run())
+    app.text_input(key="add_source_text").set_value(str(source))
+    app.button[0].click()
+    ok(app.run())
+    assert app.session_state["corpus"] == str(source)
+
+
+def test_the_console_does_not_show_another_corpus_rows(app):
+    ok(app.run())
+    ok(app.switch_page("pages/sql_console.py").run())
+    app.text_area(key="sql_text").set_value("select count(*) as n from documents")
+    ok(app.button(key="sql_run").click().run())
+    assert app.dataframe[0].value["n"][0] == 720
+    _switch_corpus(app, SAMPLE / "flat")  # 3 shards, 360 documents
+    ok(app.switch_page("pages/sql_console.py").run())
+    assert not app.dataframe, "the console showed the demo corpus's 720 under the flat corpus"
+    assert "run the query again" in markdown(app)
+
+
+def test_coverage_does_not_show_another_corpus_finding(app):
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    ok(app.button(key="cov_run").click().run())
+    assert "6 of 6 shards read" in markdown(app)
+    _switch_corpus(app, SAMPLE / "flat")
+    ok(app.switch_page("pages/coverage.py").run())
+    assert "Corpus **flat**" in markdown(app)
+    assert "6 of 6 shards read" not in markdown(app) and "run it again" in markdown(app)
+    assert app.session_state["cov_finding"] is not None  # still offered on Evaluations

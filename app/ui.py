@@ -34,6 +34,25 @@ AUTO_PROFILE_BYTES = 256 * 2**20  # local corpora smaller than this are profiled
 MEASURE_LABELS = {"documents": "Documents", "bytes": "Bytes", "tokens": "Tokens"}
 
 
+def _hand_over_to_main() -> None:
+    """Make a page run through ``main.py`` even when it is the first request the server sees.
+
+    Streamlit treats a ``pages/`` folder beside the entry script as v1 pages until ``st.navigation`` has
+    run once in the process; a deep link (``/coverage``) opened first then runs the page file alone: no
+    Corpus picker, Streamlit's folder listing (with "main") as the sidebar. Every page imports this module,
+    so on that first run it switches the v1 mode off and reruns, and ``main.py`` draws the page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_hand_over_to_main()
+
+
 # ----------------------------------------------------------------------------------------- errors
 
 @contextlib.contextmanager
@@ -517,11 +536,23 @@ def browse_documents(corpus: Corpus, where: list[str], text: str | None, limit: 
     return run.browse(corpus, where, text, limit, offset)
 
 
+def label_text(value) -> str:
+    """A label value as a reader wants it: floats rounded, and a list of records (a document's language
+    mix, ``[{"code": "en", "share": 0.9}, …]``) as "en 90%, vi 10%", not as a Python repr."""
+    if isinstance(value, float):
+        return str(round(value, 3))
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+        return ", ".join(" ".join(pct(x) if k == "share" else label_text(x) for k, x in v.items() if x is not None)
+                         for v in value)
+    if hasattr(value, "tolist"):  # a NumPy array from Arrow
+        return label_text(value.tolist())
+    return str(value)
+
+
 def document_card(row: dict) -> None:
     """One browsed document: id and link, its labels, and the masked, highlighted snippet."""
     skip = ("shard", "row", "id", "url", "snippet")
-    labels = " · ".join(f"{k}: {round(v, 3) if isinstance(v, float) else v}" for k, v in row.items()
-                        if k not in skip and v is not None)
+    labels = " · ".join(f"{k}: {label_text(v)}" for k, v in row.items() if k not in skip and v is not None)
     with st.container(border=True):
         st.markdown(f"<b>{html.escape(str(row.get('id')))}</b> · {link(row.get('url'))}", unsafe_allow_html=True)
         st.markdown(f"<div style='line-height:1.5'>{highlight(row.get('snippet') or '')}</div>",
@@ -814,24 +845,34 @@ def _store_upload(upload) -> Path:
     return target
 
 
+def _load_each(items, load, what: str) -> list:
+    """``load(path)`` for each ``(label, path)``; a file that fails shows its own error naming ``label`` and
+    the others are kept (one bad file among several must not hide the good ones)."""
+    out = []
+    for label, path in items:
+        with guard(f"Could not read {what} {label}"):
+            out.append(load(path))
+    return out
+
+
 def load_eval_results(uploads, typed_paths: list[str]) -> list:
-    """Parsed results files from browser uploads and typed local paths."""
+    """Parsed results files from browser uploads and typed local paths (errors shown per file)."""
     from inspectors.evals import load_results as load
 
-    paths_ = [_store_upload(u) for u in uploads or []] + [Path(p) for p in typed_paths]
-    return [load(p) for p in paths_]
+    items = [(u.name, _store_upload(u)) for u in uploads or []] + [(p, Path(p)) for p in typed_paths]
+    return _load_each(items, load, "the results file")
 
 
 def load_findings(uploads) -> list[Finding]:
-    """Findings from uploaded JSON files (validated by ``findings.load``)."""
-    return [findings.load(_store_upload(u)) for u in uploads or []]
+    """Findings from uploaded JSON files (validated by ``findings.load``; errors shown per file)."""
+    return _load_each([(u.name, _store_upload(u)) for u in uploads or []], findings.load, "the finding")
 
 
 def session_findings() -> dict[str, Finding]:
     """Findings computed on the Coverage, Saved queries and Compare pages this session, by label."""
     found = [st.session_state.get("cov_finding")]
     stored = st.session_state.get("sq_result")
-    found.append(stored[2] if stored else None)
+    found.append(stored[-1] if stored else None)  # (query, source, measures, result): the result is last
     found += list((st.session_state.get("cmp_results") or {}).values())
     return {f"{f.name} on {f.corpus_name}": f for f in found if isinstance(f, Finding)}
 
@@ -892,6 +933,38 @@ def join_evals(results, finding_list: list[Finding], model_corpus: dict[str, str
     return pd.DataFrame(rows), texts, rendered, grouped_warnings(outcomes, "app")
 
 
+def wanted_findings(results, limit: int = 12) -> list[str]:
+    """The findings the tasks of ``results`` would join, from the task map: one line per saved query, e.g.
+    "`language_share` with language = vi (xnli_vi; or the saved `vietnamese_share`), sw (xnli_sw)"."""
+    from inspectors.evals import load_task_map
+
+    task_map = load_task_map()
+    asked: dict[str, dict[tuple, list[str]]] = {}
+    for result in results:
+        for task in result.tasks:
+            question = task_map.question(task)
+            if question is not None:
+                asked.setdefault(question.query, {}).setdefault(tuple(question.params.items()), []).append(task)
+    lines = []
+    for query, by_params in asked.items():
+        parts = []
+        for params, tasks in list(by_params.items())[:limit]:
+            aliases = [a for a in task_map.aliases if task_map.normalise(a, {}) == (query, dict(params))]
+            names = sorted(set(tasks))
+            note = ", ".join(names[:2]) + (" …" if len(names) > 2 else "")
+            note += "".join(f"; or the saved `{a}`" for a in aliases)
+            parts.append(", ".join(f"{k} = {v}" for k, v in params) + f" ({note})" if params else f"({note})")
+        more = len(by_params) - limit
+        lines.append(f"`{query}` " + ("with " if any(by_params) else "") + "; ".join(parts) + (f"; and {more} more" if more > 0 else ""))
+    return lines
+
+
+def _flat(data: pd.DataFrame, columns) -> bool:
+    """True when the values of ``columns`` (those present) span no range, so an axis over them has none."""
+    values = pd.concat([data[c] for c in columns if c and c in data.columns]).dropna()
+    return values.empty or float(values.max() - values.min()) < 1e-12
+
+
 def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
     """Score (y) against coverage share (x), with interval bars on both axes when present."""
     data = table.copy()
@@ -907,10 +980,14 @@ def score_vs_share_chart(table: pd.DataFrame) -> alt.Chart:
     tooltip = [c for c in ("model", "task", "score", "share", "corpus", "query") if c in data.columns]
     base = alt.Chart(data)
     x_title, y_title = "share of the training corpus in the task's slice", "task score"
+    # One share for every point (one finding joined to many tasks or models) leaves the axis no range: Vega
+    # then draws a single tick with six decimals ("19.166667%"), so such an axis starts at zero instead.
+    x_zero = _flat(data, ["share", x_low, x_high])
+    y_zero = _flat(data, ["score", "score_low", "score_high"])
     layers = [base.mark_point(filled=True, size=80).encode(
-        x=alt.X("share:Q", title=x_title, axis=alt.Axis(format="%"), scale=alt.Scale(nice=True, zero=False,
-                                                                                       padding=16)),
-        y=alt.Y("score:Q", title=y_title, scale=alt.Scale(nice=True, zero=False, padding=16)),
+        x=alt.X("share:Q", title=x_title, axis=alt.Axis(format=".3~%"),
+                scale=alt.Scale(nice=True, zero=x_zero, padding=0 if x_zero else 16)),  # no share below 0%
+        y=alt.Y("score:Q", title=y_title, scale=alt.Scale(nice=True, zero=y_zero, padding=0 if y_zero else 16)),
         color=color, tooltip=tooltip)]
     if x_low:
         layers.append(base.mark_errorbar(ticks=True).encode(x=alt.X(f"{x_low}:Q", title=x_title), x2=f"{x_high}:Q",

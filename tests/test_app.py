@@ -159,3 +159,134 @@ def test_evaluations_join_results_with_a_finding(app, tmp_path):
     ok(app.run())
     assert any("xnli_vi" in str(df.value) for df in app.dataframe)
     assert len(app.get("download_button")) >= 3  # annotated JSON, HTML and Markdown report
+
+
+def _results_file(path, task="xnli_vi", model="my-org/my-model"):
+    """A minimal lm-evaluation-harness v0.4 results file at ``path``."""
+    path.write_text(json.dumps({
+        "results": {task: {"alias": task, "acc,none": 0.41, "acc_stderr,none": 0.01}},
+        "configs": {task: {}}, "n-shot": {task: 0}, "versions": {task: 1.0},
+        "config": {"model": "hf", "model_args": f"pretrained={model}"}, "model_name": model}))
+    return path
+
+
+def test_evaluations_one_bad_results_file_keeps_the_others(app, tmp_path):
+    good = _results_file(tmp_path / "good.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(f"{good}, {tmp_path / 'missing.json'}, {broken}").run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 2, errors
+    assert any("missing.json" in e and "does not exist" in e for e in errors), errors
+    assert any("broken.json" in e and "not JSON" in e for e in errors), errors
+    # The good file's scores are still shown, not "Add at least one results file".
+    assert any("xnli_vi" in str(df.value) for df in app.dataframe)
+    assert not any("at least one results file" in i.value for i in app.info)
+
+
+def test_evaluations_unmatched_finding_names_the_query_the_tasks_need(app, tmp_path):
+    from inspectors.core import run
+
+    # A finding of another query (source code share) cannot join xnli_vi: the page says which one would.
+    finding = run.run("source_code_share", str(SAMPLE), {}, workers=1)
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(_results_file(tmp_path / "results.json")))
+    app.file_uploader(key="ev_findings").set_value([("code.json", finding.to_json().encode(), "application/json")])
+    ok(app.run())
+    note = " ".join(i.value for i in app.info if "No task of these results" in i.value)
+    assert "`language_share` with" in note and "language = vi (xnli_vi" in note and "vietnamese_share" in note and "xnli_vi" in note, note
+    assert not any(len(df.value) == 0 for df in app.dataframe), "an empty join table is not shown"
+
+
+def test_documents_show_the_language_mix_as_text_not_a_python_repr(app):
+    ok(app.run())  # the Overview profiles the demo corpus
+    ok(app.switch_page("pages/documents.py").run())
+    labels = "\n".join(c.value for c in app.caption if c.value.startswith("shard "))
+    assert "languages: en 100%" in labels, labels[:300]
+    assert "{'code'" not in labels and "'share'" not in labels
+
+
+def _x_scale(chart_json: str) -> tuple[dict, dict]:
+    """The x axis and scale of the first layer of a layered Vega-Lite spec."""
+    x = json.loads(chart_json)["layer"][0]["encoding"]["x"]
+    return x.get("axis", {}), x.get("scale", {})
+
+
+def test_score_vs_share_axis_has_a_range_when_every_point_has_one_share(app, tmp_path):
+    from inspectors.core import run
+
+    # One exact finding (no interval width) joined to one task: every x value is the same share.
+    finding = run.run("language_share", str(SAMPLE), {"language": "vi"}, workers=1)
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(_results_file(tmp_path / "results.json")))
+    app.file_uploader(key="ev_findings").set_value([("vi.json", finding.to_json().encode(), "application/json")])
+    app.text_input(key="ev_map").set_value(f"my-org/my-model={finding.corpus_name}")
+    ok(app.run())
+    charts = [c for kind in ("arrow_vega_lite_chart", "vega_lite_chart") for c in app.get(kind)
+              if "share of the training corpus" in c.proto.spec]
+    assert len(charts) == 1
+    axis, scale = _x_scale(charts[0].proto.spec)
+    assert scale.get("zero") is True and scale.get("padding") == 0, scale  # from 0% (not -2%) past the share
+    assert "~" in axis.get("format", ""), axis  # ticks read "19.2%", not "19.166667%"
+
+
+def test_score_vs_share_axis_fits_the_data_when_shares_differ(monkeypatch):
+    import pandas as pd
+
+    monkeypatch.syspath_prepend(str(REPO / "app"))
+    import ui
+
+    table = pd.DataFrame({"model": ["a", "b"], "task": ["t", "t"], "score": [0.4, 0.5], "stderr": [0.01, 0.01],
+                          "share": [0.10, 0.30], "ci_low": [0.08, 0.25], "ci_high": [0.12, 0.35]})
+    axis, scale = _x_scale(ui.score_vs_share_chart(table).to_json())
+    assert scale.get("zero") is False, scale  # a real spread keeps the axis on the data
+
+
+def test_a_saved_query_finding_is_offered_on_evaluations(app, tmp_path):
+    ok(app.run())
+    ok(app.switch_page("pages/saved_queries.py").run())
+    app.selectbox(key="sq_query").set_value("vietnamese_share")
+    ok(app.run())
+    ok(app.button(key="sq_run").click().run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(_results_file(tmp_path / "results.json")))
+    app.run()
+    assert "vietnamese_share on demo" in app.multiselect(key="ev_session").options
+
+
+def _switch_corpus(app, source) -> None:
+    """Make ``source`` the current corpus through the Corpora page's form."""
+    ok(app.switch_page("pages/corpora.py").run())
+    app.text_input(key="add_source_text").set_value(str(source))
+    app.button[0].click()
+    ok(app.run())
+    assert app.session_state["corpus"] == str(source)
+
+
+def test_the_console_does_not_show_another_corpus_rows(app):
+    ok(app.run())
+    ok(app.switch_page("pages/sql_console.py").run())
+    app.text_area(key="sql_text").set_value("select count(*) as n from documents")
+    ok(app.button(key="sql_run").click().run())
+    assert app.dataframe[0].value["n"][0] == 720
+    _switch_corpus(app, SAMPLE / "flat")  # 3 shards, 360 documents
+    ok(app.switch_page("pages/sql_console.py").run())
+    assert not app.dataframe, "the console showed the demo corpus's 720 under the flat corpus"
+    assert "run the query again" in markdown(app)
+
+
+def test_coverage_does_not_show_another_corpus_finding(app):
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    ok(app.button(key="cov_run").click().run())
+    assert "6 of 6 shards read" in markdown(app)
+    _switch_corpus(app, SAMPLE / "flat")
+    ok(app.switch_page("pages/coverage.py").run())
+    assert "Corpus **flat**" in markdown(app)
+    assert "6 of 6 shards read" not in markdown(app) and "run it again" in markdown(app)
+    assert app.session_state["cov_finding"] is not None  # still offered on Evaluations

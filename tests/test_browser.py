@@ -8,6 +8,7 @@ Needs Debian's ``chromium`` (``apt-get install chromium``) and Playwright for Py
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -93,6 +94,25 @@ def _note_failure(error: Exception, page, name: str) -> None:
         error.add_note(f"the app shows an exception:\n{errors}")
 
 
+@contextlib.contextmanager
+def _chromium_page(failure: str):
+    """A headless chromium page (1400x1000); a failing step gets a screenshot ``test-artifacts/FAILURE``
+    and any exception the app shows."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    assert Path(CHROMIUM).exists(), "install Debian chromium: apt-get install -y chromium"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            yield page
+        except Exception as error:
+            _note_failure(error, page, failure)
+            raise
+        finally:
+            browser.close()
+
+
 def test_overview_and_vietnamese_query_in_chromium(running_app):
     sync_api = pytest.importorskip("playwright.sync_api")
     expect = sync_api.expect
@@ -174,3 +194,19 @@ def test_switch_corpus_in_chromium(running_app, tmp_path):
             raise
         finally:
             browser.close()
+
+
+def test_a_deep_link_as_the_first_request_gets_the_app_navigation(running_app):
+    """A bookmarked page opened before anyone opened "/" (Streamlit then treats ``app/pages/`` as v1 pages
+    and runs the page file without ``main.py``): the page still has the sidebar's Corpus picker and the
+    declared page list, not Streamlit's folder listing with a "main" entry."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    with _chromium_page("deep_link_failure.png") as page:
+        page.goto(f"{running_app}/coverage", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Coverage").first).to_be_visible(timeout=60_000)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        expect(sidebar.get_by_text("Corpus", exact=True)).to_be_visible(timeout=30_000)
+        expect(sidebar.get_by_role("link", name="Training exposure")).to_be_visible()
+        assert sidebar.get_by_role("link", name="main", exact=True).count() == 0
+        assert page.locator("[data-testid='stException']").count() == 0, _app_errors(page)
+        page.screenshot(path=str(ARTIFACTS / "deep_link.png"))

@@ -66,6 +66,10 @@ if run and query is not None:
             st.session_state["cov_text"] = text
 
 finding = st.session_state.get("cov_finding")
+if finding and finding.corpus.get("source") != corpus.source:  # kept for Evaluations, not shown as this corpus's
+    st.caption(f"The last slice ran on {ui.label_source(str(finding.corpus.get('source')))}; run it again for "
+               "this corpus.")
+    finding = None
 if finding:
     st.divider()
     ui.show_finding(finding, "cov")

@@ -28,11 +28,8 @@ mapping_text = st.text_input("Model → training corpus (optional, MODEL=CORPUS[
 unit = st.segmented_control("Coverage measured in", ["documents", "bytes", "tokens"], default="documents",
                             key="ev_unit") or "documents"
 
-results, loaded_findings = [], []
-with ui.guard("Could not read a results file"):
-    results = ui.load_eval_results(uploaded, [p.strip() for p in typed.split(",") if p.strip()])
-with ui.guard("Could not read a finding"):
-    loaded_findings = ui.load_findings(finding_files) + [session_findings[k] for k in use_session]
+results = ui.load_eval_results(uploaded, [p.strip() for p in typed.split(",") if p.strip()])
+loaded_findings = ui.load_findings(finding_files) + [session_findings[k] for k in use_session]
 
 if not results:
     st.info("Add at least one results file to begin.")
@@ -77,9 +74,13 @@ with ui.guard("Could not join results and findings"):
                    "slice (horizontal bars: 95% interval), y is the task score (vertical bars: ± 1.96 standard "
                    "errors when reported).")
     else:
+        wanted = ui.wanted_findings(results)
         st.info("No task of these results matched a finding's query (the task map links tasks to queries, "
-                "e.g. a Vietnamese task to a Vietnamese slice).")
-    st.dataframe(table, hide_index=True, width="stretch")
+                "e.g. a Vietnamese task to a Vietnamese slice). "
+                + ("These tasks join findings of: " + "; ".join(wanted) + "." if wanted
+                   else "The task map covers none of these tasks."))
+    if len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
     st.subheader("Downloads")
     cols = st.columns(max(1, len(annotated)) + 2)
     for col, (name, data) in zip(cols, annotated.items()):

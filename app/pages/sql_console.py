@@ -30,12 +30,15 @@ if st.button("Run", type="primary", icon=":material/play_arrow:", key="sql_run")
     st.session_state["sql_result"] = None  # a refused or failed query must not leave the last result on screen
     with ui.guard():
         try:
-            st.session_state["sql_result"] = ui.console_select(corpus, sql)
+            st.session_state["sql_result"] = (corpus.source, ui.console_select(corpus, sql))
         except ui.CorpuscopeError as error:
             reason = re.sub(r"^(SQL:\s*)?(refused:\s*)?", "", str(error))
             st.error(f"Query refused: {reason}", icon=":material/block:")
 
-result = st.session_state.get("sql_result")
+stored = st.session_state.get("sql_result")
+result = stored[1] if stored and stored[0] == corpus.source else None  # never another corpus's rows
+if stored and result is None:
+    st.caption(f"The last result came from {ui.label_source(stored[0])}; run the query again for this corpus.")
 if result is not None:
     st.caption(f"{result.num_rows:,} rows")
     st.dataframe(result.slice(0, int(limit)).to_pandas(), hide_index=True, width="stretch")

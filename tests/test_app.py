@@ -138,6 +138,13 @@ def test_sql_console_is_read_only_and_sandboxed(app):
         # Issue 15 item 5: the previous result is gone, and "refused" is said once.
         assert not app.dataframe, statement
         assert sum(e.value.lower().count("refused") for e in app.error) == 1, [e.value for e in app.error]
+    # A query's own error (a mistyped column) failed; nothing refused it.
+    app.text_area(key="sql_text").set_value("select no_such_column from documents")
+    app.button(key="sql_run").click().run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert any(e.startswith("Query failed: SQL error:") and "no_such_column" in e for e in errors), errors
+    assert not any("refused" in e.lower() for e in errors), errors
     # A good query after a refused one shows its rows again.
     app.text_area(key="sql_text").set_value("select count(*) as n from documents")
     ok(app.button(key="sql_run").click().run())

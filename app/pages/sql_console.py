@@ -32,8 +32,14 @@ if st.button("Run", type="primary", icon=":material/play_arrow:", key="sql_run")
         try:
             st.session_state["sql_result"] = (corpus.source, ui.console_select(corpus, sql))
         except ui.CorpuscopeError as error:
-            reason = re.sub(r"^(SQL:\s*)?(refused:\s*)?", "", str(error))
-            st.error(f"Query refused: {reason}", icon=":material/block:")
+            message = str(error)
+            reason = re.sub(r"^(SQL:\s*)?(refused:\s*)?", "", message)
+            # The sandbox refuses (a file read, a write, two statements); anything else is the query's own
+            # error (a typo, a timeout) and calling it "refused" sends the user looking for a permission.
+            if message.startswith(("refused:", "SQL: only read-only", "SQL: give exactly one")):
+                st.error(f"Query refused: {reason}", icon=":material/block:")
+            else:
+                st.error(f"Query failed: {reason}", icon=":material/error:")
 
 stored = st.session_state.get("sql_result")
 result = stored[1] if stored and stored[0] == corpus.source else None  # never another corpus's rows

@@ -21,7 +21,7 @@ import streamlit as st
 
 from inspectors import resources
 from inspectors.core import findings, overview, queries, registry, run
-from inspectors.core.errors import CorpuscopeError
+from inspectors.core.errors import CorpuscopeError, QueryRefused  # noqa: F401 (the SQL console tells it apart)
 from inspectors.core.findings import Finding
 from inspectors.core.plan import Plan
 from inspectors.core.sources import Corpus
@@ -805,6 +805,15 @@ def show_report(result: run.ReportResult) -> None:
 def all_inspectors() -> list[str]:
     """Every registered inspector (latest versions): the console's profile."""
     return sorted(registry.latest())
+
+
+def ran_on(corpus: Corpus, source: str, note: str) -> bool:
+    """True when a stored result was made on ``corpus``; else the caption ``note`` (its ``{source}`` the
+    corpus it came from) is shown, so another corpus's numbers are never shown under this one."""
+    if source == corpus.source:
+        return True
+    st.caption(note.format(source=label_source(source)))
+    return False
 
 
 def console_select(corpus: Corpus, sql: str):

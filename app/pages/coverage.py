@@ -66,10 +66,9 @@ if run and query is not None:
             st.session_state["cov_text"] = text
 
 finding = st.session_state.get("cov_finding")
-if finding and finding.corpus.get("source") != corpus.source:  # kept for Evaluations, not shown as this corpus's
-    st.caption(f"The last slice ran on {ui.label_source(str(finding.corpus.get('source')))}; run it again for "
-               "this corpus.")
-    finding = None
+if finding and not ui.ran_on(corpus, str(finding.corpus.get("source")),
+                             "The last slice ran on {source}; run it again for this corpus."):
+    finding = None  # kept for Evaluations, not shown as this corpus's
 if finding:
     st.divider()
     ui.show_finding(finding, "cov")

@@ -32,19 +32,16 @@ if st.button("Run", type="primary", icon=":material/play_arrow:", key="sql_run")
         try:
             st.session_state["sql_result"] = (corpus.source, ui.console_select(corpus, sql))
         except ui.CorpuscopeError as error:
-            message = str(error)
-            reason = re.sub(r"^(SQL:\s*)?(refused:\s*)?", "", message)
-            # The sandbox refuses (a file read, a write, two statements); anything else is the query's own
-            # error (a typo, a timeout) and calling it "refused" sends the user looking for a permission.
-            if message.startswith(("refused:", "SQL: only read-only", "SQL: give exactly one")):
+            reason = re.sub(r"^(SQL:\s*)?(refused:\s*)?", "", str(error))
+            # Only what the sandbox refuses is "refused"; a typo or a timeout is the query's own failure.
+            if isinstance(error, ui.QueryRefused):
                 st.error(f"Query refused: {reason}", icon=":material/block:")
             else:
                 st.error(f"Query failed: {reason}", icon=":material/error:")
 
 stored = st.session_state.get("sql_result")
-result = stored[1] if stored and stored[0] == corpus.source else None  # never another corpus's rows
-if stored and result is None:
-    st.caption(f"The last result came from {ui.label_source(stored[0])}; run the query again for this corpus.")
+result = stored[1] if stored and ui.ran_on(
+    corpus, stored[0], "The last result came from {source}; run the query again for this corpus.") else None
 if result is not None:
     st.caption(f"{result.num_rows:,} rows")
     st.dataframe(result.slice(0, int(limit)).to_pandas(), hide_index=True, width="stretch")

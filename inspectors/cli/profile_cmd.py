@@ -11,6 +11,8 @@ from inspectors.cli.options import (add_modules, check_engine, column_options, c
 from inspectors.core.plan import Plan
 from inspectors.core.profile import profile_corpus
 
+LISTED_FAILURES = 10  # failed shards named one per line; the rest are counted
+
 
 @click.command()
 @click.argument("source")
@@ -57,8 +59,6 @@ def profile(source, inspector_names, modules, text_column, url_column, id_column
     if report.failed:
         sys.exit(max(f.exit_code for f in report.failed))
 
-
-LISTED_FAILURES = 10  # failed shards named one per line; the rest are counted
 
 DUPLICATE_IDS_SQL = """
 SELECT count(*) AS ids, coalesce(sum(copies), 0) AS documents, min(id) AS example, min(shards) AS shards

@@ -17,6 +17,11 @@ class BadInput(CorpuscopeError):
     exit_code = 2
 
 
+class QueryRefused(BadInput):
+    """The SQL sandbox refused a statement (not one read-only SELECT, or a read outside the corpus views),
+    as opposed to the query's own error (a typo, a timeout)."""
+
+
 class RuntimeFailure(CorpuscopeError):
     """Something failed while running that the input did not cause."""
 

@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from inspectors.core import paths, store
-from inspectors.core.errors import BadInput
+from inspectors.core.errors import BadInput, QueryRefused
 from inspectors.core.shards import Shard, read_batches
 from inspectors.core.columns import ColumnMap
 
@@ -312,9 +312,9 @@ def check_select(sql: str, where: str = "SQL") -> None:
     except duckdb.Error as error:
         raise BadInput(f"{where} does not parse: {str(error).splitlines()[0]}") from None
     if len(statements) != 1:
-        raise BadInput(f"{where}: give exactly one SQL statement (got {len(statements)})")
+        raise QueryRefused(f"{where}: give exactly one SQL statement (got {len(statements)})")
     if statements[0].type != duckdb.StatementType.SELECT:
-        raise BadInput(f"{where}: only read-only SELECT queries are allowed (got {statement_name(statements[0])})")
+        raise QueryRefused(f"{where}: only read-only SELECT queries are allowed (got {statement_name(statements[0])})")
 
 
 def statement_name(statement) -> str:
@@ -372,7 +372,7 @@ def _sql_error(error: Exception, timeout: float | None) -> Exception:
         return BadInput(f"query stopped: it needs more memory than the limit of {memory_limit()} "
                         f"(set {MEMORY_ENV} to raise it): {first}")
     if isinstance(error, duckdb.PermissionException):
-        return BadInput(f"refused: {first}; only the corpus views can be read")
+        return QueryRefused(f"refused: {first}; only the corpus views can be read")
     if isinstance(error, (duckdb.InternalException, duckdb.FatalException)):
         from inspectors.core.errors import RuntimeFailure
 

@@ -218,15 +218,12 @@ def spans(text: str, n: int, rng: random.Random) -> list[str]:
 
 def held_out_accuracy(model, held: dict[str, list[str]], length: int) -> tuple[float, int]:
     """Macro accuracy of ``model`` on held-out paragraphs cut to ``length`` characters."""
-    accs = []
+    pieces = {}
     for code, blocks in held.items():
         text = " ".join(blocks)
-        pieces = [text[i:i + length] for i in range(0, max(1, len(text) - length), length)][:20]
-        pieces = [p.strip() for p in pieces if p.strip()]
-        # The list form: fasttext 0.9.3's single-text predict fails under NumPy 2.
-        got, _ = model.predict(pieces) if pieces else ([], [])
-        accs.append(sum(g[0] == f"__label__{code}" for g in got) / max(1, len(pieces)))
-    return sum(accs) / len(accs), len(accs)
+        cut = [text[i:i + length] for i in range(0, max(1, len(text) - length), length)][:20]
+        pieces[code] = [p.strip() for p in cut if p.strip()]
+    return held_out_strings(model, pieces)
 
 
 def hides(train: dict[str, list[str]], held: dict[str, list[str]], only: set[str],
@@ -326,8 +323,9 @@ def held_out_strings(model, held: dict[str, list[str]]) -> tuple[float, int]:
     """Macro top-1 accuracy of ``model`` on held-out strings (already normalized), per language."""
     accs = []
     for code, texts in held.items():
-        got, _ = model.predict(texts)  # the list form: NumPy 2 breaks the single one
-        accs.append(sum(g[0] == f"__label__{code}" for g in got) / len(texts))
+        # The list form: fasttext 0.9.3's single-text predict fails under NumPy 2.
+        got, _ = model.predict(texts) if texts else ([], [])
+        accs.append(sum(g[0] == f"__label__{code}" for g in got) / max(1, len(texts)))
     return (sum(accs) / len(accs) if accs else 0.0), len(accs)
 
 

@@ -66,9 +66,7 @@ class Finding:
         if data.get("finding_version") not in SUPPORTED_VERSIONS:
             raise BadInput(f"{where}: finding_version {data.get('finding_version')!r} is not supported "
                            f"(supported: {SUPPORTED_VERSIONS})")
-        missing = [k for k in ("query", "corpus", "plan", "shards", "documents") if k not in data]
-        if missing:
-            raise BadInput(f"{where}: finding lacks {', '.join(missing)}")
+        _check_record(data, where)
         skip = set(_FIXED) | set(_TAIL) | set(_EXTRA) | {"id"}  # ``attach`` stores its id beside the record
         estimates = {k: v for k, v in data.items() if k not in skip and (v is None or _is_estimate(v))}
         return cls(query=data["query"], corpus=data["corpus"], plan=data["plan"], shards=data["shards"],
@@ -143,6 +141,55 @@ class Finding:
 
 def _is_estimate(value) -> bool:
     return isinstance(value, dict) and "share" in value and "matched" in value
+
+
+def _check_record(data: dict, where: str) -> None:
+    """``BadInput`` naming ``where`` and the key unless ``data`` has the parts of a finding and every number
+    in its shard counts and estimates is a number (a hand-edited ``"documents": "lots"`` is refused)."""
+    missing = [k for k in ("query", "corpus", "plan", "shards", "documents") if k not in data]
+    if missing:
+        raise BadInput(f"{where}: finding lacks {', '.join(missing)}")
+    for key in ("query", "corpus", "plan", "shards"):
+        if not isinstance(data[key], dict):
+            raise BadInput(f"{where}: \"{key}\" must be an object, not {data[key]!r}")
+    for key in ("read", "total"):
+        _check_number(data["shards"].get(key), f"shards.{key}", where)
+    for unit in _units(data):
+        if data.get(unit) is not None and not _is_estimate(data[unit]):
+            raise BadInput(f"{where}: \"{unit}\" must be an estimate ({{\"matched\", \"total\", \"share\", "
+                           f"\"ci95\", …}}) or null, not {data[unit]!r}")
+    for key, value in data.items():
+        if key not in _FIXED + _TAIL + _EXTRA and _is_estimate(value):
+            _check_estimate(value, key, where)
+
+
+def _units(data: dict) -> list[str]:
+    """Keys that must hold an estimate (or null): ``documents`` and each measure the provenance records."""
+    provenance = data.get("provenance")
+    measures = provenance.get("measures") if isinstance(provenance, dict) else None
+    return ["documents", *(measures if isinstance(measures, dict) else ())]
+
+
+def _check_estimate(est: dict, unit: str, where: str) -> None:
+    """``BadInput`` naming ``where`` and the field unless ``est``'s counts, share and intervals are numbers."""
+    for key in ("matched", "total", "share"):
+        _check_number(est.get(key), f"{unit}.{key}", where)
+    for key in ("ci95", "matched_ci95"):
+        if key == "matched_ci95" and key not in est:  # optional: only the counts text uses it
+            continue
+        bounds = est.get(key)
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            raise BadInput(f"{where}: {unit}.{key} must be a pair [low, high] of numbers, not {bounds!r}")
+        for side, value in zip(("low", "high"), bounds):
+            _check_number(value, f"{unit}.{key} {side}", where)
+
+
+def _check_number(value, field: str, where: str) -> None:
+    # bool is an int to Python, but "share": true is a hand-edit, not a figure.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return
+    raise BadInput(f"{where}: {field} must be a number, not {value!r}" if value is not None
+                   else f"{where}: {field} must be a number (it is missing or null)")
 
 
 def load(path: str | Path) -> Finding:

@@ -309,7 +309,7 @@ def test_attach_bad_inputs(catalogue, tmp_path):
     assert code == 2 and "--finding" in err and "--auto" in err
 
 
-# One hand edit per field: each is refused by `finding show`, `attach` and `report`, naming file and field.
+# One hand edit per field or part: each is refused by `finding show`, `attach` and `report`, naming file and field.
 HAND_EDITS = [
     (lambda d: d.update(documents="lots"), '"documents" must be an estimate'),
     (lambda d: d["documents"].update(matched="lots"), "documents.matched must be a number"),
@@ -320,12 +320,18 @@ HAND_EDITS = [
     (lambda d: d["shards"].update(read="eight"), "shards.read must be a number"),
     (lambda d: d.update(tokens="many") or d["provenance"].update(measures={"tokens": {"name": "t"}}),
      '"tokens" must be an estimate'),
+    # the parts the readers index: each crashed `finding show` with a traceback
+    (lambda d: d["documents"].pop("method"), "documents.method must name"),
+    (lambda d: d["plan"].pop("strategy"), "plan.strategy must be a name"),
+    (lambda d: d["query"].update(params="vi"), "query.params must be an object"),
+    (lambda d: d.update(provenance="x"), '"provenance" must be an object'),
+    (lambda d: d.update(evidence="none"), '"evidence" must be a list'),
+    (lambda d: d["evidence"][0].pop("snippet"), "evidence[0] lacks snippet"),
 ]
 
 
 @pytest.mark.parametrize("edit, message", HAND_EDITS, ids=[m for _, m in HAND_EDITS])
-def test_a_hand_edited_finding_with_a_non_number_is_refused_naming_file_and_field(catalogue, cli, tmp_path,
-                                                                                    edit, message):
+def test_a_hand_edited_finding_is_refused_naming_file_and_field(catalogue, cli, tmp_path, edit, message):
     good = _finding(tmp_path, "vi", "vietnamese_share", {"min_score": 0.5}, "cc", 0.01)
     annotated = tmp_path / "annotated.json"
     code, _, err = _run("attach", BLOOM_XNLI, "--finding", good, "--model-corpus", "bigscience/bloom-560m=cc",

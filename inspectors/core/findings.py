@@ -144,16 +144,26 @@ def _is_estimate(value) -> bool:
 
 
 def _check_record(data: dict, where: str) -> None:
-    """``BadInput`` naming ``where`` and the key unless ``data`` has the parts of a finding and every number
-    in its shard counts and estimates is a number (a hand-edited ``"documents": "lots"`` is refused)."""
+    """``BadInput`` naming ``where`` and the key unless ``data`` has the parts of a finding, each of the shape
+    its readers index, and every number in its shard counts and estimates is a number (a hand-edited
+    ``"documents": "lots"`` is refused)."""
     missing = [k for k in ("query", "corpus", "plan", "shards", "documents") if k not in data]
     if missing:
         raise BadInput(f"{where}: finding lacks {', '.join(missing)}")
     for key in ("query", "corpus", "plan", "shards"):
         if not isinstance(data[key], dict):
             raise BadInput(f"{where}: \"{key}\" must be an object, not {data[key]!r}")
+    for key in ("inspectors", "provenance"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise BadInput(f"{where}: \"{key}\" must be an object, not {data[key]!r}")
+    if data["query"].get("params") is not None and not isinstance(data["query"]["params"], dict):
+        raise BadInput(f"{where}: query.params must be an object, not {data['query']['params']!r}")
+    if not isinstance(data["plan"].get("strategy"), str):
+        raise BadInput(f"{where}: plan.strategy must be a name (full, shard_sample, stratified), "
+                       f"not {data['plan'].get('strategy')!r}")
     for key in ("read", "total"):
         _check_number(data["shards"].get(key), f"shards.{key}", where)
+    _check_evidence(data.get("evidence"), where)
     for unit in _units(data):
         if data.get(unit) is not None and not _is_estimate(data[unit]):
             raise BadInput(f"{where}: \"{unit}\" must be an estimate ({{\"matched\", \"total\", \"share\", "
@@ -161,6 +171,22 @@ def _check_record(data: dict, where: str) -> None:
     for key, value in data.items():
         if key not in _FIXED + _TAIL + _EXTRA and _is_estimate(value):
             _check_estimate(value, key, where)
+
+
+def _check_evidence(docs, where: str) -> None:
+    """Evidence is a list of documents, each an object with its ``id``, ``url`` (may be null) and ``snippet``."""
+    if docs is None:
+        return
+    if not isinstance(docs, list):
+        raise BadInput(f"{where}: \"evidence\" must be a list of documents, not {docs!r}")
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, dict):
+            raise BadInput(f"{where}: evidence[{i}] must be an object, not {doc!r}")
+        missing = [k for k in ("id", "url", "snippet") if k not in doc]
+        if missing:
+            raise BadInput(f"{where}: evidence[{i}] lacks {', '.join(missing)}")
+        if not isinstance(doc["snippet"], str):
+            raise BadInput(f"{where}: evidence[{i}].snippet must be text, not {doc['snippet']!r}")
 
 
 def _units(data: dict) -> list[str]:
@@ -174,6 +200,8 @@ def _check_estimate(est: dict, unit: str, where: str) -> None:
     """``BadInput`` naming ``where`` and the field unless ``est``'s counts, share and intervals are numbers."""
     for key in ("matched", "total", "share"):
         _check_number(est.get(key), f"{unit}.{key}", where)
+    if not isinstance(est.get("method"), str):
+        raise BadInput(f"{where}: {unit}.method must name how it was estimated, not {est.get('method')!r}")
     for key in ("ci95", "matched_ci95"):
         if key == "matched_ci95" and key not in est:  # optional: only the counts text uses it
             continue

@@ -78,3 +78,15 @@ def test_exposure_page_names_the_gap_in_an_amber_folder(tmp_path, home, monkeypa
     _ok(at.run())
     assert at.session_state["exp_finding"].extra["stream"]["missing_steps"] == [2]
     assert any("step(s) 2: nothing was counted" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_exposure_page_numbers_an_amber_streams_steps_from_0(tmp_path, home, monkeypatch):
+    """Amber's 4 chunks are steps 0-3; the page's header said "3 steps"."""
+    from test_streams_build import amber_tokenizer, build_amber
+
+    at, _ = _page(tmp_path, monkeypatch)
+    built = build_amber(tmp_path / "amber")
+    at.text_input(key="exp_spec").set_value(f"amber:{built['base']}")
+    at.text_input(key="exp_tok").set_value(amber_tokenizer(tmp_path))
+    _ok(at.run())
+    assert any("· steps 0–3" in m.value for m in at.markdown), [m.value for m in at.markdown]

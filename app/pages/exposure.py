@@ -43,13 +43,14 @@ if stream is None:
     st.stop()
 info = stream.describe()
 last = stream.total_steps or 1
+first = 0 if stream.kind == "amber" else 1
+# steps by their first and last numbers: Amber's count from 0, so "N steps" was one short for it
 st.markdown(f"**{info['spec']}** · config hash `{info['config_hash']}` · seed {stream.seed} · "
-            f"{info.get('tokens_per_step') or 'varying'} tokens per step · {last:,} steps")
+            f"{info.get('tokens_per_step') or 'varying'} tokens per step · steps {first:,}–{last:,}")
 
 query = ui.saved_slice_picker("exp_query")
 params = ui.param_widgets(query, "exp")
 c1, c2, c3 = st.columns(3)
-first = 0 if stream.kind == "amber" else 1
 if gap := stream.missing_steps(first, last):
     st.warning(f"No data file for step(s) {step_ranges(gap)} (a gap in the stream): they are not read and "
                "nothing is counted for them.")

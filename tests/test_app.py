@@ -168,6 +168,24 @@ def test_evaluations_join_results_with_a_finding(app, tmp_path):
     assert len(app.get("download_button")) >= 3  # annotated JSON, HTML and Markdown report
 
 
+def test_evaluations_refuses_a_hand_edited_finding_naming_the_upload_and_field(app, tmp_path):
+    """An uploaded finding with "documents": "lots" loaded without a word (its documents estimate vanished);
+    the page now says which upload and which field, and keeps the good upload."""
+    from inspectors.core import run
+
+    finding = run.run("language_share", str(SAMPLE), {"language": "vi"}, workers=1)
+    bad = finding.to_dict()
+    bad["documents"] = "lots"
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.file_uploader(key="ev_findings").set_value([("bad.json", json.dumps(bad).encode(), "application/json"),
+                                                   ("vi.json", finding.to_json().encode(), "application/json")])
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "bad.json" in errors[0] and '"documents" must be an estimate' in errors[0], errors
+
+
 def _results_file(path, task="xnli_vi", model="my-org/my-model"):
     """A minimal lm-evaluation-harness v0.4 results file at ``path``."""
     path.write_text(json.dumps({

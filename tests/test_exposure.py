@@ -163,6 +163,14 @@ def test_exposure_show_catalogue_entries_offline(cli):
     assert code == 0 and "pythia-deduped" in out and "olmo-7b-0724" in out and "amber" in out
 
 
+def test_the_catalogue_amber_stream_names_its_chunks_on_the_hub(cli, home):
+    """Amber's chunks sit under an hf:// folder, and urljoin knows no hf:// scheme: ``exposure show amber``
+    listed a bare ``train_0.jsonl`` (a path under the working directory), which a run would have read."""
+    code, out, err = cli("exposure", "show", "amber")
+    assert code == 0, err
+    assert "  hf://datasets/LLM360/AmberDatasets/train/train_0.jsonl\n" in out, out
+
+
 def test_olmo_over_http_reads_named_instances_and_provenance(tmp_path, home, planted_query):
     from http_server import TestServer
 

@@ -134,9 +134,15 @@ def join(base: str, relative: str) -> str:
     if "://" in relative or os.path.isabs(relative):
         return relative
     if is_remote(base):
+        import posixpath
         from urllib.parse import urljoin
 
-        return urljoin(base if base.endswith("/") else base + "/", relative)
+        scheme, _, rest = base.partition("://")
+        if scheme in ("http", "https"):
+            return urljoin(base if base.endswith("/") else base + "/", relative)
+        # urljoin knows only its own schemes: for hf:// (or s3://) it returned ``relative`` alone,
+        # a path under the working directory
+        return f"{scheme}://{posixpath.normpath(posixpath.join(rest, relative))}"
     return str(Path(local_path(base)) / relative)
 
 

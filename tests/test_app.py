@@ -186,6 +186,23 @@ def test_evaluations_refuses_a_hand_edited_finding_naming_the_upload_and_field(a
     assert len(errors) == 1 and "bad.json" in errors[0] and '"documents" must be an estimate' in errors[0], errors
 
 
+def test_evaluations_names_its_mapping_box_for_a_malformed_pair(app, tmp_path, cli):
+    """A model → corpus pair without "=" said "--model-corpus takes MODEL=CORPUS…", a CLI flag the page has not;
+    the page names its box now, and `attach` still names --model-corpus."""
+    results = _results_file(tmp_path / "results.json")
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(results))
+    app.text_input(key="ev_map").set_value("my-org/my-model")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and 'The "Model → training corpus" box takes MODEL=CORPUS' in errors[0], errors
+    assert "--" not in errors[0] and app.text_input(key="ev_map").label.startswith("Model → training corpus")
+    code, _, err = cli("attach", results, "--auto", "--model-corpus", "my-org/my-model", "-o", tmp_path / "x.json")
+    assert code == 2 and "--model-corpus takes MODEL=CORPUS" in err, err
+
+
 def _results_file(path, task="xnli_vi", model="my-org/my-model"):
     """A minimal lm-evaluation-harness v0.4 results file at ``path``."""
     path.write_text(json.dumps({

@@ -202,9 +202,7 @@ def _check_estimate(est: dict, unit: str, where: str) -> None:
         _check_number(est.get(key), f"{unit}.{key}", where)
     if not isinstance(est.get("method"), str):
         raise BadInput(f"{where}: {unit}.method must name how it was estimated, not {est.get('method')!r}")
-    for key in ("ci95", "matched_ci95"):
-        if key == "matched_ci95" and key not in est:  # optional: only the counts text uses it
-            continue
+    for key in ("ci95", *(("matched_ci95",) if "matched_ci95" in est else ())):  # only counts text uses the 2nd
         bounds = est.get(key)
         if not isinstance(bounds, list) or len(bounds) != 2:
             raise BadInput(f"{where}: {unit}.{key} must be a pair [low, high] of numbers, not {bounds!r}")

@@ -531,9 +531,10 @@ def show_evidence(docs: list[dict]) -> None:
                        + (f" · why: {doc['evidence']}" if doc.get("evidence") else ""))
 
 
-def browse_documents(corpus: Corpus, where: list[str], text: str | None, limit: int, offset: int) -> run.Page:
-    """One page of the document browser (``run.browse``)."""
-    return run.browse(corpus, where, text, limit, offset)
+def browse_documents(corpus: Corpus, where: list[str], text: str | None, limit: int, offset: int,
+                     filter_label: str) -> run.Page:
+    """One page of the document browser (``run.browse``); a bad filter's error names ``filter_label``."""
+    return run.browse(corpus, where, text, limit, offset, filter_label=filter_label)
 
 
 def label_text(value) -> str:

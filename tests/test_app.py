@@ -168,6 +168,41 @@ def test_evaluations_join_results_with_a_finding(app, tmp_path):
     assert len(app.get("download_button")) >= 3  # annotated JSON, HTML and Markdown report
 
 
+def test_evaluations_refuses_a_hand_edited_finding_naming_the_upload_and_field(app, tmp_path):
+    """An uploaded finding with "documents": "lots" loaded without a word (its documents estimate vanished);
+    the page now says which upload and which field, and keeps the good upload."""
+    from inspectors.core import run
+
+    finding = run.run("language_share", str(SAMPLE), {"language": "vi"}, workers=1)
+    bad = finding.to_dict()
+    bad["documents"] = "lots"
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.file_uploader(key="ev_findings").set_value([("bad.json", json.dumps(bad).encode(), "application/json"),
+                                                   ("vi.json", finding.to_json().encode(), "application/json")])
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "bad.json" in errors[0] and '"documents" must be an estimate' in errors[0], errors
+
+
+def test_evaluations_names_its_mapping_box_for_a_malformed_pair(app, tmp_path, cli):
+    """A model → corpus pair without "=" said "--model-corpus takes MODEL=CORPUS…", a CLI flag the page has not;
+    the page names its box now, and `attach` still names --model-corpus."""
+    results = _results_file(tmp_path / "results.json")
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(results))
+    app.text_input(key="ev_map").set_value("my-org/my-model")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and 'The "Model → training corpus" box takes MODEL=CORPUS' in errors[0], errors
+    assert "--" not in errors[0] and app.text_input(key="ev_map").label.startswith("Model → training corpus")
+    code, _, err = cli("attach", results, "--auto", "--model-corpus", "my-org/my-model", "-o", tmp_path / "x.json")
+    assert code == 2 and "--model-corpus takes MODEL=CORPUS" in err, err
+
+
 def _results_file(path, task="xnli_vi", model="my-org/my-model"):
     """A minimal lm-evaluation-harness v0.4 results file at ``path``."""
     path.write_text(json.dumps({

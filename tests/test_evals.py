@@ -309,6 +309,49 @@ def test_attach_bad_inputs(catalogue, tmp_path):
     assert code == 2 and "--finding" in err and "--auto" in err
 
 
+# One hand edit per field or part: each is refused by `finding show`, `attach` and `report`, naming file and field.
+HAND_EDITS = [
+    (lambda d: d.update(documents="lots"), '"documents" must be an estimate'),
+    (lambda d: d["documents"].update(matched="lots"), "documents.matched must be a number"),
+    (lambda d: d["tokens"].update(total="many"), "tokens.total must be a number"),
+    (lambda d: d["bytes"].update(share=True), "bytes.share must be a number"),
+    (lambda d: d["documents"].update(ci95=[0.1, "high"]), "documents.ci95 high must be a number"),
+    (lambda d: d["documents"].update(ci95=0.1), "documents.ci95 must be a pair"),
+    (lambda d: d["shards"].update(read="eight"), "shards.read must be a number"),
+    (lambda d: d.update(tokens="many") or d["provenance"].update(measures={"tokens": {"name": "t"}}),
+     '"tokens" must be an estimate'),
+    # the parts the readers index: each crashed `finding show` with a traceback
+    (lambda d: d["documents"].pop("method"), "documents.method must name"),
+    (lambda d: d["plan"].pop("strategy"), "plan.strategy must be a name"),
+    (lambda d: d["query"].update(params="vi"), "query.params must be an object"),
+    (lambda d: d.update(provenance="x"), '"provenance" must be an object'),
+    (lambda d: d.update(evidence="none"), '"evidence" must be a list'),
+    (lambda d: d["evidence"][0].pop("snippet"), "evidence[0] lacks snippet"),
+]
+
+
+@pytest.mark.parametrize("edit, message", HAND_EDITS, ids=[m for _, m in HAND_EDITS])
+def test_a_hand_edited_finding_is_refused_naming_file_and_field(catalogue, cli, tmp_path, edit, message):
+    good = _finding(tmp_path, "vi", "vietnamese_share", {"min_score": 0.5}, "cc", 0.01)
+    annotated = tmp_path / "annotated.json"
+    code, _, err = _run("attach", BLOOM_XNLI, "--finding", good, "--model-corpus", "bigscience/bloom-560m=cc",
+                        "-o", annotated)
+    assert code == 0, err
+    bad = tmp_path / "bad.json"
+    data = _read(good)
+    edit(data)
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    code, _, err = cli("finding", "show", bad)
+    assert code == 2 and str(bad) in err and message in err, err
+    code, _, err = _run("attach", BLOOM_XNLI, "--finding", bad, "-o", tmp_path / "x.json")
+    assert code == 2 and str(bad) in err and message in err, err
+    record = _read(annotated)
+    edit(record["corpuscope"]["tasks"]["xnli_vi"]["findings"][0])
+    annotated.write_text(json.dumps(record), encoding="utf-8")
+    code, _, err = _run("report", annotated, "-o", tmp_path / "report.html")
+    assert code == 2 and str(annotated) in err and "xnli_vi" in err and message in err, err
+
+
 def test_attach_auto_runs_each_question_once(catalogue, tmp_path, monkeypatch):
     calls = []
 

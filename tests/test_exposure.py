@@ -100,6 +100,30 @@ def test_amber_stream_by_source(tmp_path, home):
     assert finding.extra["stream"]["first_step"] == 0
 
 
+def test_an_amber_folder_with_a_gap_counts_the_chunks_present_and_names_the_gap(tmp_path, home, cli):
+    """Chunks were counted up to the highest number seen: without train_2.jsonl, `exposure show` said 4 chunks
+    and listed the absent file, and a run failed on it or (sampled) scaled up over it; now the gap is named
+    and read as nothing, so tokens seen are those of the files present."""
+    built = build_amber(tmp_path / "amber")
+    (tmp_path / "amber" / "train_2.jsonl").unlink()
+    code, out, err = cli("exposure", "show", f"amber:{built['base']}")
+    assert code == 0, err
+    assert "chunks: 3\n" in out and "missing chunks: 2\n" in out and "train_2.jsonl" not in out, out
+    target = tmp_path / "f.json"
+    code, out, err = cli("exposure", "run", "language_share", "--stream", f"amber:{built['base']}",
+                         "--tokenizer", amber_tokenizer(tmp_path), "--up-to-step", 3, "--block-steps", 1,
+                         "--workers", 1, "--out", target)
+    assert code == 0, err
+    assert "missing steps: 2 (" in out, out
+    finding = json.loads(target.read_text(encoding="utf-8"))
+    assert finding["stream"]["missing_steps"] == [2]
+    present = sum(v for (k, _), v in built["truth"].items() if k != 2)
+    assert finding["tokens_seen"]["total"] == present
+    (tmp_path / "empty").mkdir()
+    code, _, err = cli("exposure", "show", f"amber:{tmp_path / 'empty'}")
+    assert code == 2 and "no train_K.jsonl chunks" in err, err
+
+
 def test_http_stream_reads_only_the_named_instances(tmp_path, home, planted_query):
     from http_server import TestServer
 
@@ -137,6 +161,14 @@ def test_exposure_cli_run_and_show(tmp_path, home, cli, planted_query):
 def test_exposure_show_catalogue_entries_offline(cli):
     code, out, err = cli("exposure", "list")
     assert code == 0 and "pythia-deduped" in out and "olmo-7b-0724" in out and "amber" in out
+
+
+def test_the_catalogue_amber_stream_names_its_chunks_on_the_hub(cli, home):
+    """Amber's chunks sit under an hf:// folder, and urljoin knows no hf:// scheme: ``exposure show amber``
+    listed a bare ``train_0.jsonl`` (a path under the working directory), which a run would have read."""
+    code, out, err = cli("exposure", "show", "amber")
+    assert code == 0, err
+    assert "  hf://datasets/LLM360/AmberDatasets/train/train_0.jsonl\n" in out, out
 
 
 def test_olmo_over_http_reads_named_instances_and_provenance(tmp_path, home, planted_query):

@@ -59,3 +59,34 @@ def test_exposure_page_runs_a_stratified_plan(tmp_path, home, monkeypatch):
     assert finding.plan["strategy"] == "stratified"
     assert all(s["sampled"] == min(s["documents"], 10) for s in finding.extra["strata"])
     assert "of tokens seen by step 4" in "\n".join(m.value for m in at.markdown)
+
+
+def test_exposure_page_names_the_gap_in_an_amber_folder(tmp_path, home, monkeypatch):
+    """A local Amber folder without train_2.jsonl: the page warns of step 2 before and after the run."""
+    from test_streams_build import amber_tokenizer, build_amber
+
+    at, _ = _page(tmp_path, monkeypatch)
+    built = build_amber(tmp_path / "amber")
+    (tmp_path / "amber" / "train_2.jsonl").unlink()
+    at.text_input(key="exp_spec").set_value(f"amber:{built['base']}")
+    at.text_input(key="exp_tok").set_value(amber_tokenizer(tmp_path))
+    _ok(at.run())
+    assert any("step(s) 2 (a gap in the stream)" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.number_input(key="exp_step").set_value(3)
+    at.number_input(key="exp_block").set_value(1)
+    at.button(key="exp_run").click()
+    _ok(at.run())
+    assert at.session_state["exp_finding"].extra["stream"]["missing_steps"] == [2]
+    assert any("step(s) 2: nothing was counted" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_exposure_page_numbers_an_amber_streams_steps_from_0(tmp_path, home, monkeypatch):
+    """Amber's 4 chunks are steps 0-3; the page's header said "3 steps"."""
+    from test_streams_build import amber_tokenizer, build_amber
+
+    at, _ = _page(tmp_path, monkeypatch)
+    built = build_amber(tmp_path / "amber")
+    at.text_input(key="exp_spec").set_value(f"amber:{built['base']}")
+    at.text_input(key="exp_tok").set_value(amber_tokenizer(tmp_path))
+    _ok(at.run())
+    assert any("· steps 0–3" in m.value for m in at.markdown), [m.value for m in at.markdown]

@@ -77,3 +77,16 @@ def test_documents_page_filters_and_pages(profiled, tmp_path, monkeypatch):
     assert second and second != first and "showing 11–" in "\n".join(m.value for m in app.markdown)
     app.text_input(key="doc_where").set_value("nope=1").run()
     assert any("no column 'nope'" in e.value for e in app.error)
+
+
+@pytest.mark.parametrize("bad", ["garbage", "n_bytes>=abc"])
+def test_a_bad_filter_is_named_by_the_control_it_was_typed_in(profiled, tmp_path, monkeypatch, cli, bad):
+    """The Documents page said "--where takes COLUMN OP VALUE…", a CLI flag a browser user never saw; the page
+    names its own box now, and the CLI still names --where."""
+    app = app_session(tmp_path, monkeypatch, "pages/documents.py")
+    app.text_input(key="doc_where").set_value(bad).run()
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and 'The "More filters" box takes' in errors[0] and "--where" not in errors[0], errors
+    assert app.text_input(key="doc_where").label.startswith("More filters")
+    code, _, err = cli("docs", SAMPLE, "--where", bad)
+    assert code == 2 and err.startswith("Error: --where takes") and repr(bad) in err, err

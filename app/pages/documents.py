@@ -21,7 +21,8 @@ topics = c2.multiselect("Topic", lists["topics"], default=[], accept_new_options
 sources = c3.multiselect("Source", lists["sources"], default=[], accept_new_options=True, key="doc_source")
 text = c1.text_input("Text matches (RE2)", "", key="doc_text", placeholder=r"\bĐiều \d+",
                      help="A regular expression on the text; \\b knows Unicode letters. Empty: any text.")
-extra = c2.text_input("More filters (COLUMN OP VALUE, ';'-separated)", "", key="doc_where",
+FILTERS = "More filters"  # the box's name, which a bad filter's error quotes
+extra = c2.text_input(f"{FILTERS} (COLUMN OP VALUE, ';'-separated)", "", key="doc_where",
                       placeholder="n_bytes>=1000; registered_domain=luatvietnam.vn",
                       help="Any label column; OP is =, != (comma-separated values: any of them), >=, <=, >, <.")
 size = c3.selectbox("Per page", [10, 20, 50, 100], index=0, key="doc_limit")
@@ -38,7 +39,7 @@ offset = st.session_state.get("doc_offset", 0)
 
 page = None
 with ui.guard("Could not browse the documents"):
-    page = ui.browse_documents(corpus, where, text.strip() or None, int(size), int(offset))
+    page = ui.browse_documents(corpus, where, text.strip() or None, int(size), int(offset), f'The "{FILTERS}" box')
 if page is None:
     st.stop()
 

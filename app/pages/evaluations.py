@@ -23,7 +23,8 @@ finding_files = c2.file_uploader("Findings (JSON from Coverage / `corpuscope que
                                  accept_multiple_files=True, key="ev_findings")
 session_findings = ui.session_findings()
 use_session = c2.multiselect("…or findings computed in this session", list(session_findings), key="ev_session")
-mapping_text = st.text_input("Model → training corpus (optional, MODEL=CORPUS[:version], comma-separated)", "",
+MAPPING = "Model → training corpus"  # the box's name, which a malformed pair's error quotes
+mapping_text = st.text_input(f"{MAPPING} (optional, MODEL=CORPUS[:version], comma-separated)", "",
                              key="ev_map", help="For models the catalogue does not know.")
 unit = st.segmented_control("Coverage measured in", ["documents", "bytes", "tokens"], default="documents",
                             key="ev_unit") or "documents"
@@ -39,7 +40,7 @@ from inspectors.evals.attach import parse_model_corpus  # noqa: E402
 
 mapping = {}
 with ui.guard("The model → corpus mapping is not valid"):
-    mapping = parse_model_corpus([p.strip() for p in mapping_text.split(",") if p.strip()])
+    mapping = parse_model_corpus([p.strip() for p in mapping_text.split(",") if p.strip()], f'The "{MAPPING}" box')
 
 st.subheader("Scores")
 st.dataframe(ui.scores_table(results, mapping), hide_index=True, width="stretch")

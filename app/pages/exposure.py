@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from inspectors.core.plan import Plan
-from inspectors.core.run import RunOptions, open_stream, run_exposure, stream_catalogue
+from inspectors.core.run import RunOptions, open_stream, run_exposure, step_ranges, stream_catalogue
 
 st.title("Training exposure")
 st.caption("What the model actually saw: a slice's share of the training stream (OLMo memmaps in their seeded "
@@ -43,13 +43,17 @@ if stream is None:
     st.stop()
 info = stream.describe()
 last = stream.total_steps or 1
+first = 0 if stream.kind == "amber" else 1
+# steps by their first and last numbers: Amber's count from 0, so "N steps" was one short for it
 st.markdown(f"**{info['spec']}** · config hash `{info['config_hash']}` · seed {stream.seed} · "
-            f"{info.get('tokens_per_step') or 'varying'} tokens per step · {last:,} steps")
+            f"{info.get('tokens_per_step') or 'varying'} tokens per step · steps {first:,}–{last:,}")
 
 query = ui.saved_slice_picker("exp_query")
 params = ui.param_widgets(query, "exp")
 c1, c2, c3 = st.columns(3)
-first = 0 if stream.kind == "amber" else 1
+if gap := stream.missing_steps(first, last):
+    st.warning(f"No data file for step(s) {step_ranges(gap)} (a gap in the stream): they are not read and "
+               "nothing is counted for them.")
 step = c1.number_input("Checkpoint (up to step)", first, max(first, last), min(max(first, last), 1000), key="exp_step")
 block = c2.number_input("Steps per block (cluster)", 1, max(1, last), max(1, -(-(step - first + 1) // 100)),
                         key="exp_block")
@@ -80,6 +84,8 @@ if finding:
     seen = finding.estimate("tokens_seen")
     s = finding.extra.get("stream", {})
     ui.shards_badge(finding.shards["read"], finding.shards["total"], finding.exact)
+    if s.get("missing_steps"):
+        st.warning(f"No data file for step(s) {step_ranges(s['missing_steps'])}: nothing was counted for them.")
     if seen:
         lo, hi = seen["ci95"]
         st.markdown(f"#### {finding.title}: **{ui.pct(seen['share'])}** of tokens seen by step {s.get('up_to_step'):,} "

@@ -40,7 +40,7 @@ def docs(source, where, text, limit, offset, columns, fmt, modules, text_column,
     add_modules(modules)
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-    page = browse(corpus, list(where), text, limit, offset, chosen)
+    page = browse(corpus, list(where), text, limit, offset, chosen, filter_label="--where")
     if fmt == "json":
         click.echo(json.dumps({"matched": page.matched, "offset": page.offset, "limit": page.limit,
                                "shards_read": page.shards_read, "shards_total": page.shards_total,

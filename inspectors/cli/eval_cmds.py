@@ -50,7 +50,7 @@ def attach(results, finding_files, auto, task_map_file, model_corpus, out, sampl
     if not auto and (sample_shards or rows_per_shard):
         raise BadInput("--sample-shards/--rows-per-shard set the plan of --auto; add --auto or drop them")
     task_map = load_task_map(task_map_file)
-    overrides = parse_model_corpus(model_corpus)
+    overrides = parse_model_corpus(model_corpus, "--model-corpus")
     if out.endswith(("/", "\\")):
         Path(out).mkdir(parents=True, exist_ok=True)
     targets = output_paths(list(results), Path(out))

@@ -32,11 +32,12 @@ class Filter:
     value: str
 
     @classmethod
-    def parse(cls, text: str) -> "Filter":
-        """``language=vi``, ``topic=law,government``, ``n_bytes>=1000``; BadInput if malformed."""
+    def parse(cls, text: str, label: str = "a filter") -> "Filter":
+        """``language=vi``, ``topic=law,government``, ``n_bytes>=1000``; BadInput if malformed, naming the
+        control the user typed it in by ``label`` (the CLI's ``--where``, the app's filter box)."""
         match = _WHERE.match(text or "")
         if not match or match.group(3) == "":
-            raise BadInput(f"--where takes COLUMN OP VALUE with OP one of {', '.join(OPERATORS)}, got {text!r}")
+            raise BadInput(f"{label} takes COLUMN OP VALUE with OP one of {', '.join(OPERATORS)}, got {text!r}")
         return cls(*match.groups())
 
 
@@ -58,7 +59,7 @@ class Page:
         return self.offset + len(self.rows) < self.matched
 
 
-def _sql_for(filters: list[Filter], text: str | None, available: list[str]) -> tuple[str, dict]:
+def _sql_for(filters: list[Filter], text: str | None, available: list[str], label: str) -> tuple[str, dict]:
     where, params = [], {}
     for i, f in enumerate(filters):
         if f.column not in available:
@@ -72,7 +73,7 @@ def _sql_for(filters: list[Filter], text: str | None, available: list[str]) -> t
             try:
                 params[f"p{i}"] = float(f.value)
             except ValueError:
-                raise BadInput(f"--where {f.column}{f.op}{f.value}: {f.op} needs a number") from None
+                raise BadInput(f"{label} takes a number after {f.op}, got {f.column + f.op + f.value!r}") from None
             where.append(f"TRY_CAST({column} AS DOUBLE) {f.op} $p{i}")
     if text:
         params["text_pattern"] = text
@@ -81,17 +82,18 @@ def _sql_for(filters: list[Filter], text: str | None, available: list[str]) -> t
 
 
 def browse(corpus: Corpus, where=(), text: str | None = None, limit: int = 20, offset: int = 0,
-           columns: list[str] | None = None, snippet_chars: int = 300) -> Page:
+           columns: list[str] | None = None, snippet_chars: int = 300, filter_label: str = "a filter") -> Page:
     """A page of ``corpus``'s profiled documents matching every ``where`` filter (``Filter`` or
     ``"col=value"`` strings) and the ``text`` regex (RE2; ``\\b`` made Unicode-aware), in shard and row
-    order. ``columns`` picks the label columns shown (default: all but the text)."""
+    order. ``columns`` picks the label columns shown (default: all but the text). ``filter_label`` is
+    what the caller's user typed the filters into (``--where``, a filter box): a bad filter's error names it."""
     from inspectors.core.slice_builder import _python_compiles, check_regex, unicode_boundaries
 
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise BadInput(f"--limit must be between 1 and {MAX_LIMIT}, got {limit}")
     if int(offset) < 0:
         raise BadInput(f"--offset must be 0 or more, got {offset}")
-    filters = [f if isinstance(f, Filter) else Filter.parse(f) for f in where or ()]
+    filters = [f if isinstance(f, Filter) else Filter.parse(f, filter_label) for f in where or ()]
     pattern = None
     if text:
         pattern = unicode_boundaries(text)
@@ -109,7 +111,7 @@ def browse(corpus: Corpus, where=(), text: str | None = None, limit: int = 20, o
         if unknown:
             raise BadInput(f"no column {unknown[0]!r} in documents; columns: {', '.join(available)}")
         shown = list(dict.fromkeys([c for c in KEY_COLUMNS if c in available] + shown))
-        clause, params = _sql_for(filters, pattern, available)
+        clause, params = _sql_for(filters, pattern, available, filter_label)
         matched = views.run_select(con, f"SELECT count(*) AS n FROM documents {clause}", params).column(0)[0].as_py()
         select = ", ".join(f'"{c}"' for c in shown) + (", text" if pattern else "")
         table = views.run_select(con, f"SELECT {select} FROM documents {clause} ORDER BY shard, row "

@@ -66,9 +66,7 @@ class Finding:
         if data.get("finding_version") not in SUPPORTED_VERSIONS:
             raise BadInput(f"{where}: finding_version {data.get('finding_version')!r} is not supported "
                            f"(supported: {SUPPORTED_VERSIONS})")
-        missing = [k for k in ("query", "corpus", "plan", "shards", "documents") if k not in data]
-        if missing:
-            raise BadInput(f"{where}: finding lacks {', '.join(missing)}")
+        _check_record(data, where)
         skip = set(_FIXED) | set(_TAIL) | set(_EXTRA) | {"id"}  # ``attach`` stores its id beside the record
         estimates = {k: v for k, v in data.items() if k not in skip and (v is None or _is_estimate(v))}
         return cls(query=data["query"], corpus=data["corpus"], plan=data["plan"], shards=data["shards"],
@@ -143,6 +141,81 @@ class Finding:
 
 def _is_estimate(value) -> bool:
     return isinstance(value, dict) and "share" in value and "matched" in value
+
+
+def _check_record(data: dict, where: str) -> None:
+    """``BadInput`` naming ``where`` and the key unless ``data`` has the parts of a finding, each of the shape
+    its readers index, and every number in its shard counts and estimates is a number (a hand-edited
+    ``"documents": "lots"`` is refused)."""
+    missing = [k for k in ("query", "corpus", "plan", "shards", "documents") if k not in data]
+    if missing:
+        raise BadInput(f"{where}: finding lacks {', '.join(missing)}")
+    for key in ("query", "corpus", "plan", "shards"):
+        if not isinstance(data[key], dict):
+            raise BadInput(f"{where}: \"{key}\" must be an object, not {data[key]!r}")
+    for key in ("inspectors", "provenance"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise BadInput(f"{where}: \"{key}\" must be an object, not {data[key]!r}")
+    if data["query"].get("params") is not None and not isinstance(data["query"]["params"], dict):
+        raise BadInput(f"{where}: query.params must be an object, not {data['query']['params']!r}")
+    if not isinstance(data["plan"].get("strategy"), str):
+        raise BadInput(f"{where}: plan.strategy must be a name (full, shard_sample, stratified), "
+                       f"not {data['plan'].get('strategy')!r}")
+    for key in ("read", "total"):
+        _check_number(data["shards"].get(key), f"shards.{key}", where)
+    _check_evidence(data.get("evidence"), where)
+    for unit in _units(data):
+        if data.get(unit) is not None and not _is_estimate(data[unit]):
+            raise BadInput(f"{where}: \"{unit}\" must be an estimate ({{\"matched\", \"total\", \"share\", "
+                           f"\"ci95\", …}}) or null, not {data[unit]!r}")
+    for key, value in data.items():
+        if key not in _FIXED + _TAIL + _EXTRA and _is_estimate(value):
+            _check_estimate(value, key, where)
+
+
+def _check_evidence(docs, where: str) -> None:
+    """Evidence is a list of documents, each an object with its ``id``, ``url`` (may be null) and ``snippet``."""
+    if docs is None:
+        return
+    if not isinstance(docs, list):
+        raise BadInput(f"{where}: \"evidence\" must be a list of documents, not {docs!r}")
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, dict):
+            raise BadInput(f"{where}: evidence[{i}] must be an object, not {doc!r}")
+        missing = [k for k in ("id", "url", "snippet") if k not in doc]
+        if missing:
+            raise BadInput(f"{where}: evidence[{i}] lacks {', '.join(missing)}")
+        if not isinstance(doc["snippet"], str):
+            raise BadInput(f"{where}: evidence[{i}].snippet must be text, not {doc['snippet']!r}")
+
+
+def _units(data: dict) -> list[str]:
+    """Keys that must hold an estimate (or null): ``documents`` and each measure the provenance records."""
+    provenance = data.get("provenance")
+    measures = provenance.get("measures") if isinstance(provenance, dict) else None
+    return ["documents", *(measures if isinstance(measures, dict) else ())]
+
+
+def _check_estimate(est: dict, unit: str, where: str) -> None:
+    """``BadInput`` naming ``where`` and the field unless ``est``'s counts, share and intervals are numbers."""
+    for key in ("matched", "total", "share"):
+        _check_number(est.get(key), f"{unit}.{key}", where)
+    if not isinstance(est.get("method"), str):
+        raise BadInput(f"{where}: {unit}.method must name how it was estimated, not {est.get('method')!r}")
+    for key in ("ci95", *(("matched_ci95",) if "matched_ci95" in est else ())):  # only counts text uses the 2nd
+        bounds = est.get(key)
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            raise BadInput(f"{where}: {unit}.{key} must be a pair [low, high] of numbers, not {bounds!r}")
+        for side, value in zip(("low", "high"), bounds):
+            _check_number(value, f"{unit}.{key} {side}", where)
+
+
+def _check_number(value, field: str, where: str) -> None:
+    # bool is an int to Python, but "share": true is a hand-edit, not a figure.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return
+    raise BadInput(f"{where}: {field} must be a number, not {value!r}" if value is not None
+                   else f"{where}: {field} must be a number (it is missing or null)")
 
 
 def load(path: str | Path) -> Finding:

@@ -477,6 +477,13 @@ def open_stream(spec: str, **options):
     return open_(spec, **options)
 
 
+def step_ranges(steps: list[int]) -> str:
+    """Step numbers as runs, as the streams print them (a gap's missing steps): ``[2, 5, 6, 7]`` -> ``"2, 5-7"``."""
+    from inspectors.streams.base import step_ranges as ranges
+
+    return ranges(steps)
+
+
 def run_exposure(query: Query, stream, up_to_step: int, params: dict | None = None, plan: Plan | None = None,
                  options: RunOptions | None = None, block_steps: int | None = None, curve: int = 10,
                  prefilter: str = "vietnamese") -> Finding:

@@ -127,13 +127,14 @@ class AttachOutcome:
         return [i.message("cli") for i in group_issues(self.issues)]
 
 
-def parse_model_corpus(pairs) -> dict[str, str]:
-    """``("MODEL=CORPUS[:version]", …)`` as a dict; BadInput on a malformed pair."""
+def parse_model_corpus(pairs, label: str = "a model-corpus mapping") -> dict[str, str]:
+    """``("MODEL=CORPUS[:version]", …)`` as a dict; BadInput on a malformed pair, naming the control the user
+    typed it in by ``label`` (the CLI's ``--model-corpus``, the app's mapping box)."""
     out = {}
     for pair in pairs or ():
         model, sep, corpus = pair.partition("=")
         if not sep or not model.strip() or not corpus.strip():
-            raise BadInput(f"--model-corpus takes MODEL=CORPUS[:version], got {pair!r}")
+            raise BadInput(f"{label} takes MODEL=CORPUS[:version], got {pair!r}")
         out[model.strip()] = corpus.strip()
     return out
 

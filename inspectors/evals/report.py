@@ -107,7 +107,7 @@ def build_report(inputs, unit: str = "documents") -> ReportData:
         models.setdefault(label, model)
         dirty_rows += contamination.rows(result, label)
         for task, entry in (block.get("tasks") or {}).items():
-            chosen = _best(entry.get("findings") or [], unit)
+            chosen = _best(entry.get("findings") or [], unit, f"{result.path} (a finding attached to {task})")
             if chosen is None:
                 missing_unit += bool(entry.get("findings"))
                 continue
@@ -128,8 +128,8 @@ def build_report(inputs, unit: str = "documents") -> ReportData:
                       notes, [str(r.path) for r in results], dirty_rows)
 
 
-def _best(candidates: list[dict], unit: str) -> Finding | None:
-    parsed = [Finding.from_dict(f, "an attached finding") for f in candidates]
+def _best(candidates: list[dict], unit: str, where: str) -> Finding | None:
+    parsed = [Finding.from_dict(f, where) for f in candidates]
     usable = [f for f in parsed if f.estimate(unit) and f.estimate(unit).get("share") is not None]
     # Several findings for one task: the one that read the most is the most precise.
     return max(usable, key=lambda f: f.estimate(unit).get("total") or 0, default=None)

@@ -4,7 +4,8 @@ Layout (LLM360 amber-data-prep, amber-train): ``train_{0..359}.jsonl`` under one
 line ``{"token_ids": [2,049 LLaMA ids], "source": "..."}``; documents were tokenized without special
 tokens and ``</s>`` (id 2) closes each document; the checkpoint numbered k has seen chunks 0..k. Here a
 "step" is a chunk (``--up-to-step K`` = chunks 0..K) and each row is one document's occurrence in one
-line. A document that runs on into the next line keeps its key (the line where it began).
+line. A document that runs on into the next line keeps its key (the line where it began). A local
+folder missing a chunk below its last one has a gap: the chunk is named (``missing``) and read as nothing.
 
 Decoding needs the LLaMA tokenizer, which no installed package ships (LLaMA's vocabulary is under
 Meta's licence, so corpuscope does not ship it either): ``corpuscope exposure tokenizer fetch llama``
@@ -22,7 +23,7 @@ import os
 
 from inspectors.core.errors import BadInput
 from inspectors.core.storage import is_remote, local_path, open_binary
-from inspectors.streams.base import Cluster, StreamBase, join, size_of, tokenizer_sha
+from inspectors.streams.base import Cluster, StreamBase, join, size_of, step_ranges, tokenizer_sha
 
 EOS = 2
 CHUNKS = 360
@@ -37,9 +38,13 @@ class AmberStream(StreamBase):
     def __init__(self, base: str, tokenizer: str = "llama", chunks: int | None = None, name: str | None = None):
         self.base, self.spec, self.tokenizer = base, f"amber:{base}", tokenizer
         self.name = name or "amber"
+        # Chunk numbers below the last one whose file is absent: a local copy can have gaps, and a gap
+        # is read as nothing and named, never counted as a chunk. A URL has no listing (none known).
+        self.missing: list[int] = []
         if chunks is None and not is_remote(base):
-            present = [f for f in os.listdir(local_path(base)) if f.startswith("train_") and f.endswith(".jsonl")]
-            chunks = 1 + max((int(f[6:-6]) for f in present if f[6:-6].isdigit()), default=-1)
+            present = _local_chunks(base)
+            chunks = 1 + max(present)
+            self.missing = sorted(set(range(chunks)) - present)
         self.chunks = int(chunks or CHUNKS)
         self.B, self.seq_len = None, SEQ
 
@@ -47,8 +52,13 @@ class AmberStream(StreamBase):
         return join(self.base, f"train_{k}.jsonl")
 
     def identity(self) -> dict:
+        gap = {"missing": self.missing} if self.missing else {}  # a filled gap makes a new cache
         return {"kind": "amber", "base": self.base, "chunks": self.chunks, "tokenizer": self.tokenizer,
-                "tokenizer_sha": tokenizer_sha(self.tokenizer)}
+                "tokenizer_sha": tokenizer_sha(self.tokenizer), **gap}
+
+    def missing_steps(self, first: int, last: int) -> list[int]:
+        """Steps (chunk numbers) in ``first..last`` whose chunk file is absent."""
+        return [k for k in self.missing if first <= k <= last]
 
     @property
     def tokens_per_step(self):
@@ -59,16 +69,21 @@ class AmberStream(StreamBase):
         return self.chunks - 1
 
     def describe(self) -> dict:
-        return {"kind": "amber", "spec": self.spec, "config_hash": self.config_hash, "chunks": self.chunks,
-                "sequence_length": SEQ, "eos": EOS, "tokenizer": self.tokenizer, "step": "one chunk",
-                "files": [{"path": self.chunk_uri(k)} for k in range(min(self.chunks, 3))]}
+        """``chunks`` counts the files present; ``missing_chunks`` (only with a gap) names the absent ones."""
+        present = [k for k in range(self.chunks) if k not in self.missing]
+        gap = {"missing_chunks": step_ranges(self.missing)} if self.missing else {}
+        return {"kind": "amber", "spec": self.spec, "config_hash": self.config_hash, "chunks": len(present),
+                "last_step": self.total_steps, **gap, "sequence_length": SEQ, "eos": EOS,
+                "tokenizer": self.tokenizer, "step": "one chunk",
+                "files": [{"path": self.chunk_uri(k)} for k in present[:3]]}
 
     def pieces(self, cluster: Cluster) -> list[dict]:
         """The cluster's document occurrences in chunk and line order, with their token ``ids``."""
         pieces = []
         first = max(cluster.first, 0)
         for k in range(first, cluster.last + 1):
-            pieces += self._chunk(k)
+            if k not in self.missing:
+                pieces += self._chunk(k)
         return pieces
 
     def _chunk(self, k: int) -> list[dict]:
@@ -107,3 +122,15 @@ class AmberStream(StreamBase):
 
     def chunk_bytes(self, k: int) -> int:
         return size_of(self.chunk_uri(k))
+
+
+def _local_chunks(base: str) -> set[int]:
+    """The numbers K of the ``train_K.jsonl`` files in the local folder ``base``; ``BadInput`` if none."""
+    folder = local_path(base)
+    if not os.path.isdir(folder):
+        raise BadInput(f"amber:{base}: no such folder (expected a folder of train_K.jsonl chunks)")
+    present = {int(f[6:-6]) for f in os.listdir(folder)
+               if f.startswith("train_") and f.endswith(".jsonl") and f[6:-6].isdigit()}
+    if not present:
+        raise BadInput(f"amber:{base}: no train_K.jsonl chunks in this folder")
+    return present

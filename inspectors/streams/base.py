@@ -61,6 +61,17 @@ def step_blocks(first: int, last: int, block_steps: int) -> list[Cluster]:
     return [Cluster(a, min(a + block_steps - 1, last)) for a in range(first, last + 1, block_steps)]
 
 
+def step_ranges(steps: list[int]) -> str:
+    """Sorted step numbers as runs: ``[2, 5, 6, 7]`` -> ``"2, 5-7"``."""
+    runs: list[list[int]] = []
+    for k in steps:
+        if runs and k == runs[-1][1] + 1:
+            runs[-1][1] = k
+        else:
+            runs.append([k, k])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+
+
 def config_hash(identity: dict) -> str:
     """Short stable hash of a stream's identity (format, files and sizes, order parameters, tokenizer)."""
     text = json.dumps(identity, sort_keys=True, default=str)
@@ -123,9 +134,15 @@ def join(base: str, relative: str) -> str:
     if "://" in relative or os.path.isabs(relative):
         return relative
     if is_remote(base):
+        import posixpath
         from urllib.parse import urljoin
 
-        return urljoin(base if base.endswith("/") else base + "/", relative)
+        scheme, _, rest = base.partition("://")
+        if scheme in ("http", "https"):
+            return urljoin(base if base.endswith("/") else base + "/", relative)
+        # urljoin knows only its own schemes: for hf:// (or s3://) it returned ``relative`` alone,
+        # a path under the working directory
+        return f"{scheme}://{posixpath.normpath(posixpath.join(rest, relative))}"
     return str(Path(local_path(base)) / relative)
 
 
@@ -230,6 +247,10 @@ class StreamBase:
     def config_hash(self) -> str:
         """Hash of the stream's identity and of the derived rows' layout (a new layout, a new cache)."""
         return config_hash({**self.identity(), "rows_layout": ROWS_LAYOUT})
+
+    def missing_steps(self, first: int, last: int) -> list[int]:
+        """Steps in ``first..last`` whose data is absent (read as nothing); none unless a reader knows of a gap."""
+        return []
 
     @property
     def known_tokens_per_step(self) -> int | None:

@@ -37,9 +37,11 @@ class StreamCorpus:
 
     def identity(self) -> dict:
         s = self.stream
+        missing = s.missing_steps(self.clusters[0].first, self.up_to_step)
         return {"spec": s.spec, "kind": s.kind, "name": s.name, "config_hash": s.config_hash, "seed": s.seed,
                 "up_to_step": self.up_to_step, "first_step": self.clusters[0].first, "block_steps": self.block_steps,
-                "tokens_per_step": s.tokens_per_step, "clusters": len(self.clusters)}
+                "tokens_per_step": s.tokens_per_step, "clusters": len(self.clusters),
+                **({"missing_steps": missing} if missing else {})}
 
 
 def first_step(stream) -> int:

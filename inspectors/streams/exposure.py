@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from inspectors.core import estimate, views
 from inspectors.core.plan import Plan
 from inspectors.core.queries import Query
+from inspectors.streams.base import step_ranges
 from inspectors.streams.derive import StreamCorpus
 
 UNITS = ("tokens_seen", "exposures")
@@ -189,6 +190,8 @@ def describe(finding) -> str:
     s = x.get("stream") or {}
     lines = [f"stream: {s.get('spec')} (config {s.get('config_hash')}, seed {s.get('seed') if s.get('seed') is not None else 'none (fixed order)'}, steps "
              f"{s.get('first_step')}-{s.get('up_to_step')}, blocks of {s.get('block_steps')})"]
+    if s.get("missing_steps"):
+        lines.append(f"missing steps: {step_ranges(s['missing_steps'])} (no data file: not read, nothing counted for them)")
     u = x.get("unique_documents")
     if u:
         lines.append(f"unique docs  {u['matched']:>14,} of {u['total']:>14,}  ({u['scope']})")

@@ -239,6 +239,20 @@ def test_long_tail_override_rule(monkeypatch, cascade, ranked, want):
     assert v2._long_tail(cascade, "some text", "Hans") is None  # Han text never asks
 
 
+@pytest.mark.parametrize("cascade,score,ranked,want", [
+    ("es", 0.7, [("ast", 0.95), ("es", 0.04)], ("ast", 0.95)),  # an unsure neighbour of a cue language
+    ("mai", 0.6, [("bho", 0.92), ("mai", 0.05)], ("bho", 0.92)),
+    ("es", 0.85, [("ast", 0.95), ("es", 0.04)], None),          # the cascade is sure enough
+    ("es", 0.7, [("ast", 0.85), ("es", 0.1)], None),            # the model is not sure enough
+    ("es", 0.7, [("gl", 0.95), ("es", 0.04)], None),            # Galician is no cue language of Spanish
+    ("en", 0.6, [("pcm", 0.99), ("en", 0.01)], None),           # English web text reads as Pidgin to it
+])
+def test_long_tail_names_a_cue_language_for_its_unsure_neighbour(monkeypatch, cascade, score, ranked, want):
+    monkeypatch.setattr(v2.udhr, "predict", lambda text, k=2: ranked)
+    assert v2._long_tail(cascade, "some text", "Latn", score) == want
+    assert v2._long_tail(cascade, "some text", "Latn") is None  # the quick path passes no score
+
+
 def test_udhr_build_reads_a_package(tmp_path):
     import sys
 

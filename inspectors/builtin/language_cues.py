@@ -284,6 +284,8 @@ for _code in ("hi", "mai", "bho", "mag"):
 for _code, _extra in _DECISIVE.items():
     CUES[_code] = CUES[_code] + _extra
 TARGETS = frozenset(cue.to for group in CUES.values() for cue in group)
+# The languages a neighbour's cues move it to (``GUARDS["es"]`` is Asturian), by neighbour.
+GUARDS = {code: frozenset(cue.to for cue in group) for code, group in CUES.items()}
 GATE_CHARS = 600  # the gate reads the opening only: one window of the cascade
 
 

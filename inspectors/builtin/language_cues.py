@@ -273,12 +273,20 @@ _DECISIVE["co"] = _DECISIVE["lij"]
 # ("and"), Magahi's too.
 _BIHAR_DECISIVE = (decisive("mai", "अछि छथि छैक छलाह केँ एकटा मुदा छन्हि छलथि छलैक सँ"),
                    decisive("bho", "बा बाटे बाड़े बाड़न कइल कइले गइल भइल आपन हवे हवें हउवे नइखे होखे होखेला सकेला "
-                                   "रउआ हमनी बाकिर कवनो"),
+                                   "रउआ हमनी बाकिर कवनो बाड़ें गइलें कइलें भइलें रहलें कइनी गइनी रहनी"),
                    decisive("mag", "हलई हलन हथ हथिन हलथिन हलै हई हइ हकइ हकई हको हलइ गेलइ भेलइ कइलकइ देलकइ "
-                                   "लेलकइ कहलकइ रहलइ"),
+                                   "लेलकइ कहलकइ रहलइ हम्मर अप्पन नञ हियइ हलियइ"),
                    decisive("awa", "अहै अहैं जउन कउनो रहिन गवा भवा कीन कीन्ह दिहिन लिहिन कहिन हवै ओका जौन रहेन "
-                                   "गयेन कहेन किहेन दिहेन लिहेन ओहिका यहिका जेहिका"),
-                   decisive("hne", "हवय हावय हावे रिहिस हमन तुमन घलो काबर गिस एखर ओखर जम्मो ओमन एमन हवंय हावंय"))
+                                   "गयेन कहेन किहेन दिहेन लिहेन ओहिका यहिका जेहिका हमका तुमका तोहका ओहका बाटै बाटैं"),
+                   decisive("hne", "हवय हावय हावे रिहिस हमन तुमन घलो काबर गिस एखर ओखर जम्मो ओमन एमन हवंय हावंय "
+                                   "मोला तुमला मँय तँय तैं अब्बड़ नइहे करिस दिस जाबो करबो होबो देबो रहिबो"),
+                   # Spellings Hindi never writes: Awadhi's future in -िहै / -इहै (करिहैं, होइहै), Magahi's
+                   # honorific past in -लथिन (गेलथिन). (Not Chhattisgarhi's future in -बो as a spelling:
+                   # Hindi imperatives write it, डुबो.)
+                   Cue("awa", regex.compile(r"(?<![\p{L}\p{M}])[\p{L}\p{M}]+[िइ]हैं?(?![\p{L}\p{M}])"), ("िहै", "इहै"),
+                       per_hit=LETTER_WORDS),
+                   Cue("mag", regex.compile(r"(?<![\p{L}\p{M}])[\p{L}\p{M}]+लथिन(?![\p{L}\p{M}])"), ("लथिन",),
+                       per_hit=LETTER_WORDS))
 for _code in ("hi", "mai", "bho", "mag"):
     _DECISIVE[_code] = tuple(cue for cue in _BIHAR_DECISIVE if cue.to != _code)
 for _code, _extra in _DECISIVE.items():

@@ -42,6 +42,13 @@ from inspectors.builtin import language_v2 as v2
     ("hi", "ऊ लोग काल्हि बजार जइहैं और सामान लइहैं।", "awa"),
     ("hi", "गुरुजी काल्ह गाँव से शहर गेलथिन।", "mag"),
     ("hi", "मोला काली बजार जाना हे, ओकर संग जाबो।", "hne"),
+    # Balinese, Papiamento, Tshiluba, Banjar and Tumbuka read as their neighbours
+    ("jv", "Tiang lunga ka peken miwah meli be, sane mael pisan.", "ban"),
+    ("kea", "E hende ta hopi kontentu awor, pasobra tur kos ta bon.", "pap"),
+    ("kmb", "Bantu ba tshisamba tshietu badi ne tshintu tshia bungi.", "lua"),
+    ("id", "Ulun kada tahu, pian handak ka pasar haja kah?", "bjn"),
+    ("ny", "Vinthu vyose ivi vili vyakuzirwa.", "tum"),
+    ("jv", "Aku lan kowe arep lunga menyang pasar ing dina iki.", "jv"),
     # a Hindi imperative ending in -बो is not Chhattisgarhi's future
     ("hi", "कपड़े को पानी में डुबो दो और फिर सुखा दो।", "hi"),
     # one shared word is no evidence; a Hindi or Spanish sentence stays

@@ -260,6 +260,23 @@ _DECISIVE = {
 # South Azerbaijani read as Uzbek (Perso-Arabic letters; Uzbek is written in Latin or Cyrillic, and
 # Afghan Uzbek's Arabic script spells ilə, olan, çox, daha otherwise): bir left out, shared.
 CUES["uz"] = (decisive("azb", _AZB),)
+# Long-tail languages read as a neighbour the UDHR model or the main models name, from their
+# grammars' function words: Balinese ring (in), sane (which), miwah (and), taler (also), nenten (not),
+# wénten (exist), mangda (so that), raris (then), tiang (I), against Javanese ing, lan, sing, ora,
+# uga (not antuk "by": literary Javanese writes it, UDHR jav); Papiamento hopi (very), tur (all),
+# awor (now), hende (people), kiko (what), pasobra (because), tambe (also), mester (must), against
+# Kabuverdianu's ka (not), tanbe, kuze; Tshiluba's tsh (tshintu, bantu ba tshisamba), which
+# Kimbundu's orthography does not write; Banjar ulun (I), pian (you), kada (not), nang (which),
+# tagal (because), haja (just), against Indonesian yang, tidak, saja; Tumbuka's class-8 vi- / vy-
+# (vinthu, vyose, vinandi: Chichewa zinthu, zonse, zambiri), kuluta (go: kupita), kuyowoya (speak),
+# wakati (he said: anati).
+CUES["jv"] = (decisive("ban", "ring sane miwah taler nenten wénten wenten mangda raris tiang",
+                       _words("ing lan sing ora uga iki kuwi")),)
+CUES["kea"] = (decisive("pap", "hopi tur awor hende kiko pasobra tambe mester", _words("ka tanbe kuze txeu")),)
+CUES["kmb"] = (Cue("lua", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*tsh\p{L}*"), ("tsh",),
+                   per_hit=LETTER_WORDS),)
+_DECISIVE["id"] += (decisive("bjn", "ulun pian kada nang tagal haja", _words("yang tidak saja")),)
+_DECISIVE["ny"] += (decisive("tum", "vinthu vyose vinandi kuluta kuyowoya wakati ŵakati", CUES["ny"][1].against),)
 _DECISIVE["ms"] = _DECISIVE["id"]
 _DECISIVE["co"] = _DECISIVE["lij"]
 # Bhojpuri's copula बा, Magahi's हथ / हई, Awadhi's past गवा / भवा / कीन्ह and -इन forms, Chhattisgarhi's

@@ -41,9 +41,9 @@ from inspectors.builtin import language_v2 as v2  # noqa: E402
 # (Persian's declaration comes in two files, pes_1 and pes_2; Uzbek's in Latin and Cyrillic; Nepali and
 # Marathi are Devanagari text whose sentence-length pieces can read as Hindi.)
 UDHR_NEIGHBOURS = ("pol khk rus hye eng kin spa ind zlm pes_1 pes_2 kab nya_chechewa nya_chinyanja nld bis hin tur "
-                   "ben asm mai bho pov lij cos uzn_latn uzn_cyrl nep mar jav kmb").split()
-UDHR_TARGETS = "crh pcm tpi run ast min mag kea ban pap lua".split()
-UDHR_CODE = {"rn": "run"}  # declaration file names that are not the reported code
+                   "ben asm mai bho pov lij cos uzn_latn uzn_cyrl nep mar jav kmb deu_1996 fri").split()
+UDHR_TARGETS = "crh pcm tpi run ast min mag kea ban pap lua gsw1 nds".split()
+UDHR_CODE = {"rn": "run", "gsw": "gsw1", "fy": "fri"}  # declaration file names that are not the reported code
 PIECE = 600
 SENTENCES_PER_POOL = 3000
 SHORT_PIECE = 100  # characters: about the median sentence of langid_ud_masakhane (118) and FLORES
@@ -84,6 +84,13 @@ def pools(udhr_package: Path) -> dict[str, list[str]]:
         out[f"sentences {pool}"] = sentences[:SENTENCES_PER_POOL]
         out[f"pieces {pool}"] = [p for t in texts for p in short_pieces(t)][:SENTENCES_PER_POOL]
     return out
+
+
+def pool_language(pool: str) -> str:
+    """The reported code of the language a pool is written in (its name's last word: a code or a UDHR file)."""
+    name = pool.split()[-1]
+    files = {file: code for code, file in UDHR_CODE.items()}
+    return files.get(name) or v2.normalize_code(name.split("_")[0])[0]
 
 
 def short_pieces(text: str, size: int = SHORT_PIECE) -> list[str]:
@@ -132,7 +139,7 @@ def main() -> None:
     right_here = Counter()  # (from, to) -> fires on a pool written in the cue's target (not false)
     recall = []  # (pool, pieces, read as its language without cues, with cues)
     for pool, texts in neighbour.items():
-        lang = v2.normalize_code(pool.split()[-1].split("_")[0])[0]
+        lang = pool_language(pool)
         without, with_cues = both(texts)
         total += len(texts)
         if pool.split()[-1] in UDHR_TARGETS + ["mai", "bho"]:
@@ -183,7 +190,7 @@ def main() -> None:
     for src, to in pairs:
         own = neighbour.get(f"UDHR {UDHR_CODE.get(to, to)}")
         guard = [p for name, p in neighbour.items() if name.startswith("UDHR ")
-                 and v2.normalize_code(name.split()[-1].split("_")[0])[0] == src]
+                 and pool_language(name) == src]
         if own:
             moved = sum(cues.apply(src, t) == to for t in own)
             false = sum(cues.apply(src, t) != src for pool in guard for t in pool)

@@ -49,6 +49,12 @@ from inspectors.builtin import language_v2 as v2
     ("id", "Ulun kada tahu, pian handak ka pasar haja kah?", "bjn"),
     ("ny", "Vinthu vyose ivi vili vyakuzirwa.", "tum"),
     ("jv", "Aku lan kowe arep lunga menyang pasar ing dina iki.", "jv"),
+    # Swiss German read as German, Low German read as West Frisian; the neighbours stay
+    ("de", "Das isch nöd so eifach, mir händ öppis anders gmacht.", "gsw"),
+    ("fy", "Dat is nich so eenfach, wi hebbt dat för di makt.", "nds"),
+    ("fy", "Wi hebbt de Fööt in't Water.", "nds"),
+    ("de", "Das ist nicht so einfach, wir haben etwas anderes gemacht.", "de"),
+    ("fy", "Dat is net sa maklik, wy hawwe it foar dy dien.", "fy"),
     # a Hindi imperative ending in -बो is not Chhattisgarhi's future
     ("hi", "कपड़े को पानी में डुबो दो और फिर सुखा दो।", "hi"),
     # one shared word is no evidence; a Hindi or Spanish sentence stays

@@ -270,6 +270,17 @@ CUES["uz"] = (decisive("azb", _AZB),)
 # tagal (because), haja (just), against Indonesian yang, tidak, saja; Tumbuka's class-8 vi- / vy-
 # (vinthu, vyose, vinandi: Chichewa zinthu, zonse, zambiri), kuluta (go: kupita), kuyowoya (speak),
 # wakati (he said: anati).
+# Swiss German read as German: isch (is), nöd / nid (not), chli (a little), öppis (something), gsi
+# (been), nüt (nothing), chunt (comes), öpper (someone), hät / händ (has / have), dänn / wänn (then /
+# when), hüt (today), forms Standard German never writes, against ist, nicht, etwas, klein, gewesen.
+# Low German read as West Frisian: the umlauts ä ö ü, which Frisian's alphabet does not have (it
+# writes â ê ô û ú), and nich (not), sünd (are), hett (has), un (and), vun (of), för (for), över,
+# wi (we), ji, ut (out), against Frisian net, binne, hat, en, fan, foar, oer, wy, jim, út.
+CUES["de"] = (decisive("gsw", "isch nöd nid chli chlii öppis gsi nüt chunt öpper hät händ dänn wänn hüt",
+                       _words("ist nicht nichts etwas klein gewesen")),)
+CUES["fy"] = (letter_cue("nds", "äöüÄÖÜ", names=False),
+              decisive("nds", "nich sünd hett un vun för över wi ji ut",
+                       _words("net binne hat en fan foar oer wy jim út")))
 CUES["jv"] = (decisive("ban", "ring sane miwah taler nenten wénten wenten mangda raris tiang",
                        _words("ing lan sing ora uga iki kuwi")),)
 CUES["kea"] = (decisive("pap", "hopi tur awor hende kiko pasobra tambe mester", _words("ka tanbe kuze txeu")),)

@@ -49,6 +49,12 @@ from inspectors.builtin import language_v2 as v2
     ("id", "Ulun kada tahu, pian handak ka pasar haja kah?", "bjn"),
     ("ny", "Vinthu vyose ivi vili vyakuzirwa.", "tum"),
     ("jv", "Aku lan kowe arep lunga menyang pasar ing dina iki.", "jv"),
+    # Fon's ɖ, Latgalian's y beside a Latvian diacritic, Sardinian's articles; the neighbours stay
+    ("dyu", "Mɛ e ɖò gbɛ̀ ɔ mɛ lɛ ɖó acɛ bǐ.", "fon"),
+    ("lv", "Latgalīšu volūda ir vysu cylvāku volūda.", "ltg"),
+    ("lij", "Sos omines e sas feminas sunt totu lìberos.", "sc"),
+    ("dyu", "N bɛ taa sugu la ka dumuni san.", "dyu"),
+    ("lv", "Latviešu valoda ir skaista, un party bija jautra.", "lv"),
     # Swiss German read as German, Low German read as West Frisian; the neighbours stay
     ("de", "Das isch nöd so eifach, mir händ öppis anders gmacht.", "gsw"),
     ("fy", "Dat is nich so eenfach, wi hebbt dat för di makt.", "nds"),

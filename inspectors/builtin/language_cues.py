@@ -281,6 +281,13 @@ CUES["de"] = (decisive("gsw", "isch nöd nid chli chlii öppis gsi nüt chunt ö
 CUES["fy"] = (letter_cue("nds", "äöüÄÖÜ", names=False),
               decisive("nds", "nich sünd hett un vun för över wi ji ut",
                        _words("net binne hat en fan foar oer wy jim út")))
+# Fon read as Dyula: Fon writes ɖ (ɖò, ɖé), which the Manding orthography of Dyula and Bambara does
+# not have. Latgalian read as Latvian: Latgalian's alphabet has y and ō, Latvian's has neither; y
+# counts in a lower-case word that also holds a Latvian diacritic (cylvāks, vysū), so that an English
+# word in Latvian text (party, by) is no evidence.
+CUES["dyu"] = (letter_cue("fon", "ɖƉ"),)
+CUES["lv"] = (Cue("ltg", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*(?:y\p{L}*[āēīūčšžķļņģ]|[āēīūčšžķļņģ]\p{L}*y)\p{L}*"
+                                       r"|ō"), ("y", "ō"), per_hit=LETTER_WORDS),)
 CUES["jv"] = (decisive("ban", "ring sane miwah taler nenten wénten wenten mangda raris tiang",
                        _words("ing lan sing ora uga iki kuwi")),)
 CUES["kea"] = (decisive("pap", "hopi tur awor hende kiko pasobra tambe mester", _words("ka tanbe kuze txeu")),)
@@ -289,6 +296,9 @@ CUES["kmb"] = (Cue("lua", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*tsh\p
 _DECISIVE["id"] += (decisive("bjn", "ulun pian kada nang tagal haja", _words("yang tidak saja")),)
 _DECISIVE["ny"] += (decisive("tum", "vinthu vyose vinandi kuluta kuyowoya wakati ŵakati", CUES["ny"][1].against),)
 _DECISIVE["ms"] = _DECISIVE["id"]
+# Sardinian read as Ligurian or Corsican: its articles sos / sas, est / sunt (is / are); not issu /
+# issa (that), which Corsican writes too (UDHR cos).
+_DECISIVE["lij"] += (decisive("sc", "sos sas est sunt", _words("ciù inte xe l'é o i")),)
 _DECISIVE["co"] = _DECISIVE["lij"]
 # Bhojpuri's copula बा, Magahi's हथ / हई, Awadhi's past गवा / भवा / कीन्ह and -इन forms, Chhattisgarhi's
 # घलो (also), काबर (why), गिस (went): forms Hindi and Maithili do not write.

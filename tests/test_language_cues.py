@@ -54,6 +54,14 @@ from inspectors.builtin import language_v2 as v2
     ("lv", "Latgalīšu volūda ir vysu cylvāku volūda.", "ltg"),
     ("lij", "Sos omines e sas feminas sunt totu lìberos.", "sc"),
     ("dyu", "N bɛ taa sugu la ka dumuni san.", "dyu"),
+    # Komi's ӧ and і, Venetian xe, Waray han / ngan, Latgalian's function words, Sicilian gghi
+    ("ru", "Коми войтыр олӧ Коми Республикаын.", "kv"),
+    ("it", "El mondo xe grando e la zente ghe vive ben.", "vec"),
+    ("ceb", "An mga tawo han baryo ngan an ira mga anak.", "war"),
+    ("lv", "Jis soka, kai itū dorbu vajag padarīt.", "ltg"),
+    ("lij", "U figghiu di me frati travagghia a Palermu.", "scn"),
+    ("ru", "Русский язык и литература в этом городе.", "ru"),
+    ("lv", "Viņš saka, ka šo darbu vajag padarīt.", "lv"),
     ("lv", "Latviešu valoda ir skaista, un party bija jautra.", "lv"),
     # Swiss German read as German, Low German read as West Frisian; the neighbours stay
     ("de", "Das isch nöd so eifach, mir händ öppis anders gmacht.", "gsw"),

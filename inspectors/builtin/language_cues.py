@@ -285,8 +285,18 @@ CUES["fy"] = (letter_cue("nds", "äöüÄÖÜ", names=False),
 # not have. Latgalian read as Latvian: Latgalian's alphabet has y and ō, Latvian's has neither; y
 # counts in a lower-case word that also holds a Latvian diacritic (cylvāks, vysū), so that an English
 # word in Latvian text (party, by) is no evidence.
+# Komi read as Russian: Komi's Cyrillic writes ӧ and і, Russian's neither. Venetian read as Italian:
+# xe / xè (is), gavemo (we have), ghe (to him, there), the ł / ƚ articles (ła, łe). Waray read as
+# Cebuano: han (of the), ngan (and), hin, waray (none), diri (not), liwat (also), against Cebuano sa,
+# ug, wala, dili, usab.
+CUES["ru"] += (letter_cue("kv", "ӧӦіІ", names=False),)
+CUES["it"] = (decisive("vec", "xe xè gavemo ghe ła łe ƚa ƚe"),)
+CUES["ceb"] = (decisive("war", "han ngan hin waray diri liwat", _words("sa ug wala dili usab")),)
 CUES["dyu"] = (letter_cue("fon", "ɖƉ"),)
-CUES["lv"] = (Cue("ltg", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*(?:y\p{L}*[āēīūčšžķļņģ]|[āēīūčšžķļņģ]\p{L}*y)\p{L}*"
+# (and Latgalian's own function words: kai (as), jis / jei (he / she), itū (this), tei (so), pi (at),
+# vēļ (still), against Latvian kā, viņš, viņa, šo, tā, pie)
+_LTG = decisive("ltg", "kai jis jei itū tei pi vēļ", _words("kā viņš viņa šo tā pie"))
+CUES["lv"] = (_LTG, Cue("ltg", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*(?:y\p{L}*[āēīūčšžķļņģ]|[āēīūčšžķļņģ]\p{L}*y)\p{L}*"
                                        r"|ō"), ("y", "ō"), per_hit=LETTER_WORDS),)
 CUES["jv"] = (decisive("ban", "ring sane miwah taler nenten wénten wenten mangda raris tiang",
                        _words("ing lan sing ora uga iki kuwi")),)
@@ -297,8 +307,12 @@ _DECISIVE["id"] += (decisive("bjn", "ulun pian kada nang tagal haja", _words("ya
 _DECISIVE["ny"] += (decisive("tum", "vinthu vyose vinandi kuluta kuyowoya wakati ŵakati", CUES["ny"][1].against),)
 _DECISIVE["ms"] = _DECISIVE["id"]
 # Sardinian read as Ligurian or Corsican: its articles sos / sas, est / sunt (is / are); not issu /
-# issa (that), which Corsican writes too (UDHR cos).
-_DECISIVE["lij"] += (decisive("sc", "sos sas est sunt", _words("ciù inte xe l'é o i")),)
+# issa (that), which Corsican writes too (UDHR cos). Sicilian's gghi (figghiu, pigghiari: Corsican
+# writes ghji, Ligurian gg) and nun (not: Corsican ùn, Ligurian no), comu (how); not puru (also),
+# which Corsican writes too (UDHR cos).
+_DECISIVE["lij"] += (decisive("sc", "sos sas est sunt", _words("ciù inte xe l'é o i")),
+                     Cue("scn", regex.compile("gghi", regex.IGNORECASE), ("gghi",), per_hit=LETTER_WORDS),
+                     decisive("scn", "nun comu", _SCN.against))
 _DECISIVE["co"] = _DECISIVE["lij"]
 # Bhojpuri's copula बा, Magahi's हथ / हई, Awadhi's past गवा / भवा / कीन्ह and -इन forms, Chhattisgarhi's
 # घलो (also), काबर (why), गिस (went): forms Hindi and Maithili do not write.

@@ -265,7 +265,7 @@ CUES["uz"] = (decisive("azb", _AZB),)
 # wénten (exist), mangda (so that), raris (then), tiang (I), against Javanese ing, lan, sing, ora,
 # uga (not antuk "by": literary Javanese writes it, UDHR jav); Papiamento hopi (very), tur (all),
 # awor (now), hende (people), kiko (what), pasobra (because), tambe (also), mester (must), against
-# Kabuverdianu's ka (not), tanbe, kuze; Tshiluba's tsh (tshintu, bantu ba tshisamba), which
+# Kabuverdianu's ka (not), tanbe, kuze (and tin, esaki, esei, kaminda, hasi: has, this, that, where, do); Tshiluba's tsh (tshintu, bantu ba tshisamba), which
 # Kimbundu's orthography does not write; Banjar ulun (I), pian (you), kada (not), nang (which),
 # tagal (because), haja (just), against Indonesian yang, tidak, saja; Tumbuka's class-8 vi- / vy-
 # (vinthu, vyose, vinandi: Chichewa zinthu, zonse, zambiri), kuluta (go: kupita), kuyowoya (speak),
@@ -281,6 +281,10 @@ CUES["de"] = (decisive("gsw", "isch nöd nid chli chlii öppis gsi nüt chunt ö
 CUES["fy"] = (letter_cue("nds", "äöüÄÖÜ", names=False),
               decisive("nds", "nich sünd hett un vun för över wi ji ut",
                        _words("net binne hat en fan foar oer wy jim út")))
+# (and Low German read as Dutch, by the same words, against Dutch niet, zijn, heeft, en, van, voor,
+# wij, jij, uit: Dutch writes ü and ö itself, in reünie and coördinatie)
+_DECISIVE["nl"] += (decisive("nds", "nich sünd hett un vun för över wi ji ut",
+                             _words("niet zijn heeft en van voor over wij jij uit")),)
 # Fon read as Dyula: Fon writes ɖ (ɖò, ɖé), which the Manding orthography of Dyula and Bambara does
 # not have. Latgalian read as Latvian: Latgalian's alphabet has y and ō, Latvian's has neither; y
 # counts in a lower-case word that also holds a Latvian diacritic (cylvāks, vysū), so that an English
@@ -300,7 +304,8 @@ CUES["lv"] = (_LTG, Cue("ltg", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*
                                        r"|ō"), ("y", "ō"), per_hit=LETTER_WORDS),)
 CUES["jv"] = (decisive("ban", "ring sane miwah taler nenten wénten wenten mangda raris tiang",
                        _words("ing lan sing ora uga iki kuwi")),)
-CUES["kea"] = (decisive("pap", "hopi tur awor hende kiko pasobra tambe mester", _words("ka tanbe kuze txeu")),)
+CUES["kea"] = (decisive("pap", "hopi tur awor hende kiko pasobra tambe mester tin esaki esei kaminda hasi",
+                        _words("ka tanbe kuze txeu")),)
 CUES["kmb"] = (Cue("lua", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*tsh\p{L}*"), ("tsh",),
                    per_hit=LETTER_WORDS),)
 _DECISIVE["id"] += (decisive("bjn", "ulun pian kada nang tagal haja", _words("yang tidak saja")),)

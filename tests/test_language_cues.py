@@ -71,6 +71,7 @@ from inspectors.builtin import language_v2 as v2
     ("fy", "Dat is net sa maklik, wy hawwe it foar dy dien.", "fy"),
     ("nl", "Dat is nich so eenfach, wi hebbt dat för di makt.", "nds"),
     ("nl", "Dat is niet zo eenvoudig, wij hebben dat voor jou gedaan.", "nl"),
+    ("en", "My pesin neva reach house since morning.", "pcm"),
     ("kea", "Nos tin un kas aki, kaminda e muchanan ta hasi nan tarea.", "pap"),
     # a Hindi imperative ending in -बो is not Chhattisgarhi's future
     ("hi", "कपड़े को पानी में डुबो दो और फिर सुखा दो।", "hi"),

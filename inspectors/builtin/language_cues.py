@@ -236,7 +236,8 @@ def decisive(to: str, words: str, against: regex.Pattern | None = None) -> Cue:
 # (only), эрявить (must), седе (more), the past ульнесь / мерсь, сонзэ, минек, монь, тонь, ломатне;
 # South Azerbaijani ائله, آنجاق, گؤره, کیمی, اولاراق, ائتدی, ائدیر, اولور, اونلار, بیز, منیم, یوخ, دئدی;
 # Meitei ঐহাক / নহাক (I / you); Kabuverdianu tanbe, odja, mudjer; Nigerian Pidgin dis / dat, comot, sef,
-# tori, shey; Sicilian zoccu (what), picchì, nta, ccà, sugnu (I am), fici / dissi (did / said).
+# tori, shey (and pesin, neva, oga, palava); Sicilian zoccu (what), picchì, nta, ccà, sugnu (I am),
+# fici / dissi (did / said).
 _AZB = ("ایله اولان اولوب اولدو اوچون داها چوخ اونون بیزیم ائله آنجاق گؤره کیمی اولاراق ائتدی ائدیر اولور "
         "اونلار بیز منیم یوخ دئدی سونرا ایندی ایچون ایچین اوندا بوندا بئله دئییل دئیل سؤز ائو")
 _DECISIVE = {
@@ -251,7 +252,8 @@ _DECISIVE = {
     "bn": (decisive("mni", _bengali("অমসুং মসি অদু মহাক মখোয় ঐখোয় ওইবা ওইনা ঐহাক নহাক"), CUES["bn"][1].against),),
     "ny": (decisive("tum", "kweni chomene yayi", CUES["ny"][1].against),),
     "nl": (decisive("li", "neet gein oet vaan mèt weurt", CUES["nl"][0].against),),
-    "en": (decisive("pcm", "dey wey wetin pikin abeg wahala naim dis dat comot sef tori shey", CUES["en"][0].against),),
+    "en": (decisive("pcm", "dey wey wetin pikin abeg wahala naim dis dat comot sef tori shey pesin neva oga palava",
+                    CUES["en"][0].against),),
     "bi": (decisive("tpi", "bilong tasol wantaim", CUES["bi"][0].against),),
     "id": (decisive("min", "indak baliau iko ciek sado kato", CUES["id"][0].against),),
     "lij": (decisive("scn", "cchiù chiddu chidda chiddi chisti iddi sunnu havi ntô ntâ ntê dû dâ dî dê zoccu picchì nta ccà "
@@ -260,7 +262,65 @@ _DECISIVE = {
 # South Azerbaijani read as Uzbek (Perso-Arabic letters; Uzbek is written in Latin or Cyrillic, and
 # Afghan Uzbek's Arabic script spells ilə, olan, çox, daha otherwise): bir left out, shared.
 CUES["uz"] = (decisive("azb", _AZB),)
+# Long-tail languages read as a neighbour the UDHR model or the main models name, from their
+# grammars' function words: Balinese ring (in), sane (which), miwah (and), taler (also), nenten (not),
+# wénten (exist), mangda (so that), raris (then), tiang (I), against Javanese ing, lan, sing, ora,
+# uga (not antuk "by": literary Javanese writes it, UDHR jav); Papiamento hopi (very), tur (all),
+# awor (now), hende (people), kiko (what), pasobra (because), tambe (also), mester (must), against
+# Kabuverdianu's ka (not), tanbe, kuze (and tin, esaki, esei, kaminda, hasi: has, this, that, where,
+# do); Tshiluba's tsh (tshintu, bantu ba tshisamba), which Kimbundu's orthography does not write; Banjar ulun (I), pian (you), kada (not), nang (which),
+# tagal (because), haja (just), against Indonesian yang, tidak, saja; Tumbuka's class-8 vi- / vy-
+# (vinthu, vyose, vinandi: Chichewa zinthu, zonse, zambiri), kuluta (go: kupita), kuyowoya (speak),
+# wakati (he said: anati).
+# Swiss German read as German: isch (is), nöd / nid (not), chli (a little), öppis (something), gsi
+# (been), nüt (nothing), chunt (comes), öpper (someone), hät / händ (has / have), dänn / wänn (then /
+# when), hüt (today), forms Standard German never writes, against ist, nicht, etwas, klein, gewesen.
+# Low German read as West Frisian: the umlauts ä ö ü, which Frisian's alphabet does not have (it
+# writes â ê ô û ú), and nich (not), sünd (are), hett (has), un (and), vun (of), för (for), över,
+# wi (we), ji, ut (out), against Frisian net, binne, hat, en, fan, foar, oer, wy, jim, út.
+CUES["de"] = (decisive("gsw", "isch nöd nid chli chlii öppis gsi nüt chunt öpper hät händ dänn wänn hüt",
+                       _words("ist nicht nichts etwas klein gewesen")),)
+CUES["fy"] = (letter_cue("nds", "äöüÄÖÜ", names=False),
+              decisive("nds", "nich sünd hett un vun för över wi ji ut",
+                       _words("net binne hat en fan foar oer wy jim út")))
+# (and Low German read as Dutch, by the same words, against Dutch niet, zijn, heeft, en, van, voor,
+# wij, jij, uit: Dutch writes ü and ö itself, in reünie and coördinatie)
+_DECISIVE["nl"] += (decisive("nds", "nich sünd hett un vun för över wi ji ut",
+                             _words("niet zijn heeft en van voor over wij jij uit")),)
+# Fon read as Dyula: Fon writes ɖ (ɖò, ɖé), which the Manding orthography of Dyula and Bambara does
+# not have. Latgalian read as Latvian: Latgalian's alphabet has y and ō, Latvian's has neither; y
+# counts in a lower-case word that also holds a Latvian diacritic (cylvāks, vysū), so that an English
+# word in Latvian text (party, by) is no evidence.
+# Komi read as Russian: Komi's Cyrillic writes ӧ and і, Russian's neither. Venetian read as Italian:
+# xe / xè (is), gavemo (we have), ghe (to him, there), the ł / ƚ articles (ła, łe). Waray read as
+# Cebuano: han (of the), ngan (and), hin, waray (none), diri (not), liwat (also), against Cebuano sa,
+# ug, wala, dili, usab.
+CUES["ru"] += (letter_cue("kv", "ӧӦіІ", names=False),)
+CUES["it"] = (decisive("vec", "xe xè gavemo ghe ła łe ƚa ƚe"),)
+CUES["ceb"] = (decisive("war", "han ngan hin waray diri liwat", _words("sa ug wala dili usab")),)
+CUES["dyu"] = (letter_cue("fon", "ɖƉ"),)
+# (and Latgalian's own function words: kai (as), jis / jei (he / she), itū (this), tei (so), pi (at),
+# vēļ (still), against Latvian kā, viņš, viņa, šo, tā, pie)
+_LTG = decisive("ltg", "kai jis jei itū tei pi vēļ", _words("kā viņš viņa šo tā pie"))
+_LV_MARKS = "āēīūčšžķļņģ"
+CUES["lv"] = (_LTG, Cue("ltg", regex.compile(rf"(?<![\p{{L}}\p{{M}}])(?!\p{{Lu}})\p{{L}}*(?:y\p{{L}}*[{_LV_MARKS}]|"
+                                             rf"[{_LV_MARKS}]\p{{L}}*y)\p{{L}}*|ō"), ("y", "ō"), per_hit=LETTER_WORDS))
+CUES["jv"] = (decisive("ban", "ring sane miwah taler nenten wénten wenten mangda raris tiang",
+                       _words("ing lan sing ora uga iki kuwi")),)
+CUES["kea"] = (decisive("pap", "hopi tur awor hende kiko pasobra tambe mester tin esaki esei kaminda hasi",
+                        _words("ka tanbe kuze txeu")),)
+CUES["kmb"] = (Cue("lua", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*tsh\p{L}*"), ("tsh",),
+                   per_hit=LETTER_WORDS),)
+_DECISIVE["id"] += (decisive("bjn", "ulun pian kada nang tagal haja", _words("yang tidak saja")),)
+_DECISIVE["ny"] += (decisive("tum", "vinthu vyose vinandi kuluta kuyowoya wakati ŵakati", CUES["ny"][1].against),)
 _DECISIVE["ms"] = _DECISIVE["id"]
+# Sardinian read as Ligurian or Corsican: its articles sos / sas, est / sunt (is / are); not issu /
+# issa (that), which Corsican writes too (UDHR cos). Sicilian's gghi (figghiu, pigghiari: Corsican
+# writes ghji, Ligurian gg) and nun (not: Corsican ùn, Ligurian no), comu (how); not puru (also),
+# which Corsican writes too (UDHR cos).
+_DECISIVE["lij"] += (decisive("sc", "sos sas est sunt", _words("ciù inte xe l'é o i")),
+                     Cue("scn", regex.compile("gghi", regex.IGNORECASE), ("gghi",), per_hit=LETTER_WORDS),
+                     decisive("scn", "nun comu", _SCN.against))
 _DECISIVE["co"] = _DECISIVE["lij"]
 # Bhojpuri's copula बा, Magahi's हथ / हई, Awadhi's past गवा / भवा / कीन्ह and -इन forms, Chhattisgarhi's
 # घलो (also), काबर (why), गिस (went): forms Hindi and Maithili do not write.
@@ -273,17 +333,27 @@ _DECISIVE["co"] = _DECISIVE["lij"]
 # ("and"), Magahi's too.
 _BIHAR_DECISIVE = (decisive("mai", "अछि छथि छैक छलाह केँ एकटा मुदा छन्हि छलथि छलैक सँ"),
                    decisive("bho", "बा बाटे बाड़े बाड़न कइल कइले गइल भइल आपन हवे हवें हउवे नइखे होखे होखेला सकेला "
-                                   "रउआ हमनी बाकिर कवनो"),
+                                   "रउआ हमनी बाकिर कवनो बाड़ें गइलें कइलें भइलें रहलें कइनी गइनी रहनी"),
                    decisive("mag", "हलई हलन हथ हथिन हलथिन हलै हई हइ हकइ हकई हको हलइ गेलइ भेलइ कइलकइ देलकइ "
-                                   "लेलकइ कहलकइ रहलइ"),
+                                   "लेलकइ कहलकइ रहलइ हम्मर अप्पन नञ हियइ हलियइ"),
                    decisive("awa", "अहै अहैं जउन कउनो रहिन गवा भवा कीन कीन्ह दिहिन लिहिन कहिन हवै ओका जौन रहेन "
-                                   "गयेन कहेन किहेन दिहेन लिहेन ओहिका यहिका जेहिका"),
-                   decisive("hne", "हवय हावय हावे रिहिस हमन तुमन घलो काबर गिस एखर ओखर जम्मो ओमन एमन हवंय हावंय"))
+                                   "गयेन कहेन किहेन दिहेन लिहेन ओहिका यहिका जेहिका हमका तुमका तोहका ओहका बाटै बाटैं"),
+                   decisive("hne", "हवय हावय हावे रिहिस हमन तुमन घलो काबर गिस एखर ओखर जम्मो ओमन एमन हवंय हावंय "
+                                   "मोला तुमला मँय तँय तैं अब्बड़ नइहे करिस दिस जाबो करबो होबो देबो रहिबो"),
+                   # Spellings Hindi never writes: Awadhi's future in -िहै / -इहै (करिहैं, होइहै), Magahi's
+                   # honorific past in -लथिन (गेलथिन). (Not Chhattisgarhi's future in -बो as a spelling:
+                   # Hindi imperatives write it, डुबो.)
+                   Cue("awa", regex.compile(r"(?<![\p{L}\p{M}])[\p{L}\p{M}]+[िइ]हैं?(?![\p{L}\p{M}])"), ("िहै", "इहै"),
+                       per_hit=LETTER_WORDS),
+                   Cue("mag", regex.compile(r"(?<![\p{L}\p{M}])[\p{L}\p{M}]+लथिन(?![\p{L}\p{M}])"), ("लथिन",),
+                       per_hit=LETTER_WORDS))
 for _code in ("hi", "mai", "bho", "mag"):
     _DECISIVE[_code] = tuple(cue for cue in _BIHAR_DECISIVE if cue.to != _code)
 for _code, _extra in _DECISIVE.items():
     CUES[_code] = CUES[_code] + _extra
 TARGETS = frozenset(cue.to for group in CUES.values() for cue in group)
+# The languages a neighbour's cues move it to (``GUARDS["es"]`` is Asturian), by neighbour.
+GUARDS = {code: frozenset(cue.to for cue in group) for code, group in CUES.items()}
 GATE_CHARS = 600  # the gate reads the opening only: one window of the cascade
 
 

@@ -112,6 +112,21 @@ UDHR_SURE = 0.90
 # The rule also names zh (Han text never asks, see _long_tail) and hi (Bhojpuri, Magahi), left out
 # for speed: the check on every confident Hindi opening cost 0.83x -> 0.67x of v1 on 4 KB documents.
 UDHR_HIDES = frozenset("az my fi sq kk".split())
+# A cue's neighbour read unsure (most often a sentence, score below NEIGHBOUR_UNSURE): the UDHR model
+# names the cue's language written (Asturian read as Spanish, Bhojpuri as Maithili, Minangkabau as
+# Indonesian) from UDHR_SURE up, though the main models know that language too. Chosen on a grid
+# (score 0.6-1.0 x probability 0.5-0.95) on the 64,217 neighbour texts of bench_language_cues.py
+# (outside the evaluation set): 0.80 / 0.90 is the widest setting that moves none of them away from
+# its right language. Not for English: its web text reads as Nigerian Pidgin to the UDHR model at
+# every setting (C4 and DCLM sentences). The vote path asks the model anyway: the rule costs nothing.
+NEIGHBOUR_UNSURE = 0.80
+# The same unsure neighbour gives way to a cue language the main models' own vote gives at least
+# NEIGHBOUR_VOTE of its weight (fastText ranks Asturian or South Azerbaijani second, behind the
+# Spanish or Persian that CLD2, which cannot name them, adds to). Chosen on the same neighbour
+# texts: 0.20 is the lowest of 0.1-0.5 that moves none of them (0.10: a Spanish XQuAD sentence to
+# Asturian, a Dutch UDHR piece to Limburgish).
+NEIGHBOUR_VOTE = 0.20
+_NEIGHBOURS = {code: targets for code, targets in cues.GUARDS.items() if code != "en"}
 _HAN_SCRIPTS = frozenset({"Hans", "Hant", "Hani"})
 
 LANGUAGES_TYPE = pa.list_(pa.struct([("code", pa.string()), ("share", pa.float32())]))
@@ -361,9 +376,11 @@ def _carried(code: str, asked: list[str]) -> float:
     return sum(WEIGHTS[name] for name in asked if code in KNOWS[name]) or min(WEIGHTS.values())
 
 
-def _long_tail(code: str, text: str, script: str) -> tuple[str, float] | None:
+def _long_tail(code: str, text: str, script: str, score: float = 1.0) -> tuple[str, float] | None:
     """The UDHR model's (code, probability) when it overrules the cascade's ``code``, else ``None``.
 
+    It names a language no other model knows (``UDHR_ONLY``), or, when the cascade's ``score`` is
+    below ``NEIGHBOUR_UNSURE``, one of the cue languages ``code`` guards (from ``UDHR_SURE`` up).
     Never for Han text: the UDHR's Xiang, Gan, Hakka, Min and Jin texts are written in Standard
     Chinese characters, so the model cannot tell them from Mandarin (Cantonese has its own rule);
     never against a cue's language the model cannot name (``_CUE_ONLY``).
@@ -384,6 +401,8 @@ def _long_tail(code: str, text: str, script: str) -> tuple[str, float] | None:
         return (top, prob) if prob >= UDHR_UND else None
     if top in UDHR_ONLY and prob >= UDHR_OVERRIDE and (
             prob >= UDHR_SURE or all(c != code for c, _ in ranked)):
+        return top, prob
+    if score < NEIGHBOUR_UNSURE and prob >= UDHR_SURE and top in _NEIGHBOURS.get(code, ()):
         return top, prob
     return None
 
@@ -592,13 +611,21 @@ def _decide(doc: _Doc, quick: list | None, ft, cld2, windows: list[str] | None =
         # The models' best guess is the neighbour, unsure (most often a sentence): letters or words
         # the neighbour never writes decide, at the floor score: a stricter min_score drops it.
         score = MIN_SCORE
+    elif refined == code and score < NEIGHBOUR_UNSURE:
+        refined = _cue_language(code, votes, consulted) or code
+        if refined == code:
+            # Chosen on the same neighbour texts: only languages that fastText alone of the models
+            # asked can name move none of them from MIN_SCORE up (any model's, py3langid's Ligurian
+            # and Extremaduran among them: 132 moved); on held-out UDHR pieces Low German 7, Western
+            # Punjabi 25 right.
+            refined, score = _own_best(code, score, votes, consulted)
     code = refined
     shares = _shares(window_winners, script, sample)
     mixed = bool(shares) and len(shares) > 1 and shares[0]["share"] < MIXED_SHARE
     # A mixed document keeps its shares unless the UDHR model names a language no other model
     # knows (the windows' disagreement is then the other models guessing).
     cascade = shares[0]["code"] if mixed else code if score >= MIN_SCORE else UND
-    overruled = _long_tail(cascade, cleaned[0][:WINDOW_CHARS], script)  # one window: the model costs
+    overruled = _long_tail(cascade, cleaned[0][:WINDOW_CHARS], script, score)  # one window: the model costs
     if not overruled and cascade == UND and len(cleaned) > 1:
         # No answer yet (rare): the model reads every window, more text makes its answer surer.
         overruled = _long_tail(cascade, " ".join(cleaned), script)
@@ -611,6 +638,35 @@ def _decide(doc: _Doc, quick: list | None, ft, cld2, windows: list[str] | None =
     if score < MIN_SCORE:
         return UND, score, "low confidence", script, shares or None
     return code, score, note, script, shares or [{"code": code, "share": 1.0}]
+
+
+def _cue_language(code: str, votes: dict[str, float], consulted: dict[str, float]) -> str | None:
+    """The cue language of the unsure answer ``code`` whose own score in the vote reaches ``NEIGHBOUR_VOTE``.
+
+    Its score is, like the winner's, its weight over that of the models that could have named it:
+    fastText's Asturian or South Azerbaijani beside the Spanish or Persian that CLD2 adds to.
+    """
+    best, most = None, NEIGHBOUR_VOTE
+    for target in _NEIGHBOURS.get(code, ()):
+        known = sum(WEIGHTS[name] * chars for name, chars in consulted.items() if target in KNOWS[name])
+        if known and votes.get(target, 0.0) / known >= most:
+            best, most = target, votes[target] / known
+    return best
+
+
+def _own_best(code: str, score: float, votes: dict[str, float], consulted: dict[str, float]) -> tuple[str, float]:
+    """(language, score): a language only fastText can name among the models asked, when its own score
+    beats the unsure winner's and reaches ``MIN_SCORE``; else ``code`` and ``score`` unchanged.
+
+    fastText's Low German or Alemannic at 0.6 loses the raw sum to the German that CLD2, which cannot
+    name them, adds its weight to; by score (weight over that of the models that could name it) it wins.
+    """
+    best, most = code, max(score, MIN_SCORE)
+    for other, weight in votes.items():
+        names = [name for name, chars in consulted.items() if chars and other in KNOWS[name]]
+        if names == ["fasttext"] and weight / (FASTTEXT_WEIGHT * consulted["fasttext"]) > most:
+            best, most = other, weight / (FASTTEXT_WEIGHT * consulted["fasttext"])
+    return best, (most if best != code else score)
 
 
 def _shares(winners: dict[str, float], script: str, text: str) -> list[dict]:

@@ -375,7 +375,8 @@ CUES["rw"] += (Cue("rn", regex.compile(r"(?<![\p{L}\p{M}])\p{L}*ron(?:ka|ke|ki|s
 # fana (also), walima (or), kelen (one), sisan (now), tun (past), bɛɛ / bee (all), against Creole's
 # épi, sé, té, ké.
 # Kamba read as Kikuyu: Kamba writes v (vala, vamwe) and its class 8 / 10 prefix sy- (syĩndũ, syonthe),
-# Kikuyu's alphabet has no v and writes ci- for those classes (indũ ciothe).
+# Kikuyu's alphabet has no v and writes ci- for those classes (indũ ciothe). (No Kikuyu UDHR here: this
+# guard is the one without a neighbour pool; it moves 11 right Kikuyu evaluation rows, RESULTS.md.)
 CUES["lns"] = (letter_cue("bbj", "ʉɛɔɄƐƆ", names=False),)
 CUES["idu"] = (letter_cue("nus", "äëïöÄËÏÖ\u0308", names=False),)
 CUES["gcf"] = (letter_cue("dyu", "ɛɔɲƐƆƝ", names=False),

@@ -81,6 +81,29 @@ from inspectors.builtin import language_v2 as v2
     # a name in Polish text that writes ô is not Silesian
     ("pl", "Wczoraj prezydent Côte d'Ivoire spotkał się z ministrem w Warszawie.", "pl"),
     ("pl", "Dzisiej mŏmy piykny dziyń.", "szl"),
+    # session 12, round 2: Tamasheq's ă, Meitei's -শিং / -খিবা, Buryat's converb -жэ, Kirundi's -ronka,
+    # Asturian's -áu, Awadhi's रहै, Chhattisgarhi's नइ; the neighbours' own sentences stay
+    ("kab", "Tămeṭṭ-nnet tăkka ăɣrem.", "taq"),
+    ("kab", "Tameṭṭut-nni teddi ɣer taddart.", "kab"),
+    ("bn", "মীওইশিং লাইরিক পাখিবা।", "mni"),
+    ("mn", "Тэрэ гэжэ хэлэбэ.", "bxr"),
+    ("mn", "Тэр ингэж хэлжээ.", "mn"),
+    ("rw", "Umuntu wese afise uburenganzira bwo kuronka akazi.", "rn"),
+    ("rw", "Umuntu wese afite uburenganzira bwo kubona akazi.", "rw"),
+    ("es", "El neñu ta cansáu.", "ast"),
+    ("es", "El niño está cansado.", "es"),
+    ("hi", "ऊ घर मा रहै।", "awa"),
+    ("hi", "वो नइ आही।", "hne"),
+    # read as a neighbour outside the evaluation set: Ghomala' as Lamnso, Nuer as Idoma, Dyula as
+    # Antillean Creole, Kamba as Kikuyu; the neighbours' own sentences stay
+    ("lns", "Mbʉ́ɔ yɛ pʉ́ tsɔ.", "bbj"),
+    ("lns", "Wìr dzə e kiŋèn.", "lns"),
+    ("idu", "Kä ŋäth ë ciaŋ.", "nus"),
+    ("idu", "Ɔcɛ dodu ɛgɛ duu.", "idu"),
+    ("gcf", "Mɔgɔ bɛɛ bɛ yen.", "dyu"),
+    ("gcf", "Sé on bèl jounen.", "gcf"),
+    ("ki", "Syĩndũ syonthe ni sya vala.", "kam"),
+    ("ki", "Mũndũ nĩ mwega mũno.", "ki"),
 ])
 def test_cue_moves_only_the_language_it_names(guard, text, want):
     assert cues.apply(guard, text) == want

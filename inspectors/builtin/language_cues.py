@@ -351,6 +351,45 @@ for _code in ("hi", "mai", "bho", "mag"):
     _DECISIVE[_code] = tuple(cue for cue in _BIHAR_DECISIVE if cue.to != _code)
 for _code, _extra in _DECISIVE.items():
     CUES[_code] = CUES[_code] + _extra
+# Session 12, round 2 (grammars and orthographies; 0 hits on the neighbours' UDHR before adding):
+# Tamasheq read as Kabyle: the Tamajaq alphabets of Mali and Niger write the short vowel ă, which
+# Kabyle's alphabet does not have (lower-case words only: Romanian names write ă).
+# Meitei read as Bengali: its plural -শিং (-sing), past participle -খিবা (-khiba), future -গনি (-gani),
+# negative participle -দবা (-daba) and the copula ওইনি (oini), endings Bengali never writes.
+# Buryat read as Mongolian: Buryat's converbs -жа / -жэ / -жо (гэжэ, ябажа: Khalkha writes -ж; its past
+# -жээ has two э) and its negation бэшэ (Khalkha биш).
+# Kirundi read as Kinyarwanda: the verb -ronka "get" (kuronka, aronse: Kinyarwanda -bona).
+CUES["kab"] += (letter_cue("taq", "ăĂ", names=False),)
+CUES["bn"] += (Cue("mni", regex.compile(r"(?<![\p{L}\p{M}])[\p{L}\p{M}]{2,}(?:শিং|খিবা|গনি|দবা)(?![\p{L}\p{M}])|"
+                                        + _EDGE_L + "ওইনি" + _EDGE_R),
+                   ("শিং ", "খিবা ", "গনি ", "দবা ", "ওইনি"), per_hit=LETTER_WORDS, against=regex.compile("ৰ")),)
+CUES["mn"] += (Cue("bxr", regex.compile(r"(?<![\p{L}\p{M}])\p{Ll}+(?:жа|жэ|жо)(?![\p{L}\p{M}])|" + _EDGE_L + "бэшэ" + _EDGE_R,
+                                        regex.IGNORECASE), ("жа ", "жэ ", "жо ", "бэшэ"), per_hit=LETTER_WORDS),)
+CUES["rw"] += (Cue("rn", regex.compile(r"(?<![\p{L}\p{M}])\p{L}*ron(?:ka|ke|ki|se|ye)\p{L}*", regex.IGNORECASE),
+                   ("ronk", "ronse", "ronye"), per_hit=LETTER_WORDS),)
+# Read as a neighbour the evaluation languages do not include (Lamnso, Idoma, Antillean Creole), by
+# the letters of their own alphabets the neighbour's does not write: Ghomala' (Cameroon's general
+# alphabet) writes ʉ, ɛ and ɔ, the Lamnso orthography none of them (ə for its central vowel); Nuer
+# writes breathy vowels with a diaeresis (ä, ë, ï, ö, ɛ̈, ɔ̈), Idoma's orthography has none; Dyula's
+# Manding orthography writes ɛ, ɔ and ɲ, the French Creoles è, ò and gn, with Dyula's function words
+# fana (also), walima (or), kelen (one), sisan (now), tun (past), bɛɛ / bee (all), against Creole's
+# épi, sé, té, ké.
+# Kamba read as Kikuyu: Kamba writes v (vala, vamwe) and its class 8 / 10 prefix sy- (syĩndũ, syonthe),
+# Kikuyu's alphabet has no v and writes ci- for those classes (indũ ciothe). (No Kikuyu UDHR here: this
+# guard is the one without a neighbour pool; it moves 11 right Kikuyu evaluation rows, RESULTS.md.)
+CUES["lns"] = (letter_cue("bbj", "ʉɛɔɄƐƆ", names=False),)
+CUES["idu"] = (letter_cue("nus", "äëïöÄËÏÖ\u0308", names=False),)
+CUES["gcf"] = (letter_cue("dyu", "ɛɔɲƐƆƝ", names=False),
+               decisive("dyu", "fana walima kelen sisan tun bɛɛ bee", _words("épi sé té ké")))
+CUES["ki"] = (Cue("kam", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*(?:v|sy)\p{L}*"), ("v", "sy"),
+                  per_hit=LETTER_WORDS),)
+# Asturian read as Spanish: its participles in -áu / -íu (faláu, conocíu: Spanish -ado / -ido).
+# Chhattisgarhi's negation नइ (Hindi नहीं; Bhojpuri's नइखे is one word); Awadhi's present and past in
+# -ऐ (रहै, करै, कहै: Hindi रहे, करे, कहे).
+CUES["es"] += (Cue("ast", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}+[áí]u(?![\p{L}\p{M}])"), ("áu ", "íu "),
+                   per_hit=LETTER_WORDS),)
+for _code in ("hi", "mai", "bho", "mag"):
+    CUES[_code] += (decisive("hne", "नइ"), decisive("awa", "रहै करै कहै"))
 TARGETS = frozenset(cue.to for group in CUES.values() for cue in group)
 # The languages a neighbour's cues move it to (``GUARDS["es"]`` is Asturian), by neighbour.
 GUARDS = {code: frozenset(cue.to for cue in group) for code, group in CUES.items()}

@@ -30,6 +30,9 @@ SAMPLE = resources.demo_dir()  # the bundled demo corpus: sample_data/demo in a 
 CORPUS_ENV = "CORPUSCOPE_APP_CORPUS"
 WORKERS_ENV = "CORPUSCOPE_APP_WORKERS"
 APP_TIMEOUT = 60.0  # seconds one statement of a page's query may run (a runaway query must not hold a core)
+# What a timed-out query's error tells the app's user, who cannot change the limit here (the CLI's --timeout can).
+APP_TIMEOUT_HINT = ("the app's limit: narrow the query, or run it with `corpuscope sql` or `corpuscope query run` "
+                    "and --timeout SECONDS")
 AUTO_PROFILE_BYTES = 256 * 2**20  # local corpora smaller than this are profiled when a page opens
 MEASURE_LABELS = {"documents": "Documents", "bytes": "Bytes", "tokens": "Tokens"}
 
@@ -300,7 +303,7 @@ def _with_progress(key: str, label: str, work):
         bar.progress(step.done / max(1, step.total),
                      text=f"{_STAGES.get(step.stage, step.stage)}: {step.done} of {step.total}{detail}")
 
-    options = run.RunOptions(workers=workers(), progress=progress, timeout=APP_TIMEOUT,
+    options = run.RunOptions(workers=workers(), progress=progress, timeout=APP_TIMEOUT, timeout_hint=APP_TIMEOUT_HINT,
                              cancel=lambda: bool(st.session_state.get(f"{key}_cancelled")))
     try:
         return work(options)
@@ -823,7 +826,7 @@ def console_select(corpus: Corpus, sql: str):
     are shown above the result."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = run.select(corpus, sql, timeout=APP_TIMEOUT)
+        table = run.select(corpus, sql, timeout=APP_TIMEOUT, timeout_hint=APP_TIMEOUT_HINT)
     for warning in caught:
         st.warning(str(warning.message), icon=":material/warning:")
     return table

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -149,6 +150,34 @@ def test_sql_console_is_read_only_and_sandboxed(app):
     app.text_area(key="sql_text").set_value("select count(*) as n from documents")
     ok(app.button(key="sql_run").click().run())
     assert len(app.dataframe) == 1
+
+
+SLOW_SQL = "select count(*) as n from range(100000000) a, range(100000000) b where a.range + b.range = 7"
+
+
+def test_a_timed_out_query_says_what_the_app_user_can_do(app, tmp_path, monkeypatch):
+    """A query past the app's limit said "raise it with --timeout SECONDS", a flag the app has not: the SQL
+    console and a saved report now name the limit and what can be done (narrow it, or the CLI's --timeout)."""
+    ok(app.run())
+    monkeypatch.setattr(sys.modules["ui"], "APP_TIMEOUT", 1.0)
+    ok(app.switch_page("pages/sql_console.py").run())
+    app.text_area(key="sql_text").set_value(SLOW_SQL)
+    app.button(key="sql_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert "timeout of 1 s" in error and "narrow the query" in error and "raise it with" not in error, error
+    folder = tmp_path / "queries"
+    folder.mkdir(exist_ok=True)
+    (folder / "slow_report.sql").write_text("-- ---\n-- title: Slow report\n-- version: 1\n-- kind: report\n"
+                                            "-- requires: [length]\n-- ---\n"
+                                            "SELECT count(*) AS n FROM documents a, range(100000000) b, "
+                                            "range(100000000) c WHERE b.range + c.range = a.row\n")
+    ok(app.switch_page("pages/saved_queries.py").run())
+    app.selectbox(key="sq_query").set_value("slow_report").run()
+    app.button(key="sq_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert "timeout of 1 s" in error and "narrow the query" in error and "raise it with" not in error, error
 
 
 def test_evaluations_join_results_with_a_finding(app, tmp_path):

@@ -490,6 +490,27 @@ def step_ranges(steps: list[int]) -> str:
     return ranges(steps)
 
 
+def first_step(stream) -> int:
+    """The number of a stream's first step (``streams.derive.first_step``: 0 for Amber, 1 for the others)."""
+    from inspectors.streams.derive import first_step as first
+
+    return first(stream)
+
+
+def default_block(stream, up_to_step: int) -> int:
+    """Steps per block when none is given: about 100 blocks up to ``up_to_step`` (``streams.derive``)."""
+    from inspectors.streams.derive import default_block as block
+
+    return block(stream, up_to_step)
+
+
+def seed_text(seed) -> str:
+    """A stream's seed as the streams print it: the number, or "none (fixed order)" (``streams.base``)."""
+    from inspectors.streams.base import seed_text as text
+
+    return text(seed)
+
+
 def run_exposure(query: Query, stream, up_to_step: int, params: dict | None = None, plan: Plan | None = None,
                  options: RunOptions | None = None, block_steps: int | None = None, curve: int = 10,
                  prefilter: str = "vietnamese") -> Finding:

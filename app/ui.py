@@ -738,9 +738,12 @@ def cached_shards(corpus: Corpus, plan: Plan) -> int:
 
 
 def profiled_badge(corpus: Corpus) -> int:
-    """The "k of K shards profiled" badge of pages that read what is cached; returns k."""
-    done = cached_shards(corpus, Plan())
-    shards_badge(done, len(corpus.shards))
+    """The "k of K shards profiled" badge of pages that read what is cached (the SQL console, Documents),
+    which count only those shards and draw no interval; returns k."""
+    done, total = cached_shards(corpus, Plan()), len(corpus.shards)
+    note = "all of them" if done == total else "only these are counted"
+    st.badge(f"{done} of {total} shards profiled · {note}", icon=":material/dataset:",
+             color="green" if done == total else "orange")
     return done
 
 

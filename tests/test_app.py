@@ -339,6 +339,19 @@ def _switch_corpus(app, source) -> None:
     assert app.session_state["corpus"] == str(source)
 
 
+def test_console_and_documents_badges_count_profiled_shards_without_intervals(app, home):
+    """Their badge said "2 of 6 shards read · sampled, 95% intervals shown": they read what is profiled and
+    draw no interval, so it says "2 of 6 shards profiled · only these are counted"."""
+    ok(app.switch_page("pages/coverage.py").run())  # the demo corpus in a fresh cache; not the Overview, which profiles every shard
+    app.segmented_control(key="cov_strategy").set_value("shard_sample").run()
+    app.number_input(key="cov_k").set_value(2).run()
+    ok(app.button(key="cov_run").click().run())
+    for page in ("pages/sql_console.py", "pages/documents.py"):
+        ok(app.switch_page(page).run())
+        text = markdown(app)
+        assert "2 of 6 shards profiled · only these are counted" in text and "intervals" not in text, (page, text)
+
+
 def test_the_console_does_not_show_another_corpus_rows(app):
     ok(app.run())
     ok(app.switch_page("pages/sql_console.py").run())

@@ -823,13 +823,14 @@ def ran_on(corpus: Corpus, source: str, note: str) -> bool:
     return False
 
 
-def console_select(corpus: Corpus, sql: str):
+def console_select(corpus: Corpus, sql: str, profile_hint: str):
     """Run user SQL read-only over the profiled shards (sandboxed by the run layer, at most
-    ``APP_TIMEOUT`` seconds); an Arrow table. Warnings (labels cached by another inspector identity)
-    are shown above the result."""
+    ``APP_TIMEOUT`` seconds); an Arrow table. Warnings (labels cached by another inspector identity,
+    shards not profiled) are shown above the result; ``profile_hint`` says how the page profiles the rest."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = run.select(corpus, sql, timeout=APP_TIMEOUT, timeout_hint=APP_TIMEOUT_HINT)
+        table = run.select(corpus, sql, timeout=APP_TIMEOUT, timeout_hint=APP_TIMEOUT_HINT,
+                           profile_hint=profile_hint)
     for warning in caught:
         st.warning(str(warning.message), icon=":material/warning:")
     return table

@@ -352,6 +352,25 @@ def test_console_and_documents_badges_count_profiled_shards_without_intervals(ap
         assert "2 of 6 shards profiled · only these are counted" in text and "intervals" not in text, (page, text)
 
 
+def test_console_tells_how_to_profile_with_its_own_button(app, home):
+    """Before or after profiling some shards, the console said "run `corpuscope profile SOURCE`" though its
+    "Profile all shards" button does it; it names the button now, and `corpuscope sql` keeps the command."""
+    ok(app.switch_page("pages/sql_console.py").run())  # the demo corpus in a fresh cache; not the Overview
+    app.button(key="sql_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert 'is profiled yet; press "Profile all shards" first' in error and "corpuscope profile" not in error, error
+    ok(app.switch_page("pages/coverage.py").run())
+    app.segmented_control(key="cov_strategy").set_value("shard_sample").run()
+    app.number_input(key="cov_k").set_value(2).run()
+    ok(app.button(key="cov_run").click().run())
+    ok(app.switch_page("pages/sql_console.py").run())
+    ok(app.button(key="sql_run").click().run())
+    warnings = [w.value for w in app.warning]
+    assert any('2 of 6 shards are profiled; `documents` holds only those (press "Profile all shards" for the rest)'
+               in w for w in warnings), warnings
+
+
 def test_the_console_does_not_show_another_corpus_rows(app):
     ok(app.run())
     ok(app.switch_page("pages/sql_console.py").run())

@@ -266,24 +266,26 @@ def run(name_or_path: str | Query, corpus: str | Corpus, params: dict | None = N
     return run_query(query, resolved, params, the_plan, RunOptions(**options))
 
 
-def select(corpus: Corpus, sql: str, timeout: float | None = None, timeout_hint: str | None = None) -> pa.Table:
+def select(corpus: Corpus, sql: str, timeout: float | None = None, timeout_hint: str | None = None,
+           profile_hint: str | None = None) -> pa.Table:
     """One read-only SELECT over the profiled shards of ``corpus`` (the SQL console and ``corpuscope sql``).
 
     Refuses (``BadInput``) when a shard changed since it was profiled; warns (``views.StaleAttributes``)
     when cached columns were made by another inspector identity than the one in force (another language
     backend, say), and (``views.UnprofiledShards``) when some shards are not profiled, since counts over
     the view then cover only the others. ``timeout`` (seconds) interrupts a statement that runs longer;
-    ``timeout_hint`` is what the caller's user can do then (``views.sql_error``).
+    ``timeout_hint`` is what the caller's user can do then (``views.sql_error``). ``profile_hint`` is what
+    profiles the rest in the caller's words (the app's button; by default the ``corpuscope profile`` command).
     """
     views.check_select(sql)
     done = views.profiled(corpus.shards)
     if not done:
-        raise views.nothing_profiled(corpus.source, len(corpus.shards))
+        raise views.nothing_profiled(corpus.source, len(corpus.shards), profile_hint)
     views.check_fresh(done)
     if len(done) < len(corpus.shards):
         warnings.warn(views.UnprofiledShards(
             f"{len(done)} of {len(corpus.shards)} shards are profiled; `documents` holds only those "
-            f"(run `corpuscope profile {corpus.source}` for the rest)"), stacklevel=2)
+            f"({profile_hint or views.profile_command(corpus.source)} for the rest)"), stacklevel=2)
     for line in views.stale_inspectors(done):
         warnings.warn(views.StaleAttributes(line), stacklevel=2)
     con = views.open_documents(corpus.shards, done=done)

@@ -83,12 +83,18 @@ def profiled(shards: list[Shard]) -> Profiled:
     return out
 
 
-def nothing_profiled(source: str, shards: int) -> BadInput:
-    """The error for a corpus none of whose ``shards`` is profiled: it names the corpus and the command."""
+def nothing_profiled(source: str, shards: int, profile_hint: str | None = None) -> BadInput:
+    """The error for a corpus none of whose ``shards`` is profiled: it names the corpus and what profiles it,
+    ``profile_hint`` (the caller's words: the app's button), by default the command (``profile_command``)."""
+    return BadInput(f"none of the {shards:,} shard(s) of {source} is profiled yet; "
+                    f"{profile_hint or profile_command(source)} first")
+
+
+def profile_command(source: str) -> str:
+    """What profiles ``source`` from a shell: "run `corpuscope profile SOURCE`"."""
     import shlex
 
-    return BadInput(f"none of the {shards:,} shard(s) of {source} is profiled yet; run "
-                    f"`corpuscope profile {shlex.quote(source)}` first")
+    return f"run `corpuscope profile {shlex.quote(source)}`"
 
 
 def check_fresh(done: Profiled) -> None:
@@ -370,7 +376,8 @@ def _sql_error(error: Exception, timeout: float | None, timeout_hint: str | None
     first = (str(error).splitlines() or [type(error).__name__])[0][:300]
     if isinstance(error, duckdb.InterruptException):
         limit = f" of {timeout:g} s" if timeout else ""
-        return BadInput(f"query stopped: it ran past the timeout{limit}" + (f" ({timeout_hint})" if timeout_hint else ""))
+        advice = f" ({timeout_hint})" if timeout_hint else ""
+        return BadInput(f"query stopped: it ran past the timeout{limit}{advice}")
     if isinstance(error, duckdb.OutOfMemoryException):
         return BadInput(f"query stopped: it needs more memory than the limit of {memory_limit()} "
                         f"(set {MEMORY_ENV} to raise it): {first}")

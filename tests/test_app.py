@@ -371,6 +371,19 @@ def test_console_tells_how_to_profile_with_its_own_button(app, home):
                in w for w in warnings), warnings
 
 
+def test_save_box_names_the_slice_just_run(app):
+    """The "Query name" box kept the first slice's name when a slice with another title ran, so Save wrote the
+    new slice under the old name; it suggests the name of the slice on screen now."""
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    ok(app.button(key="cov_run").click().run())
+    first = app.text_input(key="cov_name").value
+    app.text_input(key="cov_title").set_value("Law documents").run()
+    ok(app.button(key="cov_run").click().run())
+    assert app.session_state["cov_finding"].title == "Law documents"
+    assert app.text_input(key="cov_name").value == "law_documents" != first
+
+
 def test_the_console_does_not_show_another_corpus_rows(app):
     ok(app.run())
     ok(app.switch_page("pages/sql_console.py").run())

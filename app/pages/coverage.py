@@ -64,6 +64,8 @@ if run and query is not None:
         if finding is not None:
             st.session_state["cov_finding"] = finding
             st.session_state["cov_text"] = text
+            # The name box keeps what it holds once drawn (its key is its identity): a new slice gets its own name.
+            st.session_state.pop("cov_name", None)
 
 finding = st.session_state.get("cov_finding")
 if finding and not ui.ran_on(corpus, str(finding.corpus.get("source")),

@@ -238,7 +238,8 @@ def plan_picker(corpus: Corpus, key: str, allow_stratified: bool = True) -> Plan
     options = list(labels) if allow_stratified else ["full", "shard_sample"]
     strategy = st.segmented_control("Plan", options, default="full", format_func=labels.get, key=f"{key}_strategy",
                                     help="A full scan gives exact numbers; a sample reads k of K shards "
-                                         "and reports 95% intervals (shards are clusters).") or "full"
+                                         "and reports 95% intervals (shards are clusters). Stratified is "
+                                         "offered for a slice whose query declares strata.") or "full"
     if strategy == "full":
         return Plan()
     cols = st.columns(3)

@@ -384,6 +384,20 @@ def test_save_box_names_the_slice_just_run(app):
     assert app.text_input(key="cov_name").value == "law_documents" != first
 
 
+def test_stratified_is_offered_only_for_a_slice_with_strata(app):
+    """A built slice (or a saved one without strata) offered "Stratified", which then failed asking to edit the
+    query's header; the plan offers it only where the query declares strata."""
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    assert app.segmented_control(key="cov_strategy").options == ["Full scan (exact)", "Shard sample"]
+    app.segmented_control(key="cov_mode").set_value("Saved slice").run()
+    ok(app.selectbox(key="cov_saved").set_value("vietnamese_share").run())
+    assert "Stratified" in app.segmented_control(key="cov_strategy").options
+    ok(app.switch_page("pages/saved_queries.py").run())
+    ok(app.selectbox(key="sq_query").set_value("language_share").run())
+    assert "Stratified" not in app.segmented_control(key="sq_strategy").options
+
+
 def test_the_console_does_not_show_another_corpus_rows(app):
     ok(app.run())
     ok(app.switch_page("pages/sql_console.py").run())

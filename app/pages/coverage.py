@@ -53,7 +53,7 @@ else:
     st.caption(query.description)
     params = ui.param_widgets(query, "cov")
 
-plan = ui.plan_picker(corpus, "cov")
+plan = ui.plan_picker(corpus, "cov", allow_stratified=bool(query and query.strata))  # a built slice has none
 measures = ui.measure_picker("cov")
 if ui.was_cancelled("cov"):
     st.warning("Cancelled; finished shards stay cached. Run again to resume.")

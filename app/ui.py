@@ -30,6 +30,9 @@ SAMPLE = resources.demo_dir()  # the bundled demo corpus: sample_data/demo in a 
 CORPUS_ENV = "CORPUSCOPE_APP_CORPUS"
 WORKERS_ENV = "CORPUSCOPE_APP_WORKERS"
 APP_TIMEOUT = 60.0  # seconds one statement of a page's query may run (a runaway query must not hold a core)
+# What a timed-out query's error tells the app's user, who cannot change the limit here (the CLI's --timeout can).
+APP_TIMEOUT_HINT = ("the app's limit: narrow the query, or run it with `corpuscope sql` or `corpuscope query run` "
+                    "and --timeout SECONDS")
 AUTO_PROFILE_BYTES = 256 * 2**20  # local corpora smaller than this are profiled when a page opens
 MEASURE_LABELS = {"documents": "Documents", "bytes": "Bytes", "tokens": "Tokens"}
 
@@ -235,7 +238,8 @@ def plan_picker(corpus: Corpus, key: str, allow_stratified: bool = True) -> Plan
     options = list(labels) if allow_stratified else ["full", "shard_sample"]
     strategy = st.segmented_control("Plan", options, default="full", format_func=labels.get, key=f"{key}_strategy",
                                     help="A full scan gives exact numbers; a sample reads k of K shards "
-                                         "and reports 95% intervals (shards are clusters).") or "full"
+                                         "and reports 95% intervals (shards are clusters). Stratified is "
+                                         "offered for a slice whose query declares strata.") or "full"
     if strategy == "full":
         return Plan()
     cols = st.columns(3)
@@ -300,7 +304,7 @@ def _with_progress(key: str, label: str, work):
         bar.progress(step.done / max(1, step.total),
                      text=f"{_STAGES.get(step.stage, step.stage)}: {step.done} of {step.total}{detail}")
 
-    options = run.RunOptions(workers=workers(), progress=progress, timeout=APP_TIMEOUT,
+    options = run.RunOptions(workers=workers(), progress=progress, timeout=APP_TIMEOUT, timeout_hint=APP_TIMEOUT_HINT,
                              cancel=lambda: bool(st.session_state.get(f"{key}_cancelled")))
     try:
         return work(options)
@@ -735,9 +739,12 @@ def cached_shards(corpus: Corpus, plan: Plan) -> int:
 
 
 def profiled_badge(corpus: Corpus) -> int:
-    """The "k of K shards profiled" badge of pages that read what is cached; returns k."""
-    done = cached_shards(corpus, Plan())
-    shards_badge(done, len(corpus.shards))
+    """The "k of K shards profiled" badge of pages that read what is cached (the SQL console, Documents),
+    which count only those shards and draw no interval; returns k."""
+    done, total = cached_shards(corpus, Plan()), len(corpus.shards)
+    note = "all of them" if done == total else "only these are counted"
+    st.badge(f"{done} of {total} shards profiled · {note}", icon=":material/dataset:",
+             color="green" if done == total else "orange")
     return done
 
 
@@ -817,13 +824,14 @@ def ran_on(corpus: Corpus, source: str, note: str) -> bool:
     return False
 
 
-def console_select(corpus: Corpus, sql: str):
+def console_select(corpus: Corpus, sql: str, profile_hint: str):
     """Run user SQL read-only over the profiled shards (sandboxed by the run layer, at most
-    ``APP_TIMEOUT`` seconds); an Arrow table. Warnings (labels cached by another inspector identity)
-    are shown above the result."""
+    ``APP_TIMEOUT`` seconds); an Arrow table. Warnings (labels cached by another inspector identity,
+    shards not profiled) are shown above the result; ``profile_hint`` says how the page profiles the rest."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = run.select(corpus, sql, timeout=APP_TIMEOUT)
+        table = run.select(corpus, sql, timeout=APP_TIMEOUT, timeout_hint=APP_TIMEOUT_HINT,
+                           profile_hint=profile_hint)
     for warning in caught:
         st.warning(str(warning.message), icon=":material/warning:")
     return table

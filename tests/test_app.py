@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -149,6 +150,34 @@ def test_sql_console_is_read_only_and_sandboxed(app):
     app.text_area(key="sql_text").set_value("select count(*) as n from documents")
     ok(app.button(key="sql_run").click().run())
     assert len(app.dataframe) == 1
+
+
+SLOW_SQL = "select count(*) as n from range(100000000) a, range(100000000) b where a.range + b.range = 7"
+
+
+def test_a_timed_out_query_says_what_the_app_user_can_do(app, tmp_path, monkeypatch):
+    """A query past the app's limit said "raise it with --timeout SECONDS", a flag the app has not: the SQL
+    console and a saved report now name the limit and what can be done (narrow it, or the CLI's --timeout)."""
+    ok(app.run())
+    monkeypatch.setattr(sys.modules["ui"], "APP_TIMEOUT", 1.0)
+    ok(app.switch_page("pages/sql_console.py").run())
+    app.text_area(key="sql_text").set_value(SLOW_SQL)
+    app.button(key="sql_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert "timeout of 1 s" in error and "narrow the query" in error and "raise it with" not in error, error
+    folder = tmp_path / "queries"
+    folder.mkdir(exist_ok=True)
+    (folder / "slow_report.sql").write_text("-- ---\n-- title: Slow report\n-- version: 1\n-- kind: report\n"
+                                            "-- requires: [length]\n-- ---\n"
+                                            "SELECT count(*) AS n FROM documents a, range(100000000) b, "
+                                            "range(100000000) c WHERE b.range + c.range = a.row\n")
+    ok(app.switch_page("pages/saved_queries.py").run())
+    app.selectbox(key="sq_query").set_value("slow_report").run()
+    app.button(key="sq_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert "timeout of 1 s" in error and "narrow the query" in error and "raise it with" not in error, error
 
 
 def test_evaluations_join_results_with_a_finding(app, tmp_path):
@@ -308,6 +337,65 @@ def _switch_corpus(app, source) -> None:
     app.button[0].click()
     ok(app.run())
     assert app.session_state["corpus"] == str(source)
+
+
+def test_console_and_documents_badges_count_profiled_shards_without_intervals(app, home):
+    """Their badge said "2 of 6 shards read · sampled, 95% intervals shown": they read what is profiled and
+    draw no interval, so it says "2 of 6 shards profiled · only these are counted"."""
+    ok(app.switch_page("pages/coverage.py").run())  # the demo corpus in a fresh cache; not the Overview, which profiles every shard
+    app.segmented_control(key="cov_strategy").set_value("shard_sample").run()
+    app.number_input(key="cov_k").set_value(2).run()
+    ok(app.button(key="cov_run").click().run())
+    for page in ("pages/sql_console.py", "pages/documents.py"):
+        ok(app.switch_page(page).run())
+        text = markdown(app)
+        assert "2 of 6 shards profiled · only these are counted" in text and "intervals" not in text, (page, text)
+
+
+def test_console_tells_how_to_profile_with_its_own_button(app, home):
+    """Before or after profiling some shards, the console said "run `corpuscope profile SOURCE`" though its
+    "Profile all shards" button does it; it names the button now, and `corpuscope sql` keeps the command."""
+    ok(app.switch_page("pages/sql_console.py").run())  # the demo corpus in a fresh cache; not the Overview
+    app.button(key="sql_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert 'is profiled yet; press "Profile all shards" first' in error and "corpuscope profile" not in error, error
+    ok(app.switch_page("pages/coverage.py").run())
+    app.segmented_control(key="cov_strategy").set_value("shard_sample").run()
+    app.number_input(key="cov_k").set_value(2).run()
+    ok(app.button(key="cov_run").click().run())
+    ok(app.switch_page("pages/sql_console.py").run())
+    ok(app.button(key="sql_run").click().run())
+    warnings = [w.value for w in app.warning]
+    assert any('2 of 6 shards are profiled; `documents` holds only those (press "Profile all shards" for the rest)'
+               in w for w in warnings), warnings
+
+
+def test_save_box_names_the_slice_just_run(app):
+    """The "Query name" box kept the first slice's name when a slice with another title ran, so Save wrote the
+    new slice under the old name; it suggests the name of the slice on screen now."""
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    ok(app.button(key="cov_run").click().run())
+    first = app.text_input(key="cov_name").value
+    app.text_input(key="cov_title").set_value("Law documents").run()
+    ok(app.button(key="cov_run").click().run())
+    assert app.session_state["cov_finding"].title == "Law documents"
+    assert app.text_input(key="cov_name").value == "law_documents" != first
+
+
+def test_stratified_is_offered_only_for_a_slice_with_strata(app):
+    """A built slice (or a saved one without strata) offered "Stratified", which then failed asking to edit the
+    query's header; the plan offers it only where the query declares strata."""
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    assert app.segmented_control(key="cov_strategy").options == ["Full scan (exact)", "Shard sample"]
+    app.segmented_control(key="cov_mode").set_value("Saved slice").run()
+    ok(app.selectbox(key="cov_saved").set_value("vietnamese_share").run())
+    assert "Stratified" in app.segmented_control(key="cov_strategy").options
+    ok(app.switch_page("pages/saved_queries.py").run())
+    ok(app.selectbox(key="sq_query").set_value("language_share").run())
+    assert "Stratified" not in app.segmented_control(key="sq_strategy").options
 
 
 def test_the_console_does_not_show_another_corpus_rows(app):

@@ -90,3 +90,22 @@ def test_exposure_page_numbers_an_amber_streams_steps_from_0(tmp_path, home, mon
     at.text_input(key="exp_tok").set_value(amber_tokenizer(tmp_path))
     _ok(at.run())
     assert any("· steps 0–3" in m.value for m in at.markdown), [m.value for m in at.markdown]
+
+
+def test_exposure_page_words_a_fixed_order_stream_as_the_cli_does(tmp_path, home, monkeypatch):
+    """The page said "seed None" for Pythia (a fixed order) where the CLI says "none (fixed order)"."""
+    from inspectors.streams.exposure import describe
+
+    at, built = _page(tmp_path, monkeypatch)
+    at.text_input(key="exp_spec").set_value(f"pythia:{built['prefix']}")
+    at.number_input(key="exp_batch").set_value(8)
+    _ok(at.run())
+    header = next(m.value for m in at.markdown if "config hash" in m.value)
+    assert "seed none (fixed order)" in header and "seed None" not in header and "steps 1–4" in header, header
+    at.number_input(key="exp_step").set_value(4)
+    at.number_input(key="exp_block").set_value(1)
+    at.button(key="exp_run").click()
+    _ok(at.run())
+    finding = at.session_state["exp_finding"]
+    assert "seed none (fixed order)," in describe(finding)  # what `corpuscope exposure` prints
+    assert "seed None" not in finding.corpus["revision"], finding.corpus

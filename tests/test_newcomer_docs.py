@@ -90,3 +90,14 @@ def test_a_bad_filter_is_named_by_the_control_it_was_typed_in(profiled, tmp_path
     assert app.text_input(key="doc_where").label.startswith("More filters")
     code, _, err = cli("docs", SAMPLE, "--where", bad)
     assert code == 2 and err.startswith("Error: --where takes") and repr(bad) in err, err
+
+
+def test_an_unknown_filter_column_is_named_with_the_control_it_was_typed_in(profiled, tmp_path, monkeypatch, cli):
+    """A filter on a column that does not exist said "no column 'nope' in documents" and named no control,
+    unlike the other filter errors; it leads with the page's box (the CLI with --where) now."""
+    app = app_session(tmp_path, monkeypatch, "pages/documents.py")
+    app.text_input(key="doc_where").set_value("nope=1").run()
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and 'The "More filters" box: no column \'nope\' in documents' in errors[0], errors
+    code, _, err = cli("docs", SAMPLE, "--where", "nope=1")
+    assert code == 2 and err.startswith("Error: --where: no column 'nope' in documents"), err

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -145,6 +146,30 @@ def test_a_broken_module_names_the_file_and_the_error(isolated, tmp_path):
     with pytest.raises(BadInput, match=rf"gone\.py \(from \${ENV}\) does not exist"):
         registry.registered()
     isolated.delenv(ENV)
+    assert BUILTINS <= set(registry.registered())
+
+
+def test_a_module_that_registers_no_inspector_is_refused_naming_it(isolated, cli, tmp_path):
+    """A file without an @register loaded silently, so a run then lacked the inspectors the user asked for."""
+    empty = tmp_path / "empty.py"
+    empty.write_text("import pyarrow\nfrom inspectors.core.registry import Inspector\n\nclass Unregistered(Inspector):\n"
+                     "    name = 'unregistered'\n")
+    expected = f"inspector module {empty.resolve()} registers no inspector"
+    with pytest.raises(BadInput, match=re.escape(expected)):
+        plugins.add_modules([empty])
+    assert ENV not in os.environ  # not handed to other processes
+    code, _, err = cli("inspectors", "list", "--inspector-module", empty)
+    assert code == 2 and expected in err, err
+    started = []
+    isolated.setattr(os, "execve", lambda *args: started.append(args))
+    isolated.setattr("subprocess.call", lambda *args, **kwargs: started.append(args))
+    code, _, err = cli("app", "--inspector-module", empty)  # refused before the server starts
+    assert code == 2 and expected in err and not started, err
+    # from the variable: every look-up fails naming it; a dotted module imported earlier is not "empty"
+    isolated.setenv(ENV, str(empty))
+    with pytest.raises(BadInput, match=re.escape(expected)):
+        registry.registered()
+    isolated.setenv(ENV, "inspectors.builtin.length")
     assert BUILTINS <= set(registry.registered())
 
 

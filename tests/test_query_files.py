@@ -117,3 +117,12 @@ def test_shipped_strata_match_their_symbols():
                 "('The plaintiff appeals'), ('plaintiffs'), ('a recipe')) t(text)")
     hits = [r[0] for r in con.execute(f"SELECT text FROM documents WHERE {stratum['when']}").fetchall()]
     assert hits == ["under § 1983", "42 U.S.C. 1983", "The plaintiff appeals"]
+
+
+@pytest.mark.parametrize("title, name", [("Tiếng Việt", "tieng_viet"), ("Điều luật 2024!", "dieu_luat_2024"),
+                                         ("ĐẠI HỌC", "dai_hoc"), ("Vietnamese statutes", "vietnamese_statutes")])
+def test_a_slice_title_suggests_a_name_with_its_letters(title, name):
+    """A Vietnamese title lost its accented letters ("Tiếng Việt" -> ti_ng_vi_t); they keep their base letter."""
+    from inspectors.core.slice_builder import suggest_name
+
+    assert suggest_name(title) == name

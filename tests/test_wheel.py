@@ -219,9 +219,11 @@ def _free_port() -> int:
 def test_corpuscope_app_serves(installed):
     port = _free_port()
     log_path = installed.root / "app.log"
-    earlier, mine = installed.cwd / "earlier.py", installed.cwd / "my_inspectors.py"
-    for file in (earlier, mine):
-        file.write_text("# registers nothing\n")
+    from test_plugins import write_inspector
+
+    # each registers an inspector: a file that registers none is refused before the server starts
+    earlier = write_inspector(installed.cwd, "earlier", "earlier_shout")
+    mine = write_inspector(installed.cwd, "my_inspectors", "mine_shout")
     with open(log_path, "w") as log:
         process = subprocess.Popen([installed.bin / "corpuscope", "app", "--port", str(port),
                                     "--inspector-module", mine.name], cwd=installed.cwd,

@@ -53,7 +53,7 @@ else:
     st.caption(query.description)
     params = ui.param_widgets(query, "cov")
 
-plan = ui.plan_picker(corpus, "cov")
+plan = ui.plan_picker(corpus, "cov", allow_stratified=bool(query and query.strata))  # a built slice has none
 measures = ui.measure_picker("cov")
 if ui.was_cancelled("cov"):
     st.warning("Cancelled; finished shards stay cached. Run again to resume.")
@@ -64,6 +64,8 @@ if run and query is not None:
         if finding is not None:
             st.session_state["cov_finding"] = finding
             st.session_state["cov_text"] = text
+            # The name box keeps what it holds once drawn (its key is its identity): a new slice gets its own name.
+            st.session_state.pop("cov_name", None)
 
 finding = st.session_state.get("cov_finding")
 if finding and not ui.ran_on(corpus, str(finding.corpus.get("source")),

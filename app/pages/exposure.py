@@ -6,7 +6,8 @@ import streamlit as st
 
 import ui
 from inspectors.core.plan import Plan
-from inspectors.core.run import RunOptions, open_stream, run_exposure, step_ranges, stream_catalogue
+from inspectors.core.run import (RunOptions, default_block, first_step, open_stream, run_exposure, seed_text,
+                                 step_ranges, stream_catalogue)
 
 st.title("Training exposure")
 st.caption("What the model actually saw: a slice's share of the training stream (OLMo memmaps in their seeded "
@@ -43,9 +44,9 @@ if stream is None:
     st.stop()
 info = stream.describe()
 last = stream.total_steps or 1
-first = 0 if stream.kind == "amber" else 1
+first = first_step(stream)
 # steps by their first and last numbers: Amber's count from 0, so "N steps" was one short for it
-st.markdown(f"**{info['spec']}** · config hash `{info['config_hash']}` · seed {stream.seed} · "
+st.markdown(f"**{info['spec']}** · config hash `{info['config_hash']}` · seed {seed_text(stream.seed)} · "
             f"{info.get('tokens_per_step') or 'varying'} tokens per step · steps {first:,}–{last:,}")
 
 query = ui.saved_slice_picker("exp_query")
@@ -55,7 +56,7 @@ if gap := stream.missing_steps(first, last):
     st.warning(f"No data file for step(s) {step_ranges(gap)} (a gap in the stream): they are not read and "
                "nothing is counted for them.")
 step = c1.number_input("Checkpoint (up to step)", first, max(first, last), min(max(first, last), 1000), key="exp_step")
-block = c2.number_input("Steps per block (cluster)", 1, max(1, last), max(1, -(-(step - first + 1) // 100)),
+block = c2.number_input("Steps per block (cluster)", 1, max(1, last), default_block(stream, int(step)),
                         key="exp_block")
 points = c3.number_input("Curve points", 1, 100, 10, key="exp_points")
 blocks = -(-(int(step) - first + 1) // int(block))

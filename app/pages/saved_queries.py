@@ -31,7 +31,7 @@ with st.expander(f"File {query.path.name}"):
 corpus = ui.current_corpus()
 st.markdown(f"Runs on **{corpus.name}** ({len(corpus.shards)} shards; change it in the sidebar).")
 params = ui.param_widgets(query, "sq")
-plan = ui.plan_picker(corpus, "sq", allow_stratified=query.kind == "slice")
+plan = ui.plan_picker(corpus, "sq", allow_stratified=query.kind == "slice" and bool(query.strata))
 measures = ui.measure_picker("sq")
 if ui.was_cancelled("sq"):
     st.warning("Cancelled; finished shards stay cached. Run again to resume.")

@@ -14,11 +14,12 @@ st.caption("Read-only SQL over the `documents` view of the current corpus (one r
 corpus = ui.current_corpus()
 
 profiled = ui.profiled_badge(corpus)
+PROFILE_ALL = "Profile all shards"  # the button's name, which the console's errors and warnings quote
 st.caption("The console reads the shards profiled so far; profile the rest to query the whole corpus.")
 if profiled < len(corpus.shards):
     if ui.was_cancelled("sql"):
         st.warning("Cancelled; finished shards stay cached.")
-    if st.button("Profile all shards", icon=":material/play_arrow:", key="sql_profile"):
+    if st.button(PROFILE_ALL, icon=":material/play_arrow:", key="sql_profile"):
         with ui.guard("Profiling failed"):
             ui.profile_all(corpus, "sql")
             st.rerun()
@@ -30,7 +31,7 @@ if st.button("Run", type="primary", icon=":material/play_arrow:", key="sql_run")
     st.session_state["sql_result"] = None  # a refused or failed query must not leave the last result on screen
     with ui.guard():
         try:
-            st.session_state["sql_result"] = (corpus.source, ui.console_select(corpus, sql))
+            st.session_state["sql_result"] = (corpus.source, ui.console_select(corpus, sql, f'press "{PROFILE_ALL}"'))
         except ui.CorpuscopeError as error:
             reason = re.sub(r"^(SQL:\s*)?(refused:\s*)?", "", str(error))
             # Only what the sandbox refuses is "refused"; a typo or a timeout is the query's own failure.

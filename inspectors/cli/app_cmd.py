@@ -77,6 +77,11 @@ def app(source, port, address, open_browser, modules):
         from inspectors.core.sources import check_offline
 
         check_offline(source)  # a typo fails here, not on a page of a server already started
+    if modules:
+        from inspectors.core import plugins
+
+        for module in modules:  # likewise a file that fails to import or registers no inspector
+            plugins.load_module(module)
     env = app_environment(source, modules)
     click.echo(f"corpuscope app on http://{address}:{port}  (corpus: {env[CORPUS_ENV]}; Ctrl-C stops)")
     command = streamlit_command(port, address, headless=not open_browser)

@@ -132,6 +132,9 @@ def prepare_out(out: str | None) -> None:
         raise BadInput(f"--out {out}: its folder {path.parent} is not writable")
 
 
+TIMEOUT_HINT = "raise it with --timeout SECONDS"  # a timed-out query's advice, for the commands with --timeout
+
+
 def inspector_module_option(func):
     """Add ``--inspector-module FILE`` (repeatable): a Python file registering your own inspectors."""
     return click.option("--inspector-module", "modules", multiple=True, type=click.Path(exists=True, dir_okay=False),

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from inspectors.cli.options import (add_modules, check_engine, column_options, corpus_from, engine_options,
-                                    inspector_module_option, plan_options, prepare_out, stratified_options,
-                                    workers_option)
+from inspectors.cli.options import (TIMEOUT_HINT, add_modules, check_engine, column_options, corpus_from,
+                                    engine_options, inspector_module_option, plan_options, prepare_out,
+                                    stratified_options, workers_option)
 from inspectors.cli.output import FORMATS, dumps, render_table
 from inspectors.core import queries
 from inspectors.core.errors import BadInput
@@ -118,7 +118,8 @@ def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, tokenizer
     corpus = corpus_from(source, text_column, url_column, id_column, source_column)
     plan = Plan.from_options(sample_shards, rows_per_shard, seed, stratified, per_stratum)
     options = runs.RunOptions(workers=workers, engine=engine, address=ray_address, evidence_docs=evidence_docs,
-                              timeout=timeout, measures={"tokens": tokenizer} if tokenizer else {})
+                              timeout=timeout, timeout_hint=TIMEOUT_HINT,
+                              measures={"tokens": tokenizer} if tokenizer else {})
     result = runs.run_query(q, corpus, _params(pairs), plan, options)
     if isinstance(result, runs.Finding):
         text = result.to_json() if fmt == "json" else describe(result, fmt)

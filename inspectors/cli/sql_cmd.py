@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from inspectors.cli.options import add_modules, column_options, corpus_from, inspector_module_option
+from inspectors.cli.options import TIMEOUT_HINT, add_modules, column_options, corpus_from, inspector_module_option
 from inspectors.cli.output import FORMATS, render_table
 
 
@@ -34,7 +34,7 @@ def sql(source, query, fmt, timeout, modules, text_column, url_column, id_column
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StaleAttributes)
         warnings.simplefilter("always", UnprofiledShards)
-        table = select(corpus, query, timeout=timeout)
+        table = select(corpus, query, timeout=timeout, timeout_hint=TIMEOUT_HINT)
     for warning in caught:
         if issubclass(warning.category, (StaleAttributes, UnprofiledShards)):
             click.echo(f"warning: {warning.message}", err=True)

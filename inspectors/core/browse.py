@@ -63,7 +63,7 @@ def _sql_for(filters: list[Filter], text: str | None, available: list[str], labe
     where, params = [], {}
     for i, f in enumerate(filters):
         if f.column not in available:
-            raise BadInput(f"no column {f.column!r} in documents; columns: {', '.join(available)}")
+            raise BadInput(f"{label}: no column {f.column!r} in documents; columns: {', '.join(available)}")
         column = f'"{f.column}"'
         if f.op in ("=", "!="):
             params[f"p{i}"] = [v.strip() for v in f.value.split(",") if v.strip()]

@@ -207,7 +207,10 @@ def report_table(ctx, query, values) -> pa.Table:
     with_text = views.needs_text(con, query.sql, values)
     if with_text:
         ctx.ensure_text()
-    table = numeric(views.run_select(con, query.sql, values, where=str(query.path)))
+    # The run's guard interrupts the connection already; the timeout here words the error (its limit and the
+    # caller's hint), which would otherwise say neither.
+    table = numeric(views.run_select(con, query.sql, values, timeout=ctx.options.timeout, where=str(query.path),
+                                     timeout_hint=ctx.options.timeout_hint))
     if not ctx.exact and not with_text and len(ctx.chosen) > 1:
         table = bootstrap_intervals(con, query.sql, values, table, ctx.plan.seed)
     return table

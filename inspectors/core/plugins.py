@@ -15,11 +15,12 @@ Sources, each loaded once per process and in this order:
 paths to ``$CORPUSCOPE_INSPECTOR_MODULES``, so every process started afterwards (a local pool worker,
 a Ray task, which gets the variable with each task, the app's server) loads the same inspectors.
 
-Failures: a file or module the user named (environment, ``--inspector-module``) that does not exist or
-fails to import is a ``BadInput`` naming it and the error's first line, raised by every registry look-up
-until it is fixed (the user asked for those inspectors; silently running without them would be
-worse). A broken *installed* entry point cannot stop the rest: it is skipped, logged once as a warning
-and listed by ``problems()`` (``corpuscope inspectors list`` prints them).
+Failures: a file or module the user named (environment, ``--inspector-module``) that does not exist,
+fails to import or registers no inspector is a ``BadInput`` naming it (and the error's first line),
+raised by every registry look-up until it is fixed (the user asked for those inspectors; silently
+running without them would be worse). A broken *installed* entry point, one that registers nothing
+included, cannot stop the rest: it is skipped, logged once as a warning and listed by ``problems()``
+(``corpuscope inspectors list`` prints them).
 
 Origins: every key is attributed to the source whose import registered it (a diff of the registry
 around each import), e.g. ``builtin``, ``entry point NAME (MODULE)``,
@@ -248,8 +249,9 @@ def _load_file(file: str, where: str) -> None:
 
 def _load(source: str, module: str, where: str, execute, label: str | None) -> None:
     """Run ``execute`` (an import) once per process for ``source``, attributing to ``where`` what it
-    registers. A failure is a ``BadInput`` starting with ``label``, kept and raised again on a later
-    attempt rather than importing twice; without a label (the built-ins) the error propagates as is."""
+    registers. A failure, or a labelled source that registers no inspector, is a ``BadInput`` starting
+    with ``label``, kept and raised again on a later attempt rather than importing twice; without a
+    label (the built-ins) the error propagates as is."""
     if source in _sources:
         return
     if source in _failures:
@@ -264,8 +266,19 @@ def _load(source: str, module: str, where: str, execute, label: str | None) -> N
         raise _failures[source] from None
     finally:
         _record(before, where)
+    if label is not None and not _registers_any(before, module):
+        _failures[source] = BadInput(f"{label} registers no inspector: it imports, but no class in it is "
+                                     "decorated with @register (from inspectors.core.registry)")
+        raise _failures[source]
     _sources[source] = where
     _module_sources.setdefault(module, where)
+
+
+def _registers_any(before: dict[str, type], module: str) -> bool:
+    """True when the import added an inspector, or ``module`` (or a submodule) holds a registered one:
+    a module imported before its load, as a dotted name may be, registered its inspectors then."""
+    return any(before.get(key) is not cls or cls.__module__ == module or cls.__module__.startswith(module + ".")
+               for key, cls in registry._REGISTRY.items())
 
 
 def _append_env(file: str) -> None:

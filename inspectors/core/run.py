@@ -59,6 +59,7 @@ class RunOptions:
     progress: Callable[[Progress], None] | None = None
     cancel: Callable[[], bool] | None = None
     timeout: float | None = None  # seconds a query statement may run (None: no limit)
+    timeout_hint: str | None = None  # what the caller's user can do past the timeout (the CLI: its --timeout flag)
     measures: dict[str, str] = field(default_factory=dict)  # a measure's counting choice: {"tokens": "neox20b"}
 
 
@@ -157,6 +158,10 @@ class RunContext:
                 out.update({(shard.uri, r): t for r, t in found.items()})
         return out
 
+    def sql_error(self, error: Exception, where: str | None = None) -> Exception:
+        """A DuckDB error of this run as one line, a timeout worded by the options (``views.sql_error``)."""
+        return views.sql_error(error, self.options.timeout, where, self.options.timeout_hint)
+
     def close(self) -> None:
         """Close the connection."""
         if self._con is not None:
@@ -221,7 +226,7 @@ def run_query(query: Query, corpus: Corpus, params: dict | None = None, plan: Pl
             result, docs = coverage.slice_result(ctx, query, values)
         return _finding(query, values, ctx, result, docs)
     except duckdb.Error as error:  # the query's own SQL failed while running: one line, never a traceback
-        raise views.sql_error(error, options.timeout, str(query.path)) from None
+        raise ctx.sql_error(error, str(query.path)) from None
     finally:
         ctx.close()
 
@@ -247,7 +252,7 @@ def run_reports(items: list[tuple[Query, dict]], corpus: Corpus, plan: Plan | No
                 raise Cancelled(f"cancelled after {i + 1} of {len(bound)} reports")
         return out
     except duckdb.Error as error:
-        raise views.sql_error(error, options.timeout) from None
+        raise ctx.sql_error(error) from None
     finally:
         ctx.close()
 
@@ -261,30 +266,33 @@ def run(name_or_path: str | Query, corpus: str | Corpus, params: dict | None = N
     return run_query(query, resolved, params, the_plan, RunOptions(**options))
 
 
-def select(corpus: Corpus, sql: str, timeout: float | None = None) -> pa.Table:
+def select(corpus: Corpus, sql: str, timeout: float | None = None, timeout_hint: str | None = None,
+           profile_hint: str | None = None) -> pa.Table:
     """One read-only SELECT over the profiled shards of ``corpus`` (the SQL console and ``corpuscope sql``).
 
     Refuses (``BadInput``) when a shard changed since it was profiled; warns (``views.StaleAttributes``)
     when cached columns were made by another inspector identity than the one in force (another language
     backend, say), and (``views.UnprofiledShards``) when some shards are not profiled, since counts over
-    the view then cover only the others. ``timeout`` (seconds) interrupts a statement that runs longer.
+    the view then cover only the others. ``timeout`` (seconds) interrupts a statement that runs longer;
+    ``timeout_hint`` is what the caller's user can do then (``views.sql_error``). ``profile_hint`` is what
+    profiles the rest in the caller's words (the app's button; by default the ``corpuscope profile`` command).
     """
     views.check_select(sql)
     done = views.profiled(corpus.shards)
     if not done:
-        raise views.nothing_profiled(corpus.source, len(corpus.shards))
+        raise views.nothing_profiled(corpus.source, len(corpus.shards), profile_hint)
     views.check_fresh(done)
     if len(done) < len(corpus.shards):
         warnings.warn(views.UnprofiledShards(
             f"{len(done)} of {len(corpus.shards)} shards are profiled; `documents` holds only those "
-            f"(run `corpuscope profile {corpus.source}` for the rest)"), stacklevel=2)
+            f"({profile_hint or views.profile_command(corpus.source)} for the rest)"), stacklevel=2)
     for line in views.stale_inspectors(done):
         warnings.warn(views.StaleAttributes(line), stacklevel=2)
     con = views.open_documents(corpus.shards, done=done)
     try:
         if views.needs_text(con, sql):
             views.add_text(con, done)
-        return coverage.numeric(views.run_select(con, sql, timeout=timeout))
+        return coverage.numeric(views.run_select(con, sql, timeout=timeout, timeout_hint=timeout_hint))
     finally:
         con.close()
 
@@ -425,7 +433,7 @@ def run_slice_extended(query: Query, corpus: Corpus, params: dict | None, plan: 
         finding.extra.update(extend(ctx, values))
         return finding
     except duckdb.Error as error:
-        raise views.sql_error(error, options.timeout, str(query.path)) from None
+        raise ctx.sql_error(error, str(query.path)) from None
     finally:
         ctx.close()
 
@@ -458,7 +466,7 @@ def run_stratified_extended(query: Query, corpus: Corpus, params: dict | None, p
         finding.extra.update(extend(ctx, values, design))
         return finding
     except duckdb.Error as error:
-        raise views.sql_error(error, options.timeout, str(query.path)) from None
+        raise ctx.sql_error(error, str(query.path)) from None
     finally:
         ctx.close()
 
@@ -482,6 +490,27 @@ def step_ranges(steps: list[int]) -> str:
     from inspectors.streams.base import step_ranges as ranges
 
     return ranges(steps)
+
+
+def first_step(stream) -> int:
+    """The number of a stream's first step (``streams.derive.first_step``: 0 for Amber, 1 for the others)."""
+    from inspectors.streams.derive import first_step as first
+
+    return first(stream)
+
+
+def default_block(stream, up_to_step: int) -> int:
+    """Steps per block when none is given: about 100 blocks up to ``up_to_step`` (``streams.derive``)."""
+    from inspectors.streams.derive import default_block as block
+
+    return block(stream, up_to_step)
+
+
+def seed_text(seed) -> str:
+    """A stream's seed as the streams print it: the number, or "none (fixed order)" (``streams.base``)."""
+    from inspectors.streams.base import seed_text as text
+
+    return text(seed)
 
 
 def run_exposure(query: Query, stream, up_to_step: int, params: dict | None = None, plan: Plan | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,8 +215,11 @@ def _check_name(name: str) -> None:
 
 
 def suggest_name(title: str) -> str:
-    """A valid query name derived from ``title``."""
-    slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+    """A valid query name derived from ``title``, its letters without their accents ("Tiếng Việt" -> tieng_viet)."""
+    # NFKD splits a letter from its accents; đ has no decomposition, so it is mapped by hand.
+    bare = "".join(c for c in unicodedata.normalize("NFKD", title.lower().replace("đ", "d"))
+                   if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "_", bare).strip("_")
     if not slug or not slug[0].isalpha():
         slug = "slice_" + slug
     return slug[:64].rstrip("_") or "custom_slice"

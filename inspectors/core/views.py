@@ -83,12 +83,18 @@ def profiled(shards: list[Shard]) -> Profiled:
     return out
 
 
-def nothing_profiled(source: str, shards: int) -> BadInput:
-    """The error for a corpus none of whose ``shards`` is profiled: it names the corpus and the command."""
+def nothing_profiled(source: str, shards: int, profile_hint: str | None = None) -> BadInput:
+    """The error for a corpus none of whose ``shards`` is profiled: it names the corpus and what profiles it,
+    ``profile_hint`` (the caller's words: the app's button), by default the command (``profile_command``)."""
+    return BadInput(f"none of the {shards:,} shard(s) of {source} is profiled yet; "
+                    f"{profile_hint or profile_command(source)} first")
+
+
+def profile_command(source: str) -> str:
+    """What profiles ``source`` from a shell: "run `corpuscope profile SOURCE`"."""
     import shlex
 
-    return BadInput(f"none of the {shards:,} shard(s) of {source} is profiled yet; run "
-                    f"`corpuscope profile {shlex.quote(source)}` first")
+    return f"run `corpuscope profile {shlex.quote(source)}`"
 
 
 def check_fresh(done: Profiled) -> None:
@@ -341,33 +347,37 @@ def open_table(table: pa.Table, counted_as: dict[str, str] | None = None) -> duc
 
 
 def run_select(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None,
-               timeout: float | None = None, where: str | None = None) -> pa.Table:
+               timeout: float | None = None, where: str | None = None, timeout_hint: str | None = None) -> pa.Table:
     """Run one read-only SELECT with bound ``params``; anything else is refused as bad input.
 
     ``timeout`` (seconds) interrupts the statement when it runs longer. Every DuckDB error comes back
     as a one-line ``BadInput`` (``RuntimeFailure`` for DuckDB's internal errors), led by ``where`` (the
-    saved query's file) when given.
+    saved query's file) when given; ``timeout_hint`` is the caller's word on a timeout (``sql_error``).
     """
     check_select(sql, where or "SQL")
     with deadline(con, timeout):
         try:
             return fetch_table(con, sql, params)
         except duckdb.Error as error:
-            raise sql_error(error, timeout, where) from None
+            raise sql_error(error, timeout, where, timeout_hint) from None
 
 
-def sql_error(error: Exception, timeout: float | None = None, where: str | None = None) -> Exception:
+def sql_error(error: Exception, timeout: float | None = None, where: str | None = None,
+              timeout_hint: str | None = None) -> Exception:
     """A DuckDB error as one line a user can act on (never a traceback, never more than the first line),
-    led by ``where:`` (the saved query's file, so the user knows which SQL to fix) when given."""
-    made = _sql_error(error, timeout)
+    led by ``where:`` (the saved query's file, so the user knows which SQL to fix) when given. A timeout
+    says what the caller's user can do about it by ``timeout_hint`` (the CLI's "raise it with --timeout
+    SECONDS"; the app, whose limit is fixed, its own), since only the caller knows how its limit is set."""
+    made = _sql_error(error, timeout, timeout_hint)
     return type(made)(f"{where}: {made}") if where else made
 
 
-def _sql_error(error: Exception, timeout: float | None) -> Exception:
+def _sql_error(error: Exception, timeout: float | None, timeout_hint: str | None) -> Exception:
     first = (str(error).splitlines() or [type(error).__name__])[0][:300]
     if isinstance(error, duckdb.InterruptException):
         limit = f" of {timeout:g} s" if timeout else ""
-        return BadInput(f"query stopped: it ran past the timeout{limit} (raise it with --timeout SECONDS)")
+        advice = f" ({timeout_hint})" if timeout_hint else ""
+        return BadInput(f"query stopped: it ran past the timeout{limit}{advice}")
     if isinstance(error, duckdb.OutOfMemoryException):
         return BadInput(f"query stopped: it needs more memory than the limit of {memory_limit()} "
                         f"(set {MEMORY_ENV} to raise it): {first}")

@@ -23,7 +23,7 @@ import os
 
 from inspectors.core.errors import BadInput
 from inspectors.core.storage import is_remote, local_path, open_binary
-from inspectors.streams.base import Cluster, StreamBase, join, size_of, step_ranges, tokenizer_sha
+from inspectors.streams.base import Cluster, StreamBase, join, step_ranges, tokenizer_sha
 
 EOS = 2
 CHUNKS = 360
@@ -119,9 +119,6 @@ class AmberStream(StreamBase):
                            "open": ids[end - 1] != EOS, "exposure_start": not continued})
             start = end
         return pieces
-
-    def chunk_bytes(self, k: int) -> int:
-        return size_of(self.chunk_uri(k))
 
 
 def _local_chunks(base: str) -> set[int]:

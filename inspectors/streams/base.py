@@ -72,6 +72,12 @@ def step_ranges(steps: list[int]) -> str:
     return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
 
 
+def seed_text(seed) -> str:
+    """A stream's seed as every front end prints it: the number, or "none (fixed order)" for a stream read
+    in a fixed order (Pythia's pre-shuffled sequences, Amber's chunks)."""
+    return "none (fixed order)" if seed is None else str(seed)
+
+
 def config_hash(identity: dict) -> str:
     """Short stable hash of a stream's identity (format, files and sizes, order parameters, tokenizer)."""
     text = json.dumps(identity, sort_keys=True, default=str)

@@ -20,7 +20,7 @@ from inspectors.core.errors import BadInput, CorpuscopeError
 from inspectors.core.plan import Plan
 from inspectors.core.shards import Shard
 from inspectors.core.sources import Corpus
-from inspectors.streams.base import Cluster, rows_table, step_blocks
+from inspectors.streams.base import Cluster, rows_table, seed_text, step_blocks
 
 ROW_GROUP = 2048
 
@@ -129,5 +129,5 @@ def stream_corpus(stream, up_to_step: int, block_steps: int | None = None, plan:
         stratified.collect(runs.drive_shards("read", materialize_shard, todo, kwargs, options), todo)
     corpus = Corpus(name=f"{stream.name}@step{up_to_step}", source=stream.spec, shards=shards,
                     version=stream.config_hash,
-                    revision=f"steps {first}-{up_to_step}; seed {stream.seed}; blocks of {block}")
+                    revision=f"steps {first}-{up_to_step}; seed {seed_text(stream.seed)}; blocks of {block}")
     return StreamCorpus(stream, corpus, clusters, up_to_step, block)

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from inspectors.core import estimate, views
 from inspectors.core.plan import Plan
 from inspectors.core.queries import Query
-from inspectors.streams.base import step_ranges
+from inspectors.streams.base import seed_text, step_ranges
 from inspectors.streams.derive import StreamCorpus
 
 UNITS = ("tokens_seen", "exposures")
@@ -188,7 +188,7 @@ def describe(finding) -> str:
     """Stream lines for a human summary (after the units): the stream, unique documents, the curve."""
     x = finding.extra
     s = x.get("stream") or {}
-    lines = [f"stream: {s.get('spec')} (config {s.get('config_hash')}, seed {s.get('seed') if s.get('seed') is not None else 'none (fixed order)'}, steps "
+    lines = [f"stream: {s.get('spec')} (config {s.get('config_hash')}, seed {seed_text(s.get('seed'))}, steps "
              f"{s.get('first_step')}-{s.get('up_to_step')}, blocks of {s.get('block_steps')})"]
     if s.get("missing_steps"):
         lines.append(f"missing steps: {step_ranges(s['missing_steps'])} (no data file: not read, nothing counted for them)")

@@ -166,3 +166,17 @@ def test_ray_engine_gives_the_local_result(ray_session, tmp_path, home, monkeypa
     ray_s = run_exposure(q, stream, 6, plan=plan, options=RunOptions(engine="ray", workers=2), block_steps=1)
     assert on_ray.estimates == local.estimates and ray_s.estimates == local_s.estimates
     assert len(list((tmp_path / "ray-home" / "streams" / stream.config_hash).glob("*.parquet"))) == 6
+
+
+def test_a_failed_scan_names_the_first_failed_shard_in_shard_order():
+    # Engines hand results back as they finish; the message must not depend on which finished first.
+    from inspectors.core.errors import RuntimeFailure
+    from inspectors.core.shards import Shard
+    from inspectors.core.stratified import collect
+
+    shards = [Shard(uri=f"/s/{i}.parquet", name=f"{i}.parquet", format="parquet") for i in range(3)]
+    finished = [{"shard": "/s/2.parquet", "error": "2.parquet: broken", "exit_code": 1},
+                {"shard": "/s/0.parquet", "passes": []},
+                {"shard": "/s/1.parquet", "error": "1.parquet: broken", "exit_code": 1}]
+    with pytest.raises(RuntimeFailure, match=r"^1\.parquet: broken \(and 1 more shards\)$"):
+        collect(finished, shards)

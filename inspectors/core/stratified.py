@@ -209,9 +209,12 @@ def collect(results: list, shards: list[Shard]) -> list[dict]:
     # An engine that gave up on a shard (e.g. Ray lost its worker every time) returns a failed ShardResult.
     results = [r if isinstance(r, dict) else {"shard": r.shard, "error": r.error, "exit_code": r.exit_code}
                for r in results]
+    order = {s.uri: i for i, s in enumerate(shards)}
+    results = sorted(results, key=lambda r: order[r["shard"]])
+    # Engines return in completion order: the error names the first failed shard in shard order, so the
+    # same fault gives the same message on every run.
     failed = [r for r in results if "error" in r]
     if failed:
         error = BadInput if failed[0].get("exit_code") == 2 else RuntimeFailure
         raise error(failed[0]["error"] + (f" (and {len(failed) - 1} more shards)" if len(failed) > 1 else ""))
-    order = {s.uri: i for i, s in enumerate(shards)}
-    return sorted(results, key=lambda r: order[r["shard"]])
+    return results

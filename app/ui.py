@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from inspectors import resources
-from inspectors.core import findings, overview, queries, registry, run
+from inspectors.core import findings, label_check, overview, queries, registry, run
 from inspectors.core.errors import CorpuscopeError, QueryRefused  # noqa: F401 (the SQL console tells it apart)
 from inspectors.core.findings import Finding
 from inspectors.core.plan import Plan
@@ -568,7 +568,8 @@ def document_card(row: dict) -> None:
 # ----------------------------------------------------------------------------------------- params
 
 def param_widgets(query: queries.Query, key: str) -> dict:
-    """One widget per query parameter, typed, defaulting to the query's default; returns raw values."""
+    """One widget per query parameter, typed, defaulting to the query's default; returns raw values.
+    A value its label's inspector can never emit is warned about under the widgets (``warn_unknown_labels``)."""
     values = {}
     for p in query.params:
         label = f"{p.name} ({p.type})"
@@ -590,6 +591,7 @@ def param_widgets(query: queries.Query, key: str) -> dict:
         else:
             values[p.name] = st.text_input(label, value="" if p.default is None else str(p.default), help=p.help,
                                            key=wkey)
+    warn_unknown_labels(query, values)
     return values
 
 
@@ -768,6 +770,19 @@ def label_set_note(columns) -> str:
     if not notes:
         return ""
     return "; ".join(notes) + ": 0% for one outside that list means it cannot tell, not that there is none."
+
+
+def warn_unknown_labels(query: queries.Query, params: dict) -> None:
+    """A warning for each parameter value of ``query`` that its label's inspector can never emit, so that
+    the 0% it gets reads as "cannot tell", not "none". Parameters that do not bind say nothing here:
+    the run names them."""
+    try:
+        values = query.bind(params)
+    except CorpuscopeError:
+        return
+    where = "the lists of the Coverage page's **Build a slice** (and `corpuscope inspectors list --format json`)"
+    for note in label_check.unknown_label_notes(query, values, where):
+        st.warning(note, icon=":material/warning:")
 
 
 def slice_choices() -> dict[str, list[str]]:

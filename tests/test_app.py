@@ -420,3 +420,19 @@ def test_coverage_does_not_show_another_corpus_finding(app):
     assert "Corpus **flat**" in markdown(app)
     assert "6 of 6 shards read" not in markdown(app) and "run it again" in markdown(app)
     assert app.session_state["cov_finding"] is not None  # still offered on Evaluations
+
+
+def test_coverage_warns_about_a_language_the_inspector_cannot_emit(app):
+    """Issue 13: a saved slice asked for a language code outside the language inspector's label set showed
+    0% without a word; a warning names the code and the inspector and points to the list it can emit."""
+    from inspectors.core import registry
+
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    app.segmented_control(key="cov_mode").set_value("Saved slice").run()
+    ok(app.selectbox(key="cov_saved").set_value("language_share").run())
+    assert not app.warning, [w.value for w in app.warning]
+    ok(app.text_input(key="cov_language_share_language").set_value("xx-nonsense").run())
+    (warning,) = [w.value for w in app.warning]
+    inspector = registry.latest()["language"].key()
+    assert "'xx-nonsense'" in warning and inspector in warning and "Build a slice" in warning, warning

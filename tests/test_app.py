@@ -215,17 +215,23 @@ def test_evaluations_refuses_a_hand_edited_finding_naming_the_upload_and_field(a
     assert len(errors) == 1 and "bad.json" in errors[0] and '"documents" must be an estimate' in errors[0], errors
 
 
-def test_evaluations_names_its_mapping_box_for_a_malformed_pair(app, tmp_path, cli):
-    """A model → corpus pair without "=" said "--model-corpus takes MODEL=CORPUS…", a CLI flag the page has not;
-    the page names its box now, and `attach` still names --model-corpus."""
+def _evaluations_with_mapping(app, tmp_path, mapping: str):
+    """The Evaluations page with one results file and ``mapping`` in its model → corpus box: the results
+    file and the page's errors."""
     results = _results_file(tmp_path / "results.json")
     ok(app.run())
     ok(app.switch_page("pages/evaluations.py").run())
     app.text_input(key="ev_paths").set_value(str(results))
-    app.text_input(key="ev_map").set_value("my-org/my-model")
+    app.text_input(key="ev_map").set_value(mapping)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    errors = [e.value for e in app.error]
+    return results, [e.value for e in app.error]
+
+
+def test_evaluations_names_its_mapping_box_for_a_malformed_pair(app, tmp_path, cli):
+    """A model → corpus pair without "=" said "--model-corpus takes MODEL=CORPUS…", a CLI flag the page has not;
+    the page names its box now, and `attach` still names --model-corpus."""
+    results, errors = _evaluations_with_mapping(app, tmp_path, "my-org/my-model")
     assert len(errors) == 1 and 'The "Model → training corpus" box takes MODEL=CORPUS' in errors[0], errors
     assert "--" not in errors[0] and app.text_input(key="ev_map").label.startswith("Model → training corpus")
     code, _, err = cli("attach", results, "--auto", "--model-corpus", "my-org/my-model", "-o", tmp_path / "x.json")
@@ -436,3 +442,17 @@ def test_coverage_warns_about_a_language_the_inspector_cannot_emit(app):
     (warning,) = [w.value for w in app.warning]
     inspector = registry.latest()["language"].key()
     assert "'xx-nonsense'" in warning and inspector in warning and "Build a slice" in warning, warning
+
+
+def test_evaluations_refuses_a_corpus_no_finding_could_name(app, tmp_path, cli):
+    """A model → corpus pair naming an unknown corpus (`my-model=nonsense-corpus`) was accepted without a word,
+    and every finding then read as measured on another corpus; the page and `attach` (one check) name the value
+    and list the known corpora."""
+    results, errors = _evaluations_with_mapping(app, tmp_path, "my-org/my-model=nonsense-corpus")
+    assert len(errors) == 1 and "'nonsense-corpus'" in errors[0] and "dolma" in errors[0], errors
+    code, _, err = cli("attach", results, "--auto", "--model-corpus", "my-org/my-model=nonsense-corpus",
+                       "-o", tmp_path / "x.json")
+    assert code == 2 and "--model-corpus" in err and "'nonsense-corpus'" in err and "dolma" in err, err
+    assert not (tmp_path / "x.json").exists()
+    app.text_input(key="ev_map").set_value("my-org/my-model=dolma").run()
+    assert not app.error, [e.value for e in app.error]

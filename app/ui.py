@@ -59,12 +59,13 @@ _hand_over_to_main()
 # ----------------------------------------------------------------------------------------- errors
 
 @contextlib.contextmanager
-def guard(what: str = ""):
-    """Show a corpuscope error (or an unexpected one) as a message instead of a traceback."""
+def guard(what: str = "", named: bool = False):
+    """Show a corpuscope error (or an unexpected one) as a message instead of a traceback. ``named``: the
+    code inside names its culprit in its own errors, so ``what`` prefixes only an unexpected one."""
     try:
         yield
     except CorpuscopeError as error:
-        st.error(f"{what + ': ' if what else ''}{error}", icon=":material/error:")
+        st.error(f"{what + ': ' if what and not named else ''}{error}", icon=":material/error:")
     except Exception as error:  # noqa: BLE001  (the app must never show a traceback)
         st.error(f"{what + ': ' if what else ''}unexpected {type(error).__name__}: {error}",
                  icon=":material/bug_report:")
@@ -879,12 +880,12 @@ def _store_upload(upload) -> Path:
 
 
 def _load_each(items, load, what: str) -> list:
-    """``load(path)`` for each ``(label, path)``; a file that fails shows its own error naming ``label`` and
-    the others are kept (one bad file among several must not hide the good ones)."""
+    """``load(path, label)`` for each ``(label, path)``; a file that fails shows its own error naming it once,
+    as ``label``, and the others are kept (one bad file among several must not hide the good ones)."""
     out = []
     for label, path in items:
-        with guard(f"Could not read {what} {label}"):
-            out.append(load(path))
+        with guard(f"Could not read {what} {label}", named=True):  # the loader's errors name ``label``
+            out.append(load(path, label))
     return out
 
 

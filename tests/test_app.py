@@ -456,3 +456,15 @@ def test_evaluations_refuses_a_corpus_no_finding_could_name(app, tmp_path, cli):
     assert not (tmp_path / "x.json").exists()
     app.text_input(key="ev_map").set_value("my-org/my-model=dolma").run()
     assert not app.error, [e.value for e in app.error]
+
+
+def test_a_broken_results_file_is_named_once(app, tmp_path):
+    """"Could not read the results file X: results file X is not JSON" named the file twice; once now."""
+    bad = tmp_path / "bad-results.json"
+    bad.write_text("{not json")
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(bad)).run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert error.count("bad-results.json") == 1 and "is not JSON" in error, error

@@ -450,3 +450,19 @@ def test_task_map_topics_are_inspector_topics():
             named.add(family["topic"])
         named |= set((family.get("subjects") or {}).values())
     assert named and named <= set(TOPICS), sorted(named - set(TOPICS))
+
+
+def test_a_broken_file_is_named_as_the_user_knows_it(tmp_path):
+    """The app stores an upload under a hashed folder; its errors named that path beside the upload's own
+    name. ``name`` is what the error shows, once; without it, the path."""
+    from inspectors.core import findings
+
+    stored = tmp_path / "0123abcd" / "mine.json"
+    stored.parent.mkdir()
+    for body, load in (("{not json", load_results), ("[]", load_results), ("{not json", findings.load)):
+        stored.write_text(body)
+        with pytest.raises(BadInput) as caught:
+            load(stored, "mine.json")
+        assert "mine.json" in str(caught.value) and "0123abcd" not in str(caught.value), caught.value
+        with pytest.raises(BadInput, match="0123abcd"):
+            load(stored)

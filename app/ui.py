@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from inspectors import resources
-from inspectors.core import findings, overview, queries, registry, run
+from inspectors.core import findings, label_check, overview, queries, registry, run
 from inspectors.core.errors import CorpuscopeError, QueryRefused  # noqa: F401 (the SQL console tells it apart)
 from inspectors.core.findings import Finding
 from inspectors.core.plan import Plan
@@ -59,12 +59,13 @@ _hand_over_to_main()
 # ----------------------------------------------------------------------------------------- errors
 
 @contextlib.contextmanager
-def guard(what: str = ""):
-    """Show a corpuscope error (or an unexpected one) as a message instead of a traceback."""
+def guard(what: str = "", named: bool = False):
+    """Show a corpuscope error (or an unexpected one) as a message instead of a traceback. ``named``: the
+    code inside names its culprit in its own errors, so ``what`` prefixes only an unexpected one."""
     try:
         yield
     except CorpuscopeError as error:
-        st.error(f"{what + ': ' if what else ''}{error}", icon=":material/error:")
+        st.error(f"{what + ': ' if what and not named else ''}{error}", icon=":material/error:")
     except Exception as error:  # noqa: BLE001  (the app must never show a traceback)
         st.error(f"{what + ': ' if what else ''}unexpected {type(error).__name__}: {error}",
                  icon=":material/bug_report:")
@@ -568,7 +569,8 @@ def document_card(row: dict) -> None:
 # ----------------------------------------------------------------------------------------- params
 
 def param_widgets(query: queries.Query, key: str) -> dict:
-    """One widget per query parameter, typed, defaulting to the query's default; returns raw values."""
+    """One widget per query parameter, typed, defaulting to the query's default; returns raw values.
+    A value its label's inspector can never emit is warned about under the widgets (``warn_unknown_labels``)."""
     values = {}
     for p in query.params:
         label = f"{p.name} ({p.type})"
@@ -590,6 +592,7 @@ def param_widgets(query: queries.Query, key: str) -> dict:
         else:
             values[p.name] = st.text_input(label, value="" if p.default is None else str(p.default), help=p.help,
                                            key=wkey)
+    warn_unknown_labels(query, values)
     return values
 
 
@@ -770,6 +773,19 @@ def label_set_note(columns) -> str:
     return "; ".join(notes) + ": 0% for one outside that list means it cannot tell, not that there is none."
 
 
+def warn_unknown_labels(query: queries.Query, params: dict) -> None:
+    """A warning for each parameter value of ``query`` that its label's inspector can never emit, so that
+    the 0% it gets reads as "cannot tell", not "none". Parameters that do not bind say nothing here:
+    the run names them."""
+    try:
+        values = query.bind(params)
+    except CorpuscopeError:
+        return
+    where = "the lists of the Coverage page's **Build a slice** (and `corpuscope inspectors list --format json`)"
+    for note in label_check.unknown_label_notes(query, values, where):
+        st.warning(note, icon=":material/warning:")
+
+
 def slice_choices() -> dict[str, list[str]]:
     """Options for the slice widgets: a label's closed value set from its inspector, else the values
     seen in Overview tables this session, then common choices."""
@@ -864,12 +880,12 @@ def _store_upload(upload) -> Path:
 
 
 def _load_each(items, load, what: str) -> list:
-    """``load(path)`` for each ``(label, path)``; a file that fails shows its own error naming ``label`` and
-    the others are kept (one bad file among several must not hide the good ones)."""
+    """``load(path, label)`` for each ``(label, path)``; a file that fails shows its own error naming it once,
+    as ``label``, and the others are kept (one bad file among several must not hide the good ones)."""
     out = []
     for label, path in items:
-        with guard(f"Could not read {what} {label}"):
-            out.append(load(path))
+        with guard(f"Could not read {what} {label}", named=True):  # the loader's errors name ``label``
+            out.append(load(path, label))
     return out
 
 

@@ -215,17 +215,23 @@ def test_evaluations_refuses_a_hand_edited_finding_naming_the_upload_and_field(a
     assert len(errors) == 1 and "bad.json" in errors[0] and '"documents" must be an estimate' in errors[0], errors
 
 
-def test_evaluations_names_its_mapping_box_for_a_malformed_pair(app, tmp_path, cli):
-    """A model → corpus pair without "=" said "--model-corpus takes MODEL=CORPUS…", a CLI flag the page has not;
-    the page names its box now, and `attach` still names --model-corpus."""
+def _evaluations_with_mapping(app, tmp_path, mapping: str):
+    """The Evaluations page with one results file and ``mapping`` in its model → corpus box: the results
+    file and the page's errors."""
     results = _results_file(tmp_path / "results.json")
     ok(app.run())
     ok(app.switch_page("pages/evaluations.py").run())
     app.text_input(key="ev_paths").set_value(str(results))
-    app.text_input(key="ev_map").set_value("my-org/my-model")
+    app.text_input(key="ev_map").set_value(mapping)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    errors = [e.value for e in app.error]
+    return results, [e.value for e in app.error]
+
+
+def test_evaluations_names_its_mapping_box_for_a_malformed_pair(app, tmp_path, cli):
+    """A model → corpus pair without "=" said "--model-corpus takes MODEL=CORPUS…", a CLI flag the page has not;
+    the page names its box now, and `attach` still names --model-corpus."""
+    results, errors = _evaluations_with_mapping(app, tmp_path, "my-org/my-model")
     assert len(errors) == 1 and 'The "Model → training corpus" box takes MODEL=CORPUS' in errors[0], errors
     assert "--" not in errors[0] and app.text_input(key="ev_map").label.startswith("Model → training corpus")
     code, _, err = cli("attach", results, "--auto", "--model-corpus", "my-org/my-model", "-o", tmp_path / "x.json")
@@ -420,3 +426,45 @@ def test_coverage_does_not_show_another_corpus_finding(app):
     assert "Corpus **flat**" in markdown(app)
     assert "6 of 6 shards read" not in markdown(app) and "run it again" in markdown(app)
     assert app.session_state["cov_finding"] is not None  # still offered on Evaluations
+
+
+def test_coverage_warns_about_a_language_the_inspector_cannot_emit(app):
+    """Issue 13: a saved slice asked for a language code outside the language inspector's label set showed
+    0% without a word; a warning names the code and the inspector and points to the list it can emit."""
+    from inspectors.core import registry
+
+    ok(app.run())
+    ok(app.switch_page("pages/coverage.py").run())
+    app.segmented_control(key="cov_mode").set_value("Saved slice").run()
+    ok(app.selectbox(key="cov_saved").set_value("language_share").run())
+    assert not app.warning, [w.value for w in app.warning]
+    ok(app.text_input(key="cov_language_share_language").set_value("xx-nonsense").run())
+    (warning,) = [w.value for w in app.warning]
+    inspector = registry.latest()["language"].key()
+    assert "'xx-nonsense'" in warning and inspector in warning and "Build a slice" in warning, warning
+
+
+def test_evaluations_refuses_a_corpus_no_finding_could_name(app, tmp_path, cli):
+    """A model → corpus pair naming an unknown corpus (`my-model=nonsense-corpus`) was accepted without a word,
+    and every finding then read as measured on another corpus; the page and `attach` (one check) name the value
+    and list the known corpora."""
+    results, errors = _evaluations_with_mapping(app, tmp_path, "my-org/my-model=nonsense-corpus")
+    assert len(errors) == 1 and "'nonsense-corpus'" in errors[0] and "dolma" in errors[0], errors
+    code, _, err = cli("attach", results, "--auto", "--model-corpus", "my-org/my-model=nonsense-corpus",
+                       "-o", tmp_path / "x.json")
+    assert code == 2 and "--model-corpus" in err and "'nonsense-corpus'" in err and "dolma" in err, err
+    assert not (tmp_path / "x.json").exists()
+    app.text_input(key="ev_map").set_value("my-org/my-model=dolma").run()
+    assert not app.error, [e.value for e in app.error]
+
+
+def test_a_broken_results_file_is_named_once(app, tmp_path):
+    """"Could not read the results file X: results file X is not JSON" named the file twice; once now."""
+    bad = tmp_path / "bad-results.json"
+    bad.write_text("{not json")
+    ok(app.run())
+    ok(app.switch_page("pages/evaluations.py").run())
+    app.text_input(key="ev_paths").set_value(str(bad)).run()
+    assert not app.exception, [e.value for e in app.exception]
+    (error,) = [e.value for e in app.error]
+    assert error.count("bad-results.json") == 1 and "is not JSON" in error, error

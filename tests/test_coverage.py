@@ -88,3 +88,29 @@ def test_snippets_mask_contacts_and_highlight():
     assert "example.com" not in mask(text) and "912" not in mask(text)
     cut = snippet(text, ("Điều \\d+",))
     assert "**Điều 5**" in cut and "[email]" in cut and "[phone]" in cut
+
+
+def _language_inspector() -> str:
+    from inspectors.core import registry
+
+    return registry.latest()["language"].key()
+
+
+def test_a_language_the_inspector_cannot_emit_is_warned_about(home, cli):
+    """Issue 13: `language=xx-nonsense` (or a real code outside the label set, cr) silently gave 0%, as if
+    there were none; a warning on stderr names the code and the inspector, and the exit code stays 0."""
+    for code in ("xx-nonsense", "cr"):
+        status, out, err = cli("query", "run", "language_share", "--corpus", SAMPLE, "--param", f"language={code}")
+        assert status == 0, err
+        assert f"warning: language {code!r}" in err and _language_inspector() in err, err
+        assert "corpuscope inspectors list" in err, err
+    status, _, err = cli("query", "run", "language_share", "--corpus", SAMPLE, "--param", "language=vi")
+    assert status == 0 and "warning" not in err, err
+
+
+def test_a_built_slice_with_an_unknown_language_is_warned_about():
+    from inspectors.core import label_check, slice_builder
+
+    query = slice_builder.draft(slice_builder.build(slice_builder.SliceSpec(languages=("vi", "xx-nonsense"))), "s")
+    (note,) = label_check.unknown_label_notes(query, query.bind({}), "HERE")
+    assert "'xx-nonsense'" in note and _language_inspector() in note and "HERE" in note, note

@@ -282,6 +282,16 @@ def test_attach_checks_the_corpus(catalogue, tmp_path):
             "hendrycksTest-international_law"} == set(tasks)
 
 
+def test_attach_refuses_a_corpus_no_finding_names(catalogue, tmp_path):
+    """`--model-corpus MODEL=roots-y` with findings on roots-x was accepted, so nothing attached and no error
+    said why; it fails naming the value and the corpora the findings were measured on."""
+    vi = _finding(tmp_path, "vi", "language_share", {"language": "vi", "min_score": 0.5}, "roots-x", 0.02)
+    code, _, err = _run("attach", BLOOM_XNLI, "--finding", vi, "--model-corpus", "bigscience/bloom-560m=roots-y",
+                        "-o", tmp_path / "o.json")
+    assert code == 2 and "'roots-y'" in err and "measured on: roots-x" in err, err
+    assert not (tmp_path / "o.json").exists()
+
+
 def test_attach_several_files_to_a_folder(catalogue, tmp_path):
     vi = _finding(tmp_path, "vi", "vietnamese_share", {"min_score": 0.5}, "cc", 0.01)
     out = tmp_path / "out"
@@ -362,13 +372,13 @@ def test_attach_auto_runs_each_question_once(catalogue, tmp_path, monkeypatch):
 
     monkeypatch.setattr(attach_mod, "_run_query", lambda: fake_run)
     code, out, err = _run("attach", BLOOM_XNLI, XGLM_XNLI, "--auto", "--sample-shards", 2, "--rows-per-shard", 50,
-                          "--seed", 3, "--model-corpus", "bigscience/bloom-560m=roots-x",
-                          "--model-corpus", "facebook/xglm-564M=cc100-x", "-o", tmp_path / "auto")
+                          "--seed", 3, "--model-corpus", "bigscience/bloom-560m=culturax",
+                          "--model-corpus", "facebook/xglm-564M=mc4", "-o", tmp_path / "auto")
     assert code == 0, err
     assert len(calls) == 2 * 15  # 15 xnli languages for each of two corpora
     assert calls[0][3] == {"strategy": "shard_sample", "sample_shards": 2, "rows_per_shard": 50, "seed": 3}
     block = _read(tmp_path / "auto" / "bloom/bloom-560m/bloom-560m_xnli_0-shot.json")["corpuscope"]
-    assert len(block["tasks"]) == 15 and block["tasks"]["xnli_vi"]["findings"][0]["corpus"]["name"] == "roots-x"
+    assert len(block["tasks"]) == 15 and block["tasks"]["xnli_vi"]["findings"][0]["corpus"]["name"] == "culturax"
     code, _, err = _run("attach", _one(V4 / "results/gpt2"), "--auto", "-o", tmp_path / "g.json")
     if resolve_model(load_results(_one(V4 / "results/gpt2"))).corpus is None:
         assert code == 2 and "--model-corpus" in err
@@ -440,3 +450,19 @@ def test_task_map_topics_are_inspector_topics():
             named.add(family["topic"])
         named |= set((family.get("subjects") or {}).values())
     assert named and named <= set(TOPICS), sorted(named - set(TOPICS))
+
+
+def test_a_broken_file_is_named_as_the_user_knows_it(tmp_path):
+    """The app stores an upload under a hashed folder; its errors named that path beside the upload's own
+    name. ``name`` is what the error shows, once; without it, the path."""
+    from inspectors.core import findings
+
+    stored = tmp_path / "0123abcd" / "mine.json"
+    stored.parent.mkdir()
+    for body, load in (("{not json", load_results), ("[]", load_results), ("{not json", findings.load)):
+        stored.write_text(body)
+        with pytest.raises(BadInput) as caught:
+            load(stored, "mine.json")
+        assert "mine.json" in str(caught.value) and "0123abcd" not in str(caught.value), caught.value
+        with pytest.raises(BadInput, match="0123abcd"):
+            load(stored)

@@ -45,6 +45,7 @@ if mode == "Build a slice":
     with ui.guard("The slice is not valid"):
         text = slice_builder.build(spec)
         query = slice_builder.draft(text, slice_builder.suggest_name(title))
+        ui.warn_unknown_labels(query, {})  # a built slice's choices are its parameters' defaults
     if text:
         with st.expander("The saved query this slice becomes"):
             st.code(text, language="sql")

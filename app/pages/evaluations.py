@@ -40,7 +40,8 @@ from inspectors.evals.attach import parse_model_corpus  # noqa: E402
 
 mapping = {}
 with ui.guard("The model → corpus mapping is not valid"):
-    mapping = parse_model_corpus([p.strip() for p in mapping_text.split(",") if p.strip()], f'The "{MAPPING}" box')
+    mapping = parse_model_corpus([p.strip() for p in mapping_text.split(",") if p.strip()], f'The "{MAPPING}" box',
+                                 loaded_findings)
 
 st.subheader("Scores")
 st.dataframe(ui.scores_table(results, mapping), hide_index=True, width="stretch")

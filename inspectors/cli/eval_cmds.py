@@ -50,13 +50,13 @@ def attach(results, finding_files, auto, task_map_file, model_corpus, out, sampl
     if not auto and (sample_shards or rows_per_shard):
         raise BadInput("--sample-shards/--rows-per-shard set the plan of --auto; add --auto or drop them")
     task_map = load_task_map(task_map_file)
-    overrides = parse_model_corpus(model_corpus, "--model-corpus")
+    findings = [load_finding(p) for p in finding_files]
+    overrides = parse_model_corpus(model_corpus, "--model-corpus", findings)
     if out.endswith(("/", "\\")):
         Path(out).mkdir(parents=True, exist_ok=True)
     targets = output_paths(list(results), Path(out))
     loaded = [load_results(p) for p in results]  # every file is checked before anything is written
     models = [resolve_model(r, overrides) for r in loaded]
-    findings = [load_finding(p) for p in finding_files]
     if auto:
         findings += auto_findings(loaded, models, task_map, plan_dict(sample_shards, rows_per_shard, seed))
     used: set[str] = set()

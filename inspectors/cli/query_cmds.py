@@ -11,7 +11,7 @@ from inspectors.cli.options import (TIMEOUT_HINT, add_modules, check_engine, col
                                     engine_options, inspector_module_option, plan_options, prepare_out,
                                     stratified_options, workers_option)
 from inspectors.cli.output import FORMATS, dumps, render_table
-from inspectors.core import queries
+from inspectors.core import label_check, queries
 from inspectors.core.errors import BadInput
 from inspectors.core.plan import Plan
 
@@ -120,7 +120,10 @@ def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, tokenizer
     options = runs.RunOptions(workers=workers, engine=engine, address=ray_address, evidence_docs=evidence_docs,
                               timeout=timeout, timeout_hint=TIMEOUT_HINT,
                               measures={"tokens": tokenizer} if tokenizer else {})
-    result = runs.run_query(q, corpus, _params(pairs), plan, options)
+    params = _params(pairs)
+    for note in label_check.unknown_label_notes(q, q.bind(params), "`corpuscope inspectors list --format json`"):
+        click.echo(f"warning: {note}", err=True)
+    result = runs.run_query(q, corpus, params, plan, options)
     if isinstance(result, runs.Finding):
         text = result.to_json() if fmt == "json" else describe(result, fmt)
         if out:

@@ -218,15 +218,17 @@ def _check_number(value, field: str, where: str) -> None:
                    else f"{where}: {field} must be a number (it is missing or null)")
 
 
-def load(path: str | Path) -> Finding:
-    """Read a finding file; anything else fails naming the file and what was expected."""
+def load(path: str | Path, name: str | None = None) -> Finding:
+    """Read a finding file; anything else fails naming the file (as ``name``, what the user knows it by,
+    e.g. an upload's own name, else its path) and what was expected."""
+    shown = name or str(path)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BadInput(f"finding {path} does not exist") from None
+        raise BadInput(f"finding {shown} does not exist") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BadInput(f"finding {path} is not JSON: {error}") from None
-    return Finding.from_dict(data, str(path))
+        raise BadInput(f"finding {shown} is not JSON: {error}") from None
+    return Finding.from_dict(data, shown)
 
 
 def percent(x, digits: int = 4) -> str:

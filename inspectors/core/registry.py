@@ -221,13 +221,19 @@ def measure_renames(choices: dict[str, str] | None) -> dict[str, str]:
     return {defaults[m][1]: chosen[m][1] for m in chosen if chosen[m][1] != defaults[m][1]}
 
 
-def label_values() -> dict[str, tuple[str, ...] | None]:
-    """Every label column of the latest inspectors with its closed value set (``None``: open)."""
-    out: dict[str, tuple[str, ...] | None] = {}
+def label_owners() -> dict[str, tuple[str, tuple[str, ...] | None]]:
+    """Every label column of the latest inspectors: the key of the inspector that writes it
+    (``language_v2``) and its closed value set (``None``: open)."""
+    out: dict[str, tuple[str, tuple[str, ...] | None]] = {}
     for name, cls in sorted(latest().items()):
         for column, values in cls.labels.items():
-            out.setdefault(column, tuple(values) if values is not None else None)
+            out.setdefault(column, (cls.key(), tuple(values) if values is not None else None))
     return out
+
+
+def label_values() -> dict[str, tuple[str, ...] | None]:
+    """Every label column of the latest inspectors with its closed value set (``None``: open)."""
+    return {column: values for column, (_, values) in label_owners().items()}
 
 
 def providers_of(columns) -> list[str]:

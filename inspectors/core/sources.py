@@ -143,6 +143,11 @@ def check_offline(source: str) -> None:
         raise BadInput(f"{source} is neither a path nor a catalogue corpus ({error})") from None
 
 
+def names_a_location(source: str) -> bool:
+    """True when ``source`` is read as a path, glob or URL rather than looked up as a catalogue name."""
+    return is_remote(source) or _looks_local(source)
+
+
 def _looks_local(source: str) -> bool:
     # A catalogue name (``dolma`` or ``dolma:v1.7``) has no path separator and no glob characters;
     # anything that exists, or has either, is a path.

@@ -127,16 +127,38 @@ class AttachOutcome:
         return [i.message("cli") for i in group_issues(self.issues)]
 
 
-def parse_model_corpus(pairs, label: str = "a model-corpus mapping") -> dict[str, str]:
-    """``("MODEL=CORPUS[:version]", …)`` as a dict; BadInput on a malformed pair, naming the control the user
+def parse_model_corpus(pairs, label: str = "a model-corpus mapping", findings=()) -> dict[str, str]:
+    """``("MODEL=CORPUS[:version]", …)`` as a dict; BadInput on a malformed pair or on a CORPUS no finding
+    could be measured on (``check_corpus``, with the ``findings`` at hand), naming the control the user
     typed it in by ``label`` (the CLI's ``--model-corpus``, the app's mapping box)."""
     out = {}
     for pair in pairs or ():
         model, sep, corpus = pair.partition("=")
         if not sep or not model.strip() or not corpus.strip():
             raise BadInput(f"{label} takes MODEL=CORPUS[:version], got {pair!r}")
+        check_corpus(corpus.strip(), findings, f"{label} {pair.strip()!r}")
         out[model.strip()] = corpus.strip()
     return out
+
+
+def check_corpus(corpus: str, findings, label: str) -> None:
+    """BadInput unless ``corpus`` is something a finding can be measured on: a path, glob or URL, the
+    corpus of one of ``findings``, or a catalogue corpus (``NAME[:version]``). Without the catalogue
+    module a name cannot be checked, so it passes."""
+    from inspectors.core.sources import names_a_location
+
+    if names_a_location(corpus) or any(corpus_matches(corpus, f) for f in findings):
+        return
+    try:
+        from inspectors.core.catalogue import load_catalogue
+    except ImportError:
+        return
+    try:
+        load_catalogue().corpus(corpus)
+    except BadInput as error:
+        measured = sorted({f.corpus_name for f in findings if f.corpus_name})
+        on = f"; the findings given were measured on: {', '.join(measured)}" if measured else ""
+        raise BadInput(f"{label}: {error}{on}; a path or URL of a corpus works too") from None
 
 
 def _find_model(candidate: str):

@@ -77,27 +77,31 @@ class EvalResult:
         return self.candidates[0] if self.candidates else self.path.parent.name
 
 
-def load_results(path: str | Path) -> EvalResult:
-    """Read one lm-evaluation-harness results file; BadInput names the file and the expected shape."""
+def load_results(path: str | Path, name: str | None = None) -> EvalResult:
+    """Read one lm-evaluation-harness results file; BadInput names the file (as ``name``, what the user
+    knows it by, e.g. an upload's own name, else its path) and the expected shape."""
     path = Path(path)
+    shown = name or path
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BadInput(f"results file {path} does not exist") from None
+        raise BadInput(f"results file {shown} does not exist") from None
     except IsADirectoryError:
-        raise BadInput(f"results file {path} is a directory; pass the results_*.json files in it") from None
+        raise BadInput(f"results file {shown} is a directory; pass the results_*.json files in it") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BadInput(f"results file {path} is not JSON: {error}") from None
-    return parse_results(data, path)
+        raise BadInput(f"results file {shown} is not JSON: {error}") from None
+    return parse_results(data, path, name)
 
 
-def parse_results(data: object, path: str | Path) -> EvalResult:
-    """An ``EvalResult`` from the parsed JSON of ``path``; BadInput if it is neither v0.3 nor v0.4."""
+def parse_results(data: object, path: str | Path, name: str | None = None) -> EvalResult:
+    """An ``EvalResult`` from the parsed JSON of ``path``; BadInput (naming the file as ``name``, else its
+    path) if it is neither v0.3 nor v0.4."""
     path = Path(path)
+    shown = name or path
     expected = ("expected lm-evaluation-harness output: v0.3 {results, versions, config} or "
                 "v0.4 {results, configs, n-shot, config, model_name, …}")
     if not isinstance(data, dict):
-        raise BadInput(f"{path} is not an lm-evaluation-harness results file: top level is "
+        raise BadInput(f"{shown} is not an lm-evaluation-harness results file: top level is "
                        f"{type(data).__name__}; {expected}")
     original = {k: v for k, v in data.items() if k != ATTACH_KEY}
     attachment = data.get(ATTACH_KEY)
@@ -108,11 +112,11 @@ def parse_results(data: object, path: str | Path) -> EvalResult:
     else:
         missing_3 = [k for k in V03_KEYS if k not in data]
         missing_4 = [k for k in V04_KEYS if k not in data]
-        raise BadInput(f"{path} is not an lm-evaluation-harness results file: it has keys "
+        raise BadInput(f"{shown} is not an lm-evaluation-harness results file: it has keys "
                        f"{sorted(data)[:8]}; missing {missing_3} for v0.3 and {missing_4} for v0.4; {expected}")
     if not isinstance(data["results"], dict) or not isinstance(data["config"], dict):
-        raise BadInput(f"{path}: 'results' and 'config' must be JSON objects ({expected})")
-    tasks = _v04_tasks(data, path) if fmt == "v0.4" else _v03_tasks(data, path)
+        raise BadInput(f"{shown}: 'results' and 'config' must be JSON objects ({expected})")
+    tasks = _v04_tasks(data, shown) if fmt == "v0.4" else _v03_tasks(data, shown)
     model_args = _model_args_string(data["config"].get("model_args"))
     model_name = data.get("model_name") if isinstance(data.get("model_name"), str) else None
     args = parse_model_args(model_args)
@@ -174,7 +178,7 @@ def _primary(metrics: dict[str, float]) -> str | None:
     return next(iter(metrics), None)
 
 
-def _v03_tasks(data: dict, path: Path) -> dict[str, TaskScore]:
+def _v03_tasks(data: dict, path: str | Path) -> dict[str, TaskScore]:
     shots = data["config"].get("num_fewshot")
     tasks = {}
     for task, values in data["results"].items():
@@ -195,7 +199,7 @@ def _v03_tasks(data: dict, path: Path) -> dict[str, TaskScore]:
     return tasks
 
 
-def _v04_tasks(data: dict, path: Path) -> dict[str, TaskScore]:
+def _v04_tasks(data: dict, path: str | Path) -> dict[str, TaskScore]:
     shots = data.get("n-shot") or {}
     better = data.get("higher_is_better") or {}
     groups = set(data.get("groups") or {}) | {g for g, subs in (data.get("group_subtasks") or {}).items() if subs}

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from inspectors import resources
-from inspectors.core import findings, label_check, overview, queries, registry, run
+from inspectors.core import findings, overview, queries, registry, run
 from inspectors.core.errors import CorpuscopeError, QueryRefused  # noqa: F401 (the SQL console tells it apart)
 from inspectors.core.findings import Finding
 from inspectors.core.plan import Plan
@@ -782,7 +782,7 @@ def warn_unknown_labels(query: queries.Query, params: dict) -> None:
     except CorpuscopeError:
         return
     where = "the lists of the Coverage page's **Build a slice** (and `corpuscope inspectors list --format json`)"
-    for note in label_check.unknown_label_notes(query, values, where):
+    for note in run.label_notes(query, values, where):
         st.warning(note, icon=":material/warning:")
 
 

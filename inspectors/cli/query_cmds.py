@@ -11,7 +11,7 @@ from inspectors.cli.options import (TIMEOUT_HINT, add_modules, check_engine, col
                                     engine_options, inspector_module_option, plan_options, prepare_out,
                                     stratified_options, workers_option)
 from inspectors.cli.output import FORMATS, dumps, render_table
-from inspectors.core import label_check, queries
+from inspectors.core import queries
 from inspectors.core.errors import BadInput
 from inspectors.core.plan import Plan
 
@@ -121,7 +121,7 @@ def run(name_or_file, source, pairs, fmt, out, evidence_docs, timeout, tokenizer
                               timeout=timeout, timeout_hint=TIMEOUT_HINT,
                               measures={"tokens": tokenizer} if tokenizer else {})
     params = _params(pairs)
-    for note in label_check.unknown_label_notes(q, q.bind(params), "`corpuscope inspectors list --format json`"):
+    for note in runs.label_notes(q, q.bind(params), "`corpuscope inspectors list --format json`"):
         click.echo(f"warning: {note}", err=True)
     result = runs.run_query(q, corpus, params, plan, options)
     if isinstance(result, runs.Finding):

@@ -513,6 +513,14 @@ def seed_text(seed) -> str:
     return text(seed)
 
 
+def label_notes(query: Query, values: dict, where: str) -> list[str]:
+    """Warnings for bound parameters outside the closed label set of the column they are compared with
+    (``0%`` there means "cannot tell"); ``where`` tells the caller's user where the labels are listed."""
+    from inspectors.core.label_check import unknown_label_notes
+
+    return unknown_label_notes(query, values, where)
+
+
 def run_exposure(query: Query, stream, up_to_step: int, params: dict | None = None, plan: Plan | None = None,
                  options: RunOptions | None = None, block_steps: int | None = None, curve: int = 10,
                  prefilter: str = "vietnamese") -> Finding:

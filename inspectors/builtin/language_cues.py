@@ -81,6 +81,15 @@ def letter_cue(to: str, letters: str, min_hits: int = 3, names: bool = True, **k
     return Cue(to, marks, needs, min_hits=min_hits, short_min=1, per_hit=LETTER_WORDS, **kw)
 
 
+def spelling_cue(to: str, *spellings: str) -> Cue:
+    """A cue on a lower-case word holding one of ``spellings`` (ALUPEC's tx, Tshiluba's tsh), a spelling the
+    neighbour's orthography never writes; one hit per ``LETTER_WORDS`` words, counted once per word."""
+    alternation = "|".join(map(regex.escape, spellings))
+    group = alternation if len(spellings) == 1 else f"(?:{alternation})"
+    return Cue(to, regex.compile(rf"(?<![\p{{L}}\p{{M}}])(?!\p{{Lu}})\p{{L}}*{group}\p{{L}}*"), spellings,
+               per_hit=LETTER_WORDS)
+
+
 def _letters(letters: str) -> tuple[str, ...]:
     """Gate of a letter cue: each of ``letters`` in lower case."""
     return tuple(sorted(set(letters.lower())))
@@ -182,8 +191,7 @@ CUES: dict[str, tuple[Cue, ...]] = {
     # copula é, "kel"/"kes" (that/those), "dja" (already), "txeu" (much), "sima" (like), "pamodi"
     # (why), against Kriol's own "pabia" (why), "kuma" (that), "suma" (like) and the letter ñ.
     # ALUPEC writes tx for /tʃ/ (txeu, txiga, txuba), which Kriol and Portuguese do not.
-    "pov": (Cue("kea", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*tx\p{L}*"), ("tx",),
-                per_hit=LETTER_WORDS),
+    "pov": (spelling_cue("kea", "tx"),
             Cue("kea", regex.compile(r"(?<![\p{L}\p{M}'])(?:sa ta|é|kel|kes|dja|txeu|sima|pamodi|e sta)"
                                      r"(?![\p{L}\p{M}'])", regex.IGNORECASE),
                 (" sa ta ", " é ", " kel ", " kes ", " dja ", "txeu", " sima ", "pamodi"), min_hits=4,
@@ -280,12 +288,13 @@ CUES["uz"] = (decisive("azb", _AZB),)
 # wi (we), ji, ut (out), against Frisian net, binne, hat, en, fan, foar, oer, wy, jim, út.
 CUES["de"] = (decisive("gsw", "isch nöd nid chli chlii öppis gsi nüt chunt öpper hät händ dänn wänn hüt",
                        _words("ist nicht nichts etwas klein gewesen")),)
+_NDS_WORDS = "nich sünd hett un vun för över wi ji ut"
 CUES["fy"] = (letter_cue("nds", "äöüÄÖÜ", names=False),
-              decisive("nds", "nich sünd hett un vun för över wi ji ut",
+              decisive("nds", _NDS_WORDS,
                        _words("net binne hat en fan foar oer wy jim út")))
 # (and Low German read as Dutch, by the same words, against Dutch niet, zijn, heeft, en, van, voor,
 # wij, jij, uit: Dutch writes ü and ö itself, in reünie and coördinatie)
-_DECISIVE["nl"] += (decisive("nds", "nich sünd hett un vun för över wi ji ut",
+_DECISIVE["nl"] += (decisive("nds", _NDS_WORDS,
                              _words("niet zijn heeft en van voor over wij jij uit")),)
 # Fon read as Dyula: Fon writes ɖ (ɖò, ɖé), which the Manding orthography of Dyula and Bambara does
 # not have. Latgalian read as Latvian: Latgalian's alphabet has y and ō, Latvian's has neither; y
@@ -309,8 +318,7 @@ CUES["jv"] = (decisive("ban", "ring sane miwah taler nenten wénten wenten mangd
                        _words("ing lan sing ora uga iki kuwi")),)
 CUES["kea"] = (decisive("pap", "hopi tur awor hende kiko pasobra tambe mester tin esaki esei kaminda hasi",
                         _words("ka tanbe kuze txeu")),)
-CUES["kmb"] = (Cue("lua", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*tsh\p{L}*"), ("tsh",),
-                   per_hit=LETTER_WORDS),)
+CUES["kmb"] = (spelling_cue("lua", "tsh"),)
 _DECISIVE["id"] += (decisive("bjn", "ulun pian kada nang tagal haja", _words("yang tidak saja")),)
 _DECISIVE["ny"] += (decisive("tum", "vinthu vyose vinandi kuluta kuyowoya wakati ŵakati", CUES["ny"][1].against),)
 _DECISIVE["ms"] = _DECISIVE["id"]
@@ -381,8 +389,7 @@ CUES["lns"] = (letter_cue("bbj", "ʉɛɔɄƐƆ", names=False),)
 CUES["idu"] = (letter_cue("nus", "äëïöÄËÏÖ\u0308", names=False),)
 CUES["gcf"] = (letter_cue("dyu", "ɛɔɲƐƆƝ", names=False),
                decisive("dyu", "fana walima kelen sisan tun bɛɛ bee", _words("épi sé té ké")))
-CUES["ki"] = (Cue("kam", regex.compile(r"(?<![\p{L}\p{M}])(?!\p{Lu})\p{L}*(?:v|sy)\p{L}*"), ("v", "sy"),
-                  per_hit=LETTER_WORDS),)
+CUES["ki"] = (spelling_cue("kam", "v", "sy"),)
 # Asturian read as Spanish: its participles in -áu / -íu (faláu, conocíu: Spanish -ado / -ido).
 # Chhattisgarhi's negation नइ (Hindi नहीं; Bhojpuri's नइखे is one word); Awadhi's present and past in
 # -ऐ (रहै, करै, कहै: Hindi रहे, करे, कहे).
